@@ -1,0 +1,36 @@
+# Access Desk developer entry points. Works from a clean clone: `make test`.
+VENV := .venv
+PY   := $(VENV)/bin/python
+
+.PHONY: venv test lint run bench clean
+.DEFAULT_GOAL := venv
+
+# The stamp makes `make venv` cheap: reinstall only when pyproject.toml changes.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Extra pytest arguments: make test PYTEST_ARGS='-k audit -x'
+test:
+	bash scripts/test.sh $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy desktop
+
+run:
+	bash scripts/run.sh
+
+# Each bench/*.py is a stand-alone script; nothing to do when there are none.
+bench: venv
+	@set -e; for f in bench/*.py; do \
+	  [ -e "$$f" ] || { echo "bench: no bench/*.py"; break; }; \
+	  echo "== $$f"; $(PY) "$$f"; \
+	done
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -exec rm -rf {} +

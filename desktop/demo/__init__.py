@@ -1,0 +1,1 @@
+"""The demo directory: a fictional company to train and demonstrate with."""

@@ -1,0 +1,166 @@
+"""Fill an empty database with the demo directory, through the services, on a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from desktop.models import DirectoryRoleAssignment, User
+from desktop.services import applications, auth, directory, requests, selfservice
+from desktop.services.core import audit, frozen_clock, put_setting, transaction
+
+from . import data
+
+DEMO_PASSWORD_NOTE = "demo database: anyone signs in as any enabled demo person, no password"
+
+
+def _upn(local: str) -> str:
+    return f"{local}@{data.DOMAIN}"
+
+
+def reference_date() -> dt.datetime:
+    return dt.datetime.fromisoformat(data.REFERENCE_DATE.replace("Z", "+00:00")).replace(
+        tzinfo=None
+    )
+
+
+def build_demo() -> User:
+    """Returns the demo's first Global Administrator. The database must be empty of people."""
+    ref = reference_date()
+    start = ref - dt.timedelta(days=120)
+    with frozen_clock(start) as jump:
+        admin = _bootstrap_admin(data.PEOPLE[0])
+        _people(admin)
+        _groups(admin)
+        _apps(admin)
+        _settings(admin)
+        _history(jump, ref)
+    return admin
+
+
+def _bootstrap_admin(person: Any) -> User:
+    with transaction():
+        put_setting("demo", "1")
+        put_setting("tenant_name", data.COMPANY)
+        user = User.create(
+            upn=_upn(person["upn"]), display_name=person["name"],
+            mail=_upn(person["upn"]) if person["mail"] else None,
+            department=person["department"], job_title=person["job_title"],
+            license=person["license"], enabled=True,
+        )
+        for role in person["roles"]:
+            DirectoryRoleAssignment.create(user=user, role=role)
+        audit(None, "demo.init", data.COMPANY, {"note": DEMO_PASSWORD_NOTE})
+        audit(None, "user.add", user.upn, {"name": user.display_name, "roles": person["roles"]})
+    return user
+
+
+def _people(admin: User) -> None:
+    for person in data.PEOPLE[1:]:
+        directory.add_user(
+            admin, _upn(person["upn"]), person["name"],
+            mail=_upn(person["upn"]) if person["mail"] else None,
+            department=person["department"], job_title=person["job_title"],
+            license=person["license"], roles=person["roles"], enabled=True,
+        )
+
+
+KIND_FLAGS: dict[str, dict[str, bool]] = {
+    "security": {},
+    "synced": {"on_prem_synced": True},
+    "dynamic": {"dynamic": True},
+    "distribution": {"distribution": True},
+    "mail_security": {"mail_enabled": True},
+    "m365": {"mail_enabled": True},
+}
+
+
+def _groups(admin: User) -> None:
+    for group in data.GROUPS:
+        directory.add_group(admin, group["name"], description=group["description"],
+                            **KIND_FLAGS[group["kind"]])
+        # Synced and dynamic groups refuse hand-made members; their members arrive as a sync would.
+        if group["kind"] in ("synced", "dynamic"):
+            _sync_members(group["name"], group["members"])
+        else:
+            for member in group["members"]:
+                directory.add_member(admin, group["name"], _upn(member))
+
+
+def _sync_members(group_name: str, members: list[str]) -> None:
+    from desktop.models import Group, GroupMember
+
+    with transaction():
+        group = Group.get(Group.name == group_name)
+        for local in members:
+            GroupMember.create(group=group, user=User.get(User.upn == _upn(local)),
+                               source="import")
+        audit(None, "group.sync_members", group_name, {"members": len(members)})
+
+
+def _apps(admin: User) -> None:
+    for app in data.APPS:
+        roles = [
+            applications.RoleSpec(r.value, r.display_name, r.user_assignable,
+                                  not r.user_assignable, r.enabled)
+            for r in app["roles"]
+        ]
+        applications.add_application(
+            admin, app["name"], publisher=app["publisher"], description=app["description"],
+            origin=app["origin"], sso=app["sso"], public_client=app["public_client"],
+            hidden=app["hidden"], homepage=app["homepage"], roles=roles,
+        )
+
+
+def _settings(admin: User) -> None:
+    for s in data.SELF_SERVICE:
+        selfservice.update(
+            admin, s["app"], enabled=True, group=s["group"],
+            require_approval=s["require_approval"],
+            add_approvers=[_upn(a) for a in s["approvers"]],
+            role=s["role"] if s["role"] else selfservice.UNSET,
+            email_approvers=s["email_approvers"],
+            approver_sets_passwords=s["approver_sets_passwords"] or None,
+        )
+        if not s["enabled"]:
+            selfservice.update(admin, s["app"], enabled=False)
+
+
+def _history(jump: Any, ref: dt.datetime) -> None:
+    """Replay requests and decisions in time order, so ids and the audit log read naturally."""
+    steps: list[tuple[dt.datetime, int, str, dict[str, Any]]] = []
+    for index, h in enumerate(data.HISTORY):
+        created = ref - dt.timedelta(days=h["days_ago"], hours=index % 7)
+        steps.append((created, index * 2, "create", dict(h)))
+        if h["outcome"] in ("approved", "denied", "cancelled") and h["decider"] is not None \
+                or h["outcome"] == "cancelled":
+            decided = ref - dt.timedelta(days=h["decided_days_ago"] or 0, hours=index % 5)
+            decided = max(decided, created + dt.timedelta(hours=1))
+            steps.append((decided, index * 2 + 1, "decide", dict(h)))
+    steps.sort(key=lambda s: (s[0], s[1]))
+    ids: dict[int, int] = {}
+    for when, order, kind, h in steps:
+        jump(when)
+        index = order // 2
+        requester = User.get(User.upn == _upn(h["requester"]))
+        if kind == "create":
+            ids[index] = requests.create_request(requester, h["app"], h["justification"])["id"]
+        elif h["outcome"] == "cancelled":
+            requests.cancel(requester, ids[index])
+        else:
+            decider = User.get(User.upn == _upn(h["decider"]))
+            if h["outcome"] == "approved":
+                requests.approve(decider, ids[index], h["reason"])
+            else:
+                requests.deny(decider, ids[index], h["reason"])
+
+
+def first_admin() -> User | None:
+    """The demo's first Global Administrator, who runs commands given without --as."""
+    row = (User.select().join(DirectoryRoleAssignment)
+           .where((DirectoryRoleAssignment.role == "global_admin") & User.enabled)
+           .order_by(User.id).first())
+    return row
+
+
+__all__ = ["auth", "build_demo", "first_admin"]

@@ -1,0 +1,23 @@
+"""The database proxy and the base model every table derives from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+# Bound at run time to SQLite or PostgreSQL by desktop.models.database.open_database.
+database_proxy = pw.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, second precision is not enough for ordering: keep microseconds."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    id = pw.AutoField()
+
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False

@@ -1,0 +1,135 @@
+"""Opening a database from a URL, binding the models to it, and the one write transaction."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee as pw
+
+from desktop.errors import UsageError
+
+from .base import database_proxy
+
+# Any constant will do; it only has to be the same for every desktop on the database.
+PG_WRITE_LOCK = 0x41434445534B  # "ACDESK"
+PG_CHANNEL = "access_desk_changes"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    kind: str  # "sqlite" | "postgresql"
+    path: Path | None = None
+    name: str = ""
+    user: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+
+    def display(self) -> str:
+        """The URL without any password, for messages and logs."""
+        if self.kind == "sqlite":
+            return str(self.path)
+        auth = f"{self.user}@" if self.user else ""
+        port = f":{self.port}" if self.port else ""
+        return f"postgresql://{auth}{self.host or ''}{port}/{self.name}"
+
+
+def parse_url(url: str) -> DatabaseUrl:
+    """`sqlite:///rel.db`, `sqlite:////abs.db`, a bare path, or `postgresql://user@host:port/db`."""
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlparse(url)
+        name = parts.path.lstrip("/")
+        if not name:
+            raise UsageError(f"the PostgreSQL URL names no database: {url.split('@')[-1]}")
+        return DatabaseUrl(
+            kind="postgresql",
+            name=unquote(name),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname,
+            port=parts.port,
+        )
+    if url.startswith("sqlite:///"):
+        return DatabaseUrl(kind="sqlite", path=Path(url[len("sqlite:///") :]))
+    if "://" in url:
+        raise UsageError(f"unsupported database URL {url.split('://')[0]}://; use sqlite or postgresql")
+    return DatabaseUrl(kind="sqlite", path=Path(url).expanduser())
+
+
+def is_postgres(db: pw.Database | None = None) -> bool:
+    db = db if db is not None else database_proxy.obj
+    return isinstance(db, pw.PostgresqlDatabase)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def sqlite_tables_readonly(path: Path) -> tuple[list[str], tuple[str, int] | None]:
+    """Table names and (product, version) read without changing a byte of the file."""
+    uri = f"file:{path}?mode=ro"
+    con = sqlite3.connect(uri, uri=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        info = None
+        if "schema_info" in names:
+            row = con.execute("SELECT product, version FROM schema_info LIMIT 1").fetchone()
+            info = (row[0], int(row[1])) if row else None
+        return names, info
+    finally:
+        con.close()
+
+
+def connect(url: DatabaseUrl) -> pw.Database:
+    """A peewee database for the URL, bound to the models' proxy (not yet checked)."""
+    db: pw.Database
+    if url.kind == "sqlite":
+        assert url.path is not None
+        db = pw.SqliteDatabase(str(url.path), pragmas=SQLITE_PRAGMAS)
+    else:
+        kwargs: dict[str, object] = {}
+        for key in ("user", "password", "host", "port"):
+            value = getattr(url, key)
+            if value is not None:
+                kwargs[key] = value
+        db = pw.PostgresqlDatabase(url.name, **kwargs)
+    database_proxy.initialize(db)
+    return db
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One writer at a time per database: keeps the audit chain linear and the change feed ordered.
+
+    SQLite: BEGIN IMMEDIATE (a deferred transaction that reads then writes fails at once with
+    SQLITE_BUSY when another connection committed meanwhile). PostgreSQL: an advisory lock
+    held until commit. Nested calls become savepoints of the outer transaction.
+    """
+    db = database_proxy.obj
+    if db.transaction_depth() > 0:
+        with db.atomic():
+            yield
+        return
+    if is_postgres(db):
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+            yield
+    else:
+        with db.atomic("IMMEDIATE"):
+            yield

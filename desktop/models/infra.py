@@ -1,0 +1,78 @@
+"""Bookkeeping tables: change feed, e-mail outbox, audit log, settings, sign-in throttle."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .base import BaseModel, utcnow
+
+
+class Change(BaseModel):
+    """One row per committed write; the live feed reads rows after the last id it saw."""
+
+    topic = pw.CharField()  # requests | notifications | settings | access | directory
+    entity_id = pw.IntegerField(null=True)
+    at = pw.DateTimeField(default=utcnow)
+
+
+class EmailOutbox(BaseModel):
+    to = pw.CharField()
+    subject = pw.CharField()
+    body = pw.TextField()
+    message_id = pw.CharField(unique=True)
+    status = pw.CharField(default="queued", index=True)  # queued | sending | sent | failed
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.TextField(null=True)
+    next_attempt_at = pw.DateTimeField(default=utcnow)
+    claimed_by = pw.CharField(null=True)
+    claimed_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "email_outbox"
+
+
+class AuditEvent(BaseModel):
+    """Hash-chained: each event's hash covers its content and the previous event's hash."""
+
+    seq = pw.IntegerField(unique=True)
+    at = pw.DateTimeField()
+    actor = pw.CharField(null=True)
+    action = pw.CharField(index=True)
+    target = pw.CharField(null=True)
+    application_id = pw.IntegerField(null=True, index=True)
+    details = pw.TextField()
+    prev_hash = pw.CharField()
+    hash = pw.CharField()
+
+    class Meta:
+        table_name = "audit_event"
+        indexes = ((("actor",), False),)
+
+
+class Setting(BaseModel):
+    key = pw.CharField(unique=True)
+    value = pw.TextField()
+
+
+class SchemaInfo(BaseModel):
+    """One row: marks the database as Access Desk's and records its schema version."""
+
+    product = pw.CharField()
+    version = pw.IntegerField()
+    upgraded_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "schema_info"
+
+
+class SignInFailure(BaseModel):
+    """Failed sign-ins in a row, per UPN typed: the only table a failed sign-in touches."""
+
+    upn = pw.CharField(unique=True)
+    failures = pw.IntegerField(default=0)
+    last_failed_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sign_in_failure"

@@ -1,0 +1,136 @@
+"""Who has access through self-service, and removing it or changing the role (rule 13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+
+from desktop.errors import NotFound
+from desktop.models import (
+    AccessRequest,
+    Application,
+    AppRole,
+    Assignment,
+    GroupMember,
+    SelfServiceSettings,
+    User,
+)
+
+from . import lookup
+from .core import audit, iso, notify, publish, transaction
+from .eligibility import choosable_role
+from .rights import require_admin
+from .views import View
+
+
+def _settings(app: Application) -> SelfServiceSettings | None:
+    return SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+
+
+def access_query(actor: User, app_name: str, search: str | None = None) -> pw.ModelSelect:
+    """Members of the application's self-service group, whether or not they came by request."""
+    require_admin(actor, "see who has access")
+    app = lookup.application(app_name)
+    settings = _settings(app)
+    group_id = settings.group_id if settings else None
+    query = (
+        GroupMember.select(GroupMember, User)
+        .join(User, on=(GroupMember.user == User.id))
+        .where(GroupMember.group == group_id)
+    )
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(User.upn.startswith(text)
+                            | pw.fn.LOWER(User.display_name).startswith(text))
+    return query
+
+
+def list_access(actor: User, app_name: str, *, search: str | None = None,
+                limit: int | None = None, offset: int = 0) -> list[View]:
+    app = lookup.application(app_name)
+    query = access_query(actor, app_name, search).order_by(User.upn).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    members = list(query)
+    if not members:
+        return []
+    settings = _settings(app)
+    assert settings is not None and settings.group is not None
+    user_ids = [m.user_id for m in members]
+    roles: dict[int, Any] = {}
+    for a in (Assignment.select(Assignment, AppRole)
+              .join(AppRole, pw.JOIN.LEFT_OUTER, on=(Assignment.role == AppRole.id))
+              .where((Assignment.application == app) & Assignment.user.in_(user_ids))):
+        roles[a.user_id] = a.role.value if a.role_id else None
+    last_request: dict[int, int] = {}
+    for r in (AccessRequest.select(AccessRequest.requester, pw.fn.MAX(AccessRequest.id).alias("rid"))
+              .where((AccessRequest.application == app) & (AccessRequest.status == "approved")
+                     & AccessRequest.requester.in_(user_ids))
+              .group_by(AccessRequest.requester)):
+        last_request[r.requester_id] = r.rid
+    return [
+        {
+            "user": m.user.upn,
+            "group": settings.group.name,
+            "role": roles.get(m.user_id),
+            "since": iso(m.added_at),
+            "via_request": last_request.get(m.user_id) if m.source == "self_service" else None,
+        }
+        for m in members
+    ]
+
+
+def _member(app: Application, user: User) -> tuple[SelfServiceSettings, GroupMember]:
+    settings = _settings(app)
+    member = None
+    if settings is not None and settings.group_id is not None:
+        member = GroupMember.get_or_none(
+            (GroupMember.group == settings.group_id) & (GroupMember.user == user)
+        )
+    if settings is None or member is None:
+        raise NotFound(f"{user.upn} has no access to {app.name} through self-service")
+    return settings, member
+
+
+def remove_access(actor: User, app_name: str, upn: str) -> None:
+    """Group membership and the direct role assignment go together; the user is told."""
+    with transaction():
+        actor = require_admin(actor, "remove access")
+        app = lookup.application(app_name)
+        user = lookup.user(upn)
+        settings, member = _member(app, user)
+        GroupMember.delete().where(GroupMember.id == member.id).execute()
+        removed_roles = Assignment.delete().where(
+            (Assignment.application == app) & (Assignment.user == user)
+        ).execute()
+        audit(actor, "access.remove", user.upn,
+              {"app": app.name, "group": settings.group.name, "direct_assignments": removed_roles},
+              application_id=app.id)
+        notify(user, "access_removed", f"An administrator removed your access to {app.name}",
+               application_id=app.id)
+        publish("access", app.id)
+
+
+def change_role(actor: User, app_name: str, upn: str, role_value: str) -> View:
+    with transaction():
+        actor = require_admin(actor, "change a user's role")
+        app = lookup.application(app_name)
+        user = lookup.user(upn)
+        _member(app, user)
+        role = choosable_role(app, role_value)  # rule 5
+        direct = Assignment.get_or_none(
+            (Assignment.application == app) & (Assignment.user == user)
+        )
+        old = None
+        if direct is None:
+            Assignment.create(application=app, user=user, role=role)
+        else:
+            old = direct.role.value if direct.role_id else None
+            Assignment.update(role=role).where(Assignment.id == direct.id).execute()
+        audit(actor, "access.change_role", user.upn,
+              {"app": app.name, "from": old, "to": role.value}, application_id=app.id)
+        notify(user, "role_changed",
+               f"Your role in {app.name} is now {role.display_name}", application_id=app.id)
+        publish("access", app.id)
+        return {"user": user.upn, "app": app.name, "role": role.value}

@@ -1,0 +1,153 @@
+"""Applications and their roles; a change that makes one ineligible closes its requests (rule 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import peewee as pw
+
+from desktop.errors import Conflict, UsageError
+from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
+
+from . import lookup
+from .core import audit, now, publish, transaction
+from .eligibility import unavailable_reason
+from .requests import close_requests, pending_for_app
+from .rights import require_admin
+from .views import View, application_view
+
+
+class RoleSpec(NamedTuple):
+    value: str
+    display_name: str
+    user_assignable: bool = True
+    application_assignable: bool = False
+    enabled: bool = True
+
+
+def parse_role(text: str, *, user_assignable: bool = True) -> RoleSpec:
+    """`VALUE[:NAME]` as the command line takes it."""
+    value, _, name = text.partition(":")
+    if not value.strip():
+        raise UsageError(f"a role needs a value: {text!r}")
+    return RoleSpec(value.strip(), (name or value).strip(), user_assignable, not user_assignable)
+
+
+def _check_choice(value: str, choices: Sequence[str], what: str) -> str:
+    if value not in choices:
+        raise UsageError(f"unknown {what} {value!r}; one of {', '.join(choices)}")
+    return value
+
+
+def add_application(
+    actor: User,
+    name: str,
+    *,
+    publisher: str | None = None,
+    description: str | None = None,
+    origin: str = "gallery",
+    sso: str = "none",
+    public_client: bool = False,
+    hidden: bool = False,
+    homepage: str | None = None,
+    roles: Sequence[RoleSpec] = (),
+    graph_id: str | None = None,
+    app_id: str | None = None,
+) -> View:
+    name = name.strip()
+    if not name:
+        raise UsageError("an application needs a name")
+    _check_choice(origin, ORIGINS, "origin")
+    _check_choice(sso, SSO_MODES, "SSO mode")
+    values = [r.value.lower() for r in roles]
+    if len(values) != len(set(values)):
+        raise UsageError("two roles have the same value")
+    with transaction():
+        actor = require_admin(actor, "add applications")
+        if Application.select().where(pw.fn.LOWER(Application.name) == name.lower()).exists():
+            raise Conflict(f"an application named {name!r} already exists")
+        app = Application.create(
+            name=name, publisher=publisher, description=description, origin=origin,
+            sso_mode=sso, public_client_flows=public_client, hidden=hidden, homepage=homepage,
+            graph_id=graph_id, app_id=app_id, created_at=now(),
+        )
+        for role in roles:
+            AppRole.create(application=app, **role._asdict())
+        view = application_view(app)
+        audit(actor, "app.add", name, view, application_id=app.id)
+        publish("settings", app.id)
+        return view
+
+
+PROPERTIES = ("name", "publisher", "description", "origin", "public_client_flows", "hidden",
+              "homepage", "icon", "sso_mode")
+
+
+def update_application(actor: User, app_name: str, **changes: Any) -> View:
+    """Change the properties given; origin set here is kept by later imports."""
+    unknown = set(changes) - set(PROPERTIES)
+    if unknown:
+        raise UsageError(f"unknown application property {sorted(unknown)[0]!r}")
+    if "origin" in changes:
+        _check_choice(changes["origin"], ORIGINS, "origin")
+    if "sso_mode" in changes:
+        _check_choice(changes["sso_mode"], SSO_MODES, "SSO mode")
+    with transaction():
+        actor = require_admin(actor, "change applications")
+        app = lookup.application(app_name)
+        diff = {k: [getattr(app, k), v] for k, v in changes.items() if getattr(app, k) != v}
+        if not diff:
+            return application_view(app)
+        if "name" in diff:
+            taken = Application.select().where(
+                (pw.fn.LOWER(Application.name) == str(changes["name"]).lower())
+                & (Application.id != app.id)
+            ).exists()
+            if taken:
+                raise Conflict(f"an application named {changes['name']!r} already exists")
+        was_available = unavailable_reason(app) is None
+        update = {k: v[1] for k, v in diff.items()}
+        if "origin" in diff:
+            update["origin_set_by_admin"] = True
+        Application.update(**update).where(Application.id == app.id).execute()
+        app = Application.get_by_id(app.id)
+        audit(actor, "app.update", app.name, diff, application_id=app.id)
+        why = unavailable_reason(app)
+        if was_available and why:
+            close_requests(pending_for_app(app.id),
+                           f"{app.name} is no longer offered for self-service: {why[1]}", actor)
+        if "sso_mode" in diff and app.sso_mode != "password":
+            from desktop.models import SelfServiceSettings
+
+            SelfServiceSettings.update(approver_sets_passwords=False).where(
+                SelfServiceSettings.application == app
+            ).execute()
+        publish("settings", app.id)
+        return application_view(app)
+
+
+def app_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+    require_admin(actor, "list applications")
+    query = Application.select()
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(
+            pw.fn.LOWER(Application.name).startswith(text)
+            | (pw.fn.LOWER(Application.name) ** f"% {text}%")
+            | pw.fn.LOWER(Application.publisher).startswith(text)
+        )
+    return query
+
+
+def list_applications(actor: User, search: str | None = None, *, limit: int | None = None,
+                      offset: int = 0) -> list[View]:
+    query = app_query(actor, search).order_by(pw.fn.LOWER(Application.name)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [application_view(a) for a in query]
+
+
+def get_application(actor: User, app_name: str) -> View:
+    require_admin(actor, "look at application properties")
+    return application_view(lookup.application(app_name))

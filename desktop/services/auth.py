@@ -1,0 +1,90 @@
+"""Signing in, throttling failed attempts, and passwords (the rights table's first row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from desktop.errors import NotSignedIn, Refused
+from desktop.models import SignInFailure, User
+
+from . import lookup
+from .core import audit, is_demo, now, publish, transaction
+from .passwords import check_strength, hash_password, verify_password
+from .rights import fresh, require_global_admin
+
+FREE_FAILURES = 5
+MAX_DELAY_S = 15 * 60
+GENERIC = "unknown user or wrong password"
+
+
+def throttle_delay(failures: int) -> int:
+    """Seconds to wait after `failures` failed sign-ins in a row: 0 for the first five, then 2, 4, 8..."""
+    if failures < FREE_FAILURES:
+        return 0
+    return int(min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_S))
+
+
+def _record_failure(upn: str) -> None:
+    # Its own small transaction that touches only the sign_in_ table.
+    with transaction():
+        row = SignInFailure.get_or_none(SignInFailure.upn == upn)
+        if row is None:
+            SignInFailure.create(upn=upn, failures=1, last_failed_at=now())
+        else:
+            SignInFailure.update(
+                failures=SignInFailure.failures + 1, last_failed_at=now()
+            ).where(SignInFailure.id == row.id).execute()
+
+
+def sign_in(upn: str, password: str | None) -> User:
+    """The signed-in user, or NotSignedIn. On a demo database no password is asked or checked."""
+    key = upn.strip().lower()
+    user = User.get_or_none(User.upn == key)
+    if is_demo():
+        if user is None or not user.enabled:
+            raise NotSignedIn(f"no enabled demo user {upn.strip()!r}")
+        return user
+    row = SignInFailure.get_or_none(SignInFailure.upn == key)
+    if row is not None:
+        wait = throttle_delay(row.failures)
+        ready_at = row.last_failed_at + dt.timedelta(seconds=wait)
+        if wait and now() < ready_at:
+            seconds = int((ready_at - now()).total_seconds()) + 1
+            raise NotSignedIn(
+                f"too many failed sign-ins for {key}; try again in {seconds} seconds"
+            )
+    if user is not None and user.enabled and user.password_hash is None:
+        raise NotSignedIn(
+            f"{key} has no password yet: ask an administrator to set a password"
+        )
+    ok = verify_password(password or "", user.password_hash if user else None)
+    if not ok or user is None or not user.enabled:
+        _record_failure(key)
+        raise NotSignedIn(GENERIC)
+    if row is not None:
+        with transaction():
+            SignInFailure.delete().where(SignInFailure.upn == key).execute()
+    return user
+
+
+def set_password(actor: User, upn: str, password: str) -> None:
+    """A Global Administrator sets another user's password (or his own)."""
+    with transaction():
+        actor = require_global_admin(actor, "set another user's password")
+        target = lookup.user(upn)
+        check_strength(password)
+        User.update(password_hash=hash_password(password)).where(User.id == target.id).execute()
+        SignInFailure.delete().where(SignInFailure.upn == target.upn).execute()
+        audit(actor, "user.set_password", target.upn)  # never the password itself
+        publish("directory", target.id)
+
+
+def change_own_password(actor: User, old: str, new: str) -> None:
+    with transaction():
+        actor = fresh(actor)
+        if not is_demo() and not verify_password(old, actor.password_hash):
+            raise Refused("sign-in", "the current password is wrong")
+        check_strength(new)
+        User.update(password_hash=hash_password(new)).where(User.id == actor.id).execute()
+        audit(actor, "user.change_password", actor.upn)
+        publish("directory", actor.id)

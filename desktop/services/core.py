@@ -1,0 +1,144 @@
+"""What every use case shares: the clock, the write transaction, audit, change feed, notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from desktop.models import AuditEvent, Change, Notification, Setting, User
+from desktop.models.database import PG_CHANNEL, is_postgres, write_transaction
+
+TOPICS = ("requests", "notifications", "settings", "access", "directory")
+GENESIS_HASH = "0" * 64
+
+
+def _system_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+_clock: Callable[[], dt.datetime] = _system_now
+
+
+def now() -> dt.datetime:
+    """Naive UTC. The demo builder swaps the clock so its history is the same every time."""
+    return _clock()
+
+
+@contextmanager
+def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1)) -> Iterator[
+    Callable[[dt.datetime], None]
+]:
+    """Deterministic time: each call advances by `step`; the yielded function jumps to a time."""
+    global _clock
+    state = {"t": start}
+
+    def tick() -> dt.datetime:
+        state["t"] = state["t"] + step
+        return state["t"]
+
+    def jump(to: dt.datetime) -> None:
+        state["t"] = to
+
+    previous, _clock = _clock, tick
+    try:
+        yield jump
+    finally:
+        _clock = previous
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 UTC with Z, as every JSON output writes times."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+transaction = write_transaction
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def get_setting(key: str, default: str | None = None) -> str | None:
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row else default
+
+
+def put_setting(key: str, value: str) -> None:
+    updated = Setting.update(value=value).where(Setting.key == key).execute()
+    if not updated:
+        Setting.create(key=key, value=value)
+
+
+def is_demo() -> bool:
+    return get_setting("demo") == "1"
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def event_hash(
+    seq: int, at: dt.datetime, actor: str | None, action: str, target: str | None,
+    details: str, prev_hash: str,
+) -> str:
+    material = json.dumps(
+        [seq, at.isoformat(timespec="microseconds"), actor, action, target, details, prev_hash],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def audit(
+    actor: User | None,
+    action: str,
+    target: str | None,
+    details: dict[str, Any] | None = None,
+    application_id: int | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Callers are inside the write transaction (one writer)."""
+    head = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
+    seq = head.seq + 1 if head else 1
+    prev = head.hash if head else GENESIS_HASH
+    at = now()
+    text = json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str)
+    actor_upn = actor.upn if actor is not None else None
+    digest = event_hash(seq, at, actor_upn, action, target, text, prev)
+    event = AuditEvent.create(
+        seq=seq, at=at, actor=actor_upn, action=action, target=target,
+        application_id=application_id, details=text, prev_hash=prev, hash=digest,
+    )
+    # The head is kept apart so that cutting events off the end is detected too.
+    put_setting("audit_head", f"{seq}:{digest}")
+    return event
+
+
+# --- change feed and notifications ---------------------------------------------------------
+
+
+def publish(topic: str, entity_id: int | None = None) -> None:
+    """Tell every desktop that something changed; on PostgreSQL NOTIFY is delivered at commit."""
+    assert topic in TOPICS, topic
+    Change.create(topic=topic, entity_id=entity_id, at=now())
+    if is_postgres():
+        from desktop.models import database_proxy
+
+        database_proxy.obj.execute_sql(f"NOTIFY {PG_CHANNEL}")
+
+
+def notify(
+    recipient: User,
+    kind: str,
+    message: str,
+    *,
+    request_id: int | None = None,
+    application_id: int | None = None,
+) -> None:
+    Notification.create(
+        recipient=recipient, kind=kind, message=message, request=request_id,
+        application=application_id, created_at=now(),
+    )
+    publish("notifications", recipient.id)

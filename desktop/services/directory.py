@@ -1,0 +1,310 @@
+"""People and groups: adding, changing, disabling (rule 15), licenses (rules 7, 11), members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import peewee as pw
+
+from desktop.errors import Conflict, NotFound, Refused, UsageError
+from desktop.models import (
+    DIRECTORY_ROLES,
+    LICENSES,
+    AccessRequest,
+    DirectoryRoleAssignment,
+    Group,
+    GroupMember,
+    SelfServiceApprover,
+    User,
+)
+
+from . import lookup
+from .core import audit, now, publish, transaction
+from .passwords import check_strength, hash_password
+from .requests import apps_approved_by, close_requests, close_unapprovable
+from .rights import fresh, is_admin, require_admin, require_global_admin
+from .views import View, group_view, user_view
+
+_KEEP: Any = object()
+
+
+def _check_upn(upn: str) -> str:
+    upn = upn.strip().lower()
+    local, _, domain = upn.partition("@")
+    if not local or "." not in domain or " " in upn:
+        raise UsageError(f"{upn!r} is not a user principal name like name@example.com")
+    return upn
+
+
+def _check_license(license: str) -> str:
+    if license not in LICENSES:
+        raise UsageError(f"unknown license {license!r}; one of {', '.join(LICENSES)}")
+    return license
+
+
+def _check_roles(roles: Sequence[str]) -> list[str]:
+    bad = [r for r in roles if r not in DIRECTORY_ROLES]
+    if bad:
+        raise UsageError(f"unknown role {bad[0]!r}; one of {', '.join(DIRECTORY_ROLES)}")
+    return sorted(set(roles), key=list(DIRECTORY_ROLES).index)
+
+
+def add_user(
+    actor: User,
+    upn: str,
+    name: str,
+    *,
+    mail: str | None = None,
+    department: str | None = None,
+    job_title: str | None = None,
+    license: str = "none",
+    roles: Sequence[str] = (),
+    enabled: bool = True,
+    password: str | None = None,
+    graph_id: str | None = None,
+) -> View:
+    upn = _check_upn(upn)
+    if not name.strip():
+        raise UsageError("a user needs a display name")
+    license = _check_license(license)
+    roles = _check_roles(roles)
+    if password is not None:
+        check_strength(password)
+    with transaction():
+        actor = require_global_admin(actor, "add users")
+        if User.select().where(User.upn == upn).exists():
+            raise Conflict(f"a user {upn} already exists")
+        user = User.create(
+            upn=upn, display_name=name.strip(), mail=mail, department=department,
+            job_title=job_title, license=license, enabled=enabled, graph_id=graph_id,
+            password_hash=hash_password(password) if password else None, created_at=now(),
+        )
+        for role in roles:
+            DirectoryRoleAssignment.create(user=user, role=role)
+        audit(actor, "user.add", upn, {"name": user.display_name, "license": license,
+                                       "roles": roles, "enabled": enabled})
+        publish("directory", user.id)
+        return user_view(user)
+
+
+def update_user(
+    actor: User,
+    upn: str,
+    *,
+    name: str | None = None,
+    mail: Any = _KEEP,
+    department: Any = _KEEP,
+    job_title: Any = _KEEP,
+    license: str | None = None,
+    enabled: bool | None = None,
+    roles: Sequence[str] | None = None,
+) -> View:
+    """Change what is given. Disabling (rule 15) and losing a license (rule 11) close requests."""
+    if license is not None:
+        _check_license(license)
+    if roles is not None:
+        roles = _check_roles(roles)
+    with transaction():
+        actor = require_global_admin(actor, "change users")
+        user = lookup.user(upn)
+        before = user_view(user)
+        changes: dict[str, Any] = {}
+        if name is not None and name.strip() and name.strip() != user.display_name:
+            changes["display_name"] = name.strip()
+        for field, value in (("mail", mail), ("department", department),
+                             ("job_title", job_title)):
+            if value is not _KEEP and value != getattr(user, field):
+                changes[field] = value
+        if license is not None and license != user.license:
+            changes["license"] = license
+        if enabled is not None and enabled != user.enabled:
+            if not enabled and user.id == actor.id:
+                raise Refused("rights table", "you cannot disable your own account")
+            changes["enabled"] = enabled
+        if changes:
+            User.update(**changes).where(User.id == user.id).execute()
+        if roles is not None and roles != before["roles"]:
+            if user.id == actor.id and "global_admin" not in roles:
+                raise Refused("rights table",
+                              "you cannot take the Global Administrator role from yourself")
+            DirectoryRoleAssignment.delete().where(DirectoryRoleAssignment.user == user).execute()
+            for role in roles:
+                DirectoryRoleAssignment.create(user=user, role=role)
+        user = User.get_by_id(user.id)
+        after = user_view(user)
+        if after == before and "job_title" not in changes:
+            return after
+        audit(actor, "user.update", user.upn,
+              {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+        if changes.get("enabled") is False:
+            _on_disabled(actor, user)
+        elif "license" in changes and not user.licensed:
+            _on_license_lost(actor, user)
+        publish("directory", user.id)
+        return after
+
+
+def _own_pending(user: User) -> list[AccessRequest]:
+    return list(AccessRequest.select().where(
+        (AccessRequest.requester == user) & (AccessRequest.status == "pending")
+    ))
+
+
+def _on_disabled(actor: User, user: User) -> None:
+    """Rule 15: history and access stay; his requests close and he leaves approver lists."""
+    close_requests(_own_pending(user), f"the account {user.upn} was disabled", actor)
+    app_ids = apps_approved_by(user)
+    if app_ids:
+        SelfServiceApprover.delete().where(SelfServiceApprover.user == user).execute()
+        audit(actor, "selfservice.remove_approver", user.upn,
+              {"reason": "account disabled", "application_ids": sorted(app_ids)})
+        publish("settings")
+    close_unapprovable(app_ids, actor)
+
+
+def _on_license_lost(actor: User, user: User) -> None:
+    close_requests(
+        _own_pending(user),
+        f"{user.upn} no longer has a Microsoft Entra ID P1 or P2 license", actor,
+    )
+    close_unapprovable(apps_approved_by(user), actor)
+
+
+def get_user(actor: User, upn: str) -> View:
+    actor = fresh(actor)
+    user = lookup.user(upn)
+    if user.id != actor.id and not is_admin(actor):
+        raise Refused("rights table", "only administrators may look at other people")
+    return user_view(user)
+
+
+def user_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+    require_admin(actor, "list the directory's users")
+    query = User.select()
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(
+            pw.fn.LOWER(User.display_name).startswith(text)
+            | User.upn.startswith(text)
+            | pw.fn.LOWER(User.department).startswith(text)
+            | (pw.fn.LOWER(User.display_name) ** f"% {text}%")
+        )
+    return query
+
+
+def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
+               offset: int = 0) -> list[View]:
+    query = user_query(actor, search).order_by(User.upn).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [user_view(u) for u in query]
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+def add_group(
+    actor: User,
+    name: str,
+    *,
+    description: str | None = None,
+    on_prem_synced: bool = False,
+    dynamic: bool = False,
+    distribution: bool = False,
+    mail_enabled: bool = False,
+    graph_id: str | None = None,
+) -> View:
+    name = name.strip()
+    if not name:
+        raise UsageError("a group needs a name")
+    if distribution and mail_enabled:
+        raise UsageError("choose one of distribution list and mail-enabled security group")
+    with transaction():
+        actor = require_admin(actor, "add groups")
+        if Group.select().where(pw.fn.LOWER(Group.name) == name.lower()).exists():
+            raise Conflict(f"a group named {name!r} already exists")
+        group = Group.create(
+            name=name, description=description, on_prem_synced=on_prem_synced, dynamic=dynamic,
+            security_enabled=not distribution, mail_enabled=distribution or mail_enabled,
+            graph_id=graph_id, created_at=now(),
+        )
+        view = group_view(group)
+        audit(actor, "group.add", name, {k: v for k, v in view.items() if k != "members"})
+        publish("directory", group.id)
+        return view
+
+
+def _require_hand_managed(group: Group) -> None:
+    if group.on_prem_synced:
+        raise Refused("rule 3", f"{group.name} is synchronized from on-premises; "
+                      "change its members there")
+    if group.dynamic:
+        raise Refused("rule 3", f"{group.name} has dynamic membership; "
+                      "its rule decides its members")
+
+
+def add_member(actor: User, group_name: str, upn: str) -> View:
+    with transaction():
+        actor = require_admin(actor, "change group members")
+        group = lookup.group(group_name)
+        user = lookup.user(upn)
+        _require_hand_managed(group)
+        if GroupMember.select().where(
+            (GroupMember.group == group) & (GroupMember.user == user)
+        ).exists():
+            raise Conflict(f"{user.upn} is already a member of {group.name}")
+        GroupMember.create(group=group, user=user, source="manual", added_by=actor,
+                           added_at=now())
+        audit(actor, "group.add_member", group.name, {"user": user.upn})
+        publish("directory", group.id)
+        publish("access")
+        return group_view(group)
+
+
+def remove_member(actor: User, group_name: str, upn: str) -> View:
+    with transaction():
+        actor = require_admin(actor, "change group members")
+        group = lookup.group(group_name)
+        user = lookup.user(upn)
+        _require_hand_managed(group)
+        removed = GroupMember.delete().where(
+            (GroupMember.group == group) & (GroupMember.user == user)
+        ).execute()
+        if not removed:
+            raise NotFound(f"{user.upn} is not a member of {group.name}")
+        audit(actor, "group.remove_member", group.name, {"user": user.upn})
+        publish("directory", group.id)
+        publish("access")
+        return group_view(group)
+
+
+def group_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+    require_admin(actor, "list groups")
+    query = Group.select()
+    if search and search.strip():
+        query = query.where(pw.fn.LOWER(Group.name).contains(search.strip().lower()))
+    return query
+
+
+def list_groups(actor: User, search: str | None = None, *, limit: int | None = None,
+                offset: int = 0) -> list[View]:
+    query = group_query(actor, search).order_by(pw.fn.LOWER(Group.name)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [group_view(g) for g in query]
+
+
+def list_members(actor: User, group_name: str, *, limit: int | None = None,
+                 offset: int = 0) -> list[View]:
+    require_admin(actor, "list group members")
+    group = lookup.group(group_name)
+    query = (User.select().join(GroupMember, on=(GroupMember.user == User.id))
+             .where(GroupMember.group == group).order_by(User.upn).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return [user_view(u) for u in query]
+
+
+def whoami(actor: User) -> View:
+    return user_view(fresh(actor))

@@ -1,0 +1,396 @@
+"""The request life cycle: pending -> approved | denied | cancelled | closed (rules 4, 7-11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import peewee as pw
+
+from desktop.errors import Conflict, Refused, UsageError
+from desktop.models import (
+    STATUSES,
+    AccessRequest,
+    Application,
+    Assignment,
+    EmailOutbox,
+    GroupMember,
+    SelfServiceApprover,
+    SelfServiceSettings,
+    User,
+)
+
+from . import lookup
+from .core import audit, iso, notify, now, publish, transaction
+from .eligibility import eligible_approvers, has_access, unavailable_reason
+from .rights import fresh, is_admin, require_admin, require_license
+from .views import View, request_view
+
+MAX_JUSTIFICATION = 500
+
+
+# --- what approval grants (rule 8) ---------------------------------------------------------
+
+
+def grant_access(req: AccessRequest, settings: SelfServiceSettings, decider: User | None) -> None:
+    """Add the requester to the group and, where set, assign the role directly."""
+    user, app = req.requester, req.application
+    if settings.group_id is not None:
+        exists = GroupMember.select().where(
+            (GroupMember.group == settings.group_id) & (GroupMember.user == user)
+        ).exists()
+        if not exists:
+            GroupMember.create(
+                group=settings.group_id, user=user, source="self_service",
+                added_by=decider, added_at=now(),
+            )
+    if settings.role_id is not None:
+        direct = Assignment.get_or_none(
+            (Assignment.application == app) & (Assignment.user == user)
+        )
+        if direct is None:
+            Assignment.create(
+                application=app, user=user, role=settings.role_id, via_request=req.id,
+                created_at=now(),
+            )
+        else:
+            Assignment.update(role=settings.role_id, via_request=req.id).where(
+                Assignment.id == direct.id
+            ).execute()
+    publish("access", app.id)
+
+
+def _finish(
+    req: AccessRequest, status: str, decider: User | None, reason: str | None
+) -> None:
+    """Conditional update: exactly one decision wins, even if two raced past every check."""
+    decided_at = now()
+    won = (
+        AccessRequest.update(
+            status=status, decided_by=decider, decided_at=decided_at, reason=reason
+        )
+        .where((AccessRequest.id == req.id) & (AccessRequest.status == "pending"))
+        .execute()
+    )
+    if not won:
+        raise _already_decided(AccessRequest.get_by_id(req.id))
+    Application.update(pending_count=Application.pending_count - 1).where(
+        Application.id == req.application_id
+    ).execute()
+    req.status, req.decided_by, req.decided_at, req.reason = status, decider, decided_at, reason
+
+
+def _already_decided(req: AccessRequest) -> Conflict:
+    decider = User.get_or_none(User.id == req.decided_by_id) if req.decided_by_id else None
+    who = decider.upn if decider else "Access Desk"
+    return Conflict(f"request {req.id} was already {req.status} by {who} at {iso(req.decided_at)}")
+
+
+# --- closing (rule 11) ---------------------------------------------------------------------
+
+
+def close_requests(requests: Iterable[AccessRequest], reason: str, by: User | None) -> list[int]:
+    """Close pending requests with a reason the requester sees; returns the ids closed."""
+    closed = []
+    for req in requests:
+        if req.status != "pending":
+            continue
+        _finish(req, "closed", by, reason)
+        audit(by, "request.close", f"request {req.id}", {"reason": reason},
+              application_id=req.application_id)
+        notify(req.requester, "decided",
+               f"Your request for {req.application.name} was closed: {reason}",
+               request_id=req.id, application_id=req.application_id)
+        closed.append(req.id)
+    if closed:
+        publish("requests")
+    return closed
+
+
+def pending_for_app(app_id: int) -> list[AccessRequest]:
+    return list(
+        AccessRequest.select().where(
+            (AccessRequest.application == app_id) & (AccessRequest.status == "pending")
+        )
+    )
+
+
+def close_unapprovable(app_ids: Iterable[int], by: User | None) -> list[int]:
+    """Close pending requests no eligible approver other than the requester could decide."""
+    closed: list[int] = []
+    for app_id in set(app_ids):
+        settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app_id)
+        if settings is None or not settings.require_approval:
+            continue
+        stranded = [
+            r for r in pending_for_app(app_id)
+            if not eligible_approvers(settings, excluding=r.requester)
+        ]
+        closed += close_requests(
+            stranded, "no eligible approver is left for this application; ask again later", by
+        )
+    return closed
+
+
+def apps_approved_by(user: User) -> list[int]:
+    rows = (
+        SelfServiceSettings.select(SelfServiceSettings.application)
+        .join(SelfServiceApprover)
+        .where(SelfServiceApprover.user == user)
+    )
+    return [r.application_id for r in rows]
+
+
+# --- use cases -----------------------------------------------------------------------------
+
+
+def create_request(actor: User, app_name: str, justification: str | None = None) -> View:
+    justification = (justification or "").strip() or None
+    if justification and len(justification) > MAX_JUSTIFICATION:
+        raise UsageError(
+            f"a justification has at most {MAX_JUSTIFICATION} characters "
+            f"(this one has {len(justification)})"
+        )
+    with transaction():
+        actor = fresh(actor)
+        require_license(actor, "request an application")
+        app = lookup.application(app_name)
+        settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+        why = unavailable_reason(app)
+        if why:
+            raise Refused(*why)
+        if settings is None or not settings.enabled:
+            raise Refused("rule 1", f"{app.name} is not offered for self-service")
+        if has_access(actor, app):
+            raise Refused("rule 9", f"you already have access to {app.name}")
+        open_request = AccessRequest.get_or_none(
+            (AccessRequest.application == app)
+            & (AccessRequest.requester == actor)
+            & (AccessRequest.status == "pending")
+        )
+        if open_request is not None:
+            raise Conflict(
+                f"you already have an open request for {app.name} (request {open_request.id}) "
+                "(rule 9)"
+            )
+        approvers = eligible_approvers(settings, excluding=actor) if settings.require_approval else []
+        if settings.require_approval and not approvers:
+            raise Refused(
+                "rule 4", f"nobody but you could approve a request for {app.name}; "
+                "ask an administrator to add an approver",
+            )
+        req = AccessRequest.create(
+            application=app, requester=actor, justification=justification,
+            status="pending", created_at=now(),
+        )
+        Application.update(pending_count=Application.pending_count + 1).where(
+            Application.id == app.id
+        ).execute()
+        audit(actor, "request.create", f"request {req.id}",
+              {"app": app.name, "justification": justification}, application_id=app.id)
+        if settings.require_approval:
+            for approver in approvers:
+                notify(approver, "new_request",
+                       f"{actor.display_name} requests {app.name}",
+                       request_id=req.id, application_id=app.id)
+                if settings.email_approvers and approver.mail:
+                    _queue_request_mail(approver, actor, app, req)
+        else:
+            _finish(req, "approved", None, "approval is not required")
+            grant_access(req, settings, None)
+            audit(None, "request.approve", f"request {req.id}",
+                  {"automatic": True, "group": settings.group.name if settings.group else None,
+                   "role": settings.role.value if settings.role else None},
+                  application_id=app.id)
+            notify(actor, "decided", f"{app.name} was added to your apps",
+                   request_id=req.id, application_id=app.id)
+        publish("requests", req.id)
+        return request_view(req, None)
+
+
+def _queue_request_mail(approver: User, requester: User, app: Application,
+                        req: AccessRequest) -> None:
+    body = (
+        f"{requester.display_name} ({requester.upn}) requests access to {app.name}.\n\n"
+        f"Business justification: {req.justification or '(none given)'}\n"
+        f"Requested: {iso(req.created_at)}\n\n"
+        f"Answer from the Approvals window of Access Desk, or from a terminal:\n"
+        f"  access-desk --as {approver.upn} approve {req.id}\n"
+        f"  access-desk --as {approver.upn} deny {req.id} --reason '...'\n"
+    )
+    EmailOutbox.create(
+        to=approver.mail, subject=f"Access request: {requester.display_name} requests {app.name}",
+        body=body, message_id=f"<request-{req.id}-{approver.id}-{uuid.uuid4().hex}@access-desk>",
+        created_at=now(), next_attempt_at=now(),
+    )
+
+
+def _decide(actor: User, request_id: int | str, approve: bool, reason: str | None) -> View:
+    reason = (reason or "").strip() or None
+    with transaction():
+        actor = fresh(actor)
+        req = lookup.request(request_id)
+        settings = SelfServiceSettings.get_or_none(
+            SelfServiceSettings.application == req.application_id
+        )
+        listed = settings is not None and SelfServiceApprover.select().where(
+            (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == actor)
+        ).exists()
+        if not listed:
+            raise Refused(
+                "rights table",
+                f"only an approver of {req.application.name} may approve or deny its requests",
+            )
+        require_license(actor, "approve or deny requests")
+        if req.requester_id == actor.id:
+            raise Refused("rule 4", "nobody decides his own request")
+        if req.status != "pending":
+            raise _already_decided(req)
+        if not approve and not reason:
+            raise Refused("rule 10", "a reason is required to deny a request")
+        assert settings is not None
+        status = "approved" if approve else "denied"
+        _finish(req, status, actor, reason)
+        app = req.application
+        if approve:
+            grant_access(req, settings, actor)
+            message = f"{actor.display_name} approved your request for {app.name}"
+        else:
+            message = f"{actor.display_name} denied your request for {app.name}: {reason}"
+        audit(actor, f"request.{'approve' if approve else 'deny'}", f"request {req.id}",
+              {"reason": reason, "requester": req.requester.upn,
+               "group": settings.group.name if approve and settings.group else None,
+               "role": settings.role.value if approve and settings.role else None},
+              application_id=app.id)
+        notify(req.requester, "decided", message, request_id=req.id, application_id=app.id)
+        publish("requests", req.id)
+        return request_view(req, actor.upn)
+
+
+def approve(actor: User, request_id: int | str, reason: str | None = None) -> View:
+    return _decide(actor, request_id, True, reason)
+
+
+def deny(actor: User, request_id: int | str, reason: str | None) -> View:
+    return _decide(actor, request_id, False, reason)
+
+
+def cancel(actor: User, request_id: int | str) -> View:
+    with transaction():
+        actor = fresh(actor)
+        req = lookup.request(request_id)
+        if req.requester_id != actor.id:
+            raise Refused("rule 10", "only the requester may cancel his request")
+        if req.status != "pending":
+            raise _already_decided(req)
+        _finish(req, "cancelled", actor, None)
+        audit(actor, "request.cancel", f"request {req.id}", {},
+              application_id=req.application_id)
+        publish("requests", req.id)
+        return request_view(req, actor.upn)
+
+
+def close(actor: User, request_id: int | str, reason: str) -> View:
+    """An administrator closes any pending request, with a reason the requester sees."""
+    reason = (reason or "").strip()
+    with transaction():
+        actor = require_admin(actor, "close a request")
+        req = lookup.request(request_id)
+        if not reason:
+            raise Refused("rule 11", "closing a request needs a reason the requester sees")
+        if req.status != "pending":
+            raise _already_decided(req)
+        close_requests([req], reason, actor)
+        return request_view(AccessRequest.get_by_id(req.id), actor.upn)
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def can_see(actor: User, req: AccessRequest) -> bool:
+    if req.requester_id == actor.id or is_admin(actor):
+        return True
+    return SelfServiceApprover.select().join(SelfServiceSettings).where(
+        (SelfServiceSettings.application == req.application_id)
+        & (SelfServiceApprover.user == actor)
+    ).exists()
+
+
+def show(actor: User, request_id: int | str) -> View:
+    actor = fresh(actor)
+    req = lookup.request(request_id)
+    if not can_see(actor, req):
+        raise Refused("rights table", f"request {req.id} is neither yours nor yours to approve")
+    return request_view(req)
+
+
+def request_query(
+    actor: User,
+    scope: str = "mine",
+    *,
+    status: str | None = None,
+    app: str | None = None,
+    since: dt.datetime | None = None,
+    search: str | None = None,
+) -> pw.ModelSelect:
+    """The requests this reader may see, filtered in SQL (the rights live here, not in widgets)."""
+    actor = fresh(actor)
+    Requester = User.alias("requester")
+    query = (
+        AccessRequest.select(AccessRequest, Application, Requester)
+        .join(Application, on=(AccessRequest.application == Application.id))
+        .switch(AccessRequest)
+        .join(Requester, on=(AccessRequest.requester == Requester.id))
+    )
+    if scope == "mine":
+        query = query.where(AccessRequest.requester == actor)
+    elif scope == "to_approve":
+        mine = (
+            SelfServiceSettings.select(SelfServiceSettings.application)
+            .join(SelfServiceApprover)
+            .where(SelfServiceApprover.user == actor)
+        )
+        query = query.where(
+            AccessRequest.application.in_(mine) & (AccessRequest.requester != actor)
+        )
+    elif scope == "all":
+        require_admin(actor, "see everyone's requests")
+    else:
+        raise UsageError(f"unknown scope {scope!r}")
+    if status:
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        query = query.where(AccessRequest.status == status)
+    if app:
+        query = query.where(AccessRequest.application == lookup.application(app))
+    if since:
+        query = query.where(AccessRequest.created_at >= since)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            pw.fn.LOWER(Application.name).contains(search.strip().lower())
+            | (pw.fn.LOWER(Requester.display_name) ** like)
+            | (pw.fn.LOWER(Requester.upn) ** like)
+        )
+    return query
+
+
+def list_requests(
+    actor: User, scope: str = "mine", *, limit: int | None = None, offset: int = 0,
+    newest_first: bool = True, **filters: Any,
+) -> list[View]:
+    query = request_query(actor, scope, **filters)
+    order = AccessRequest.id.desc() if newest_first else AccessRequest.id
+    query = query.order_by(order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(query)
+    decider_ids = {r.decided_by_id for r in rows if r.decided_by_id}
+    deciders = (
+        {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(decider_ids))}
+        if decider_ids else {}
+    )
+    return [request_view(r, deciders.get(r.decided_by_id)) for r in rows]
+

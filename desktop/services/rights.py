@@ -1,0 +1,68 @@
+"""The rights table of SPEC.md, in one place."""
+
+from __future__ import annotations
+
+from desktop.errors import NotSignedIn, Refused
+from desktop.models import ADMIN_ROLES, DirectoryRoleAssignment, SelfServiceApprover, User
+
+ROLE_NAMES = {
+    "global_admin": "Global Administrator",
+    "cloud_app_admin": "Cloud Application Administrator",
+    "app_admin": "Application Administrator",
+}
+ADMINISTRATORS = "Global, Cloud Application or Application Administrator"
+
+
+def roles_of(user: User) -> list[str]:
+    rows = DirectoryRoleAssignment.select(DirectoryRoleAssignment.role).where(
+        DirectoryRoleAssignment.user == user
+    )
+    order = list(ROLE_NAMES)
+    return sorted((r.role for r in rows), key=order.index)
+
+
+def is_admin(user: User) -> bool:
+    return bool(set(roles_of(user)) & ADMIN_ROLES)
+
+
+def is_global_admin(user: User) -> bool:
+    return "global_admin" in roles_of(user)
+
+
+def is_approver_anywhere(user: User) -> bool:
+    return SelfServiceApprover.select().where(SelfServiceApprover.user == user).exists()
+
+
+def fresh(actor: User) -> User:
+    """Re-read the acting user inside the transaction: he may have been disabled meanwhile."""
+    current = User.get_or_none(User.id == actor.id)
+    if current is None or not current.enabled:
+        raise NotSignedIn("your account is disabled or no longer exists; sign in again")
+    return current
+
+
+def require_admin(actor: User, doing: str) -> User:
+    """Applications, groups, self-service settings, access, requests, audit, SMTP."""
+    actor = fresh(actor)
+    if not is_admin(actor):
+        raise Refused(
+            "rights table", f"only a {ADMINISTRATORS} may {doing}"
+        )
+    return actor
+
+
+def require_global_admin(actor: User, doing: str) -> User:
+    """Users, licenses, directory roles, other people's passwords, import."""
+    actor = fresh(actor)
+    if not is_global_admin(actor):
+        raise Refused("rights table", f"only a Global Administrator may {doing}")
+    return actor
+
+
+def require_license(user: User, doing: str) -> None:
+    if not user.licensed:
+        raise Refused(
+            "rule 7",
+            f"a Microsoft Entra ID P1 or P2 license is required to {doing}; "
+            f"{user.upn} has none",
+        )

@@ -1,0 +1,228 @@
+"""Self-service settings of an application: rules 1-6, 11 and 12, one versioned save."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from desktop.errors import Conflict, NotFound, Refused, UsageError
+from desktop.models import (
+    Application,
+    Assignment,
+    Group,
+    SelfServiceApprover,
+    SelfServiceSettings,
+    User,
+)
+
+from . import lookup
+from .core import audit, iso, now, publish, transaction
+from .eligibility import (
+    MAX_APPROVERS,
+    approvers_of,
+    choosable_role,
+    eligible_approvers,
+    require_assignable_group,
+    require_eligible_approver,
+    unavailable_reason,
+)
+from .requests import close_requests, close_unapprovable, pending_for_app
+from .rights import require_admin
+from .views import View, approver_upns
+
+UNSET: Any = object()
+
+
+def settings_view(app: Application, settings: SelfServiceSettings | None = None) -> View:
+    settings = settings or SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+    why = unavailable_reason(app)
+    updated_by = None
+    if settings is not None and settings.updated_by_id:
+        who = User.get_or_none(User.id == settings.updated_by_id)
+        updated_by = who.upn if who else None
+    return {
+        "app": app.name,
+        "available": why is None,
+        "unavailable_reason": why[1] if why else None,
+        "enabled": bool(settings and settings.enabled),
+        "group": settings.group.name if settings and settings.group_id else None,
+        "require_approval": bool(settings and settings.require_approval),
+        "approvers": approver_upns(settings),
+        "role": settings.role.value if settings and settings.role_id else None,
+        "email_approvers": bool(settings and settings.email_approvers),
+        "approver_sets_passwords": bool(settings and settings.approver_sets_passwords),
+        "version": settings.version if settings else 0,
+        "updated_by": updated_by,
+        "updated_at": iso(settings.updated_at) if settings else None,
+    }
+
+
+def show(actor: User, app_name: str) -> View:
+    require_admin(actor, "see self-service settings")
+    return settings_view(lookup.application(app_name))
+
+
+def _approver(text: str) -> User:
+    """An individual user; a group is refused (rule 4)."""
+    user = User.get_or_none(User.upn == text.strip().lower())
+    if user is not None:
+        return user
+    try:
+        group = lookup.group(text)
+    except NotFound:
+        group = None
+    if group is not None:
+        raise Refused("rule 4", f"{group.name} is a group; approvers are individual users")
+    raise NotFound(f"no user {text.strip()!r}")
+
+
+def update(
+    actor: User,
+    app_name: str,
+    *,
+    enabled: bool | None = None,
+    group: str | None = None,
+    require_approval: bool | None = None,
+    add_approvers: Sequence[str] = (),
+    remove_approvers: Sequence[str] = (),
+    clear_approvers: bool = False,
+    role: str | None = UNSET,
+    email_approvers: bool | None = None,
+    approver_sets_passwords: bool | None = None,
+    if_version: int | None = None,
+) -> View:
+    """Change only what is given; every option given is checked, the whole only while enabled."""
+    asked = (enabled is not None or group is not None or require_approval is not None
+             or add_approvers or remove_approvers or clear_approvers or role is not UNSET
+             or email_approvers is not None or approver_sets_passwords is not None)
+    if not asked:
+        raise UsageError("nothing to change: name at least one setting")
+    with transaction():
+        actor = require_admin(actor, "change self-service settings")  # rule 6
+        app = lookup.application(app_name)
+        settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+        if if_version is not None and (settings.version if settings else 0) != if_version:
+            assert settings is not None
+            view = settings_view(app, settings)
+            raise Conflict(
+                f"the self-service settings of {app.name} were changed by "
+                f"{view['updated_by'] or 'someone'} at {view['updated_at']} "
+                f"(version {settings.version}, yours {if_version}); reload and try again"
+            )
+        only_disabling = enabled is False and not any((
+            group is not None, require_approval is not None, add_approvers, remove_approvers,
+            clear_approvers, role is not UNSET, email_approvers is not None,
+            approver_sets_passwords is not None))
+        why = unavailable_reason(app)
+        if why and not only_disabling:
+            raise Refused(*why)  # rules 1-2; turning it off always works
+        if settings is None:
+            settings = SelfServiceSettings.create(application=app)
+        before = settings_view(app, settings)
+        old_approvers = {u.id for u in approvers_of(settings)}
+
+        if group is not None:
+            chosen = lookup.group(group)
+            require_assignable_group(chosen)
+            settings.group = chosen
+        if role is not UNSET:
+            settings.role = choosable_role(app, role) if role else None
+        if approver_sets_passwords is not None:
+            if approver_sets_passwords and app.sso_mode != "password":
+                raise Refused("rule 12", f"{app.name} does not use password-based single "
+                              "sign-on, so approvers cannot set passwords for it")
+            settings.approver_sets_passwords = approver_sets_passwords
+        if email_approvers is not None:
+            settings.email_approvers = email_approvers
+        if require_approval is not None:
+            settings.require_approval = require_approval
+        if enabled is not None:
+            settings.enabled = enabled
+        _change_approvers(settings, add_approvers, remove_approvers, clear_approvers)
+
+        if settings.enabled:
+            _check_whole(app, settings)
+        after_preview = settings_view(app, settings)
+        changed = {k: [before[k], after_preview[k]] for k in after_preview
+                   if k not in ("version", "updated_by", "updated_at")
+                   and before[k] != after_preview[k]}
+        if not changed:
+            settings.save()  # nothing differs: the row is as it was (a no-op save of equal values)
+            return before
+        settings.version = settings.version + 1
+        settings.updated_by = actor
+        settings.updated_at = now()
+        settings.save()
+        if settings.enabled and settings.group_id is not None:
+            _assign_group(app, settings.group)
+        audit(actor, "selfservice.update", app.name, changed, application_id=app.id)
+        _close_stranded(actor, app, before, settings, old_approvers)
+        publish("settings", app.id)
+        return settings_view(app, settings)
+
+
+def _change_approvers(settings: SelfServiceSettings, add: Sequence[str], remove: Sequence[str],
+                      clear: bool) -> None:
+    if clear:
+        SelfServiceApprover.delete().where(SelfServiceApprover.settings == settings).execute()
+    for text in remove:
+        user = _approver(text)
+        gone = SelfServiceApprover.delete().where(
+            (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == user)
+        ).execute()
+        if not gone and not clear:
+            raise NotFound(f"{user.upn} is not an approver of this application")
+    current = {u.id for u in approvers_of(settings)}
+    position = len(current)
+    for text in add:
+        user = _approver(text)
+        require_eligible_approver(user)
+        if user.id in current:
+            continue
+        if len(current) >= MAX_APPROVERS:
+            raise Refused("rule 4", f"at most {MAX_APPROVERS} approvers; {user.upn} would be "
+                          f"number {len(current) + 1}")
+        SelfServiceApprover.create(settings=settings, user=user, position=position)
+        current.add(user.id)
+        position += 1
+
+
+def _check_whole(app: Application, settings: SelfServiceSettings) -> None:
+    if settings.group_id is None:
+        raise Refused("rule 3", f"self-service for {app.name} needs a group that approved users "
+                      "are added to")
+    require_assignable_group(settings.group)
+    if settings.require_approval and not eligible_approvers(settings):
+        raise Refused("rule 4", "requiring approval needs at least one approver who is enabled "
+                      "and holds a P1 or P2 license (at most 10)")
+    if settings.approver_sets_passwords and app.sso_mode != "password":
+        raise Refused("rule 12", f"{app.name} does not use password-based single sign-on")
+
+
+def _assign_group(app: Application, group: Group) -> None:
+    """Rule 3: the group gets default access; the role goes to each user directly (rule 8)."""
+    exists = Assignment.select().where(
+        (Assignment.application == app) & (Assignment.group == group)
+    ).exists()
+    if not exists:
+        Assignment.create(application=app, group=group, role=None, created_at=now())
+        publish("access", app.id)
+
+
+def _close_stranded(actor: User, app: Application, before: View, settings: SelfServiceSettings,
+                    old_approvers: set[int]) -> None:
+    """Rule 11: no pending request is left without a way to be decided."""
+    if before["enabled"] and not settings.enabled:
+        close_requests(pending_for_app(app.id),
+                       f"self-service for {app.name} was turned off", actor)
+    elif before["require_approval"] and not settings.require_approval:
+        close_requests(pending_for_app(app.id),
+                       f"{app.name} no longer needs approval; request it again to get it at once",
+                       actor)
+    elif {u.id for u in approvers_of(settings)} != old_approvers:
+        close_unapprovable([app.id], actor)
+
+
+def approver_count(app: Application) -> int:
+    settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+    return len(approvers_of(settings)) if settings else 0
