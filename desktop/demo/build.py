@@ -35,6 +35,7 @@ def build_demo() -> User:
         _apps(admin)
         _settings(admin)
         _history(jump, ref)
+        _leavers(admin)
     return admin
 
 
@@ -153,6 +154,13 @@ def _history(jump: Any, ref: dt.datetime) -> None:
                 requests.approve(decider, ids[index], h["reason"])
             else:
                 requests.deny(decider, ids[index], h["reason"])
+
+
+def _leavers(admin: User) -> None:
+    """People who left: disabled last, so their history stays (rule 15)."""
+    for person in data.PEOPLE:
+        if not person["enabled"]:
+            directory.update_user(admin, _upn(person["upn"]), enabled=False)
 
 
 def first_admin() -> User | None:

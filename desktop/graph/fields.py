@@ -1,4 +1,4 @@
-"""Typed access to one Graph object's properties, raising errors that name file, entity and field."""
+"""Typed access to a Graph object's properties; errors name the file, entity and field."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class Placeholder(Exception):  # noqa: N818 - a signal to skip an entity, not an
     """An id field holds no id, as Microsoft's documentation examples do ("id-value")."""
 
     def __init__(self, field: str, value: str) -> None:
-        super().__init__(f"field '{field}' holds {shown(value)}, not a Graph id")
+        problem = f"holds {shown(value)}, not a Graph id (a documentation placeholder?)"
+        super().__init__(f"field '{field}' {problem}")
         self.field = field
         self.value = value
 
@@ -53,10 +54,6 @@ class Props:
 
     def get(self, name: str) -> Any:
         return self.data.get(name)
-
-    def has(self, name: str) -> bool:
-        """Whether the export holds the property at all (a $select may have left it out)."""
-        return name in self.data
 
     def text(self, name: str) -> str | None:
         value = self.data.get(name)

@@ -68,7 +68,8 @@ def user_evidence(user: Props) -> LicenseEvidence:
         active_plans=frozenset(active),
         # An empty list says as little as a missing one: PowerShell writes [] for unselected.
         has_plans=bool(plans),
-        known=user.has("assignedLicenses") or user.has("assignedPlans"),
+        # PowerShell writes null for what a query didn't select: that says nothing either.
+        known=user.get("assignedLicenses") is not None or user.get("assignedPlans") is not None,
     )
     expanded = user.objects("licenseDetails")
     if expanded is None:

@@ -19,9 +19,7 @@ CUSTOM_APP_TEMPLATE_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
 class GraphFormatError(ValueError):
     """An export the import must not go on with; str() is one line naming file, entity, field."""
 
-    def __init__(
-        self, file: str, entity: str | None, field: str | None, problem: str
-    ) -> None:
+    def __init__(self, file: str, entity: str | None, field: str | None, problem: str) -> None:
         self.file = file
         self.entity = entity
         self.field = field

@@ -68,7 +68,7 @@ class SelfServiceApprover(BaseModel):
 
 
 class Assignment(BaseModel):
-    """A user or a group assigned to an application, with an optional role (None: default access)."""
+    """A user or group assigned to an application, with an optional role (None: default access)."""
 
     application = pw.ForeignKeyField(Application, backref="assignments", on_delete="CASCADE")
     user = pw.ForeignKeyField(User, null=True, backref="assignments", on_delete="CASCADE")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
@@ -17,6 +18,10 @@ def utcnow() -> dt.datetime:
 
 class BaseModel(pw.Model):
     id = pw.AutoField()
+
+    if TYPE_CHECKING:
+        # Foreign keys' `<name>_id` attributes and selected aliases exist only at run time.
+        def __getattr__(self, name: str) -> Any: ...
 
     class Meta:
         database = database_proxy

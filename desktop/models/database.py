@@ -65,7 +65,8 @@ def parse_url(url: str) -> DatabaseUrl:
     if url.startswith("sqlite:///"):
         return DatabaseUrl(kind="sqlite", path=Path(url[len("sqlite:///") :]))
     if "://" in url:
-        raise UsageError(f"unsupported database URL {url.split('://')[0]}://; use sqlite or postgresql")
+        scheme = url.split("://")[0]
+        raise UsageError(f"unsupported database URL {scheme}://; use sqlite or postgresql")
     return DatabaseUrl(kind="sqlite", path=Path(url).expanduser())
 
 

@@ -84,12 +84,27 @@ def upgrade(db: pw.Database, from_version: int) -> None:
     migrator: SchemaMigrator = (
         PostgresqlMigrator(db) if is_postgres(db) else SqliteMigrator(db)
     )
-    with db.atomic():
-        for version in range(from_version + 1, SCHEMA_VERSION + 1):
-            log.info("upgrading schema to version %d", version)
-            MIGRATIONS[version](db, migrator)
-        _extra_indexes(db)
-        SchemaInfo.update(version=SCHEMA_VERSION, upgraded_at=dt.datetime.now(dt.UTC)).execute()
+    # SQLite rebuilds a table to add a NOT NULL column; with foreign keys on, dropping the old
+    # table would cascade-delete every row referring to it. The pragma only works outside a
+    # transaction, so it is switched off here, not by playhouse inside our atomic().
+    sqlite = not is_postgres(db)
+    if sqlite:
+        db.pragma("foreign_keys", 0)
+    try:
+        with db.atomic():
+            for version in range(from_version + 1, SCHEMA_VERSION + 1):
+                log.info("upgrading schema to version %d", version)
+                MIGRATIONS[version](db, migrator)
+            _extra_indexes(db)
+            if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+                raise DatabaseUnusable("the upgrade broke references between tables; "
+                                       "it was rolled back")
+            SchemaInfo.update(
+                version=SCHEMA_VERSION, upgraded_at=dt.datetime.now(dt.UTC)
+            ).execute()
+    finally:
+        if sqlite:
+            db.pragma("foreign_keys", 1)
 
 
 def backup_sqlite(source: Path, target: Path) -> None:
@@ -117,7 +132,9 @@ def _check_sqlite_file(path: Path) -> None:
     try:
         tables, info = sqlite_tables_readonly(path)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseUnusable(f"{path} cannot be read as a database ({exc}); it was not changed") from exc
+        raise DatabaseUnusable(
+            f"{path} cannot be read as a database ({exc}); it was not changed"
+        ) from exc
     if tables and (info is None or info[0] != PRODUCT):
         raise DatabaseUnusable(f"{path} is not an Access Desk database; it was not changed")
     if info and info[1] > SCHEMA_VERSION:

@@ -18,7 +18,7 @@ from desktop.models import (
 )
 
 from . import lookup
-from .core import audit, iso, notify, publish, transaction
+from .core import audit, iso, notify, publish, sort_order, transaction
 from .eligibility import choosable_role
 from .rights import require_admin
 from .views import View
@@ -28,7 +28,7 @@ def _settings(app: Application) -> SelfServiceSettings | None:
     return SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
 
 
-def access_query(actor: User, app_name: str, search: str | None = None) -> pw.ModelSelect:
+def access_query(actor: User, app_name: str, search: str | None = None) -> "pw.ModelSelect[Any]":
     """Members of the application's self-service group, whether or not they came by request."""
     require_admin(actor, "see who has access")
     app = lookup.application(app_name)
@@ -46,17 +46,23 @@ def access_query(actor: User, app_name: str, search: str | None = None) -> pw.Mo
     return query
 
 
+ACCESS_SORTS: dict[str, Any] = {"user": User.upn, "since": GroupMember.added_at}
+
+
 def list_access(actor: User, app_name: str, *, search: str | None = None,
-                limit: int | None = None, offset: int = 0) -> list[View]:
+                limit: int | None = None, offset: int = 0,
+                sort: str | None = None) -> list[View]:
     app = lookup.application(app_name)
-    query = access_query(actor, app_name, search).order_by(User.upn).offset(offset)
+    order = sort_order(sort, ACCESS_SORTS, [User.upn], GroupMember.id)
+    query = access_query(actor, app_name, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     members = list(query)
     if not members:
         return []
     settings = _settings(app)
-    assert settings is not None and settings.group is not None
+    assert settings is not None
+    assert settings.group is not None
     user_ids = [m.user_id for m in members]
     roles: dict[int, Any] = {}
     for a in (Assignment.select(Assignment, AppRole)
@@ -64,7 +70,8 @@ def list_access(actor: User, app_name: str, *, search: str | None = None,
               .where((Assignment.application == app) & Assignment.user.in_(user_ids))):
         roles[a.user_id] = a.role.value if a.role_id else None
     last_request: dict[int, int] = {}
-    for r in (AccessRequest.select(AccessRequest.requester, pw.fn.MAX(AccessRequest.id).alias("rid"))
+    latest = pw.fn.MAX(AccessRequest.id).alias("rid")
+    for r in (AccessRequest.select(AccessRequest.requester, latest)
               .where((AccessRequest.application == app) & (AccessRequest.status == "approved")
                      & AccessRequest.requester.in_(user_ids))
               .group_by(AccessRequest.requester)):

@@ -1,4 +1,4 @@
-"""Applications and their roles; a change that makes one ineligible closes its requests (rule 11)."""
+"""Applications and their roles; making one ineligible closes its requests (rule 11)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from desktop.errors import Conflict, UsageError
 from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
 
 from . import lookup
-from .core import audit, now, publish, transaction
+from .core import audit, now, publish, sort_order, transaction
 from .eligibility import unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
@@ -127,7 +127,7 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
         return application_view(app)
 
 
-def app_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+def app_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "list applications")
     query = Application.select()
     if search and search.strip():
@@ -140,9 +140,22 @@ def app_query(actor: User, search: str | None = None) -> pw.ModelSelect:
     return query
 
 
+APP_SORTS: dict[str, Any] = {
+    "id": Application.id,
+    "name": pw.fn.LOWER(Application.name),
+    "publisher": pw.fn.LOWER(Application.publisher),
+    "origin": Application.origin,
+    "sso": Application.sso_mode,
+    "public_client": Application.public_client_flows,
+    "hidden": Application.hidden,
+    "pending": Application.pending_count,
+}
+
+
 def list_applications(actor: User, search: str | None = None, *, limit: int | None = None,
-                      offset: int = 0) -> list[View]:
-    query = app_query(actor, search).order_by(pw.fn.LOWER(Application.name)).offset(offset)
+                      offset: int = 0, sort: str | None = None) -> list[View]:
+    order = sort_order(sort, APP_SORTS, [pw.fn.LOWER(Application.name)], Application.id)
+    query = app_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [application_view(a) for a in query]
@@ -151,3 +164,48 @@ def list_applications(actor: User, search: str | None = None, *, limit: int | No
 def get_application(actor: User, app_name: str) -> View:
     require_admin(actor, "look at application properties")
     return application_view(lookup.application(app_name))
+
+
+def applications_page(actor: User, search: str | None = None, *, limit: int | None = None,
+                      offset: int = 0, sort: str | None = None,
+                      self_service_only: bool = False) -> list[View]:
+    """One page of the Admin console's list, in one query: flags, self-service, pending count."""
+    from desktop.models import SelfServiceSettings
+
+    sorts = dict(APP_SORTS, self_service=SelfServiceSettings.enabled.is_null(False)
+                 & SelfServiceSettings.enabled)
+    order = sort_order(sort, sorts, [pw.fn.LOWER(Application.name)], Application.id)
+    query = (app_query(actor, search)
+             .select_extend(SelfServiceSettings.enabled, SelfServiceSettings.group)
+             .join(SelfServiceSettings, pw.JOIN.LEFT_OUTER,
+                   on=(SelfServiceSettings.application == Application.id))
+             .order_by(*order).offset(offset))
+    if self_service_only:
+        query = query.where(SelfServiceSettings.group.is_null(False))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    for app in query.objects():
+        why = unavailable_reason(app)
+        rows.append({
+            "id": app.id, "name": app.name, "publisher": app.publisher, "origin": app.origin,
+            "sso": app.sso_mode, "public_client": bool(app.public_client_flows),
+            "hidden": bool(app.hidden), "icon": app.icon, "self_service": bool(app.enabled),
+            "pending": app.pending_count, "available": why is None,
+            "unavailable_reason": why[1] if why else None,
+        })
+    return rows
+
+
+def properties(actor: User, app_name: str) -> View:
+    """Everything the Properties page edits: the application view plus its free text."""
+    require_admin(actor, "look at application properties")
+    app = lookup.application(app_name)
+    view = application_view(app)
+    why = unavailable_reason(app)
+    view.update({
+        "description": app.description, "homepage": app.homepage, "icon": app.icon,
+        "app_id": app.app_id, "pending": app.pending_count, "available": why is None,
+        "unavailable_reason": why[1] if why else None,
+    })
+    return view

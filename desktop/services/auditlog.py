@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
 from desktop.models import AuditEvent, User
 
 from . import lookup
-from .core import GENESIS_HASH, event_hash, get_setting, iso
+from .core import GENESIS_HASH, event_hash, get_setting, iso, sort_order
 from .rights import require_admin
 from .views import View
 
@@ -24,7 +25,7 @@ def event_view(e: AuditEvent) -> View:
 
 
 def audit_query(actor: User, *, app: str | None = None, actor_upn: str | None = None,
-                action: str | None = None, since: dt.datetime | None = None) -> pw.ModelSelect:
+                action: str | None = None, since: dt.datetime | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "read the audit log")
     query = AuditEvent.select()
     if app:
@@ -38,9 +39,16 @@ def audit_query(actor: User, *, app: str | None = None, actor_upn: str | None = 
     return query
 
 
+EVENT_SORTS: dict[str, Any] = {
+    "seq": AuditEvent.seq, "at": AuditEvent.at, "actor": AuditEvent.actor,
+    "action": AuditEvent.action, "target": AuditEvent.target,
+}
+
+
 def list_events(actor: User, *, limit: int | None = None, offset: int = 0,
-                **filters: object) -> list[View]:
-    query = audit_query(actor, **filters).order_by(AuditEvent.seq.desc()).offset(offset)  # type: ignore[arg-type]
+                sort: str | None = None, **filters: object) -> list[View]:
+    order = sort_order(sort, EVENT_SORTS, [AuditEvent.seq.desc()], AuditEvent.seq)
+    query = audit_query(actor, **filters).order_by(*order).offset(offset)  # type: ignore[arg-type]
     if limit is not None:
         query = query.limit(limit)
     return [event_view(e) for e in query]
@@ -71,9 +79,10 @@ def verify(actor: User) -> Verdict:
         prev, expected_seq, count = e.hash, expected_seq + 1, count + 1
     head = get_setting("audit_head")
     if count and head != f"{count}:{prev}":
+        last = head.split(":")[0] if head else "?"
         return Verdict(False, count, count + 1,
-                       f"the log ends at event {count} but event {head.split(':')[0] if head else '?'}"
-                       " was written: events were removed from the end")
+                       f"the log ends at event {count} but event {last} was written: "
+                       "events were removed from the end")
     if not count and head:
         return Verdict(False, 0, 1, "every event was removed")
     return Verdict(True, count, None, f"the audit chain of {count} events is intact")

@@ -18,7 +18,7 @@ GENERIC = "unknown user or wrong password"
 
 
 def throttle_delay(failures: int) -> int:
-    """Seconds to wait after `failures` failed sign-ins in a row: 0 for the first five, then 2, 4, 8..."""
+    """Seconds to wait after `failures` failed sign-ins in a row: none for five, then 2, 4, 8..."""
     if failures < FREE_FAILURES:
         return 0
     return int(min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_S))

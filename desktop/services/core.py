@@ -142,3 +142,27 @@ def notify(
         application=application_id, created_at=now(),
     )
     publish("notifications", recipient.id)
+
+
+# --- sorting lists -------------------------------------------------------------------------
+
+
+def sort_order(sort: str | None, fields: dict[str, Any], default: list[Any],
+               tiebreak: Any = None) -> list[Any]:
+    """ORDER BY terms for a list's `sort` key ('-' prefix: descending); None keeps `default`.
+
+    `fields` maps the keys a list accepts to peewee expressions; the tiebreak (usually the
+    id) keeps pages stable when many rows share a value.
+    """
+    if not sort:
+        return list(default)
+    key = sort[1:] if sort.startswith("-") else sort
+    if key not in fields:
+        from desktop.errors import UsageError
+
+        raise UsageError(f"cannot sort by {key!r}; one of {', '.join(sorted(fields))}")
+    field = fields[key]
+    terms = [field.desc() if sort.startswith("-") else field.asc()]
+    if tiebreak is not None:
+        terms.append(tiebreak.desc() if sort.startswith("-") else tiebreak.asc())
+    return terms

@@ -20,7 +20,7 @@ from desktop.models import (
 )
 
 from . import lookup
-from .core import audit, now, publish, transaction
+from .core import audit, now, publish, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
@@ -179,7 +179,7 @@ def get_user(actor: User, upn: str) -> View:
     return user_view(user)
 
 
-def user_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+def user_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "list the directory's users")
     query = User.select()
     if search and search.strip():
@@ -193,9 +193,20 @@ def user_query(actor: User, search: str | None = None) -> pw.ModelSelect:
     return query
 
 
+USER_SORTS: dict[str, Any] = {
+    "upn": User.upn,
+    "name": pw.fn.LOWER(User.display_name),
+    "mail": User.mail,
+    "department": pw.fn.LOWER(User.department),
+    "license": User.license,
+    "enabled": User.enabled,
+}
+
+
 def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
-               offset: int = 0) -> list[View]:
-    query = user_query(actor, search).order_by(User.upn).offset(offset)
+               offset: int = 0, sort: str | None = None) -> list[View]:
+    order = sort_order(sort, USER_SORTS, [User.upn], User.id)
+    query = user_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [user_view(u) for u in query]
@@ -279,7 +290,7 @@ def remove_member(actor: User, group_name: str, upn: str) -> View:
         return group_view(group)
 
 
-def group_query(actor: User, search: str | None = None) -> pw.ModelSelect:
+def group_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "list groups")
     query = Group.select()
     if search and search.strip():
@@ -287,9 +298,20 @@ def group_query(actor: User, search: str | None = None) -> pw.ModelSelect:
     return query
 
 
+GROUP_SORTS: dict[str, Any] = {
+    "id": Group.id,
+    "name": pw.fn.LOWER(Group.name),
+    "on_prem_synced": Group.on_prem_synced,
+    "dynamic": Group.dynamic,
+    "security_enabled": Group.security_enabled,
+    "mail_enabled": Group.mail_enabled,
+}
+
+
 def list_groups(actor: User, search: str | None = None, *, limit: int | None = None,
-                offset: int = 0) -> list[View]:
-    query = group_query(actor, search).order_by(pw.fn.LOWER(Group.name)).offset(offset)
+                offset: int = 0, sort: str | None = None) -> list[View]:
+    order = sort_order(sort, GROUP_SORTS, [pw.fn.LOWER(Group.name)], Group.id)
+    query = group_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [group_view(g) for g in query]

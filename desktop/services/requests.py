@@ -23,7 +23,7 @@ from desktop.models import (
 )
 
 from . import lookup
-from .core import audit, iso, notify, now, publish, transaction
+from .core import audit, iso, notify, now, publish, sort_order, transaction
 from .eligibility import eligible_approvers, has_access, unavailable_reason
 from .rights import fresh, is_admin, require_admin, require_license
 from .views import View, request_view
@@ -175,7 +175,9 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
                 f"you already have an open request for {app.name} (request {open_request.id}) "
                 "(rule 9)"
             )
-        approvers = eligible_approvers(settings, excluding=actor) if settings.require_approval else []
+        approvers = (
+            eligible_approvers(settings, excluding=actor) if settings.require_approval else []
+        )
         if settings.require_approval and not approvers:
             raise Refused(
                 "rule 4", f"nobody but you could approve a request for {app.name}; "
@@ -334,15 +336,15 @@ def request_query(
     app: str | None = None,
     since: dt.datetime | None = None,
     search: str | None = None,
-) -> pw.ModelSelect:
+) -> "pw.ModelSelect[Any]":
     """The requests this reader may see, filtered in SQL (the rights live here, not in widgets)."""
     actor = fresh(actor)
-    Requester = User.alias("requester")
+    requester = User.alias("requester")
     query = (
-        AccessRequest.select(AccessRequest, Application, Requester)
+        AccessRequest.select(AccessRequest, Application, requester)
         .join(Application, on=(AccessRequest.application == Application.id))
         .switch(AccessRequest)
-        .join(Requester, on=(AccessRequest.requester == Requester.id))
+        .join(requester, on=(AccessRequest.requester == requester.id))
     )
     if scope == "mine":
         query = query.where(AccessRequest.requester == actor)
@@ -371,19 +373,30 @@ def request_query(
         like = f"%{search.strip().lower()}%"
         query = query.where(
             pw.fn.LOWER(Application.name).contains(search.strip().lower())
-            | (pw.fn.LOWER(Requester.display_name) ** like)
-            | (pw.fn.LOWER(Requester.upn) ** like)
+            | (pw.fn.LOWER(requester.display_name) ** like)
+            | (pw.fn.LOWER(requester.upn) ** like)
         )
     return query
 
 
+REQUEST_SORTS: dict[str, Any] = {
+    "id": AccessRequest.id,
+    "app": pw.fn.LOWER(Application.name),
+    "requester": pw.Entity("requester", "upn"),  # request_query's alias of User
+    "status": AccessRequest.status,
+    "created_at": AccessRequest.created_at,
+    "decided_at": AccessRequest.decided_at,
+}
+
+
 def list_requests(
     actor: User, scope: str = "mine", *, limit: int | None = None, offset: int = 0,
-    newest_first: bool = True, **filters: Any,
+    newest_first: bool = True, sort: str | None = None, **filters: Any,
 ) -> list[View]:
     query = request_query(actor, scope, **filters)
-    order = AccessRequest.id.desc() if newest_first else AccessRequest.id
-    query = query.order_by(order).offset(offset)
+    default = AccessRequest.id.desc() if newest_first else AccessRequest.id
+    order = sort_order(sort, REQUEST_SORTS, [default], AccessRequest.id)
+    query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     rows = list(query)

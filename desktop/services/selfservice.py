@@ -102,12 +102,11 @@ def update(
         app = lookup.application(app_name)
         settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
         if if_version is not None and (settings.version if settings else 0) != if_version:
-            assert settings is not None
             view = settings_view(app, settings)
             raise Conflict(
                 f"the self-service settings of {app.name} were changed by "
                 f"{view['updated_by'] or 'someone'} at {view['updated_at']} "
-                f"(version {settings.version}, yours {if_version}); reload and try again"
+                f"(version {view['version']}, yours {if_version}); reload and try again"
             )
         only_disabling = enabled is False and not any((
             group is not None, require_approval is not None, add_approvers, remove_approvers,
@@ -226,3 +225,81 @@ def _close_stranded(actor: User, app: Application, before: View, settings: SelfS
 def approver_count(app: Application) -> int:
     settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
     return len(approvers_of(settings)) if settings else 0
+
+
+def group_choices(actor: User, search: str | None = None, *, limit: int | None = None,
+                  offset: int = 0, sort: str | None = None) -> list[View]:
+    """Groups for "Select group", each saying why it cannot receive self-service users (rule 3)."""
+    import peewee as pw
+
+    from .core import sort_order
+    from .directory import GROUP_SORTS, group_query
+    from .views import group_view
+
+    require_admin(actor, "choose a self-service group")
+    order = sort_order(sort, GROUP_SORTS, [pw.fn.LOWER(Group.name)], Group.id)
+    query = group_query(actor, search).order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    for g in query:
+        why = g.assignable_reason()
+        rows.append(dict(group_view(g), unavailable_reason=(
+            f"{g.name} cannot receive self-service users because {why} (rule 3)" if why
+            else None)))
+    return rows
+
+
+def approver_choices(actor: User, search: str | None = None, *, limit: int | None = None,
+                     offset: int = 0, sort: str | None = None) -> list[View]:
+    """People for "Select approvers", each saying why he cannot approve (rule 4), or None."""
+    from .core import sort_order
+    from .directory import USER_SORTS, user_query
+    from .eligibility import approver_problem
+    from .views import user_view
+
+    require_admin(actor, "choose approvers")
+    order = sort_order(sort, USER_SORTS, [User.upn], User.id)
+    query = user_query(actor, search).order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    for u in query:
+        problem = approver_problem(u)
+        rows.append(dict(user_view(u), unavailable_reason=(
+            f"{problem} and cannot be an approver (rule 4)" if problem else None)))
+    return rows
+
+
+def role_choices(actor: User, app_name: str) -> list[View]:
+    """The application's roles for "Select role", each saying why it cannot be chosen (rule 5)."""
+    from desktop.models import AppRole
+
+    from .views import role_view
+
+    require_admin(actor, "choose a self-service role")
+    app = lookup.application(app_name)
+    rows = []
+    for role in AppRole.select().where(AppRole.application == app).order_by(AppRole.value):
+        try:
+            choosable_role(app, role.value)
+            why = None
+        except Refused as exc:
+            why = str(exc)
+        rows.append(dict(role_view(role), unavailable_reason=why))
+    return rows
+
+
+def check_approvers(actor: User, upns: Sequence[str]) -> None:
+    """Check a proposed approver list before saving it (rule 4): individuals, eligible, <= 10."""
+    require_admin(actor, "choose approvers")
+    seen: set[int] = set()
+    for text in upns:
+        user = _approver(text)
+        require_eligible_approver(user)
+        if user.id in seen:
+            continue
+        if len(seen) >= MAX_APPROVERS:
+            raise Refused("rule 4", f"at most {MAX_APPROVERS} approvers; {user.upn} would be "
+                          f"number {len(seen) + 1}")
+        seen.add(user.id)

@@ -1,0 +1,122 @@
+"""The command line: argparse over the services, JSON with --json, exit codes from the errors."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from desktop import logs
+from desktop.errors import AccessDeskError, Refused, UsageError
+
+from . import output
+from .parser import build_parser
+
+log = logging.getLogger("desktop.cli")
+
+# `init` opens the database itself (it may create or upgrade a shared schema).
+SELF_OPENING = {"init"}
+
+
+def parse_date(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"{text!r} is not a date like 2026-11-02 or 2026-11-02T09:00:00Z") from exc
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+class Context:
+    """What a command handler gets: the parsed arguments and, lazily, the signed-in user."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._actor: Any = None
+
+    @property
+    def actor(self) -> Any:
+        if self._actor is None:
+            from .session import sign_in
+
+            self._actor = sign_in(self.args.as_upn)
+        return self._actor
+
+
+Handler = Callable[[Context], Any]
+HANDLERS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return register
+
+
+def emit(ctx: Context, result: Any, kind: str | None = None) -> None:
+    """Print a result: JSON with --json, else columns (lists) or key: value (objects)."""
+    if result is None:
+        return
+    if getattr(ctx.args, "json", False):
+        output.print_json(result)
+    elif isinstance(result, list):
+        output.print_table(result, kind or "")
+    elif isinstance(result, dict):
+        output.print_object(result)
+    else:
+        print(result)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logs.setup(args.debug)
+    key = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
+    ctx = Context(args)
+    from . import commands  # noqa: F401  (registers the handlers)
+
+    handler = HANDLERS.get(key) or HANDLERS.get(args.command)
+    if handler is None:
+        parser.error(f"unknown command {key!r}")
+    try:
+        if args.command not in SELF_OPENING:
+            commands.open_for(ctx)
+        result = handler(ctx)
+        if isinstance(result, tuple):
+            emit(ctx, result[0], result[1])
+        else:
+            emit(ctx, result)
+        log.info("%s by %s: done", key, getattr(ctx._actor, "upn", "-"))
+        return 0
+    except AccessDeskError as exc:
+        log.info("%s by %s: exit %d: %s", key, getattr(ctx._actor, "upn", "-"), exc.exit_code,
+                 exc)
+        print(f"access-desk: {logs.mask(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # `| head` closed the pipe: not an error of ours
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("access-desk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, the traceback in the log
+        log.exception("%s: internal error", key)
+        if args.debug:
+            import traceback
+
+            print(logs.mask(traceback.format_exc()), file=sys.stderr)
+        message = logs.mask(f"{type(exc).__name__}: {exc}")
+        print(f"access-desk: internal error ({message}); details in {logs.log_file()}",
+              file=sys.stderr)
+        return 1
+
+
+__all__ = ["Refused", "main"]

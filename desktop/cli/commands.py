@@ -1,0 +1,444 @@
+"""One handler per command; each returns what to print (a view, a list and its kind, or text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from desktop.errors import Refused, UsageError
+from desktop.models.database import parse_url
+
+from . import Context, command, parse_date
+from .session import open_url, read_stdin_line, resolve_url
+
+# Windows, the tray and the tour open the demo directory unless told otherwise.
+DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour"}
+
+
+def open_for(ctx: Context) -> None:
+    open_url(resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT))
+
+
+def _page(ctx: Context) -> dict[str, Any]:
+    return {"limit": ctx.args.limit, "offset": ctx.args.offset or 0}
+
+
+# --- set-up --------------------------------------------------------------------------------
+
+
+@command("init")
+def init(ctx: Context) -> Any:
+    import os
+
+    from desktop.models import User
+    from desktop.models.schema import close_database, open_database
+    from desktop.services.core import is_demo
+
+    args = ctx.args
+    if args.reset and not args.demo:
+        raise UsageError("--reset goes with --demo")
+    url = resolve_url(args.db, demo=args.demo)
+    parsed = parse_url(url)
+    if args.demo:
+        if args.if_missing and parsed.kind == "sqlite" and parsed.path and parsed.path.exists() \
+                and parsed.path.stat().st_size > 0:
+            return None
+        open_database(parsed, init=True)
+        has_people = User.select().exists()
+        if has_people and not is_demo():
+            raise Refused("", f"{parsed.display()} is not a demo database; --demo and --reset "
+                          "only work on a demo database")
+        if has_people and not args.reset:
+            if args.if_missing:
+                return None
+            return f"the demo directory is already in {parsed.display()} (--reset rebuilds it)"
+        if args.reset:
+            close_database()
+            _wipe(parsed)
+            open_database(parsed, init=True)
+        from desktop.demo.build import build_demo
+
+        admin = build_demo()
+        return (f"demo directory ready in {parsed.display()}; sign in as any demo person "
+                f"without a password (first administrator: {admin.upn})")
+    open_database(parsed, init=True)
+    if args.admin:
+        return _first_admin(args.admin, os.environ.get("ACCESS_DESK_PASSWORD"))
+    return f"database ready: {parsed.display()}"
+
+
+def _wipe(parsed: Any) -> None:
+    """Remove a demo database's content (the caller checked it is a demo)."""
+    if parsed.kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(parsed.path) + suffix).unlink(missing_ok=True)
+    else:
+        from desktop.models import ALL_MODELS
+        from desktop.models.schema import open_database
+
+        db = open_database(parsed, init=True)
+        db.drop_tables(ALL_MODELS, cascade=True)
+        db.close()
+
+
+def _first_admin(upn: str, password: str | None) -> Any:
+    from desktop import logs
+    from desktop.models import DirectoryRoleAssignment, User
+    from desktop.services import directory
+    from desktop.services.core import audit, publish, transaction
+    from desktop.services.passwords import check_strength, hash_password
+
+    if not password:
+        raise UsageError("set ACCESS_DESK_PASSWORD to the first administrator's password")
+    logs.register_secret(password)
+    check_strength(password)
+    upn = directory._check_upn(upn)
+    with transaction():
+        exists = DirectoryRoleAssignment.select().where(
+            DirectoryRoleAssignment.role == "global_admin").exists()
+        if exists:
+            raise Refused("rights table", "a Global Administrator exists already; "
+                          "he adds the others")
+        user = User.get_or_none(User.upn == upn) or User.create(
+            upn=upn, display_name=upn.split("@")[0], license="p2")
+        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        DirectoryRoleAssignment.create(user=user, role="global_admin")
+        audit(None, "user.first_admin", upn, {})
+        publish("directory", user.id)
+    from desktop.services.views import user_view
+
+    return user_view(User.get_by_id(user.id))
+
+
+@command("backup")
+def backup(ctx: Context) -> Any:
+    from desktop.models.schema import backup_sqlite
+
+    parsed = parse_url(resolve_url(ctx.args.db))
+    if parsed.kind != "sqlite":
+        raise UsageError("backup copies SQLite databases; use pg_dump for PostgreSQL")
+    ctx.actor  # noqa: B018  (only signed-in people copy the database)
+    target = Path(ctx.args.file)
+    if target.exists():
+        raise UsageError(f"{target} exists already; name a new file")
+    assert parsed.path is not None
+    backup_sqlite(parsed.path, target)
+    return {"backup": str(target), "bytes": target.stat().st_size}
+
+
+@command("whoami")
+def whoami(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.whoami(ctx.actor)
+
+
+@command("tour")
+def tour(ctx: Context) -> Any:
+    from desktop.cli.tour import tour_text
+
+    return tour_text()
+
+
+# --- users and groups ----------------------------------------------------------------------
+
+
+@command("users list")
+def users_list(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.list_users(ctx.actor, ctx.args.search, **_page(ctx)), "user"
+
+
+@command("users show")
+def users_show(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.get_user(ctx.actor, ctx.args.upn)
+
+
+@command("users add")
+def users_add(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    a = ctx.args
+    actor = ctx.actor
+    password = read_stdin_line("a password") if a.password_stdin else None
+    return directory.add_user(
+        actor, a.upn, a.name, mail=a.mail, department=a.department, job_title=a.job_title,
+        license=a.license, roles=a.role, enabled=not a.disabled, password=password,
+    )
+
+
+@command("users set")
+def users_set(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    a = ctx.args
+    if a.role and a.no_roles:
+        raise UsageError("--role and --no-roles exclude each other")
+    changes: dict[str, Any] = {}
+    if a.name is not None:
+        changes["name"] = a.name
+    if a.mail is not None:
+        changes["mail"] = a.mail
+    if a.department is not None:
+        changes["department"] = a.department
+    if a.license is not None:
+        changes["license"] = a.license
+    if a.enabled is not None:
+        changes["enabled"] = a.enabled
+    if a.role or a.no_roles:
+        changes["roles"] = a.role or []
+    if not changes:
+        raise UsageError("nothing to change: name at least one option")
+    return directory.update_user(ctx.actor, a.upn, **changes)
+
+
+@command("users set-password")
+def users_set_password(ctx: Context) -> Any:
+    from desktop.services import auth
+
+    actor = ctx.actor
+    auth.set_password(actor, ctx.args.upn, read_stdin_line("the new password"))
+    return {"upn": ctx.args.upn.lower(), "password_set": True}
+
+
+@command("users passwd")
+def users_passwd(ctx: Context) -> Any:
+    from desktop.services import auth
+
+    actor = ctx.actor
+    old = read_stdin_line("the current password")
+    new = read_stdin_line("the new password")
+    auth.change_own_password(actor, old, new)
+    return {"upn": actor.upn, "password_changed": True}
+
+
+@command("groups list")
+def groups_list(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.list_groups(ctx.actor, ctx.args.search, **_page(ctx)), "group"
+
+
+@command("groups add")
+def groups_add(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    a = ctx.args
+    return directory.add_group(
+        ctx.actor, a.name, description=a.description, on_prem_synced=a.on_prem_synced,
+        dynamic=a.dynamic, distribution=a.distribution, mail_enabled=a.mail_enabled,
+    )
+
+
+@command("groups members")
+def groups_members(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.list_members(ctx.actor, ctx.args.name, **_page(ctx)), "user"
+
+
+@command("groups add-member")
+def groups_add_member(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.add_member(ctx.actor, ctx.args.name, ctx.args.upn)
+
+
+@command("groups remove-member")
+def groups_remove_member(ctx: Context) -> Any:
+    from desktop.services import directory
+
+    return directory.remove_member(ctx.actor, ctx.args.name, ctx.args.upn)
+
+
+# --- applications and self-service ---------------------------------------------------------
+
+
+@command("apps list")
+def apps_list(ctx: Context) -> Any:
+    from desktop.services import applications
+
+    return applications.list_applications(ctx.actor, ctx.args.search, **_page(ctx)), "app"
+
+
+@command("apps show")
+def apps_show(ctx: Context) -> Any:
+    from desktop.services import applications
+
+    return applications.get_application(ctx.actor, ctx.args.app)
+
+
+@command("apps add")
+def apps_add(ctx: Context) -> Any:
+    from desktop.services import applications
+
+    a = ctx.args
+    roles = [applications.parse_role(r) for r in a.role]
+    roles += [applications.parse_role(r, user_assignable=False) for r in a.app_role]
+    return applications.add_application(
+        ctx.actor, a.name, publisher=a.publisher, description=a.description,
+        homepage=a.homepage, origin=a.origin, sso=a.sso, public_client=a.public_client,
+        hidden=a.hidden, roles=roles,
+    )
+
+
+@command("apps set")
+def apps_set(ctx: Context) -> Any:
+    from desktop.services import applications
+
+    a = ctx.args
+    changes = {k: v for k, v in {
+        "name": a.name, "publisher": a.publisher, "description": a.description,
+        "origin": a.origin, "public_client_flows": a.public_client, "hidden": a.hidden,
+    }.items() if v is not None}
+    if not changes:
+        raise UsageError("nothing to change: name at least one option")
+    return applications.update_application(ctx.actor, a.app, **changes)
+
+
+@command("selfservice show")
+def selfservice_show(ctx: Context) -> Any:
+    from desktop.services import selfservice
+
+    return _public_settings(selfservice.show(ctx.actor, ctx.args.app))
+
+
+def _public_settings(view: dict[str, Any]) -> dict[str, Any]:
+    keys = ("app", "available", "unavailable_reason", "enabled", "group", "require_approval",
+            "approvers", "role", "email_approvers", "approver_sets_passwords", "version")
+    return {k: view[k] for k in keys}
+
+
+@command("selfservice set")
+def selfservice_set(ctx: Context) -> Any:
+    from desktop.services import selfservice
+
+    a = ctx.args
+    role: Any = selfservice.UNSET
+    if a.no_role:
+        role = None
+    elif a.role is not None:
+        role = a.role
+    view = selfservice.update(
+        ctx.actor, a.app, enabled=a.enabled, group=a.group, require_approval=a.approval,
+        add_approvers=a.approver, remove_approvers=a.remove_approver,
+        clear_approvers=a.clear_approvers, role=role, email_approvers=a.email,
+        approver_sets_passwords=a.approver_passwords, if_version=a.if_version,
+    )
+    return _public_settings(view)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+@command("catalog")
+def catalog(ctx: Context) -> Any:
+    import sys
+
+    from desktop.services import catalog as service
+
+    rows, message = service.catalog(ctx.actor, ctx.args.search, **_page(ctx))
+    if message:
+        print(f"access-desk: {message}", file=sys.stderr)
+    return rows, "catalog"
+
+
+@command("request")
+def request(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    a = ctx.args
+    if a.app == "show" and a.id is not None:
+        return requests.show(ctx.actor, a.id)
+    if a.id is not None:
+        raise UsageError("request takes one application name (quote names with spaces)")
+    return requests.create_request(ctx.actor, a.app, a.justification)
+
+
+@command("requests")
+def requests_list(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    a = ctx.args
+    return requests.list_requests(
+        ctx.actor, a.scope or "mine", status=a.status, app=a.app, since=parse_date(a.since),
+        **_page(ctx),
+    ), "request"
+
+
+@command("approve")
+def approve(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    return requests.approve(ctx.actor, ctx.args.id, ctx.args.reason)
+
+
+@command("deny")
+def deny(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    return requests.deny(ctx.actor, ctx.args.id, ctx.args.reason)
+
+
+@command("cancel")
+def cancel(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    return requests.cancel(ctx.actor, ctx.args.id)
+
+
+@command("close")
+def close(ctx: Context) -> Any:
+    from desktop.services import requests
+
+    return requests.close(ctx.actor, ctx.args.id, ctx.args.reason)
+
+
+# --- access and audit ----------------------------------------------------------------------
+
+
+@command("access list")
+def access_list(ctx: Context) -> Any:
+    from desktop.services import access
+
+    return access.list_access(ctx.actor, ctx.args.app, **_page(ctx)), "access"
+
+
+@command("access remove")
+def access_remove(ctx: Context) -> Any:
+    from desktop.services import access
+
+    access.remove_access(ctx.actor, ctx.args.app, ctx.args.upn)
+    return {"app": ctx.args.app, "user": ctx.args.upn.lower(), "removed": True}
+
+
+@command("access role")
+def access_role(ctx: Context) -> Any:
+    from desktop.services import access
+
+    return access.change_role(ctx.actor, ctx.args.app, ctx.args.upn, ctx.args.role)
+
+
+@command("audit list")
+def audit_list(ctx: Context) -> Any:
+    from desktop.services import auditlog
+
+    a = ctx.args
+    return auditlog.list_events(
+        ctx.actor, app=a.app, actor_upn=a.actor, action=a.event_action,
+        since=parse_date(a.since), **_page(ctx),
+    ), "audit"
+
+
+@command("audit verify")
+def audit_verify(ctx: Context) -> Any:
+    from desktop.services import auditlog
+
+    verdict = auditlog.verify(ctx.actor)
+    if not verdict.ok:
+        raise Refused("audit", f"the audit chain is broken at event {verdict.first_bad}: "
+                      f"{verdict.message}")
+    return {"ok": True, "events": verdict.events, "message": verdict.message}

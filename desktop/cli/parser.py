@@ -1,0 +1,292 @@
+"""The argparse tree of the command line contract (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop import __version__
+
+EPILOG = """\
+exit codes: 0 done, 1 internal error, 2 usage (or a name matching several objects),
+3 refused (a rule, a right, or a failed sign-in), 4 not found or "run init",
+5 conflict (already decided, duplicate, name taken, stale version).
+Signing in: --as UPN; the password comes from ACCESS_DESK_PASSWORD or a prompt on a terminal.
+On a demo database no password is asked, and commands without --as run as its first
+Global Administrator. Databases: --db demo (the demo directory) | sqlite:///file.db |
+/path/file.db | postgresql://user@host:port/name, or ACCESS_DESK_DB. Without either,
+the windows, the tray and the tour open the demo directory and other commands your own
+database in the user data folder.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of columns")
+
+
+def _paging(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, help="at most N rows")
+    p.add_argument("--offset", type=int, default=0, help="skip the first N rows")
+
+
+SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+def _cmd(sub: SubParsers, name: str, help: str, **kw: object) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=help, **kw)  # type: ignore[no-any-return]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="access-desk",
+        description="Access Desk: self-service application access on the desktop.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"access-desk {__version__}")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL or path, or `demo` (also ACCESS_DESK_DB)")
+    parser.add_argument("--as", dest="as_upn", metavar="UPN", help="sign in as this user")
+    parser.add_argument("--debug", action="store_true", help="more logging, tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = _cmd(sub, "whoami", "show the signed-in user")
+    _json(p)
+    p = _cmd(sub, "backup", "write a consistent copy of a SQLite database, also while in use")
+    p.add_argument("file")
+    _json(p)
+    p = _cmd(sub, "init", "create or upgrade the database; --demo fills the demo directory")
+    p.add_argument("--demo", action="store_true",
+                   help="fill the demo directory (in --db when given, else in demo.db)")
+    p.add_argument("--reset", action="store_true", help="with --demo: rebuild it from scratch")
+    p.add_argument("--if-missing", action="store_true",
+                   help="with --demo: do nothing when the demo directory already exists")
+    p.add_argument("--admin", metavar="UPN",
+                   help="make the first Global Administrator (password: ACCESS_DESK_PASSWORD)")
+    _json(p)
+    p = _cmd(sub, "tour", "a short tour of the demo directory from the command line")
+
+    # users
+    users = _cmd(sub, "users", "people, licenses and directory roles")
+    us = users.add_subparsers(dest="action", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    p = us.add_parser("list", help="list users")
+    p.add_argument("--search", help="name, UPN or department prefix")
+    _paging(p)
+    _json(p)
+    p = us.add_parser("show", help="one user")
+    p.add_argument("upn")
+    _json(p)
+    p = us.add_parser("add", help="add a user (Global Administrator)")
+    p.add_argument("upn")
+    p.add_argument("--name", required=True)
+    p.add_argument("--mail")
+    p.add_argument("--department")
+    p.add_argument("--job-title")
+    p.add_argument("--license", choices=["none", "p1", "p2"], default="none")
+    p.add_argument("--role", action="append", default=[],
+                   choices=["global_admin", "cloud_app_admin", "app_admin"])
+    p.add_argument("--disabled", action="store_true")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the new user's password from one line of standard input")
+    _json(p)
+    p = us.add_parser("set", help="change a user (Global Administrator)")
+    p.add_argument("upn")
+    p.add_argument("--name")
+    p.add_argument("--mail")
+    p.add_argument("--department")
+    p.add_argument("--license", choices=["none", "p1", "p2"])
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--enable", dest="enabled", action="store_const", const=True)
+    g.add_argument("--disable", dest="enabled", action="store_const", const=False)
+    p.add_argument("--role", action="append", choices=["global_admin", "cloud_app_admin",
+                                                        "app_admin"])
+    p.add_argument("--no-roles", action="store_true", help="take every directory role away")
+    _json(p)
+    p = us.add_parser("set-password", help="set a user's password (one line on stdin)")
+    p.add_argument("upn")
+    p.add_argument("--password-stdin", action="store_true", required=True)
+    _json(p)
+    p = us.add_parser("passwd", help="change your own password (stdin: old, then new)")
+    _json(p)
+
+    # groups
+    groups = _cmd(sub, "groups", "groups and their members")
+    gs = groups.add_subparsers(dest="action", metavar="ACTION", required=True,
+                               parser_class=_Parser)
+    p = gs.add_parser("list", help="list groups")
+    p.add_argument("--search")
+    _paging(p)
+    _json(p)
+    p = gs.add_parser("add", help="add a group")
+    p.add_argument("name")
+    p.add_argument("--description")
+    p.add_argument("--on-prem-synced", action="store_true")
+    p.add_argument("--dynamic", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--distribution", action="store_true", help="a distribution list")
+    g.add_argument("--mail-enabled", action="store_true", help="a mail-enabled security group")
+    _json(p)
+    p = gs.add_parser("members", help="list a group's members")
+    p.add_argument("name")
+    _paging(p)
+    _json(p)
+    for name, help_ in (("add-member", "add a member"), ("remove-member", "remove a member")):
+        p = gs.add_parser(name, help=help_)
+        p.add_argument("name")
+        p.add_argument("upn")
+        _json(p)
+
+    # apps
+    apps = _cmd(sub, "apps", "enterprise applications")
+    as_ = apps.add_subparsers(dest="action", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    p = as_.add_parser("list", help="list applications")
+    p.add_argument("--search")
+    _paging(p)
+    _json(p)
+    p = as_.add_parser("show", help="one application")
+    p.add_argument("app")
+    _json(p)
+    p = as_.add_parser("add", help="add an application")
+    p.add_argument("name")
+    p.add_argument("--publisher")
+    p.add_argument("--description")
+    p.add_argument("--homepage")
+    p.add_argument("--origin", choices=["gallery", "app_proxy", "consent", "custom"],
+                   default="gallery")
+    p.add_argument("--sso", choices=["password", "saml", "oidc", "none"], default="none")
+    p.add_argument("--public-client", action="store_true",
+                   help="the registration allows public client flows (no self-service)")
+    p.add_argument("--hidden", action="store_true", help="hidden from users")
+    p.add_argument("--role", action="append", default=[], metavar="VALUE[:NAME]",
+                   help="a role assignable to users")
+    p.add_argument("--app-role", action="append", default=[], metavar="VALUE[:NAME]",
+                   help="a role assignable to applications only")
+    _json(p)
+    p = as_.add_parser("set", help="change an application's properties")
+    p.add_argument("app")
+    p.add_argument("--name")
+    p.add_argument("--publisher")
+    p.add_argument("--description")
+    p.add_argument("--origin", choices=["gallery", "app_proxy", "consent", "custom"])
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--public-client", dest="public_client", action="store_const", const=True)
+    g.add_argument("--no-public-client", dest="public_client", action="store_const",
+                   const=False)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--hidden", dest="hidden", action="store_const", const=True)
+    g.add_argument("--no-hidden", dest="hidden", action="store_const", const=False)
+    _json(p)
+
+    # self-service
+    ss = _cmd(sub, "selfservice", "self-service settings of an application")
+    sss = ss.add_subparsers(dest="action", metavar="ACTION", required=True,
+                            parser_class=_Parser)
+    p = sss.add_parser("show", help="show the settings")
+    p.add_argument("app")
+    _json(p)
+    p = sss.add_parser(
+        "set", help="change only what is named",
+        description="Change only what is named. Each option is checked against its rules "
+        "whenever given; the whole (a group, 1 to 10 approvers with approval) only while "
+        "enabled. --disable always succeeds.",
+    )
+    p.add_argument("app")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--enable", dest="enabled", action="store_const", const=True)
+    g.add_argument("--disable", dest="enabled", action="store_const", const=False)
+    p.add_argument("--group", help="the cloud security group approved users are added to")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--approval", dest="approval", action="store_const", const=True)
+    g.add_argument("--no-approval", dest="approval", action="store_const", const=False)
+    p.add_argument("--approver", action="append", default=[], metavar="UPN")
+    p.add_argument("--remove-approver", action="append", default=[], metavar="UPN")
+    p.add_argument("--clear-approvers", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--role", metavar="VALUE")
+    g.add_argument("--no-role", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--email", dest="email", action="store_const", const=True)
+    g.add_argument("--no-email", dest="email", action="store_const", const=False)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--approver-passwords", dest="approver_passwords", action="store_const",
+                   const=True)
+    g.add_argument("--no-approver-passwords", dest="approver_passwords",
+                   action="store_const", const=False)
+    p.add_argument("--if-version", type=int, metavar="N",
+                   help="refuse (exit 5) when the stored version is not N")
+    _json(p)
+
+    # requests
+    p = _cmd(sub, "catalog", "self-service applications you may request")
+    p.add_argument("--search")
+    _paging(p)
+    _json(p)
+    p = _cmd(sub, "request", "request an application, or `request show ID`")
+    p.add_argument("app", help="the application, or `show`")
+    p.add_argument("id", nargs="?", help=argparse.SUPPRESS)
+    p.add_argument("--justification", help="at most 500 characters")
+    _json(p)
+    p = _cmd(sub, "requests", "list requests")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--mine", dest="scope", action="store_const", const="mine")
+    g.add_argument("--to-approve", dest="scope", action="store_const", const="to_approve")
+    g.add_argument("--all", dest="scope", action="store_const", const="all")
+    p.add_argument("--status", choices=["pending", "approved", "denied", "cancelled", "closed"])
+    p.add_argument("--app")
+    p.add_argument("--since", metavar="DATE")
+    _paging(p)
+    _json(p)
+    p = _cmd(sub, "approve", "approve a request")
+    p.add_argument("id")
+    p.add_argument("--reason")
+    _json(p)
+    p = _cmd(sub, "deny", "deny a request (a reason is required)")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+    _json(p)
+    p = _cmd(sub, "cancel", "cancel your pending request")
+    p.add_argument("id")
+    _json(p)
+    p = _cmd(sub, "close", "an administrator closes a pending request")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+    _json(p)
+
+    # access
+    acc = _cmd(sub, "access", "who has access through self-service")
+    accs = acc.add_subparsers(dest="action", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    p = accs.add_parser("list", help="members of the application's self-service group")
+    p.add_argument("app")
+    _paging(p)
+    _json(p)
+    p = accs.add_parser("remove", help="remove a user's access (group and role together)")
+    p.add_argument("app")
+    p.add_argument("upn")
+    _json(p)
+    p = accs.add_parser("role", help="change a user's role")
+    p.add_argument("app")
+    p.add_argument("upn")
+    p.add_argument("role")
+    _json(p)
+
+    # audit
+    aud = _cmd(sub, "audit", "the tamper-evident audit log")
+    auds = aud.add_subparsers(dest="action", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    p = auds.add_parser("list", help="events, newest first")
+    p.add_argument("--app")
+    p.add_argument("--actor", metavar="UPN")
+    p.add_argument("--action", dest="event_action", metavar="A")
+    p.add_argument("--since", metavar="DATE")
+    _paging(p)
+    _json(p)
+    p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
+    _json(p)
+    return parser

@@ -1,0 +1,181 @@
+"""Map one Graph entity (camelCase JSON) onto its record, checking the types Graph documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.graph.fields import GUID_RE, Props
+from desktop.graph.licenses import LicenseEvidence, user_evidence
+from desktop.graph.records import (
+    DirectoryRoleName,
+    GraphAppRole,
+    GraphAssignment,
+    GraphGroup,
+    GraphServicePrincipal,
+    GraphUser,
+    SsoMode,
+)
+
+# appRoleAssignment.appRoleId for "default access": assigned to the app, no specific role.
+DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+
+# Our roles by the built-in role's template id, which is the same in every tenant ...
+ROLE_TEMPLATES: dict[str, DirectoryRoleName] = {
+    "62e90394-69f5-4237-9190-012177145e10": "global_admin",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "cloud_app_admin",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "app_admin",
+}
+# ... and by display name, for exports whose $select left roleTemplateId out. Global
+# Administrator was called Company Administrator before, and older tenants still say so.
+ROLE_NAMES: dict[str, DirectoryRoleName] = {
+    "global administrator": "global_admin",
+    "company administrator": "global_admin",
+    "cloud application administrator": "cloud_app_admin",
+    "application administrator": "app_admin",
+}
+
+SSO_MODES: dict[str, SsoMode] = {"password": "password", "saml": "saml", "oidc": "oidc"}
+HIDE_APP_TAG = "HideApp"
+
+
+@dataclass(frozen=True)
+class Application:
+    """What we take from an application object: its appId and whether it allows public clients."""
+
+    app_id: str
+    public_client: bool
+
+
+@dataclass(frozen=True)
+class DirectoryRole:
+    graph_id: str
+    display_name: str
+    role: DirectoryRoleName | None  # None: a role Access Desk has no use for
+
+
+def map_user(user: Props) -> tuple[GraphUser, LicenseEvidence]:
+    """The user, with license 'none' until every source of license data has been read."""
+    upn = user.required_text("userPrincipalName")
+    record = GraphUser(
+        graph_id=user.required_guid("id"),
+        upn=upn,
+        display_name=user.text("displayName") or upn,
+        mail=user.text("mail"),
+        department=user.text("department"),
+        job_title=user.text("jobTitle"),
+        # Graph's default $select leaves accountEnabled out; the reader warns about that.
+        enabled=user.flag("accountEnabled") is not False,
+        license="none",
+    )
+    return record, user_evidence(user)
+
+
+def map_group(group: Props) -> GraphGroup:
+    """The group; its members are gathered apart, from every file that lists them."""
+    group_types = {kind.lower() for kind in group.texts("groupTypes") or ()}
+    return GraphGroup(
+        graph_id=group.required_guid("id"),
+        display_name=group.required_text("displayName"),
+        description=group.text("description"),
+        security_enabled=group.flag("securityEnabled") is True,
+        # A Microsoft 365 ("Unified") group always has a mailbox, whatever a $select returned.
+        mail_enabled=group.flag("mailEnabled") is True or "unified" in group_types,
+        # true: synced from on-premises AD now; false (no longer) and null (never): cloud.
+        on_prem_synced=group.flag("onPremisesSyncEnabled") is True,
+        dynamic="dynamicmembership" in group_types,
+        member_ids=None,
+    )
+
+
+def member_id(member: Props) -> str:
+    """A member's id, from the object or from a $ref response's @odata.id URL."""
+    found = member.guid("id")
+    if found:
+        return found
+    url = member.text("@odata.id")
+    guids = GUID_RE.findall(url or "")
+    if not guids:
+        member.fail("id", "missing")
+    return guids[-1].lower()
+
+
+def map_service_principal(sp: Props) -> GraphServicePrincipal:
+    tags = sp.texts("tags") or ()
+    sso = (sp.text("preferredSingleSignOnMode") or "").lower()
+    roles = (map_app_role(role) for role in sp.objects("appRoles") or [])
+    return GraphServicePrincipal(
+        graph_id=sp.required_guid("id"),
+        app_id=sp.required_guid("appId"),
+        display_name=sp.required_text("displayName"),
+        publisher=sp.text("publisherName") or _verified_publisher(sp),
+        homepage=sp.text("homepage"),
+        description=sp.text("description"),
+        # notSupported and null both mean no single sign-on is configured.
+        sso_mode=SSO_MODES.get(sso, "none"),
+        hidden=HIDE_APP_TAG in tags,
+        tags=tags,
+        app_owner_org_id=sp.guid("appOwnerOrganizationId"),
+        application_template_id=sp.guid("applicationTemplateId"),
+        roles=tuple(role for role in roles if role is not None),
+    )
+
+
+def default_access_role_ids(sp: Props) -> frozenset[str]:
+    """Ids of the roles without a value: an assignment to one of them is default access."""
+    roles = sp.objects("appRoles") or []
+    return frozenset(role.required_guid("id") for role in roles if not role.text("value"))
+
+
+def _verified_publisher(sp: Props) -> str | None:
+    verified = sp.nested("verifiedPublisher")
+    return verified.text("displayName") if verified else None
+
+
+def map_app_role(role: Props) -> GraphAppRole | None:
+    """A choosable app role, or None for one without a value (msiam_access: default access)."""
+    member_types = role.texts("allowedMemberTypes") or ()
+    graph_id = role.required_guid("id")
+    value = role.text("value")
+    display_name = role.text("displayName")
+    enabled = role.flag("isEnabled") is not False
+    if not value:
+        return None
+    return GraphAppRole(
+        graph_id=graph_id,
+        value=value,
+        display_name=display_name or value,
+        user_assignable="User" in member_types,
+        application_assignable="Application" in member_types,
+        enabled=enabled,
+    )
+
+
+def map_application(app: Props) -> Application:
+    app.required_guid("id")
+    return Application(
+        app_id=app.required_guid("appId"),
+        public_client=app.flag("isFallbackPublicClient") is True,
+    )
+
+
+def map_assignment(assignment: Props) -> GraphAssignment:
+    app_role_id = assignment.required_guid("appRoleId")
+    return GraphAssignment(
+        graph_id=assignment.required_text("id"),
+        principal_id=assignment.required_guid("principalId"),
+        principal_type=assignment.text("principalType"),
+        resource_id=assignment.required_guid("resourceId"),
+        app_role_id=None if app_role_id == DEFAULT_ACCESS_ROLE_ID else app_role_id,
+    )
+
+
+def map_directory_role(role: Props) -> DirectoryRole:
+    display_name = role.required_text("displayName")
+    template = role.guid("roleTemplateId")
+    ours = ROLE_TEMPLATES.get(template or "") or ROLE_NAMES.get(display_name.strip().lower())
+    return DirectoryRole(role.required_guid("id"), display_name, ours)
+
+
+def map_organization(org: Props) -> tuple[str, str]:
+    """The tenant's id and name."""
+    return org.required_guid("id"), org.required_text("displayName")

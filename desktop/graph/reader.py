@@ -1,0 +1,295 @@
+"""Read Graph export files and tell what each holds: entities of which kind, or whose members."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.graph.fields import GUID_RE, Where, shown
+from desktop.graph.powershell import camel_case, check_depth
+from desktop.graph.records import GraphFormatError
+
+KINDS = frozenset(
+    {
+        "user",
+        "group",
+        "servicePrincipal",
+        "application",
+        "organization",
+        "directoryRole",
+        "appRoleAssignment",
+        "licenseDetails",
+    }
+)
+# A generic directory object: the kind is the item's own @odata.type, or its properties'.
+DIRECTORY_OBJECT = "directoryObject"
+
+# Entity sets and navigation properties as they appear in @odata.context, and their kinds.
+_CONTEXT_KINDS = {
+    "users": "user",
+    "groups": "group",
+    "servicePrincipals": "servicePrincipal",
+    "applications": "application",
+    "organization": "organization",
+    "directoryRoles": "directoryRole",
+    "appRoleAssignments": "appRoleAssignment",
+    "appRoleAssignedTo": "appRoleAssignment",
+    "licenseDetails": "licenseDetails",
+    "directoryObjects": DIRECTORY_OBJECT,
+    "members": DIRECTORY_OBJECT,
+}
+
+# For items that say nothing of their kind (documentation examples, PowerShell arrays): a
+# property only that kind has. The first match wins, so shared properties never decide.
+_SIGNATURES: list[tuple[str, tuple[str, ...]]] = [
+    ("appRoleAssignment", ("principalId",)),
+    ("licenseDetails", ("skuPartNumber", "servicePlans")),
+    ("user", ("userPrincipalName",)),
+    ("directoryRole", ("roleTemplateId",)),
+    (
+        "servicePrincipal",
+        (
+            "servicePrincipalNames",
+            "servicePrincipalType",
+            "appOwnerOrganizationId",
+            "preferredSingleSignOnMode",
+            "appRoleAssignmentRequired",
+        ),
+    ),
+    (
+        "application",
+        ("isFallbackPublicClient", "identifierUris", "publisherDomain", "requiredResourceAccess"),
+    ),
+    ("group", ("groupTypes", "securityEnabled", "mailEnabled")),
+    ("organization", ("verifiedDomains", "tenantType", "technicalNotificationMails")),
+]
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str
+    data: dict[str, Any]
+    where: Where
+    # The object a navigation hangs from, e.g. the user of /users/{id}/licenseDetails.
+    owner_id: str | None
+
+
+@dataclass
+class Page:
+    """What one file holds: entities, or the members of one group or directory role."""
+
+    file: str
+    entities: list[Entity] = field(default_factory=list)
+    members_of: str | None = None
+    members: list[Entity] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an @odata.context URL says: entity set or navigation, and the object it hangs from."""
+
+    kind: str | None = None
+    navigation: str | None = None
+    owner_id: str | None = None
+
+
+def json_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files named and the *.json files under the folders named, each once, in order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(_walk(path))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise GraphFormatError(str(path), None, None, "no such file or folder")
+    unique = {os.path.realpath(path): path for path in reversed(found)}
+    return list(reversed(unique.values()))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    # Sorted, so that "last wins" between pages means the same on every machine.
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(".json") and not name.startswith("."):
+                yield Path(root) / name
+
+
+def read_page(path: Path) -> Page:
+    file = str(path)
+    document = _load(path, file)
+    try:
+        check_depth(document, file)
+        document = camel_case(document)
+    except RecursionError:
+        raise GraphFormatError(file, None, None, "nested too deeply to be a Graph export") from None
+    return _page(document, file, path.name)
+
+
+def _load(path: Path, file: str) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GraphFormatError(file, None, None, f"cannot be read ({exc.strerror})") from None
+    try:
+        # From bytes, so that the UTF-16 with BOM Windows PowerShell 5.1 writes reads too.
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise GraphFormatError(file, None, None, f"not JSON ({exc})") from None
+
+
+def _page(document: Any, file: str, name: str) -> Page:
+    page = Page(file)
+    items, context = _items(document, file)
+    if items is None:
+        page.warnings.append(
+            f"{file}: skipped: not a Graph response (no 'value' list and no entity with an id)"
+        )
+        return page
+    name_id = _guid_in(name)
+    page.members_of = _members_owner(context, name, name_id)
+    if page.members_of and any(_id_of(item) == page.members_of for item in items):
+        # The group itself (GET /groups/{id}?$expand=members), saved under a members name.
+        page.members_of = None
+    owner_id = context.owner_id or name_id
+    skipped: Counter[str] = Counter()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise GraphFormatError(
+                file, f"item {index}", None, f"expected an object, got {shown(item)}"
+            )
+        if page.members_of:
+            page.members.append(
+                Entity(DIRECTORY_OBJECT, item, _where(file, "member", item, index), None)
+            )
+            continue
+        kind = item_kind(item, context.kind, Where(file, f"item {index}"))
+        if kind in KINDS:
+            page.entities.append(Entity(kind, item, _where(file, kind, item, index), owner_id))
+        else:
+            skipped[kind or "unrecognised"] += 1
+    page.warnings.extend(
+        f"{file}: skipped {count} {kind} object(s): not imported" for kind, count in skipped.items()
+    )
+    return page
+
+
+def _items(document: Any, file: str) -> tuple[list[Any] | None, Context]:
+    """A collection's items or a single entity as one item; None for another shape."""
+    if isinstance(document, list):
+        # ConvertTo-Json writes a collection as a bare array.
+        return document, Context()
+    if not isinstance(document, dict):
+        return None, Context()
+    raw_context = document.get("@odata.context")
+    if raw_context is not None and not isinstance(raw_context, str):
+        raise GraphFormatError(
+            file, None, "@odata.context", f"expected a URL, got {shown(raw_context)}"
+        )
+    context = parse_context(raw_context)
+    if isinstance(document.get("value"), list):
+        return document["value"], context
+    if "id" in document or "@odata.type" in document or "$entity" in (raw_context or ""):
+        return [document], context
+    return None, context
+
+
+def parse_context(url: str | None) -> Context:
+    """Kind and owner from e.g. '...$metadata#users('4c1b...')/licenseDetails'."""
+    if not url or "#" not in url:
+        return Context()
+    fragment = url.split("#", 1)[1]
+    segments = [part for part in _split_segments(fragment) if not part.startswith("$")]
+    if not segments:
+        return Context()
+    names = [_segment_name(segment) for segment in segments]
+    # A type cast at the end (.../members/microsoft.graph.user) names the kind itself.
+    last = names[-1]
+    if "." in last or last.startswith("Collection("):
+        kind = type_kind(segments[-1].removeprefix("Collection(").rstrip(")"))
+        names, segments = names[:-1] or names, segments[:-1] or segments
+        last = names[-1]
+    else:
+        kind = _CONTEXT_KINDS.get(last, last)
+    if len(segments) < 2:
+        return Context(kind=kind)
+    owner = GUID_RE.search(segments[-2][len(names[-2]) :])
+    return Context(kind=kind, navigation=last, owner_id=owner.group(0).lower() if owner else None)
+
+
+def _split_segments(fragment: str) -> list[str]:
+    """Split on '/' outside parentheses: $select lists may hold slashes."""
+    segments, depth, start = [], 0, 0
+    for index, char in enumerate(fragment):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "/" and depth == 0:
+            segments.append(fragment[start:index])
+            start = index + 1
+    segments.append(fragment[start:])
+    return [segment for segment in segments if segment]
+
+
+def _segment_name(segment: str) -> str:
+    if segment.startswith("Collection("):
+        return segment
+    return segment.split("(", 1)[0]
+
+
+def type_kind(odata_type: str) -> str:
+    """'#microsoft.graph.servicePrincipal' -> 'servicePrincipal'."""
+    name = odata_type.lstrip("#").rsplit(".", 1)[-1]
+    by_lower = {kind.lower(): kind for kind in KINDS}
+    return by_lower.get(name.lower(), name)
+
+
+def item_kind(item: dict[str, Any], context_kind: str | None, where: Where) -> str | None:
+    """The item's own @odata.type, else the collection's, else what its properties show."""
+    odata_type = item.get("@odata.type")
+    if odata_type is not None:
+        if not isinstance(odata_type, str):
+            problem = f"expected a type name, got {shown(odata_type)}"
+            raise GraphFormatError(where.file, where.entity, "@odata.type", problem)
+        return type_kind(odata_type)
+    if context_kind and context_kind != DIRECTORY_OBJECT:
+        return context_kind
+    for kind, properties in _SIGNATURES:
+        if any(name in item for name in properties):
+            return kind
+    return None
+
+
+def _members_owner(context: Context, name: str, name_id: str | None) -> str | None:
+    """The group or role whose members a file lists: /groups/{id}/members, or <id>.members.json."""
+    if context.navigation == "members":
+        return context.owner_id or name_id
+    if context.navigation is not None or name_id is None:
+        return None
+    if "member" in name.lower() or context.kind == DIRECTORY_OBJECT:
+        return name_id
+    return None
+
+
+def _id_of(item: Any) -> str | None:
+    found = item.get("id") if isinstance(item, dict) else None
+    return found.lower() if isinstance(found, str) else None
+
+
+def _guid_in(name: str) -> str | None:
+    found = GUID_RE.search(name)
+    return found.group(0).lower() if found else None
+
+
+def _where(file: str, kind: str, item: dict[str, Any], index: int) -> Where:
+    for key in ("userPrincipalName", "displayName", "id"):
+        name = item.get(key)
+        if isinstance(name, str) and name.strip():
+            return Where(file, f"{kind} {shown(name)}")
+    return Where(file, f"{kind} at position {index}")

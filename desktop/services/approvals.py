@@ -1,0 +1,102 @@
+"""Reads for an approver's Approvals window: pending requests for his applications, history."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from desktop.errors import Refused
+from desktop.models import AccessRequest, Application, User
+
+from . import lookup
+from .core import iso
+from .requests import can_see, request_query
+from .rights import fresh, is_approver_anywhere
+from .views import View
+
+SORTS = {
+    "app": lambda: pw.fn.LOWER(Application.name),
+    "requester_name": lambda: pw.fn.LOWER(User.alias("requester").display_name),
+    "created_at": lambda: AccessRequest.id,
+    "decided_at": lambda: AccessRequest.decided_at,
+    "status": lambda: AccessRequest.status,
+}
+
+
+def is_approver(actor: User) -> bool:
+    return is_approver_anywhere(fresh(actor))
+
+
+def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
+    requester = r.requester
+    decider = deciders.get(r.decided_by_id) if r.decided_by_id else None
+    return {
+        "id": r.id,
+        "app": r.application.name,
+        "application_id": r.application_id,
+        "requester": requester.upn,
+        "requester_name": requester.display_name,
+        "department": requester.department,
+        "license": requester.license,
+        "justification": r.justification,
+        "status": r.status,
+        "created_at": iso(r.created_at),
+        "decided_by": decider.upn if decider else None,
+        "decided_by_name": decider.display_name if decider else None,
+        "decided_at": iso(r.decided_at),
+        "reason": r.reason,
+    }
+
+
+def _rows(query: pw.ModelSelect) -> list[View]:
+    rows = list(query)
+    ids = {r.decided_by_id for r in rows if r.decided_by_id}
+    deciders = {u.id: u for u in User.select().where(User.id.in_(list(ids)))} if ids else {}
+    return [_row(r, deciders) for r in rows]
+
+
+def _order(query: pw.ModelSelect, sort: str | None, default_desc: bool) -> pw.ModelSelect:
+    name = (sort or "").lstrip("-")
+    if name in SORTS:
+        key = SORTS[name]()
+        desc = sort is not None and sort.startswith("-")
+        return query.order_by(key.desc() if desc else key.asc(), AccessRequest.id.desc())
+    return query.order_by(AccessRequest.id.desc() if default_desc else AccessRequest.id.asc())
+
+
+def list_pending(actor: User, search: str | None = None, *, limit: int | None = None,
+                 offset: int = 0, sort: str | None = None) -> list[View]:
+    """Pending requests the actor may decide (never his own), oldest first by default."""
+    query = request_query(actor, "to_approve", status="pending", search=search)
+    query = _order(query, sort, default_desc=False).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return _rows(query)
+
+
+def list_decided(actor: User, search: str | None = None, *, limit: int | None = None,
+                 offset: int = 0, sort: str | None = None) -> list[View]:
+    """Requests for the actor's applications that are no longer pending, newest first."""
+    query = request_query(actor, "to_approve", search=search).where(
+        AccessRequest.status != "pending")
+    if not sort:
+        query = query.order_by(AccessRequest.decided_at.desc(), AccessRequest.id.desc())
+    else:
+        query = _order(query, sort, default_desc=True)
+    query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return _rows(query)
+
+
+def request_detail(actor: User, request_id: int | str) -> View:
+    """One request with names, for a window that shows who decided and when."""
+    actor = fresh(actor)
+    req = lookup.request(request_id)
+    if not can_see(actor, req):
+        raise Refused("rights table", f"request {req.id} is neither yours nor yours to approve")
+    deciders = {}
+    if req.decided_by_id:
+        decider = User.get_or_none(User.id == req.decided_by_id)
+        if decider is not None:
+            deciders[decider.id] = decider
+    return _row(req, deciders)

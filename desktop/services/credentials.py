@@ -1,0 +1,200 @@
+"""Password-SSO sign-in details (rule 12): set by an approver, copied by their owner, encrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import peewee as pw
+
+from desktop import secrets
+from desktop.errors import NotFound, Refused, UsageError
+from desktop.models import (
+    Application,
+    Assignment,
+    GroupMember,
+    PasswordCredential,
+    SelfServiceApprover,
+    SelfServiceSettings,
+    User,
+)
+
+from . import lookup
+from .core import audit, iso, notify, now, publish, transaction
+from .eligibility import approver_problem, has_access
+from .rights import fresh
+from .views import View
+
+MAX_FIELD = 256
+WHAT = ("username", "password", "both")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Decrypted sign-in details; the repr never shows them (tracebacks, logs)."""
+
+    username: str = field(repr=False)
+    password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Credentials(<hidden>)"
+
+
+def _settings(app: Application) -> SelfServiceSettings | None:
+    return SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
+
+
+def _require_password_manager(actor: User, app: Application) -> SelfServiceSettings:
+    """Rule 12 and the rights table: an enabled, licensed approver of an application whose
+    administrator allowed approvers to set passwords, which uses password SSO."""
+    if app.sso_mode != "password":
+        raise Refused("rule 12", f"{app.name} does not use password-based single sign-on")
+    settings = _settings(app)
+    listed = settings is not None and SelfServiceApprover.select().where(
+        (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == actor)
+    ).exists()
+    if not listed:
+        raise Refused("rights table",
+                      f"only an approver of {app.name} may set its users' sign-in details")
+    assert settings is not None
+    problem = approver_problem(actor)
+    if problem:
+        raise Refused("rule 4", f"{problem} and cannot act as an approver")
+    if not settings.approver_sets_passwords:
+        raise Refused("rule 12",
+                      f"the administrator of {app.name} has not allowed approvers to set "
+                      "sign-in details")
+    return settings
+
+
+def _check_set(actor: User, app: str, upn: str) -> tuple[User, Application, User]:
+    actor = fresh(actor)
+    application = lookup.application(app)
+    _require_password_manager(actor, application)
+    target = lookup.user(upn)
+    if not has_access(target, application):
+        raise Refused("rule 12",
+                      f"{target.upn} has no access to {application.name}; sign-in details "
+                      "are set only for people who have it")
+    return actor, application, target
+
+
+def set_credentials(actor: User, app: str, upn: str, username: str, password: str) -> View:
+    """Set or replace the user name and password `upn` signs in to `app` with.
+
+    Stored as Fernet ciphertext under the database's data key; audited without the secret.
+    """
+    username = (username or "").strip()
+    if not username or not password:
+        raise UsageError("both a user name and a password are needed")
+    if len(username) > MAX_FIELD or len(password) > MAX_FIELD:
+        raise UsageError(f"a user name or password has at most {MAX_FIELD} characters")
+    # Checked, then encrypted outside the write transaction (a first use creates the data key,
+    # its own write), then checked again inside it.
+    _check_set(actor, app, upn)
+    username_enc = secrets.encrypt(username)
+    password_enc = secrets.encrypt(password)
+    with transaction():
+        actor, application, target = _check_set(actor, app, upn)
+        existing = PasswordCredential.get_or_none(
+            (PasswordCredential.application == application) & (PasswordCredential.user == target)
+        )
+        at = now()
+        if existing is None:
+            PasswordCredential.create(application=application, user=target,
+                                      username_enc=username_enc, password_enc=password_enc,
+                                      set_by=actor, set_at=at)
+        else:
+            PasswordCredential.update(username_enc=username_enc, password_enc=password_enc,
+                                      set_by=actor, set_at=at).where(
+                PasswordCredential.id == existing.id).execute()
+        audit(actor, "credentials.set", target.upn,
+              {"app": application.name, "replaced": existing is not None},
+              application_id=application.id)
+        notify(target, "credentials",
+               f"{actor.display_name} set your sign-in details for {application.name}",
+               application_id=application.id)
+        publish("access", application.id)
+        return {"app": application.name, "user": target.upn, "set_by": actor.upn,
+                "set_at": iso(at), "replaced": existing is not None}
+
+
+def has_credentials(user: User, app: Application | int) -> bool:
+    return PasswordCredential.select().where(
+        (PasswordCredential.application == app) & (PasswordCredential.user == user)
+    ).exists()
+
+
+def read_own_credentials(actor: User, app: str, what: str = "both") -> Credentials:
+    """The acting user's own sign-in details, decrypted to be copied; audited as a copy."""
+    if what not in WHAT:
+        raise UsageError(f"what to copy is one of {', '.join(WHAT)}")
+    actor = fresh(actor)
+    application = lookup.application(app)
+    row = PasswordCredential.get_or_none(
+        (PasswordCredential.application == application) & (PasswordCredential.user == actor)
+    )
+    if row is None or not has_access(actor, application):
+        raise NotFound(f"no sign-in details were set for you for {application.name}")
+    creds = Credentials(secrets.decrypt(row.username_enc), secrets.decrypt(row.password_enc))
+    with transaction():
+        audit(fresh(actor), "credentials.copy", actor.upn,
+              {"app": application.name, "what": what}, application_id=application.id)
+        publish("access", application.id)
+    return creds
+
+
+# --- reads for the Approvals window --------------------------------------------------------
+
+
+def password_apps(actor: User) -> list[View]:
+    """Applications whose users' sign-in details this approver may set."""
+    actor = fresh(actor)
+    rows = (
+        Application.select(Application)
+        .join(SelfServiceSettings)
+        .join(SelfServiceApprover)
+        .where((SelfServiceApprover.user == actor)
+               & SelfServiceSettings.approver_sets_passwords
+               & (Application.sso_mode == "password"))
+        .order_by(pw.fn.LOWER(Application.name))
+    )
+    if approver_problem(actor):
+        return []
+    return [{"id": a.id, "name": a.name, "publisher": a.publisher} for a in rows]
+
+
+def credential_users(actor: User, app: str, search: str | None = None, *,
+                     limit: int | None = None, offset: int = 0) -> list[View]:
+    """People with access to the application and whether their sign-in details are set."""
+    actor = fresh(actor)
+    application = lookup.application(app)
+    _require_password_manager(actor, application)
+    in_groups = (Assignment.select(Assignment.group)
+                 .where((Assignment.application == application) & Assignment.group.is_null(False)))
+    member_ids = GroupMember.select(GroupMember.user).where(GroupMember.group.in_(in_groups))
+    direct_ids = Assignment.select(Assignment.user).where(
+        (Assignment.application == application) & Assignment.user.is_null(False))
+    query = User.select().where(User.id.in_(member_ids) | User.id.in_(direct_ids))
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(User.upn.contains(text) | pw.fn.LOWER(User.display_name).contains(text))
+    query = query.order_by(pw.fn.LOWER(User.display_name)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    users = list(query)
+    creds = {
+        c.user_id: c for c in PasswordCredential.select().where(
+            (PasswordCredential.application == application)
+            & PasswordCredential.user.in_([u.id for u in users]))
+    }
+    setters = {u.id: u.display_name for u in User.select(User.id, User.display_name).where(
+        User.id.in_([c.set_by_id for c in creds.values() if c.set_by_id]))} if creds else {}
+    return [
+        {
+            "id": u.id, "upn": u.upn, "name": u.display_name, "department": u.department,
+            "has_credentials": u.id in creds,
+            "set_by": setters.get(creds[u.id].set_by_id) if u.id in creds else None,
+            "set_at": iso(creds[u.id].set_at) if u.id in creds else None,
+        }
+        for u in users
+    ]

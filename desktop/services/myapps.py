@@ -1,0 +1,168 @@
+"""Reads for a person's My Apps window: his applications, his requests, what a request needs."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from desktop.models import (
+    AccessRequest,
+    Application,
+    AppRole,
+    Assignment,
+    GroupMember,
+    PasswordCredential,
+    SelfServiceSettings,
+    User,
+)
+
+from . import lookup
+from .catalog import catalog_query
+from .core import iso
+from .eligibility import approvers_of, eligible_approvers, has_access, unavailable_reason
+from .rights import fresh
+from .views import View
+
+MY_REQUEST_SORTS = {
+    "app": pw.fn.LOWER(Application.name),
+    "status": AccessRequest.status,
+    "created_at": AccessRequest.id,
+    "decided_at": AccessRequest.decided_at,
+}
+
+
+def _apps_query(actor: User) -> pw.ModelSelect:
+    """Applications the actor has: assigned directly or through a group (rule 9), not hidden."""
+    my_groups = GroupMember.select(GroupMember.group).where(GroupMember.user == actor)
+    assigned = Assignment.select(Assignment.application).where(
+        (Assignment.user == actor) | Assignment.group.in_(my_groups)
+    )
+    return Application.select().where(Application.id.in_(assigned) & ~Application.hidden)
+
+
+def my_apps(actor: User, search: str | None = None) -> list[View]:
+    """Tiles for My Apps: name, publisher, role, and whether sign-in details were set."""
+    actor = fresh(actor)
+    query = _apps_query(actor)
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(pw.fn.LOWER(Application.name).contains(text)
+                            | pw.fn.LOWER(Application.publisher).contains(text))
+    apps = list(query.order_by(pw.fn.LOWER(Application.name)))
+    ids = [a.id for a in apps]
+    creds = {c.application_id: c for c in PasswordCredential.select().where(
+        (PasswordCredential.user == actor) & PasswordCredential.application.in_(ids))}
+    roles: dict[int, str] = {}
+    for a in (Assignment.select(Assignment, AppRole)
+              .join(AppRole, on=(Assignment.role == AppRole.id))
+              .where((Assignment.user == actor) & Assignment.application.in_(ids))):
+        roles[a.application_id] = a.role.display_name
+    return [
+        {
+            "id": a.id,
+            "name": a.name,
+            "publisher": a.publisher,
+            "description": a.description,
+            "sso": a.sso_mode,
+            "homepage": a.homepage,
+            "role": roles.get(a.id),
+            "has_credentials": a.id in creds,
+            "credentials_set_at": iso(creds[a.id].set_at) if a.id in creds else None,
+        }
+        for a in apps
+    ]
+
+
+def request_preview(actor: User, app: str) -> View:
+    """What requesting this application means for the actor: approval, who approves, the role."""
+    actor = fresh(actor)
+    application = lookup.application(app)
+    settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == application)
+    offered = (settings is not None and settings.enabled
+               and unavailable_reason(application) is None)
+    approvers: list[User] = []
+    if settings is not None and settings.require_approval:
+        approvers = eligible_approvers(settings, excluding=actor)
+    pending = AccessRequest.select().where(
+        (AccessRequest.application == application) & (AccessRequest.requester == actor)
+        & (AccessRequest.status == "pending")).exists()
+    if not actor.licensed:
+        state = "license_required"
+    elif not offered:
+        state = "unavailable"
+    elif pending:
+        state = "requested"
+    elif has_access(actor, application):
+        state = "owned"
+    else:
+        state = "requestable"
+    return {
+        "app": application.name,
+        "publisher": application.publisher,
+        "description": application.description,
+        "state": state,
+        "requires_approval": bool(settings and settings.require_approval),
+        "approvers": [{"upn": u.upn, "name": u.display_name} for u in approvers],
+        "role": settings.role.display_name if settings and settings.role_id else None,
+    }
+
+
+def catalog_count(search: str | None = None) -> int:
+    return int(catalog_query(search).count())
+
+
+def list_my_requests(actor: User, search: str | None = None, *, limit: int | None = None,
+                     offset: int = 0, sort: str | None = None) -> list[View]:
+    """The actor's own requests, newest first, with who decided or who may decide."""
+    actor = fresh(actor)
+    query = (AccessRequest.select(AccessRequest, Application)
+             .join(Application, on=(AccessRequest.application == Application.id))
+             .where(AccessRequest.requester == actor))
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(pw.fn.LOWER(Application.name).contains(text)
+                            | (AccessRequest.status == text))
+    if sort and sort.lstrip("-") in MY_REQUEST_SORTS:
+        key = MY_REQUEST_SORTS[sort.lstrip("-")]
+        query = query.order_by(key.desc() if sort.startswith("-") else key.asc(),
+                               AccessRequest.id.desc())
+    else:
+        query = query.order_by(AccessRequest.id.desc())
+    query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(query)
+    decider_ids = {r.decided_by_id for r in rows if r.decided_by_id}
+    deciders = {u.id: u for u in User.select().where(User.id.in_(list(decider_ids)))} \
+        if decider_ids else {}
+    approver_names: dict[int, str] = {}
+    for r in rows:
+        if r.status == "pending" and r.application_id not in approver_names:
+            settings = SelfServiceSettings.get_or_none(
+                SelfServiceSettings.application == r.application_id)
+            people = approvers_of(settings) if settings else []
+            approver_names[r.application_id] = ", ".join(
+                u.display_name for u in people if u.id != actor.id)
+    result = []
+    for r in rows:
+        decider = deciders.get(r.decided_by_id)
+        if r.status == "pending":
+            approver = approver_names.get(r.application_id) or ""
+        elif decider is not None:
+            approver = decider.display_name
+        elif r.status == "approved":
+            approver = "Automatic (no approval needed)"
+        else:
+            approver = "Access Desk"
+        result.append({
+            "id": r.id,
+            "app": r.application.name,
+            "application_id": r.application_id,
+            "status": r.status,
+            "approver": approver,
+            "decided_by": decider.upn if decider else None,
+            "reason": r.reason,
+            "justification": r.justification,
+            "created_at": iso(r.created_at),
+            "decided_at": iso(r.decided_at),
+        })
+    return result

@@ -1,0 +1,364 @@
+"""One paged, SQL-backed table model for every list in Access Desk that can grow.
+
+A ``PagedTableModel`` holds only the rows a view has asked for. It never filters or sorts
+in Python: it calls a *fetch* function (a thin wrapper round one of the services' ``list_*``
+functions) with an offset, a limit, the search text and a sort key, and the service turns
+those into SQL (``WHERE``, ``ORDER BY``, ``LIMIT``/``OFFSET``), applying the reader's rights.
+
+Usage::
+
+    from desktop.services import applications
+    from desktop.ui.tablemodel import Column, PagedTableModel
+
+    def fetch(offset, limit, search, sort):
+        return applications.list_applications(actor, search, limit=limit, offset=offset,
+                                              sort=sort)
+
+    model = PagedTableModel(
+        [Column("name", "Name", icon=lambda row: icon("application")),
+         Column("publisher", "Publisher"),
+         Column("self_service", "Self-service", formatter=lambda v: "On" if v else "Off")],
+        fetch, parent=view)
+    view.setModel(model)              # QTableView/QListView/QTreeView
+    search_box.textChanged.connect(model.set_search)   # debounced 150 ms, then reset
+    feed.requests_changed.connect(model.refresh)       # re-query, selection kept by "id"
+
+Contract of ``fetch(offset, limit, search, sort) -> list[dict]``:
+  * ``search`` is ``None`` or a non-empty stripped string;
+  * ``sort`` is ``None`` (the service's own order) or a column's ``sort_key`` (its ``key``
+    unless given), prefixed with ``-`` for descending;
+  * it returns at most ``limit`` dicts; fewer than ``limit`` means "no more rows";
+  * an ``AccessDeskError`` it raises is caught: the model keeps what it had, stores the
+    message in ``last_error`` and emits ``error_raised(str)`` for the window to show inline.
+
+Rows are dicts; ``id_key`` (default ``"id"``) identifies a row across re-queries, so a
+``refresh()`` keeps the view's selection and current row on the same objects. ``row_data(row)``
+gives the dict back, ``id_at(row)`` its id, ``row_of(id)`` the reverse. ``Qt.UserRole``
+(``ROW_ROLE``) returns the whole dict for delegates; ``VALUE_ROLE`` the raw value of a cell.
+
+Signals:
+  loaded(): after the first page was (re)loaded: a search, a sort or a refresh finished.
+  error_raised(str): a fetch was refused; the message is the service's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QIcon
+
+from desktop.errors import AccessDeskError
+
+PAGE_SIZE = 200
+SEARCH_DEBOUNCE_MS = 150
+ROW_ROLE = Qt.ItemDataRole.UserRole
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Row = dict[str, Any]
+Fetch = Callable[[int, int, "str | None", "str | None"], list[Row]]
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: which dict key it shows, its header, and how a cell looks.
+
+    ``formatter(value) -> str`` turns the raw value into text (default: ``None`` -> "",
+    ``bool`` -> "Yes"/"No", anything else ``str``); ``icon(row) -> QIcon | None`` decorates
+    the cell; ``align`` is a ``Qt.AlignmentFlag``; ``tooltip`` is the header's tool tip;
+    ``sort_key`` is what ``fetch`` receives when sorting by this column (default ``key``).
+    """
+
+    key: str
+    title: str
+    tooltip: str | None = None
+    sortable: bool = True
+    align: Qt.AlignmentFlag | None = None
+    formatter: Callable[[Any], str] | None = None
+    icon: Callable[[Row], QIcon | None] | None = None
+    sort_key: str | None = None
+
+    def text(self, row: Row) -> str:
+        value = row.get(self.key)
+        if self.formatter is not None:
+            return self.formatter(value)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        return str(value)
+
+
+class PagedTableModel(QAbstractTableModel):
+    """Rows fetched a page at a time from a service; filtering and sorting happen in SQL.
+
+    Signals:
+      loaded(): the first page was (re)loaded after a search, sort or refresh.
+      error_raised(str): the service refused a fetch; ``last_error`` holds the message.
+    """
+
+    loaded = Signal()
+    error_raised = Signal(str)
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fetch: Fetch,
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+        id_key: str = "id",
+        debounce_ms: int = SEARCH_DEBOUNCE_MS,
+        sort: str | None = None,
+        row_enabled: Callable[[Row], bool] | None = None,
+        row_tooltip: Callable[[Row], str | None] | None = None,
+        autoload: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._fetch = fetch
+        self._page_size = max(1, page_size)
+        self._id_key = id_key
+        self._row_enabled = row_enabled
+        self._row_tooltip = row_tooltip
+        self._rows: list[Row] = []
+        self._exhausted = False
+        self._search: str | None = None
+        self._pending_search: str | None = None
+        self._sort = sort
+        self.last_error: str | None = None
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(debounce_ms)
+        self._search_timer.timeout.connect(self.on_search_timer_timeout)
+        if autoload:
+            self.reload()
+
+    # --- what callers use ------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    @property
+    def search_text(self) -> str | None:
+        return self._search
+
+    @property
+    def sort_key(self) -> str | None:
+        return self._sort
+
+    @property
+    def exhausted(self) -> bool:
+        """True once the service returned a short page: every row is loaded."""
+        return self._exhausted
+
+    def column_index(self, key: str) -> int:
+        for i, column in enumerate(self._columns):
+            if column.key == key:
+                return i
+        raise KeyError(key)
+
+    def row_data(self, row: int) -> Row:
+        return self._rows[row]
+
+    def id_at(self, row: int) -> Any:
+        return self._rows[row].get(self._id_key)
+
+    def row_of(self, row_id: Any) -> int:
+        """The row holding the object with this id among the loaded rows, or -1."""
+        for i, row in enumerate(self._rows):
+            if row.get(self._id_key) == row_id:
+                return i
+        return -1
+
+    def rows(self) -> list[Row]:
+        """The loaded rows (a copy of the list; the dicts are the model's own)."""
+        return list(self._rows)
+
+    def set_fetch(self, fetch: Fetch, *, reload: bool = True) -> None:
+        """Point the model at another query (e.g. another application's access list)."""
+        self._fetch = fetch
+        if reload:
+            self.reload()
+
+    def set_search(self, text: str | None) -> None:
+        """Search as the user types: applied 150 ms after the last keystroke, then reset."""
+        self._pending_search = (text or "").strip() or None
+        self._search_timer.start()
+
+    def apply_search_now(self) -> None:
+        """Apply a pending search at once (Enter in the search box; tests)."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self.on_search_timer_timeout()
+
+    def set_sort(self, sort: str | None) -> None:
+        """Sort by a service sort key ('-' prefix for descending), keeping the selection."""
+        if sort != self._sort:
+            self._sort = sort
+            self.refresh()
+
+    def reload(self) -> None:
+        """Forget every row and load the first page (a model reset: selections are cleared)."""
+        rows, error = self._query(0, self._page_size)
+        self.beginResetModel()
+        self._rows = rows if error is None else []
+        self._exhausted = error is not None or len(rows) < self._page_size
+        self.endResetModel()
+        self.loaded.emit()
+
+    def refresh(self) -> None:
+        """Re-query the rows loaded so far; the view's selection stays on the same ids."""
+        limit = max(len(self._rows), self._page_size)
+        new_rows, error = self._query(0, limit)
+        if error is not None:
+            return
+        self._replace(new_rows)
+        self._exhausted = len(new_rows) < limit
+        self.loaded.emit()
+
+    # --- Qt's model interface ---------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        rows, error = self._query(len(self._rows), self._page_size)
+        if error is not None:
+            self._exhausted = True
+            return
+        self._exhausted = len(rows) < self._page_size
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        column = self._columns[index.column()]
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.text(row)
+        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
+            return column.icon(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
+            return int(column.align)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if self._row_tooltip is not None:
+                tip = self._row_tooltip(row)
+                if tip:
+                    return tip
+            return column.text(row) or None
+        if role == ROW_ROLE:
+            return row
+        if role == VALUE_ROLE:
+            return row.get(column.key)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
+                return str(section + 1)
+            return None
+        if not 0 <= section < len(self._columns):
+            return None
+        column = self._columns[section]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
+            return int(column.align)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if self._row_enabled is not None and not self._row_enabled(self._rows[index.row()]):
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Re-query in SQL order; column -1 (or one that does not sort) restores the default."""
+        if not 0 <= column < len(self._columns) or not self._columns[column].sortable:
+            self.set_sort(None)
+            return
+        col = self._columns[column]
+        key = col.sort_key or col.key
+        self.set_sort(f"-{key}" if order == Qt.SortOrder.DescendingOrder else key)
+
+    # --- slots and internals ----------------------------------------------------------------
+
+    def on_search_timer_timeout(self) -> None:
+        if self._pending_search != self._search:
+            self._search = self._pending_search
+            self.reload()
+
+    def _query(self, offset: int, limit: int) -> tuple[list[Row], str | None]:
+        try:
+            rows = list(self._fetch(offset, limit, self._search, self._sort))
+        except AccessDeskError as exc:
+            self.last_error = str(exc)
+            self.error_raised.emit(self.last_error)
+            return [], self.last_error
+        self.last_error = None
+        return rows, None
+
+    def _replace(self, new_rows: list[Row]) -> None:
+        """Swap in re-queried rows and move persistent indexes (selections) by id.
+
+        The row count never changes inside the layout change: rows are appended before it
+        or cut off after it, with plain insert/remove signals, as Qt's model contract wants.
+        """
+        old_count, new_count = len(self._rows), len(new_rows)
+        if new_count > old_count:
+            self.beginInsertRows(QModelIndex(), old_count, new_count - 1)
+            self._rows.extend(new_rows[old_count:])
+            self.endInsertRows()
+        width = max(new_count, old_count)
+        position = {}
+        for i, row in enumerate(new_rows):
+            position.setdefault(row.get(self._id_key), i)
+        self.layoutAboutToBeChanged.emit()
+        olds = self.persistentIndexList()
+        news = []
+        for index in olds:
+            old_id = self._rows[index.row()].get(self._id_key) if index.row() < len(
+                self._rows) else None
+            target = position.get(old_id) if old_id is not None else None
+            if target is None:
+                news.append(QModelIndex())
+            else:
+                news.append(self.createIndex(target, index.column()))
+        # Rows past the new end are placeholders for one moment: they are removed just below.
+        self._rows = list(new_rows) + self._rows[new_count:width]
+        self.changePersistentIndexList(olds, news)
+        self.layoutChanged.emit()
+        if new_count < old_count:
+            self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
+            del self._rows[new_count:]
+            self.endRemoveRows()
