@@ -442,3 +442,55 @@ def audit_verify(ctx: Context) -> Any:
         raise Refused("audit", f"the audit chain is broken at event {verdict.first_bad}: "
                       f"{verdict.message}")
     return {"ok": True, "events": verdict.events, "message": verdict.message}
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def _export(ctx: Context) -> Any:
+    import sys
+
+    from desktop.services import exports
+
+    a = ctx.args
+    actor = ctx.actor
+    if a.out:
+        target = Path(a.out)
+        # utf-8-sig: spreadsheets recognise UTF-8 CSV by its byte-order mark.
+        encoding = "utf-8-sig" if a.format == "csv" else "utf-8"
+        with target.open("w", encoding=encoding, newline="") as fh:
+            count = exports.write(actor, a.action, a.format, fh)
+        return {"export": a.action, "format": a.format, "out": str(target), "rows": count}
+    exports.write(actor, a.action, a.format, sys.stdout)
+    return None
+
+
+for _what in ("settings", "access", "requests", "audit"):
+    command(f"export {_what}")(_export)
+
+
+@command("export evidence")
+def export_evidence(ctx: Context) -> Any:
+    from desktop.services import exports
+
+    a = ctx.args
+    start, end = parse_date(a.start), parse_date(a.end)
+    assert start is not None and end is not None
+    return exports.evidence(ctx.actor, a.app, start, end, Path(a.out))
+
+
+@command("import graph")
+def import_graph(ctx: Context) -> Any:
+    import sys
+
+    from desktop.services import graph_import
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+    report = graph_import.import_graph(ctx.actor, ctx.args.paths, dry_run=ctx.args.dry_run,
+                                       progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    return report.as_dict()

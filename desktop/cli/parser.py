@@ -289,4 +289,34 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
     _json(p)
+
+    # import
+    imp = _cmd(sub, "import", "bring a directory in")
+    imps = imp.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=_Parser)
+    p = imps.add_parser(
+        "graph", help="Microsoft Graph JSON files or folders (Global Administrator)",
+        description="Import users, groups, directory roles, service principals, applications "
+        "and app role assignments exported from Microsoft Graph (or Graph PowerShell's "
+        "ConvertTo-Json -Depth 10). Adds and updates by Graph id; never removes. The whole "
+        "import is one transaction: a malformed file changes nothing.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be added and changed, and what the export lacks")
+    _json(p)
+
+    # export
+    exp = _cmd(sub, "export", "settings, access, requests or the audit log as files")
+    exps = exp.add_subparsers(dest="action", metavar="WHAT", required=True, parser_class=_Parser)
+    for what in ("settings", "access", "requests", "audit"):
+        p = exps.add_parser(what, help=f"export {what}")
+        p.add_argument("--format", choices=["json", "csv", "graph"], default="json",
+                       help="graph: access as Graph appRoleAssignment objects")
+        p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+        _json(p)
+    p = exps.add_parser("evidence", help="a zip an auditor can check on his own")
+    p.add_argument("app")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE")
+    p.add_argument("--out", required=True, metavar="FILE.zip")
+    _json(p)
     return parser

@@ -62,9 +62,12 @@ class Collector:
         self.users_without_enabled: set[str] = set()
         # licenseDetails by user id, kept apart so a later user object doesn't drop them.
         self.license_details: dict[str, list[LicenseEvidence]] = {}
+        self.license_details_files: dict[str, str] = {}
         self.groups: dict[str, GraphGroup] = {}
         # Member ids by group or role id, from $expand=members and from members files alike.
         self.members: dict[str, dict[str, None]] = {}
+        # The file each group, role or member list came from, for warnings at the end.
+        self.files: dict[str, str] = {}
         self.service_principals: dict[str, GraphServicePrincipal] = {}
         self.default_access_roles: dict[str, frozenset[str]] = {}
         self.applications: dict[str, Application] = {}
@@ -133,6 +136,7 @@ class Collector:
         role = map_directory_role(props)
         members = self._embedded_members(entity, props)
         self.roles[role.graph_id] = role
+        self.files[role.graph_id] = entity.where.file
         self._store_members(role.graph_id, members)
 
     def _add_organization(self, entity: Entity, props: Props) -> None:
@@ -151,6 +155,7 @@ class Collector:
             )
             return
         self.license_details.setdefault(entity.owner_id, []).append(evidence)
+        self.license_details_files[entity.owner_id] = entity.where.file
 
     def _add_member_list(self, page: Page) -> None:
         assert page.members_of is not None
@@ -159,6 +164,7 @@ class Collector:
         except Placeholder as placeholder:
             self.warnings.append(f"{page.file}: skipped: a member's {placeholder}")
             return
+        self.files.setdefault(page.members_of, page.file)
         self._store_members(page.members_of, ids)
 
     def _embedded_members(self, entity: Entity, props: Props) -> list[str] | None:
@@ -212,7 +218,8 @@ class Collector:
             users[user_id] = replace(user, license=tier(sources))
         for user_id in sorted(self.license_details.keys() - self.users.keys()):
             self.warnings.append(
-                f"licenseDetails of user {user_id} skipped: no such user in the export"
+                f"{self.license_details_files[user_id]}: licenseDetails of user {user_id} "
+                "skipped: no such user in the export"
             )
         if unknown_license:
             self.warnings.append(
@@ -258,8 +265,8 @@ class Collector:
                 continue
             if role_id not in self.members:
                 self.warnings.append(
-                    f"directory role {role.display_name!r} skipped: its members are not in the "
-                    "export ($expand=members or a /directoryRoles/{id}/members file)"
+                    f"{self.files[role_id]}: directory role {role.display_name!r} skipped: its "
+                    "members are not in the export ($expand=members or a members file)"
                 )
                 continue
             found.setdefault(role.role, {}).update(self.members[role_id])
@@ -272,7 +279,8 @@ class Collector:
     def _warn_orphan_members(self) -> None:
         for owner_id in sorted(self.members.keys() - self.groups.keys() - self.roles.keys()):
             self.warnings.append(
-                f"members of {owner_id} skipped: no group or directory role of that id exported"
+                f"{self.files[owner_id]}: members of {owner_id} skipped: no group or directory "
+                "role of that id in the export"
             )
 
 

@@ -37,14 +37,18 @@ def check_depth(document: Any, file: str) -> None:
             path, value = stack.pop()
             if isinstance(value, str) and _TRUNCATED.fullmatch(value.strip()):
                 problem = (
-                    f"holds {shown(value)}, an object PowerShell's ConvertTo-Json cut off at "
+                    f"holds {shown(value, 100)}, an object PowerShell's ConvertTo-Json cut off at "
                     f"its default depth; {DEPTH_HINT}"
                 )
                 raise GraphFormatError(file, entity, path or None, problem)
             if isinstance(value, dict):
-                stack.extend((_join(path, str(key)), child) for key, child in value.items())
+                children = [(_join(path, str(key)), child) for key, child in value.items()]
             elif isinstance(value, list):
-                stack.extend((f"{path}[{index}]", child) for index, child in enumerate(value))
+                children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
+            else:
+                continue
+            # Reversed onto the stack, so the first cut in the file is the one reported.
+            stack.extend(reversed(children))
 
 
 def camel_case(value: Any) -> Any:

@@ -88,3 +88,16 @@ def change_own_password(actor: User, old: str, new: str) -> None:
         User.update(password_hash=hash_password(new)).where(User.id == actor.id).execute()
         audit(actor, "user.change_password", actor.upn)
         publish("directory", actor.id)
+
+
+def demo_people() -> list[dict[str, object]]:
+    """The enabled people a demo sign-in offers (no password on a demo database); else refused."""
+    from .rights import roles_of
+
+    if not is_demo():
+        raise Refused("sign-in", "only a demo database lists its people before sign-in")
+    return [
+        {"upn": u.upn, "name": u.display_name, "department": u.department,
+         "license": u.license, "roles": roles_of(u)}
+        for u in User.select().where(User.enabled).order_by(User.display_name)
+    ]

@@ -1,0 +1,167 @@
+"""Pieces the Admin console's pages share: the application list and a picker table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QTableView, QVBoxLayout, QWidget
+
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import applications
+from desktop.ui.common import (
+    ORIGIN_LABELS,
+    SSO_LABELS,
+    EmptyState,
+    ErrorLabel,
+    SearchBox,
+    app_icon,
+    setup_table,
+)
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+CENTER = Qt.AlignmentFlag.AlignCenter
+
+
+class PickerTable(QTableView):
+    """A table whose disabled rows still answer a click, so a picker can say why not.
+
+    Signals:
+      disabled_clicked(QModelIndex): a row that cannot be chosen was clicked.
+    """
+
+    disabled_clicked = Signal(QModelIndex)
+
+    def mousePressEvent(self, event):  # noqa: N802 - Qt override
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid() and not index.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.disabled_clicked.emit(index)
+        super().mousePressEvent(event)
+
+
+def application_columns(compact: bool = False) -> list[Column]:
+    name = Column("name", "Name", icon=lambda row: app_icon(row["name"], row.get("icon")))
+    if compact:
+        return [name, Column("pending", "Pending", align=RIGHT,
+                             tooltip="Requests waiting for a decision",
+                             formatter=lambda v: str(v) if v else "")]
+    return [
+        name,
+        Column("publisher", "Publisher"),
+        Column("origin", "Origin", formatter=lambda v: ORIGIN_LABELS.get(v, v or ""),
+               icon=lambda row: icon(f"origin-{row['origin']}"),
+               tooltip="How the application was added to the directory"),
+        Column("sso", "SSO mode", formatter=lambda v: SSO_LABELS.get(v, v or ""),
+               tooltip="Single sign-on mode"),
+        Column("self_service", "Self-service", formatter=lambda v: "On" if v else "Off",
+               tooltip="Whether users may request this application from My Apps"),
+        Column("pending", "Pending", align=RIGHT, tooltip="Requests waiting for a decision",
+               formatter=lambda v: str(v) if v else "–"),
+    ]
+
+
+class ApplicationList(QWidget):
+    """A searchable list of applications, paged from the services.
+
+    Signals:
+      application_selected(object): the selected row (a dict) or None.
+    """
+
+    application_selected = Signal(object)
+
+    def __init__(self, actor: User, parent: QWidget | None = None, *, compact: bool = False,
+                 self_service_only: bool = False, name: str = "Applications") -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self._self_service_only = self_service_only
+        self.search = SearchBox("Search applications by name or publisher",
+                                f"Search {name.lower()}")
+        self.error = ErrorLabel(name=f"{name} error")
+        self.model = PagedTableModel(application_columns(compact), self._fetch, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, name)
+        header = self.view.horizontalHeader()
+        if not compact:
+            for column, width in ((1, 170), (2, 160), (3, 120), (4, 100), (5, 80)):
+                self.view.setColumnWidth(column, width)
+        else:
+            self.view.setColumnWidth(1, 70)
+        header.setStretchLastSection(False)
+        self.empty = EmptyState("No application matches this search.")
+        self.empty.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.search, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty)
+        self._connect_signals()
+        self._update_empty()
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.error.show_message)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return applications.applications_page(
+            self.actor, search, limit=limit, offset=offset, sort=sort,
+            self_service_only=self._self_service_only)
+
+    def current(self) -> dict[str, Any] | None:
+        index = self.view.currentIndex()
+        return self.model.row_data(index.row()) if index.isValid() else None
+
+    def select_id(self, app_id: int) -> bool:
+        row = self.model.row_of(app_id)
+        while row < 0 and self.model.canFetchMore():
+            self.model.fetchMore()
+            row = self.model.row_of(app_id)
+        if row < 0:
+            return False
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, 0))
+        return True
+
+    def select_name(self, name: str) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.row_data(row)["name"] == name:
+                self.view.selectRow(row)
+                return True
+        return False
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def on_model_loaded(self) -> None:
+        if self.model.last_error is None:
+            self.error.clear_message()
+        self._update_empty()
+        if not self.view.currentIndex().isValid():
+            self.application_selected.emit(None)
+
+    def on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.application_selected.emit(
+            self.model.row_data(current.row()) if current.isValid() else None)
+
+    def _update_empty(self) -> None:
+        empty = self.model.rowCount() == 0 and self.model.last_error is None
+        self.empty.setVisible(empty)
+        if empty and self._self_service_only and not self.model.search_text:
+            self.empty.setText("No application has self-service set up yet.")
+        elif empty:
+            self.empty.setText("No application matches this search.")

@@ -1,0 +1,387 @@
+"""Small shared widgets: search box, inline messages, yes/no switch, dialogs, table setup."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.resources import icon
+
+
+def accessible(widget: QWidget, name: str, description: str | None = None) -> QWidget:
+    """Give a control the name a screen reader says (and a description where it helps)."""
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+    return widget
+
+
+def label(text: str, role: str | None = None, *, wrap: bool = False) -> QLabel:
+    widget = QLabel(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    widget.setAccessibleName(text)
+    return widget
+
+
+def button(text: str, icon_name: str | None = None, *, kind: str | None = None,
+           name: str | None = None, tip: str | None = None) -> QPushButton:
+    widget = QPushButton(text)
+    if icon_name:
+        widget.setIcon(icon(icon_name))
+    if kind:
+        widget.setProperty("kind", kind)
+    widget.setAccessibleName(name or text.replace("&", "").rstrip("…."))
+    if tip:
+        widget.setToolTip(tip)
+    return widget
+
+
+def repolish(widget: QWidget) -> None:
+    """Apply a changed dynamic property's style rules at once."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class SearchBox(QLineEdit):
+    """A search field (stylesheet role "search"); Esc clears it."""
+
+    def __init__(self, placeholder: str, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "search")
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.setAccessibleName(name)
+        self.setToolTip(f"{placeholder} (Ctrl+F)")
+        self.setMinimumWidth(220)
+
+    def keyPressEvent(self, event):  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class MessageLabel(QLabel):
+    """An inline message (error or hint) that hides itself while empty."""
+
+    def __init__(self, role: str = "error", name: str = "Message",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", role)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName(name)
+        self.hide()
+
+    def show_message(self, text: str | None, role: str | None = None) -> None:
+        if role and role != self.property("role"):
+            self.setProperty("role", role)
+            repolish(self)
+        self.setText(text or "")
+        self.setAccessibleDescription(text or "")
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.show_message(None)
+
+
+class ErrorLabel(MessageLabel):
+    """The service's own message, shown where the action was tried."""
+
+    def __init__(self, parent: QWidget | None = None, name: str = "Error") -> None:
+        super().__init__("error", name, parent)
+
+
+class Banner(QFrame):
+    """A boxed notice with an icon: an explanation that stays (a disabled page, a conflict)."""
+
+    def __init__(self, icon_name: str = "info", parent: QWidget | None = None,
+                 name: str = "Notice") -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._icon = QLabel()
+        self._icon.setPixmap(icon(icon_name).pixmap(QSize(22, 22)))
+        self._icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self._icon.setAccessibleName(f"{name} icon")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName(name)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(10)
+        layout.addWidget(self._icon)
+        layout.addWidget(self.text, 1)
+        self.setAccessibleName(name)
+        self.set_tone("info")
+
+    def set_tone(self, tone: str) -> None:
+        """'info' (blue), 'warning' (amber) or 'error' (red)."""
+        colours = {"info": ("#e8f1fb", "#90b4e0", "info"),
+                   "warning": ("#fff4d6", "#f0b429", "warning"),
+                   "error": ("#fdecea", "#e57373", "warning")}
+        back, border, icon_name = colours.get(tone, colours["info"])
+        self.setStyleSheet(
+            f"QFrame#banner {{ background-color: {back}; border: 1px solid {border}; "
+            f"border-left: 4px solid {border}; border-radius: 6px; }}"
+            "QFrame#banner QLabel { background-color: transparent; color: #263238; }")
+        self._icon.setPixmap(icon(icon_name, dark=False).pixmap(QSize(22, 22)))
+
+    def show_text(self, text: str | None, tone: str = "info") -> None:
+        self.set_tone(tone)
+        self.text.setText(text or "")
+        self.setAccessibleDescription(text or "")
+        self.setVisible(bool(text))
+
+
+class DemoBanner(QLabel):
+    """The "Demo directory" marker every window shows on a demo database."""
+
+    TEXT = "Demo directory: sample people and applications; nothing here is real."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.TEXT, parent)
+        self.setProperty("role", "banner-demo")
+        self.setAccessibleName("Demo directory")
+        self.setAccessibleDescription(self.TEXT)
+
+
+class EmptyState(QLabel):
+    """What a list says when it has nothing to show, centred and calm."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setProperty("role", "hint")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setAccessibleName(text)
+
+
+class YesNo(QWidget):
+    """Entra's Yes/No switch: two checkable buttons side by side.
+
+    Signals:
+      toggled(bool): the value changed (by the user or by set_value).
+    """
+
+    toggled = Signal(bool)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.yes = QPushButton("Yes")
+        self.no = QPushButton("No")
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        for b, text in ((self.yes, "Yes"), (self.no, "No")):
+            b.setCheckable(True)
+            b.setObjectName(text.lower())
+            b.setMinimumWidth(64)
+            b.setAccessibleName(f"{name}: {text}")
+            self._group.addButton(b)
+        self.no.setChecked(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.yes)
+        layout.addWidget(self.no)
+        self.setAccessibleName(name)
+        self.setStyleSheet(
+            "QPushButton { border-radius: 0px; padding: 5px 14px; }"
+            "QPushButton#yes { border-top-left-radius: 6px; border-bottom-left-radius: 6px; }"
+            "QPushButton#no { border-top-right-radius: 6px; "
+            "border-bottom-right-radius: 6px; border-left: none; }"
+            "QPushButton:checked { background-color: #1565c0; color: #ffffff; "
+            "border-color: #1565c0; font-weight: bold; }"
+            "QPushButton:checked:disabled { background-color: #a9c3e3; color: #eef4fb; "
+            "border-color: #a9c3e3; }")
+        self.yes.toggled.connect(self.on_yes_toggled)
+
+    def value(self) -> bool:
+        return self.yes.isChecked()
+
+    def set_value(self, value: bool) -> None:
+        (self.yes if value else self.no).setChecked(True)
+
+    def on_yes_toggled(self, checked: bool) -> None:
+        self.toggled.emit(checked)
+
+
+class ConfirmDialog(QDialog):
+    """"Are you sure?" for actions that take something away. Tests replace `ask`."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, confirm: str,
+                 danger: bool = False) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(420)
+        message = label(text, wrap=True)
+        buttons = QDialogButtonBox()
+        self.confirm_button = button(confirm, kind="danger" if danger else "primary")
+        cancel = button("Cancel")
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(16)
+        layout.addWidget(label(title, "question"))
+        layout.addWidget(message)
+        layout.addWidget(buttons)
+        cancel.setDefault(True)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, text: str, confirm: str,
+            danger: bool = False) -> bool:
+        return cls(parent, title, text, confirm, danger).exec() == QDialog.DialogCode.Accepted
+
+
+class ReasonDialog(QDialog):
+    """Asks for a reason the requester will read (closing a request). Tests replace `ask`."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, confirm: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(460)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("The requester sees this reason")
+        self.reason.setAccessibleName("Reason")
+        self.reason.setFixedHeight(90)
+        buttons = QDialogButtonBox()
+        self.confirm_button = button(confirm, kind="primary")
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(label(title, "question"))
+        layout.addWidget(label(text, wrap=True))
+        layout.addWidget(self.reason)
+        layout.addWidget(buttons)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, text: str, confirm: str) -> str | None:
+        dialog = cls(parent, title, text, confirm)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.reason.toPlainText()
+
+
+def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
+                sort_column: int | None = None,
+                sort_order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    """The one look of Access Desk's tables: whole rows, one selection, sortable headers."""
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setIconSize(QSize(20, 20))
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(32)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setMinimumSectionSize(60)
+    # Set the indicator before enabling sorting: enabling sorts by it at once, in SQL.
+    header.setSortIndicator(-1 if sort_column is None else sort_column, sort_order)
+    view.setSortingEnabled(True)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+
+
+def shortcut(parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str,
+             slot: Callable[[], object], context: Qt.ShortcutContext =
+             Qt.ShortcutContext.WidgetWithChildrenShortcut) -> QShortcut:
+    sc = QShortcut(QKeySequence(keys), parent)
+    sc.setContext(context)
+    sc.activated.connect(slot)
+    return sc
+
+
+_TILE_COLOURS = ("#1565c0", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#ef6c00",
+                 "#4527a0", "#ad1457", "#283593", "#00695c", "#5d4037", "#37474f")
+_tile_cache: dict[str, QIcon] = {}
+
+
+def app_icon(name: str, path: str | None = None) -> QIcon:
+    """An application's icon: its own file when it has one, else a tile with its initials."""
+    if path:
+        own = QIcon(path)
+        if not own.isNull():
+            return own
+    cached = _tile_cache.get(name)
+    if cached is not None:
+        return cached
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    initials = "".join(w[0] for w in words[:2]).upper() or "?"
+    colour = QColor(_TILE_COLOURS[int(hashlib.md5(name.encode()).hexdigest(), 16)
+                                  % len(_TILE_COLOURS)])
+    result = QIcon()
+    for size in (16, 20, 24, 32, 40, 48, 64):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(7, int(size * (0.42 if len(initials) > 1 else 0.5))))
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, initials)
+        painter.end()
+        result.addPixmap(pixmap)
+    _tile_cache[name] = result
+    return result
+
+
+ORIGIN_LABELS = {"gallery": "Gallery", "app_proxy": "Application proxy",
+                 "consent": "User/admin consent", "custom": "Custom"}
+SSO_LABELS = {"password": "Password", "saml": "SAML", "oidc": "OpenID Connect", "none": "None"}
+LICENSE_LABELS = {"none": "None", "p1": "Entra ID P1", "p2": "Entra ID P2"}
+ROLE_LABELS = {"global_admin": "Global Administrator",
+               "cloud_app_admin": "Cloud Application Administrator",
+               "app_admin": "Application Administrator"}
+STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "denied": "Denied",
+                 "cancelled": "Cancelled", "closed": "Closed"}
+
+
+def when(iso_text: str | None) -> str:
+    """'2026-10-14T06:00:02Z' -> '2026-10-14 06:00 UTC' for tables."""
+    if not iso_text:
+        return ""
+    return iso_text.replace("T", " ")[:16] + " UTC"

@@ -1,0 +1,152 @@
+"""The Apps tab's tiles: a small list model of the user's applications and a card delegate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop.ui.common import app_icon
+
+ROW_ROLE = Qt.ItemDataRole.UserRole
+TILE = QSize(148, 124)
+Index = QModelIndex | QPersistentModelIndex
+
+
+def credential_line(row: dict[str, Any]) -> str:
+    """What a tile says under the name: only password-SSO applications have sign-in details."""
+    if row.get("sso") != "password":
+        return ""
+    return "Sign-in details set" if row.get("has_credentials") else "No sign-in details yet"
+
+
+class AppTilesModel(QAbstractListModel):
+    """The applications a person has (tens, not thousands: a plain list is enough)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict[str, Any]] = []
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self._rows)
+
+    def row_of(self, app_id: int) -> int:
+        for i, row in enumerate(self._rows):
+            if row["id"] == app_id:
+                return i
+        return -1
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row["name"]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return app_icon(row["name"])
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            extra = credential_line(row)
+            return f"{row['name']}{', ' + extra if extra else ''}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [row["name"]]
+            if row.get("publisher"):
+                parts.append(f"by {row['publisher']}")
+            if credential_line(row):
+                parts.append(credential_line(row))
+            return "\n".join(parts)
+        if role == ROW_ROLE:
+            return row
+        return None
+
+
+class TileDelegate(QStyledItemDelegate):
+    """A card: the icon on top, the name (two lines at most), a small sign-in details line."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return TILE
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row = index.data(ROW_ROLE)
+        if row is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        rect = option.rect.adjusted(6, 6, -6, -6)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        base = palette.color(QPalette.ColorRole.Base)
+        border = palette.color(QPalette.ColorRole.Mid)
+        if selected:
+            fill = palette.color(QPalette.ColorRole.Highlight)
+            fill.setAlpha(40)
+            border = palette.color(QPalette.ColorRole.Highlight)
+        elif hovered:
+            fill = palette.color(QPalette.ColorRole.AlternateBase)
+        else:
+            fill = base
+        painter.setPen(QPen(border, 2 if selected else 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 8, 8)
+
+        icon_size = 40
+        icon_rect = QRect(rect.center().x() - icon_size // 2, rect.top() + 12, icon_size, icon_size)
+        app_icon(row["name"]).paint(painter, icon_rect)
+
+        text_color = palette.color(QPalette.ColorRole.Text)
+        font = option.font
+        painter.setFont(font)
+        painter.setPen(text_color)
+        metrics = QFontMetrics(font)
+        name_rect = QRect(rect.left() + 8, icon_rect.bottom() + 8, rect.width() - 16,
+                          metrics.lineSpacing() * 2)
+        name = _elide_two_lines(row["name"], metrics, name_rect.width())
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, name)
+
+        line = credential_line(row)
+        if line:
+            small = QFont(option.font)
+            small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+            painter.setFont(small)
+            muted = QColor(text_color)
+            muted.setAlpha(150)
+            painter.setPen(QColor("#2e7d32") if row.get("has_credentials") else muted)
+            small_metrics = QFontMetrics(small)
+            line_rect = QRect(rect.left() + 4, rect.bottom() - small_metrics.lineSpacing() - 6,
+                              rect.width() - 8, small_metrics.lineSpacing())
+            painter.drawText(line_rect, Qt.AlignmentFlag.AlignHCenter,
+                             small_metrics.elidedText(line, Qt.TextElideMode.ElideRight,
+                                                      line_rect.width()))
+        painter.restore()
+
+
+def _elide_two_lines(text: str, metrics: QFontMetrics, width: int) -> str:
+    """Break at a space where the first line fills up, and elide what is left of the second."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    words, first = text.split(" "), ""
+    while words and metrics.horizontalAdvance((first + " " + words[0]).strip()) <= width:
+        first = (first + " " + words.pop(0)).strip()
+    if not first:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    rest = metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width)
+    return f"{first}\n{rest}"
