@@ -494,3 +494,40 @@ def import_graph(ctx: Context) -> Any:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     return report.as_dict()
+
+
+# --- mail ----------------------------------------------------------------------------------
+
+
+@command("mail settings")
+def mail_settings(ctx: Context) -> Any:
+    from desktop.services import mail
+
+    a = ctx.args
+    actor = ctx.actor
+    password = read_stdin_line("the SMTP password") if a.password_stdin else None
+    if all(v is None for v in (a.host, a.port, a.security, a.user, a.sender, password)):
+        return mail.show_settings(actor)
+    return mail.configure(actor, host=a.host, port=a.port, security=a.security, user=a.user,
+                          password=password, sender=a.sender)
+
+
+@command("mail test")
+def mail_test(ctx: Context) -> Any:
+    from desktop.services import mail
+
+    return mail.send_test(ctx.actor, ctx.args.to)
+
+
+@command("mail send")
+def mail_send(ctx: Context) -> Any:
+    from desktop.services import mail
+
+    return mail.send_now(ctx.actor)
+
+
+@command("mail outbox")
+def mail_outbox(ctx: Context) -> Any:
+    from desktop.services import mail
+
+    return mail.outbox(ctx.actor, status=ctx.args.status, **_page(ctx)), "outbox"

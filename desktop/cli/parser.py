@@ -290,6 +290,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
     _json(p)
 
+    # mail
+    mail = _cmd(sub, "mail", "e-mail to approvers: SMTP settings and the outbox")
+    ms = mail.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = ms.add_parser("settings", help="show or change the SMTP settings")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--security", choices=["starttls", "tls", "none"])
+    p.add_argument("--user")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the SMTP password from one line of standard input (kept encrypted)")
+    p.add_argument("--sender", metavar="ADDR")
+    _json(p)
+    p = ms.add_parser("test", help="send a test e-mail now")
+    p.add_argument("to")
+    _json(p)
+    p = ms.add_parser("send", help="send what waits in the outbox (retries with back-off)")
+    _json(p)
+    p = ms.add_parser("outbox", help="messages, newest first, with their state and last error")
+    p.add_argument("--status", choices=["queued", "sending", "sent", "failed"])
+    _paging(p)
+    _json(p)
+
     # import
     imp = _cmd(sub, "import", "bring a directory in")
     imps = imp.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=_Parser)

@@ -15,7 +15,6 @@ from desktop.models import (
     AccessRequest,
     Application,
     Assignment,
-    EmailOutbox,
     GroupMember,
     SelfServiceApprover,
     SelfServiceSettings,
@@ -214,6 +213,8 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
 
 def _queue_request_mail(approver: User, requester: User, app: Application,
                         req: AccessRequest) -> None:
+    from .mail import queue
+
     body = (
         f"{requester.display_name} ({requester.upn}) requests access to {app.name}.\n\n"
         f"Business justification: {req.justification or '(none given)'}\n"
@@ -222,11 +223,22 @@ def _queue_request_mail(approver: User, requester: User, app: Application,
         f"  access-desk --as {approver.upn} approve {req.id}\n"
         f"  access-desk --as {approver.upn} deny {req.id} --reason '...'\n"
     )
-    EmailOutbox.create(
-        to=approver.mail, subject=f"Access request: {requester.display_name} requests {app.name}",
-        body=body, message_id=f"<request-{req.id}-{approver.id}-{uuid.uuid4().hex}@access-desk>",
-        created_at=now(), next_attempt_at=now(),
-    )
+    queue(approver.mail, f"Access request: {requester.display_name} requests {app.name}", body,
+          f"<request-{req.id}-to-{approver.id}-{uuid.uuid4().hex[:12]}@access-desk>")
+
+
+def _queue_decision_mail(req: AccessRequest, settings: SelfServiceSettings, text: str) -> None:
+    """The requester hears of the decision by e-mail too, when the application mails."""
+    requester = req.requester
+    if not (settings.email_approvers and requester.mail):
+        return
+    from .mail import queue
+
+    age = now() - req.created_at
+    body = (f"{text}.\n\nYou asked on {iso(req.created_at)} "
+            f"({age.days} days ago). Open My Apps in Access Desk to see it.\n")
+    queue(requester.mail, f"Your request for {req.application.name}: {req.status}", body,
+          f"<decision-{req.id}-{uuid.uuid4().hex[:12]}@access-desk>")
 
 
 def _decide(actor: User, request_id: int | str, approve: bool, reason: str | None) -> View:
@@ -267,6 +279,7 @@ def _decide(actor: User, request_id: int | str, approve: bool, reason: str | Non
                "role": settings.role.value if approve and settings.role else None},
               application_id=app.id)
         notify(req.requester, "decided", message, request_id=req.id, application_id=app.id)
+        _queue_decision_mail(req, settings, message)
         publish("requests", req.id)
         return request_view(req, actor.upn)
 
@@ -336,7 +349,7 @@ def request_query(
     app: str | None = None,
     since: dt.datetime | None = None,
     search: str | None = None,
-) -> "pw.ModelSelect[Any]":
+) -> pw.ModelSelect[Any]:
     """The requests this reader may see, filtered in SQL (the rights live here, not in widgets)."""
     actor = fresh(actor)
     requester = User.alias("requester")

@@ -1,0 +1,298 @@
+"""The Select group and Select approvers pickers of the self-service page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import AccessDeskError
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import selfservice
+from desktop.services.eligibility import MAX_APPROVERS
+from desktop.ui.admin.widgets import PickerTable
+from desktop.ui.common import (
+    LICENSE_LABELS,
+    ErrorLabel,
+    SearchBox,
+    button,
+    label,
+    setup_table,
+    shortcut,
+)
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+
+def group_kind(row: dict[str, Any]) -> str:
+    if row["on_prem_synced"]:
+        return "Synced from on-premises"
+    if row["dynamic"]:
+        return "Dynamic membership"
+    if not row["security_enabled"]:
+        return "Distribution list"
+    if row["mail_enabled"]:
+        return "Mail-enabled security"
+    return "Security"
+
+
+def _unavailable(row: dict[str, Any]) -> bool:
+    return bool(row.get("unavailable_reason"))
+
+
+class _PickerDialog(QDialog):
+    """Search box, a paged table whose unusable rows are disabled, an inline reason."""
+
+    def __init__(self, title: str, question: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.resize(720, 520)
+        self.search = SearchBox("Search by name", f"Search ({title})")
+        self.view = PickerTable()
+        self.error = ErrorLabel(name=f"{title}: why not")
+        self.select_button = button("Select", kind="primary")
+        self.cancel_button = button("Cancel")
+        self.buttons = QDialogButtonBox()
+        self.buttons.addButton(self.select_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(18, 16, 18, 14)
+        self.layout_.setSpacing(10)
+        self.layout_.addWidget(label(title, "heading"))
+        self.layout_.addWidget(label(question, "hint", wrap=True))
+        self.layout_.addWidget(self.search)
+        self.layout_.addWidget(self.view, 1)
+        self.layout_.addWidget(self.error)
+        shortcut(self, "Ctrl+F", self.search.setFocus)
+
+    def _attach(self, model: PagedTableModel, name: str) -> None:
+        self.model = model
+        self.view.setModel(model)
+        setup_table(self.view, name)
+        self.search.textChanged.connect(model.set_search)
+        self.search.returnPressed.connect(model.apply_search_now)
+        self.view.disabled_clicked.connect(self.on_view_disabled_clicked)
+        model.error_raised.connect(self.error.show_message)
+
+    def row_named(self, name: str, key: str = "name") -> int:
+        """The row whose `key` is `name` (searching for it in SQL when not loaded)."""
+        for row in range(self.model.rowCount()):
+            if self.model.row_data(row)[key].lower() == name.lower():
+                return row
+        self.search.setText(name)
+        self.model.apply_search_now()
+        for row in range(self.model.rowCount()):
+            if self.model.row_data(row)[key].lower() == name.lower():
+                return row
+        return -1
+
+    def on_view_disabled_clicked(self, index: QModelIndex) -> None:
+        self.error.show_message(self.model.row_data(index.row()).get("unavailable_reason"))
+
+
+class GroupPickerDialog(_PickerDialog):
+    """"Select group": cloud security groups only; the others are shown disabled, with why."""
+
+    def __init__(self, actor: User, current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__("Select group", "When a user's request is approved, they're added to "
+                         "this group. Groups synchronized from on-premises, dynamic groups, "
+                         "distribution lists and mail-enabled groups can't be used.", parent)
+        self.actor = actor
+        self.chosen: str | None = current
+        model = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("group")),
+            Column("kind", "Type", sortable=False, formatter=None),
+            Column("members", "Members", sortable=False,
+                   align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("unavailable_reason", "Can it be used?", sortable=False,
+                   formatter=lambda v: "No: " + v.split(" because ", 1)[-1].split(";")[0]
+                   if v else "Yes"),
+        ], self._fetch, self, row_enabled=lambda r: not _unavailable(r),
+            row_tooltip=lambda r: r.get("unavailable_reason"))
+        self._attach(model, "Groups")
+        self.view.setColumnWidth(0, 250)
+        self.view.setColumnWidth(1, 170)
+        self.view.setColumnWidth(2, 80)
+        self.layout_.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        self.view.doubleClicked.connect(self.on_view_double_clicked)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+        self.select_button.setEnabled(False)
+        if current:
+            row = self.row_named(current)
+            if row >= 0:
+                self.view.selectRow(row)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        rows = selfservice.group_choices(self.actor, search, limit=limit, offset=offset,
+                                         sort=sort)
+        for row in rows:
+            row["kind"] = group_kind(row)
+        return rows
+
+    def choose(self, name: str) -> bool:
+        """Choose a group by name, as a click then Select would; False (and why) if refused."""
+        row = self.row_named(name)
+        if row < 0:
+            self.error.show_message(f"no group named {name!r}")
+            return False
+        data = self.model.row_data(row)
+        if _unavailable(data):
+            self.error.show_message(data["unavailable_reason"])
+            return False
+        self.chosen = data["name"]
+        self.accept()
+        return True
+
+    def on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.select_button.setEnabled(current.isValid())
+        if current.isValid():
+            self.error.clear_message()
+
+    def on_view_double_clicked(self, index: QModelIndex) -> None:
+        self.choose(self.model.row_data(index.row())["name"])
+
+    def on_buttons_accepted(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.choose(self.model.row_data(index.row())["name"])
+
+    @classmethod
+    def pick(cls, parent: QWidget | None, actor: User, current: str | None) -> str | None:
+        dialog = cls(actor, current, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.chosen
+
+
+class ApproverPickerDialog(_PickerDialog):
+    """"Select approvers": individual, enabled, licensed people; at most 10 (rule 4)."""
+
+    def __init__(self, actor: User, current: list[dict[str, str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Select approvers", "Select up to 10 individual business approvers. "
+                         "Groups are not supported. Any single approver can approve a request.",
+                         parent)
+        self.resize(760, 600)
+        self.actor = actor
+        self.chosen: list[dict[str, str]] = [dict(p) for p in current]
+        model = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("upn", "User name"),
+            Column("department", "Department"),
+            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
+            Column("unavailable_reason", "Can approve?", sortable=False,
+                   formatter=lambda v: "No" if v else "Yes"),
+        ], self._fetch, self, id_key="upn", row_enabled=lambda r: not _unavailable(r),
+            row_tooltip=lambda r: r.get("unavailable_reason"))
+        self._attach(model, "People")
+        for column, width in ((0, 180), (1, 250), (2, 110), (3, 100)):
+            self.view.setColumnWidth(column, width)
+        self.add_button = button("Add", "add", name="Add approver")
+        self.remove_button = button("Remove", "remove", name="Remove approver")
+        self.count = label("", "question")
+        self.count.setAccessibleName("Approver count")
+        self.selected = QListWidget()
+        self.selected.setAccessibleName("Selected approvers")
+        self.selected.setMaximumHeight(150)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        row.addWidget(self.count)
+        self.layout_.insertLayout(self.layout_.count() - 1, row)
+        self.layout_.addWidget(label("Selected approvers", "question"))
+        self.layout_.addWidget(self.selected)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.remove_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        self.layout_.addLayout(bottom)
+        self._connect_signals()
+        self._show_chosen()
+
+    def _connect_signals(self) -> None:
+        self.add_button.clicked.connect(self.on_add_button_clicked)
+        self.remove_button.clicked.connect(self.on_remove_button_clicked)
+        self.view.doubleClicked.connect(self.on_view_double_clicked)
+        self.selected.currentRowChanged.connect(self.on_selected_current_changed)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return selfservice.approver_choices(self.actor, search, limit=limit, offset=offset,
+                                            sort=sort)
+
+    def upns(self) -> list[str]:
+        return [p["upn"] for p in self.chosen]
+
+    def add(self, upn: str) -> bool:
+        """Add a person; the services say no to an eleventh or an ineligible approver."""
+        row = self.row_named(upn, "upn")
+        if row < 0:
+            self.error.show_message(f"no user {upn!r}")
+            return False
+        person = self.model.row_data(row)
+        if person["upn"] in self.upns():
+            return True
+        try:
+            selfservice.check_approvers(self.actor, [*self.upns(), person["upn"]])
+        except AccessDeskError as exc:
+            self.error.show_message(str(exc))
+            return False
+        self.error.clear_message()
+        self.chosen.append({"upn": person["upn"], "name": person["name"]})
+        self._show_chosen()
+        return True
+
+    def remove(self, upn: str) -> None:
+        self.chosen = [p for p in self.chosen if p["upn"] != upn]
+        self.error.clear_message()
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        self.selected.clear()
+        for person in self.chosen:
+            item = QListWidgetItem(icon("users"), f"{person['name']}  ({person['upn']})")
+            item.setData(Qt.ItemDataRole.UserRole, person["upn"])
+            self.selected.addItem(item)
+        self.count.setText(f"{len(self.chosen)} of {MAX_APPROVERS}")
+        self.remove_button.setEnabled(False)
+
+    def on_add_button_clicked(self) -> None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            self.error.show_message("Select a person in the list first.")
+            return
+        self.add(self.model.row_data(index.row())["upn"])
+
+    def on_remove_button_clicked(self) -> None:
+        item = self.selected.currentItem()
+        if item is not None:
+            self.remove(item.data(Qt.ItemDataRole.UserRole))
+
+    def on_view_double_clicked(self, index: QModelIndex) -> None:
+        self.add(self.model.row_data(index.row())["upn"])
+
+    def on_selected_current_changed(self, row: int) -> None:
+        self.remove_button.setEnabled(row >= 0)
+
+    @classmethod
+    def pick(cls, parent: QWidget | None, actor: User,
+             current: list[dict[str, str]]) -> list[dict[str, str]] | None:
+        dialog = cls(actor, current, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.chosen

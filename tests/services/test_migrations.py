@@ -1,0 +1,238 @@
+"""Opening databases: upgrades with a backup, and refusing what is not ours without a byte
+changed."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from desktop.errors import DatabaseUnusable
+from desktop.models import AccessRequest, Application, DirectoryRoleAssignment, SchemaInfo, User
+from desktop.models.schema import (
+    SCHEMA_VERSION,
+    close_database,
+    open_database,
+    pending_counts_consistent,
+)
+from desktop.services import applications, directory, requests, selfservice
+
+
+@pytest.fixture(autouse=True)
+def _closed():
+    yield
+    close_database()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fill(with_pending: int = 2) -> dict[str, object]:
+    """An admin, an application with self-service, some pending requests and an approved one."""
+    admin = User.create(upn="admin@example.test", display_name="Admin", license="p2")
+    DirectoryRoleAssignment.create(user=admin, role="global_admin")
+    directory.add_user(admin, "boss@example.test", "Boss", license="p1")
+    directory.add_group(admin, "Ledger users")
+    applications.add_application(admin, "Ledger",
+                                 roles=[applications.RoleSpec("reader", "Reader")])
+    applications.add_application(admin, "Idle")
+    selfservice.update(admin, "Ledger", enabled=True, group="Ledger users",
+                       require_approval=True, add_approvers=["boss@example.test"],
+                       role="reader")
+    boss = User.get(User.upn == "boss@example.test")
+    ids = []
+    for i in range(with_pending + 1):
+        directory.add_user(admin, f"u{i}@example.test", f"U{i}", license="p1")
+        user = User.get(User.upn == f"u{i}@example.test")
+        ids.append(requests.create_request(user, "Ledger", f"need {i}")["id"])
+    requests.approve(boss, ids[-1])
+    return {"admin": admin, "ids": ids}
+
+
+def snapshot() -> dict[str, object]:
+    """What a person would notice, independent of column order."""
+    return {
+        "apps": [(a.id, a.name, a.origin) for a in Application.select().order_by(Application.id)],
+        "requests": [(r.id, r.application_id, r.requester_id, r.status, r.justification)
+                     for r in AccessRequest.select().order_by(AccessRequest.id)],
+        "users": [(u.id, u.upn, u.license) for u in User.select().order_by(User.id)],
+        "tables": {t: None for t in sorted(SchemaInfo._meta.database.get_tables())},
+    }
+
+
+def make_v1(path: Path) -> dict[str, object]:
+    open_database(str(path))
+    fill()
+    before = snapshot()
+    close_database()
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE application DROP COLUMN pending_count")
+    con.execute("UPDATE schema_info SET version=1")
+    con.commit()
+    con.close()
+    return before
+
+
+def test_version_1_file_is_upgraded_with_backup_and_data_kept(tmp_path):
+    path = tmp_path / "t.db"
+    before = make_v1(path)
+    db = open_database(str(path))
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert snapshot() == before  # nothing lost: requests, roles, settings, people
+    counts = {a.name: a.pending_count for a in Application.select()}
+    assert counts == {"Ledger": 2, "Idle": 0}
+    assert pending_counts_consistent()
+    # Foreign keys are back on and still point at the rebuilt table.
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    assert {r[2] for r in db.execute_sql("PRAGMA foreign_key_list(access_request)")} == {
+        "application", "user"}
+    backups = list(tmp_path.glob("t.db.v1-*.bak"))
+    assert len(backups) == 1
+    con = sqlite3.connect(backups[0])
+    try:
+        assert con.execute("SELECT version FROM schema_info").fetchone() == (1,)
+        columns = {r[1] for r in con.execute("PRAGMA table_info(application)")}
+        assert "pending_count" not in columns
+        assert con.execute("SELECT COUNT(*) FROM access_request").fetchone() == (3,)
+    finally:
+        con.close()
+    # The upgraded database works: the kept count follows new requests.
+    admin = User.get(User.upn == "admin@example.test")
+    requests.close(admin, AccessRequest.select().where(
+        AccessRequest.status == "pending").first().id, "tidy")
+    assert Application.get(Application.name == "Ledger").pending_count == 1
+    assert pending_counts_consistent()
+
+
+def test_current_version_file_is_opened_without_backup(tmp_path):
+    path = tmp_path / "t.db"
+    open_database(str(path))
+    fill(1)
+    close_database()
+    open_database(str(path))
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_new_file_is_created_owner_only(tmp_path):
+    path = tmp_path / "sub" / "new.db"
+    open_database(str(path))
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+
+
+def test_newer_schema_refused_and_file_unchanged(tmp_path):
+    path = tmp_path / "t.db"
+    open_database(str(path))
+    fill(1)
+    close_database()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_info SET version=999")
+    con.commit()
+    con.close()
+    digest = sha256(path)
+    with pytest.raises(DatabaseUnusable, match="newer") as info:
+        open_database(str(path))
+    assert "999" in str(info.value)
+    assert info.value.exit_code == 4
+    assert sha256(path) == digest
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_foreign_sqlite_file_refused_and_unchanged(tmp_path):
+    path = tmp_path / "contacts.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE contact (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("INSERT INTO contact (name) VALUES ('Ann')")
+    con.commit()
+    con.close()
+    digest = sha256(path)
+    with pytest.raises(DatabaseUnusable, match="not an Access Desk database"):
+        open_database(str(path))
+    assert sha256(path) == digest
+
+
+def test_sqlite_file_with_another_products_schema_info_refused(tmp_path):
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE schema_info (id INTEGER PRIMARY KEY, product TEXT, version INT)")
+    con.execute("INSERT INTO schema_info (product, version) VALUES ('other-app', 1)")
+    con.commit()
+    con.close()
+    digest = sha256(path)
+    with pytest.raises(DatabaseUnusable, match="not an Access Desk database"):
+        open_database(str(path))
+    assert sha256(path) == digest
+
+
+def test_text_file_refused_and_unchanged(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list: milk, bread\n" * 50)
+    digest = sha256(path)
+    with pytest.raises(DatabaseUnusable, match="not"):
+        open_database(str(path))
+    assert sha256(path) == digest
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# --- PostgreSQL: the schema changes only by an explicit init ------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_empty_database_needs_init(pg_url):
+    with pytest.raises(DatabaseUnusable, match="run init") as info:
+        open_database(pg_url)
+    assert info.value.exit_code == 4
+    db = open_database(pg_url, init=True)
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    close_database()
+    db = open_database(pg_url)  # now without init
+    assert "access_request" in db.get_tables()
+
+
+@pytest.mark.postgres
+def test_postgres_empty_database_untouched_without_init(pg_url):
+    import psycopg
+
+    with pytest.raises(DatabaseUnusable, match="run init"):
+        open_database(pg_url)
+    with psycopg.connect(pg_url) as con:
+        tables = con.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        assert tables.fetchall() == []
+
+
+@pytest.mark.postgres
+def test_postgres_older_schema_upgraded_only_by_init(pg_url):
+    open_database(pg_url, init=True)
+    fill()
+    before = snapshot()
+    db = SchemaInfo._meta.database
+    db.execute_sql("ALTER TABLE application DROP COLUMN pending_count")
+    db.execute_sql("UPDATE schema_info SET version=1")
+    close_database()
+    with pytest.raises(DatabaseUnusable, match="run init"):
+        open_database(pg_url)
+    open_database(pg_url, init=True)
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert snapshot() == before
+    assert Application.get(Application.name == "Ledger").pending_count == 2
+    assert pending_counts_consistent()
+
+
+@pytest.mark.postgres
+def test_postgres_newer_schema_refused(pg_url):
+    open_database(pg_url, init=True)
+    SchemaInfo.update(version=999).execute()
+    close_database()
+    for init in (False, True):
+        with pytest.raises(DatabaseUnusable, match="newer"):
+            open_database(pg_url, init=init)
+    import psycopg
+
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT version FROM schema_info").fetchone() == (999,)
