@@ -5,6 +5,7 @@ action changed nothing."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ACCESS_DESK_HOME", str(home))
     monkeypatch.delenv("ACCESS_DESK_DB", raising=False)
+    monkeypatch.setenv("ACCESS_DESK_KEYRING", "0")  # data keys go to a file under the home
     return home
 
 
@@ -69,9 +71,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture(scope="session")
+def _demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo built once per session; each SQLite test that wants it gets a copy."""
+    from desktop.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    open_database(str(path))
+    try:
+        build_demo()
+    finally:
+        close_database()
+    return path
+
+
 @pytest.fixture
-def db(db_url: str) -> Iterator[pw.Database]:
-    """An empty, initialised Access Desk database bound to the models."""
+def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[pw.Database]:
+    """An empty, initialised Access Desk database bound to the models (the demo's copy when
+    the test also asks for `demo`, on SQLite)."""
+    if "demo" in request.fixturenames and not db_url.startswith("postgres"):
+        shutil.copyfile(request.getfixturevalue("_demo_sqlite_template"), db_url)
     database = open_database(db_url, init=True)
     try:
         yield database
@@ -228,10 +247,14 @@ def make(admin: User) -> Factory:
 
 @pytest.fixture
 def demo(db: pw.Database) -> User:
-    """The demo directory; returns its first Global Administrator."""
-    from desktop.demo.build import build_demo
+    """The demo directory (build_demo()); returns its first Global Administrator."""
+    from desktop.demo.build import build_demo, first_admin
 
-    return build_demo()
+    if is_postgres_db():
+        return build_demo()
+    admin = first_admin()  # SQLite: `db` opened a copy of the session's build_demo()
+    assert admin is not None
+    return admin
 
 
 @pytest.fixture

@@ -75,8 +75,8 @@ def emit(ctx: Context, result: Any, kind: str | None = None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
+    if not args.command:  # a usage error: the help goes to stderr, stdout stays empty
+        parser.print_help(sys.stderr)
         return 2
     logs.setup(args.debug)
     key = args.command + (f" {args.action}" if getattr(args, "action", None) else "")

@@ -409,10 +409,12 @@ def access_list(ctx: Context) -> Any:
 
 @command("access remove")
 def access_remove(ctx: Context) -> Any:
-    from desktop.services import access
+    from desktop.services import access, lookup
 
     access.remove_access(ctx.actor, ctx.args.app, ctx.args.upn)
-    return {"app": ctx.args.app, "user": ctx.args.upn.lower(), "removed": True}
+    # as stored (display name, UPN), not as typed
+    return {"app": lookup.application(ctx.args.app).name,
+            "user": lookup.user(ctx.args.upn).upn, "removed": True}
 
 
 @command("access role")

@@ -88,7 +88,7 @@ class Collector:
     def add(self, page: Page) -> None:
         self.warnings.extend(page.warnings)
         if page.members_of:
-            self._add_member_list(page)
+            self._add_member_list(page.members_of, page)
         for entity in page.entities:
             try:
                 self._adders[entity.kind](entity, Props(entity.data, entity.where))
@@ -157,15 +157,14 @@ class Collector:
         self.license_details.setdefault(entity.owner_id, []).append(evidence)
         self.license_details_files[entity.owner_id] = entity.where.file
 
-    def _add_member_list(self, page: Page) -> None:
-        assert page.members_of is not None
+    def _add_member_list(self, owner_id: str, page: Page) -> None:
         try:
             ids = [member_id(Props(member.data, member.where)) for member in page.members]
         except Placeholder as placeholder:
             self.warnings.append(f"{page.file}: skipped: a member's {placeholder}")
             return
-        self.files.setdefault(page.members_of, page.file)
-        self._store_members(page.members_of, ids)
+        self.files.setdefault(owner_id, page.file)
+        self._store_members(owner_id, ids)
 
     def _embedded_members(self, entity: Entity, props: Props) -> list[str] | None:
         members = props.objects("members")
@@ -247,16 +246,14 @@ class Collector:
         return sps
 
     def _finished_assignments(self) -> dict[str, GraphAssignment]:
-        """Assignments to a role without a value (msiam_access) are default access too."""
-        return {
-            assignment_id: (
-                replace(assignment, app_role_id=None)
-                if assignment.app_role_id
-                in self.default_access_roles.get(assignment.resource_id, ())
-                else assignment
-            )
-            for assignment_id, assignment in self.assignments.items()
-        }
+        return {key: self._with_default_access(found) for key, found in self.assignments.items()}
+
+    def _with_default_access(self, assignment: GraphAssignment) -> GraphAssignment:
+        """An assignment to a role without a value (msiam_access) is default access too."""
+        default_roles = self.default_access_roles.get(assignment.resource_id, frozenset())
+        if assignment.app_role_id in default_roles:
+            return replace(assignment, app_role_id=None)
+        return assignment
 
     def _finished_roles(self) -> dict[str, GraphDirectoryRole]:
         found: dict[DirectoryRoleName, dict[str, None]] = {}

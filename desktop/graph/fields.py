@@ -19,7 +19,10 @@ def is_guid(value: object) -> bool:
 
 def shown(value: object, limit: int = 60) -> str:
     """A value as JSON, shortened: error messages stay one readable line."""
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        text = type(value).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -66,7 +66,7 @@ def user_evidence(user: Props) -> LicenseEvidence:
     found = LicenseEvidence(
         sku_plans=frozenset(sku_plans),
         active_plans=frozenset(active),
-        # An empty list says as little as a missing one: PowerShell writes [] for unselected.
+        # An empty plan list decides nothing: SKU ids, if any, still count.
         has_plans=bool(plans),
         # PowerShell writes null for what a query didn't select: that says nothing either.
         known=user.get("assignedLicenses") is not None or user.get("assignedPlans") is not None,

@@ -48,6 +48,8 @@ _CONTEXT_KINDS = {
 # property only that kind has. The first match wins, so shared properties never decide.
 _SIGNATURES: list[tuple[str, tuple[str, ...]]] = [
     ("appRoleAssignment", ("principalId",)),
+    # GET /subscribedSkus lists the tenant's SKUs with service plans too: not a user's.
+    ("subscribedSku", ("consumedUnits", "prepaidUnits")),
     ("licenseDetails", ("skuPartNumber", "servicePlans")),
     ("user", ("userPrincipalName",)),
     ("directoryRole", ("roleTemplateId",)),
@@ -110,6 +112,7 @@ def json_files(paths: Sequence[str | Path]) -> list[Path]:
             found.append(path)
         else:
             raise GraphFormatError(str(path), None, None, "no such file or folder")
+    # A file named twice counts where it was named last: that is the copy that should win.
     unique = {os.path.realpath(path): path for path in reversed(found)}
     return list(reversed(unique.values()))
 
@@ -147,31 +150,38 @@ def _load(path: Path, file: str) -> Any:
 
 
 def _page(document: Any, file: str, name: str) -> Page:
-    page = Page(file)
     items, context = _items(document, file)
     if items is None:
-        page.warnings.append(
-            f"{file}: skipped: not a Graph response (no 'value' list and no entity with an id)"
-        )
-        return page
+        reason = "not a Graph response (no 'value' list and no entity with an id)"
+        return Page(file, warnings=[f"{file}: skipped: {reason}"])
+    objects = _objects(items, file)
     name_id = _guid_in(name)
-    page.members_of = _members_owner(context, name, name_id)
-    if page.members_of and any(_id_of(item) == page.members_of for item in items):
-        # The group itself (GET /groups/{id}?$expand=members), saved under a members name.
-        page.members_of = None
-    owner_id = context.owner_id or name_id
-    skipped: Counter[str] = Counter()
+    members_of = _members_owner(context, name, name_id, objects)
+    if members_of:
+        members = [
+            Entity(DIRECTORY_OBJECT, item, _where(file, "member", item, index), None)
+            for index, item in enumerate(objects)
+        ]
+        return Page(file, members_of=members_of, members=members)
+    return _entities(file, objects, context.kind, context.owner_id or name_id)
+
+
+def _objects(items: list[Any], file: str) -> list[dict[str, Any]]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise GraphFormatError(
-                file, f"item {index}", None, f"expected an object, got {shown(item)}"
-            )
-        if page.members_of:
-            page.members.append(
-                Entity(DIRECTORY_OBJECT, item, _where(file, "member", item, index), None)
-            )
-            continue
-        kind = item_kind(item, context.kind, Where(file, f"item {index}"))
+            problem = f"expected an object, got {shown(item)}"
+            raise GraphFormatError(file, f"item {index}", None, problem)
+    return items
+
+
+def _entities(
+    file: str, objects: list[dict[str, Any]], context_kind: str | None, owner_id: str | None
+) -> Page:
+    """The entities of the kinds we import; the others counted in one warning per kind."""
+    page = Page(file)
+    skipped: Counter[str] = Counter()
+    for index, item in enumerate(objects):
+        kind = item_kind(item, context_kind, Where(file, f"item {index}"))
         if kind in KINDS:
             page.entities.append(Entity(kind, item, _where(file, kind, item, index), owner_id))
         else:
@@ -266,15 +276,22 @@ def item_kind(item: dict[str, Any], context_kind: str | None, where: Where) -> s
     return None
 
 
-def _members_owner(context: Context, name: str, name_id: str | None) -> str | None:
+def _members_owner(
+    context: Context, name: str, name_id: str | None, objects: list[dict[str, Any]]
+) -> str | None:
     """The group or role whose members a file lists: /groups/{id}/members, or <id>.members.json."""
     if context.navigation == "members":
-        return context.owner_id or name_id
-    if context.navigation is not None or name_id is None:
+        owner = context.owner_id or name_id
+    elif context.navigation is None and (
+        "member" in name.lower() or context.kind == DIRECTORY_OBJECT
+    ):
+        owner = name_id
+    else:
+        owner = None
+    if owner and any(_id_of(item) == owner for item in objects):
+        # The group itself (GET /groups/{id}?$expand=members), saved under a members name.
         return None
-    if "member" in name.lower() or context.kind == DIRECTORY_OBJECT:
-        return name_id
-    return None
+    return owner
 
 
 def _id_of(item: Any) -> str | None:

@@ -52,6 +52,7 @@ class LiveFeed(QObject):
         self._data_version: int | None = None
         self._last_id = 0
         self._started = False
+        self._resumable = False
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -64,7 +65,8 @@ class LiveFeed(QObject):
         return self._timer.isActive()
 
     def start(self) -> None:
-        """Begin watching from the current end of the feed (older changes are not replayed)."""
+        """Begin watching. The first start begins at the current end of the feed (older changes
+        are not replayed); a start after stop() resumes, delivering what changed meanwhile."""
         if self._started:
             return
         self._started = True
@@ -75,7 +77,9 @@ class LiveFeed(QObject):
             self._start_listening()
         else:
             self._open_sqlite(db)
-        self._last_id = self._max_id()
+        if not self._resumable:
+            self._last_id = self._max_id()
+            self._resumable = True
         self._timer.start()
 
     def stop(self) -> None:

@@ -100,3 +100,16 @@ def request_detail(actor: User, request_id: int | str) -> View:
         if decider is not None:
             deciders[decider.id] = decider
     return _row(req, deciders)
+
+
+def approved_apps(actor: User) -> list[str]:
+    """Names of the applications the actor is an approver of, alphabetically."""
+    from desktop.models import SelfServiceApprover, SelfServiceSettings
+
+    actor = fresh(actor)
+    rows = (Application.select(Application.name)
+            .join(SelfServiceSettings)
+            .join(SelfServiceApprover)
+            .where(SelfServiceApprover.user == actor)
+            .order_by(pw.fn.LOWER(Application.name)))
+    return [a.name for a in rows]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from desktop import secrets
+from desktop import logs, secrets
 from desktop.errors import NotFound, Refused, UsageError
 from desktop.models import (
     Application,
@@ -91,6 +91,7 @@ def set_credentials(actor: User, app: str, upn: str, username: str, password: st
     # Checked, then encrypted outside the write transaction (a first use creates the data key,
     # its own write), then checked again inside it.
     _check_set(actor, app, upn)
+    logs.register_secret(password)  # masked in any log line, tracebacks included
     username_enc = secrets.encrypt(username)
     password_enc = secrets.encrypt(password)
     with transaction():
@@ -136,6 +137,7 @@ def read_own_credentials(actor: User, app: str, what: str = "both") -> Credentia
     if row is None or not has_access(actor, application):
         raise NotFound(f"no sign-in details were set for you for {application.name}")
     creds = Credentials(secrets.decrypt(row.username_enc), secrets.decrypt(row.password_enc))
+    logs.register_secret(creds.password)
     with transaction():
         audit(fresh(actor), "credentials.copy", actor.upn,
               {"app": application.name, "what": what}, application_id=application.id)

@@ -18,6 +18,7 @@ from desktop.graph import (
     GraphUser,
     read_graph,
 )
+from desktop.graph.fields import shown
 from desktop.models import (
     Application,
     AppRole,
@@ -84,6 +85,8 @@ def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = Fa
                 raise _DryRun
     except _DryRun:
         pass
+    except pw.DataError as exc:  # e.g. a text PostgreSQL refuses; the transaction rolled back
+        raise UsageError(f"nothing was imported: the database refused a value: {exc}") from exc
     return report
 
 
@@ -137,6 +140,18 @@ class _Importer:
             if index % 200 == 0 or index == total:
                 self.progress(stage, index, total)
 
+    def _too_long(self, kind: str, label: str, model: Any, values: dict[str, Any]) -> bool:
+        """Warn and return True when a text exceeds its column (PostgreSQL would refuse it)."""
+        for key, value in values.items():
+            field = model._meta.fields[key]
+            limit = getattr(field, "max_length", None)
+            if isinstance(field, pw.CharField) and isinstance(value, str) and limit \
+                    and len(value) > limit:
+                self.report.warnings.append(
+                    f"{kind} {shown(label)}: {key} is longer than {limit} characters; skipped")
+                return True
+        return False
+
     def _apply(self, kind: str, row: Any, values: dict[str, Any], label: str) -> bool:
         """Update only the fields that differ; returns True when something changed."""
         diff = {k: v for k, v in values.items() if getattr(row, k) != v}
@@ -158,6 +173,8 @@ class _Importer:
         values = {"upn": g.upn.lower(), "display_name": g.display_name, "mail": g.mail,
                   "department": g.department, "job_title": g.job_title, "enabled": g.enabled,
                   "license": g.license, "graph_id": g.graph_id}
+        if self._too_long("user", g.upn, User, values):
+            return
         if user is None:
             clash = User.get_or_none(User.upn == g.upn.lower())
             if clash is not None:
@@ -167,6 +184,13 @@ class _Importer:
             user = User.create(created_at=now(), **values)
             self.report.count("added", "users")
         else:
+            if user.upn != values["upn"] and User.select().where(
+                    (User.upn == values["upn"]) & (User.id != user.id)).exists():
+                # a UPN moved to another Graph object: updating would break UPN uniqueness
+                self.report.warnings.append(
+                    f"user {g.upn}: another user already has this UPN; not updated")
+                self.users[g.graph_id] = user
+                return
             was_enabled, was_licensed = user.enabled, user.licensed
             if self._apply("users", user, values, g.upn.lower()):
                 from . import directory
@@ -184,6 +208,8 @@ class _Importer:
                   "security_enabled": g.security_enabled, "mail_enabled": g.mail_enabled,
                   "on_prem_synced": g.on_prem_synced, "dynamic": g.dynamic,
                   "graph_id": g.graph_id}
+        if self._too_long("group", g.display_name, Group, values):
+            return
         if group is None:
             group = Group.create(created_at=now(), **values)
             self.report.count("added", "groups")
@@ -194,7 +220,9 @@ class _Importer:
     def _members(self, g: GraphGroup) -> None:
         if g.member_ids is None:
             return
-        group = self.groups[g.graph_id]
+        group = self.groups.get(g.graph_id)
+        if group is None:  # skipped, and said so
+            return
         for member_id in g.member_ids:
             user = self._find_user(member_id)
             if user is None:
@@ -240,6 +268,8 @@ class _Importer:
             "public_client_flows": sp.public_client, "app_id": sp.app_id,
             "graph_id": sp.graph_id, "origin": origin,
         }
+        if self._too_long("application", sp.display_name, Application, values):
+            return
         if app is None:
             app = Application.create(created_at=now(), **values)
             self.report.count("added", "applications")
@@ -264,6 +294,8 @@ class _Importer:
                            "user_assignable": r.user_assignable,
                            "application_assignable": r.application_assignable,
                            "enabled": r.enabled, "graph_id": r.graph_id}
+            if self._too_long("app role", f"{app.name}/{r.value}", AppRole, role_values):
+                continue
             if role is None:
                 role = AppRole.create(application=app, **role_values)
                 self.report.count("added", "app roles")

@@ -115,6 +115,7 @@ def update(
         why = unavailable_reason(app)
         if why and not only_disabling:
             raise Refused(*why)  # rules 1-2; turning it off always works
+        created = settings is None
         if settings is None:
             settings = SelfServiceSettings.create(application=app)
         before = settings_view(app, settings)
@@ -146,7 +147,8 @@ def update(
                    if k not in ("version", "updated_by", "updated_at")
                    and before[k] != after_preview[k]}
         if not changed:
-            settings.save()  # nothing differs: the row is as it was (a no-op save of equal values)
+            if created:  # asking for what is already so leaves no trace
+                settings.delete_instance()
             return before
         settings.version = settings.version + 1
         settings.updated_by = actor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,6 +57,14 @@ def button(text: str, icon_name: str | None = None, *, kind: str | None = None,
     return widget
 
 
+def transparent(widget: QWidget) -> QWidget:
+    """A layout-only container: let its parent's background show (the stylesheet paints all
+    QWidgets, which puts grey bands inside white forms)."""
+    widget.setObjectName("plain")
+    widget.setStyleSheet("QWidget#plain { background-color: transparent; }")
+    return widget
+
+
 def repolish(widget: QWidget) -> None:
     """Apply a changed dynamic property's style rules at once."""
     style = widget.style()
@@ -75,6 +83,14 @@ class SearchBox(QLineEdit):
         self.setAccessibleName(name)
         self.setToolTip(f"{placeholder} (Ctrl+F)")
         self.setMinimumWidth(220)
+
+    def event(self, event):
+        # Esc clears a search before it reaches the window's Esc (discard) shortcut.
+        if (event.type() == QEvent.Type.ShortcutOverride
+                and event.key() == Qt.Key.Key_Escape and self.text()):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event):  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape and self.text():
@@ -141,9 +157,11 @@ class Banner(QFrame):
     def set_tone(self, tone: str) -> None:
         """'info' (blue), 'warning' (amber) or 'error' (red)."""
         colours = {"info": ("#e8f1fb", "#90b4e0", "info"),
+                   "success": ("#e8f5e9", "#81c784", "verify"),
                    "warning": ("#fff4d6", "#f0b429", "warning"),
                    "error": ("#fdecea", "#e57373", "warning")}
         back, border, icon_name = colours.get(tone, colours["info"])
+        self.setProperty("tone", tone)
         self.setStyleSheet(
             f"QFrame#banner {{ background-color: {back}; border: 1px solid {border}; "
             f"border-left: 4px solid {border}; border-radius: 6px; }}"
@@ -165,6 +183,7 @@ class DemoBanner(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.TEXT, parent)
         self.setProperty("role", "banner-demo")
+        self.setWordWrap(True)
         self.setAccessibleName("Demo directory")
         self.setAccessibleDescription(self.TEXT)
 
@@ -202,13 +221,18 @@ class YesNo(QWidget):
             b.setAccessibleName(f"{name}: {text}")
             self._group.addButton(b)
         self.no.setChecked(True)
+        self.yes.setFixedWidth(84)
+        self.no.setFixedWidth(84)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.yes)
         layout.addWidget(self.no)
+        layout.addStretch(1)
         self.setAccessibleName(name)
+        self.setObjectName("plain")
         self.setStyleSheet(
+            "QWidget#plain { background-color: transparent; }"
             "QPushButton { border-radius: 0px; padding: 5px 14px; }"
             "QPushButton#yes { border-top-left-radius: 6px; border-bottom-left-radius: 6px; }"
             "QPushButton#no { border-top-right-radius: 6px; "

@@ -57,9 +57,12 @@ def test_rule7_catalog_explains_a_missing_license(setup):
     rows, message = catalog.catalog(setup["bob"])
     assert [r["name"] for r in rows] == ["Ledger"]  # not an empty list
     assert rows[0]["state"] == "license_required"
-    assert message is not None and "license" in message and "rule 7" in message
+    assert message is not None
+    assert "license" in message
+    assert "rule 7" in message
     rows, message = catalog.catalog(setup["alice"])
-    assert rows[0]["state"] == "requestable" and message is None
+    assert rows[0]["state"] == "requestable"
+    assert message is None
     assert rows[0]["approvers"] == [setup["boss"].upn, setup["deputy"].upn]
 
 
@@ -170,13 +173,14 @@ def test_rule8_one_transaction_nothing_kept_when_a_step_fails(setup, make, refus
     assert not GroupMember.select().where(GroupMember.user == setup["alice"]).exists()
 
 
-# --- rule 9: duplicates and existing access ---------------------------------------------------------
+# --- rule 9: duplicates and existing access -------------------------------------------------------
 
 
 def test_rule9_second_open_request_is_a_conflict(setup, make, refused):
     req = make.request(setup["alice"], "Ledger")
     error = refused(Conflict, "open request", requests.create_request, setup["alice"], "Ledger")
-    assert str(req.id) in str(error) and "rule 9" in str(error)
+    assert str(req.id) in str(error)
+    assert "rule 9" in str(error)
 
 
 def test_rule9_already_has_access_through_the_selfservice_group(setup, make, refused):
@@ -211,7 +215,8 @@ def test_rule9_a_finished_request_may_be_followed_by_a_new_one(setup, make, admi
         requests.close(admin, req.id, "reorganisation")
     assert status(req) == ending
     again = requests.create_request(setup["alice"], "Ledger")
-    assert again["status"] == "pending" and again["id"] != req.id
+    assert again["status"] == "pending"
+    assert again["id"] != req.id
 
 
 def test_justification_longer_than_500_characters_refused(setup, refused):
@@ -264,7 +269,7 @@ def test_rule10_deny_needs_a_reason_the_requester_sees(setup, make, refused):
     assert not GroupMember.select().where(GroupMember.user == setup["alice"]).exists()
 
 
-# --- rule 14: approvers are notified -----------------------------------------------------------------
+# --- rule 14: approvers are notified --------------------------------------------------------------
 
 
 def test_rule14_each_approver_gets_a_notification_row(setup, make):
@@ -275,6 +280,19 @@ def test_rule14_each_approver_gets_a_notification_row(setup, make):
     assert all(n.read_at is None for n in rows)
     assert all("Ledger" in n.message for n in rows)
     assert not EmailOutbox.select().exists()  # e-mail is off for Ledger
+
+
+def test_rule14_approvers_badge_counts_what_they_may_decide(setup, make):
+    from desktop.services import notifications
+
+    first = make.request(setup["alice"], "Ledger")
+    make.request(make.user("carol"), "Ledger")
+    assert notifications.pending_to_approve_count(setup["boss"]) == 2
+    assert notifications.unread_count(setup["boss"], ["new_request"]) == 2
+    requests.approve(setup["deputy"], first.id)
+    assert notifications.pending_to_approve_count(setup["boss"]) == 1
+    assert notifications.pending_to_approve_count(setup["alice"]) == 0
+    assert notifications.unread_count(setup["alice"]) == 1  # his decision
 
 
 def test_rule14_ineligible_approvers_are_not_notified(setup, make, admin):
@@ -291,7 +309,8 @@ def test_rule14_email_queued_for_approvers_when_switched_on(make):
     req = make.request(alice, "Vault")
     mails = list(EmailOutbox.select())
     assert [m.to for m in mails] == [boss.upn]  # one without an address gets the tray only
-    assert str(req.id) in mails[0].body and "Vault" in mails[0].subject
+    assert str(req.id) in mails[0].body
+    assert "Vault" in mails[0].subject
     assert Notification.select().where(Notification.request == req.id).count() == 2
 
 

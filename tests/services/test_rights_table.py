@@ -4,6 +4,9 @@ deciding: test_request_lifecycle.py.)"""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from desktop.errors import NotSignedIn, Refused
@@ -189,7 +192,8 @@ def test_global_administrator_cannot_drop_his_own_role(world, admin, refused):
 def test_administrators_may_read_and_verify_the_audit_log(world, role):
     actor = world["people"][role]
     events = auditlog.list_events(actor, limit=5)
-    assert events and events[0]["action"] == "request.create"
+    assert events
+    assert events[0]["action"] == "request.create"
     assert auditlog.verify(actor).ok
 
 
@@ -241,3 +245,110 @@ def test_a_licensed_user_may_request(make, world, license):
 
 def test_an_unlicensed_user_may_not_request(world, refused):
     refused(Refused, "rule 7", requests.create_request, world["people"]["unlicensed"], "Ledger")
+
+
+# --- import: Global Administrator; export and SMTP settings: any administrator -------------------
+
+
+@pytest.fixture
+def graph_users(tmp_path):
+    path = tmp_path / "graph" / "users.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"value": [{
+        "id": "0a000000-7e57-4a11-9d00-0000000000a1", "userPrincipalName": "imported@contoso.test",
+        "displayName": "Imported Person", "accountEnabled": True}]}), encoding="utf-8")
+    return path
+
+
+def test_global_administrator_may_import(world, graph_users):
+    from desktop.services import graph_import
+
+    graph_import.import_graph(world["people"]["global_admin"], [graph_users])
+    assert User.select().where(User.upn == "imported@contoso.test").exists()
+
+
+@pytest.mark.parametrize("who", ["cloud_app_admin", "app_admin", "user"])
+def test_only_a_global_administrator_may_import(world, refused, graph_users, who):
+    from desktop.services import graph_import
+
+    refused(Refused, "only a Global Administrator", graph_import.import_graph,
+            world["people"][who], [graph_users])
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_administrators_may_export_and_set_smtp(world, role):
+    from desktop.models import AuditEvent
+    from desktop.services import exports, mail
+
+    actor = world["people"][role]
+    out = io.StringIO()
+    assert exports.write(actor, "requests", "json", out) == 1
+    assert json.loads(out.getvalue())[0]["requester"] == world["carol"].upn
+    assert AuditEvent.select().order_by(AuditEvent.seq.desc()).first().action == "export"
+    view = mail.configure(actor, host="smtp.example.test", port=2525)
+    assert view["host"] == "smtp.example.test"
+    assert mail.show_settings(actor)["host"] == "smtp.example.test"
+
+
+@pytest.mark.parametrize("who", NOT_ADMINS)
+def test_others_may_not_export_or_set_smtp(world, refused, who):
+    from desktop.services import exports, mail
+
+    actor = world["people"][who]
+    for kind in ("settings", "access", "requests", "audit"):
+        refused(Refused, "Administrator", exports.write, actor, kind, "json", io.StringIO())
+    refused(Refused, "Administrator", mail.configure, actor, host="smtp.example.test")
+    refused(Refused, "Administrator", mail.show_settings, actor)
+
+
+# --- sign-in details (rule 12): set by the application's approvers, copied by their owner ---------
+
+
+@pytest.fixture
+def vault(make, admin):
+    """A password-SSO application whose approvers may set sign-in details; alice has it."""
+    keeper = make.user("keeper")
+    make.selfservice_app("Vault", approvers=(keeper,), sso="password")
+    selfservice.update(admin, "Vault", approver_sets_passwords=True)
+    alice, bob = make.user("alice"), make.user("bob")
+    make.member("SS - Vault", alice)
+    make.member("SS - Vault", bob)
+    return {"keeper": keeper, "alice": alice, "bob": bob}
+
+
+def test_approver_sets_and_owner_copies_sign_in_details(vault):
+    from desktop.services import credentials
+
+    view = credentials.set_credentials(vault["keeper"], "Vault", vault["alice"].upn,
+                                       "alice.w", "s3cret-Vault-pw")
+    assert view["set_by"] == vault["keeper"].upn
+    creds = credentials.read_own_credentials(vault["alice"], "Vault")
+    assert (creds.username, creds.password) == ("alice.w", "s3cret-Vault-pw")
+
+
+def test_only_the_apps_approver_sets_sign_in_details(vault, world, admin, refused):
+    from desktop.services import credentials
+
+    for actor in (admin, vault["bob"], world["people"]["approver"]):
+        error = refused(Refused, "only an approver of Vault", credentials.set_credentials,
+                        actor, "Vault", vault["alice"].upn, "alice.w", "s3cret-Vault-pw")
+        assert error.rule == "rights table"
+
+
+def test_sign_in_details_refused_where_not_allowed(vault, admin, refused):
+    from desktop.services import credentials
+
+    selfservice.update(admin, "Vault", approver_sets_passwords=False)
+    error = refused(Refused, "not allowed", credentials.set_credentials, vault["keeper"],
+                    "Vault", vault["alice"].upn, "alice.w", "s3cret-Vault-pw")
+    assert error.rule == "rule 12"
+
+
+def test_nobody_copies_details_set_for_someone_else(vault, refused):
+    from desktop.errors import NotFound
+    from desktop.services import credentials
+
+    credentials.set_credentials(vault["keeper"], "Vault", vault["alice"].upn,
+                                "alice.w", "s3cret-Vault-pw")
+    refused(NotFound, "no sign-in details", credentials.read_own_credentials, vault["bob"],
+            "Vault")

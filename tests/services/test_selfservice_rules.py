@@ -36,7 +36,8 @@ def test_rule1_custom_origin_refused_saying_why(make, admin, refused):
     assert "custom" in str(error)
     assert "gallery" in str(error)
     view = selfservice.show(admin, "Homegrown")
-    assert view["available"] is False and "custom" in view["unavailable_reason"]
+    assert view["available"] is False
+    assert "custom" in view["unavailable_reason"]
 
 
 def test_rule1_hidden_app_refused_saying_hidden(make, admin, refused):
@@ -260,7 +261,7 @@ def test_settings_update_without_any_option_is_a_usage_error(make, admin, refuse
     refused(UsageError, "nothing to change", selfservice.update, admin, "Ledger")
 
 
-# --- rule 12: approver-set passwords only for password SSO -----------------------------------------
+# --- rule 12: approver-set passwords only for password SSO ----------------------------------------
 
 
 def test_rule12_approver_passwords_refused_without_password_sso(make, admin, refused):

@@ -120,9 +120,13 @@ class GroupPickerDialog(_PickerDialog):
         ], self._fetch, self, row_enabled=lambda r: not _unavailable(r),
             row_tooltip=lambda r: r.get("unavailable_reason"))
         self._attach(model, "Groups")
-        self.view.setColumnWidth(0, 250)
+        self.view.setColumnWidth(0, 230)
         self.view.setColumnWidth(1, 170)
         self.view.setColumnWidth(2, 80)
+        self.view.horizontalHeader().setSectionResizeMode(
+            3, self.view.horizontalHeader().ResizeMode.Stretch)
+        self.view.horizontalHeader().setSectionResizeMode(
+            0, self.view.horizontalHeader().ResizeMode.Interactive)
         self.layout_.addWidget(self.buttons)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -194,19 +198,23 @@ class ApproverPickerDialog(_PickerDialog):
             Column("department", "Department"),
             Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
             Column("unavailable_reason", "Can approve?", sortable=False,
-                   formatter=lambda v: "No" if v else "Yes"),
+                   formatter=lambda v: "No: " + v.split(" ", 1)[-1].split(" and cannot")[0]
+                   if v else "Yes"),
         ], self._fetch, self, id_key="upn", row_enabled=lambda r: not _unavailable(r),
             row_tooltip=lambda r: r.get("unavailable_reason"))
         self._attach(model, "People")
-        for column, width in ((0, 180), (1, 250), (2, 110), (3, 100)):
+        for column, width in ((0, 160), (1, 230), (2, 100), (3, 95)):
             self.view.setColumnWidth(column, width)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, header.ResizeMode.Interactive)
+        header.setSectionResizeMode(4, header.ResizeMode.Stretch)
         self.add_button = button("Add", "add", name="Add approver")
         self.remove_button = button("Remove", "remove", name="Remove approver")
         self.count = label("", "question")
         self.count.setAccessibleName("Approver count")
         self.selected = QListWidget()
         self.selected.setAccessibleName("Selected approvers")
-        self.selected.setMaximumHeight(150)
+        self.selected.setMaximumHeight(118)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addStretch(1)

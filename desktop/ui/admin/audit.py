@@ -1,0 +1,228 @@
+"""The audit log, newest first: filters by application, actor and action; Verify chain."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import AccessDeskError
+from desktop.models import User
+from desktop.services import applications, auditlog, directory
+from desktop.ui.common import (
+    Banner,
+    EmptyState,
+    accessible,
+    button,
+    label,
+    setup_table,
+    when,
+)
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+ACTIONS = [
+    ("All actions", None),
+    ("Self-service settings", "selfservice."),
+    ("Requests", "request."),
+    ("  Request made", "request.create"),
+    ("  Request approved", "request.approve"),
+    ("  Request denied", "request.deny"),
+    ("  Request cancelled", "request.cancel"),
+    ("  Request closed", "request.close"),
+    ("Access removed or role changed", "access."),
+    ("Applications", "app."),
+    ("Users", "user."),
+    ("Groups", "group."),
+    ("Credentials", "credentials."),
+    ("Imports and exports", "import."),
+]
+
+
+class AuditPage(QWidget):
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.filters: dict[str, Any] = {}
+        self.app_filter = accessible(QLineEdit(), "Filter by application")
+        self.app_filter.setPlaceholderText("Any application")
+        self.app_filter.setClearButtonEnabled(True)
+        self.actor_filter = accessible(QLineEdit(), "Filter by actor")
+        self.actor_filter.setPlaceholderText("Any actor (user name)")
+        self.actor_filter.setClearButtonEnabled(True)
+        self.action_filter = accessible(QComboBox(), "Filter by action")
+        for text, value in ACTIONS:
+            self.action_filter.addItem(text, value)
+        self.verify_button = button("Verify chain", "verify",
+                                    tip="Recompute every event's hash, in order")
+        self.verdict = Banner("verify", name="Verification result")
+        self.verdict.hide()
+        self.message = Banner("info", name="Audit message")
+        self.message.hide()
+        self.model = PagedTableModel([
+            Column("seq", "#", align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("at", "Time", formatter=when),
+            Column("actor", "Actor", formatter=lambda v: v or "Access Desk"),
+            Column("action", "Action"),
+            Column("target", "Target"),
+        ], self._fetch, self, id_key="seq")
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, "Audit events", stretch=4)
+        for column, width in enumerate((60, 160, 260, 190)):
+            self.view.setColumnWidth(column, width)
+        self.empty = EmptyState("No event matches these filters.")
+        self.empty.hide()
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("Event details")
+        self.details.setPlaceholderText("Select an event to see its details and hash.")
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSize(9)
+        self.details.setFont(mono)
+        self._set_completers()
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(label("Application", "hint"))
+        filters.addWidget(self.app_filter, 2)
+        filters.addWidget(label("Actor", "hint"))
+        filters.addWidget(self.actor_filter, 2)
+        filters.addWidget(label("Action", "hint"))
+        filters.addWidget(self.action_filter, 2)
+        header = QHBoxLayout()
+        header.addWidget(label("Audit log", "heading"), 1)
+        header.addWidget(self.verify_button)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.view, 1)
+        table_layout.addWidget(self.empty)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(table_box)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setHandleWidth(9)
+        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addWidget(self.verdict)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self._connect_signals()
+
+    def _set_completers(self) -> None:
+        """Suggest application names and user names (small lists; typing still works)."""
+        try:
+            apps = [a["name"] for a in applications.list_applications(self.actor, limit=500)]
+            users = [u["upn"] for u in directory.list_users(self.actor, limit=500)]
+        except AccessDeskError:
+            return
+        for edit, words in ((self.app_filter, apps), (self.actor_filter, users)):
+            completer = QCompleter(words, edit)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            edit.setCompleter(completer)
+
+    def _connect_signals(self) -> None:
+        self.app_filter.editingFinished.connect(self.on_filters_changed)
+        self.actor_filter.editingFinished.connect(self.on_filters_changed)
+        self.app_filter.textChanged.connect(self.on_filter_text_changed)
+        self.actor_filter.textChanged.connect(self.on_filter_text_changed)
+        self.action_filter.currentIndexChanged.connect(self.on_filters_changed)
+        self.verify_button.clicked.connect(self.verify)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.on_model_error_raised)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return auditlog.list_events(self.actor, limit=limit, offset=offset, sort=sort,
+                                    **self.filters)
+
+    def focus_search(self) -> None:
+        self.app_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.app_filter.selectAll()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def set_filters(self, app: str | None = None, actor: str | None = None,
+                    action: str | None = None) -> None:
+        self.app_filter.setText(app or "")
+        self.actor_filter.setText(actor or "")
+        self.action_filter.blockSignals(True)
+        index = self.action_filter.findData(action)
+        if index < 0 and action:
+            self.action_filter.addItem(action, action)
+            index = self.action_filter.count() - 1
+        self.action_filter.setCurrentIndex(max(0, index))
+        self.action_filter.blockSignals(False)
+        self.on_filters_changed()
+
+    def verify(self) -> bool:
+        try:
+            verdict = auditlog.verify(self.actor)
+        except AccessDeskError as exc:
+            self.verdict.show_text(str(exc), "error")
+            return False
+        if verdict.ok:
+            self.verdict.show_text(f"Verified: {verdict.message}.", "success")
+        else:
+            self.verdict.show_text(f"The audit log was tampered with: {verdict.message}.",
+                                   "error")
+        return verdict.ok
+
+    def on_filter_text_changed(self, text: str) -> None:
+        # The clear button empties the field without finishing the edit: apply at once.
+        if not text:
+            self.on_filters_changed()
+
+    def on_filters_changed(self, *_args: object) -> None:
+        filters = {"app": self.app_filter.text().strip() or None,
+                   "actor_upn": self.actor_filter.text().strip() or None,
+                   "action": self.action_filter.currentData()}
+        filters = {k: v for k, v in filters.items() if v}
+        if filters != self.filters:
+            self.filters = filters
+            self.message.hide()
+            self.model.reload()
+
+    def on_model_loaded(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty.setVisible(empty and self.model.last_error is None)
+        self.view.setVisible(not empty)
+        if self.model.last_error is None:
+            self.message.hide()
+        self.details.setPlainText("")
+
+    def on_model_error_raised(self, text: str) -> None:
+        self.message.show_text(text, "error")
+
+    def on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.details.setPlainText("")
+            return
+        event = self.model.row_data(current.row())
+        text = json.dumps(event["details"], indent=2, ensure_ascii=False, sort_keys=True)
+        self.details.setPlainText(
+            f"Event {event['seq']} · {when(event['at'])} · {event['actor'] or 'Access Desk'}\n"
+            f"{event['action']} {event['target'] or ''}\n{text}\nhash {event['hash']}")

@@ -1,0 +1,578 @@
+"""Directory: users (license, roles, enabled) and groups (kind, members), as the rights allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import AccessDeskError
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import auth, directory, rights
+from desktop.ui.admin.pickers import group_kind
+from desktop.ui.common import (
+    LICENSE_LABELS,
+    ROLE_LABELS,
+    Banner,
+    ConfirmDialog,
+    ErrorLabel,
+    SearchBox,
+    accessible,
+    button,
+    label,
+    setup_table,
+)
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+ONLY_GLOBAL = "Only a Global Administrator may change users"
+
+
+def _roles_text(roles: list[str]) -> str:
+    return ", ".join(ROLE_LABELS.get(r, r) for r in roles)
+
+
+def _form_dialog(dialog: QDialog, title: str, confirm: str) -> tuple[QFormLayout, ErrorLabel,
+                                                                     QDialogButtonBox]:
+    dialog.setWindowTitle(title)
+    dialog.setAccessibleName(title)
+    dialog.setMinimumWidth(480)
+    form = QFormLayout()
+    form.setHorizontalSpacing(16)
+    form.setVerticalSpacing(10)
+    error = ErrorLabel(name=f"{title} error")
+    buttons = QDialogButtonBox()
+    buttons.addButton(button(confirm, kind="primary"), QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(20, 18, 20, 16)
+    layout.setSpacing(12)
+    layout.addWidget(label(title, "question"))
+    layout.addLayout(form)
+    layout.addWidget(error)
+    layout.addWidget(buttons)
+    return form, error, buttons
+
+
+class UserDialog(QDialog):
+    """Add a user, or change one: name, mail, department, license, roles, enabled."""
+
+    def __init__(self, parent: QWidget | None, actor: User,
+                 user: dict[str, Any] | None = None) -> None:
+        super().__init__(parent)
+        self.actor, self.user = actor, user
+        title = f"Change {user['upn']}" if user else "Add a user"
+        form, self.error, buttons = _form_dialog(self, title, "Save" if user else "Add user")
+        self.upn = accessible(QLineEdit(user["upn"] if user else ""), "User name")
+        self.upn.setPlaceholderText("name@example.com")
+        self.upn.setReadOnly(user is not None)
+        self.name = accessible(QLineEdit(user["name"] if user else ""), "Display name")
+        self.mail = accessible(QLineEdit((user or {}).get("mail") or ""), "E-mail")
+        self.department = accessible(QLineEdit((user or {}).get("department") or ""),
+                                     "Department")
+        self.license = accessible(QComboBox(), "License")
+        for value, text in LICENSE_LABELS.items():
+            self.license.addItem(text, value)
+        self.license.setCurrentIndex(self.license.findData((user or {}).get("license", "p1")))
+        self.roles = {}
+        roles_box = QWidget()
+        roles_layout = QVBoxLayout(roles_box)
+        roles_layout.setContentsMargins(0, 0, 0, 0)
+        for value, text in ROLE_LABELS.items():
+            box = accessible(QCheckBox(text), text)
+            box.setChecked(value in (user or {}).get("roles", []))
+            self.roles[value] = box
+            roles_layout.addWidget(box)
+        self.enabled = accessible(QCheckBox("Account enabled"), "Account enabled")
+        self.enabled.setChecked(bool((user or {}).get("enabled", True)))
+        self.password = accessible(QLineEdit(), "Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Optional; at least 12 characters")
+        form.addRow("User name", self.upn)
+        form.addRow("Display name", self.name)
+        form.addRow("E-mail", self.mail)
+        form.addRow("Department", self.department)
+        form.addRow("License", self.license)
+        form.addRow("Directory roles", roles_box)
+        form.addRow("", self.enabled)
+        if user is None:
+            form.addRow("Password", self.password)
+        buttons.accepted.connect(self.on_buttons_accepted)
+
+    def on_buttons_accepted(self) -> None:
+        roles = [r for r, box in self.roles.items() if box.isChecked()]
+        try:
+            if self.user is None:
+                directory.add_user(
+                    self.actor, self.upn.text(), self.name.text(),
+                    mail=self.mail.text().strip() or None,
+                    department=self.department.text().strip() or None,
+                    license=self.license.currentData(), roles=roles,
+                    enabled=self.enabled.isChecked(), password=self.password.text() or None)
+            else:
+                directory.update_user(
+                    self.actor, self.user["upn"], name=self.name.text(),
+                    mail=self.mail.text().strip() or None,
+                    department=self.department.text().strip() or None,
+                    license=self.license.currentData(), roles=roles,
+                    enabled=self.enabled.isChecked())
+        except AccessDeskError as exc:
+            self.error.show_message(str(exc))
+            return
+        self.accept()
+
+    @classmethod
+    def run(cls, parent: QWidget | None, actor: User, user: dict[str, Any] | None = None) -> bool:
+        return cls(parent, actor, user).exec() == QDialog.DialogCode.Accepted
+
+
+class PasswordDialog(QDialog):
+    """A Global Administrator sets someone's password."""
+
+    def __init__(self, parent: QWidget | None, actor: User, upn: str) -> None:
+        super().__init__(parent)
+        self.actor, self.upn = actor, upn
+        form, self.error, buttons = _form_dialog(self, f"Set the password of {upn}",
+                                                 "Set password")
+        self.first = accessible(QLineEdit(), "New password")
+        self.second = accessible(QLineEdit(), "Repeat the password")
+        for edit in (self.first, self.second):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("New password", self.first)
+        form.addRow("Repeat it", self.second)
+        buttons.accepted.connect(self.on_buttons_accepted)
+
+    def on_buttons_accepted(self) -> None:
+        if self.first.text() != self.second.text():
+            self.error.show_message("The two passwords differ.")
+            return
+        try:
+            auth.set_password(self.actor, self.upn, self.first.text())
+        except AccessDeskError as exc:
+            self.error.show_message(str(exc))
+            return
+        self.accept()
+
+    @classmethod
+    def run(cls, parent: QWidget | None, actor: User, upn: str) -> bool:
+        return cls(parent, actor, upn).exec() == QDialog.DialogCode.Accepted
+
+
+class GroupDialog(QDialog):
+    """Add a group: a cloud security group unless another kind is chosen."""
+
+    KINDS = [("Security group (members added by hand)", {}),
+             ("Mail-enabled security group", {"mail_enabled": True}),
+             ("Distribution list", {"distribution": True}),
+             ("Synchronized from on-premises", {"on_prem_synced": True}),
+             ("Dynamic membership", {"dynamic": True})]
+
+    def __init__(self, parent: QWidget | None, actor: User) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        form, self.error, buttons = _form_dialog(self, "Add a group", "Add group")
+        self.name = accessible(QLineEdit(), "Group name")
+        self.description = accessible(QLineEdit(), "Description")
+        self.kind = accessible(QComboBox(), "Group type")
+        for text, _flags in self.KINDS:
+            self.kind.addItem(text)
+        form.addRow("Name", self.name)
+        form.addRow("Description", self.description)
+        form.addRow("Type", self.kind)
+        buttons.accepted.connect(self.on_buttons_accepted)
+
+    def on_buttons_accepted(self) -> None:
+        flags = self.KINDS[self.kind.currentIndex()][1]
+        try:
+            directory.add_group(self.actor, self.name.text(),
+                                description=self.description.text().strip() or None, **flags)
+        except AccessDeskError as exc:
+            self.error.show_message(str(exc))
+            return
+        self.accept()
+
+    @classmethod
+    def run(cls, parent: QWidget | None, actor: User) -> bool:
+        return cls(parent, actor).exec() == QDialog.DialogCode.Accepted
+
+
+class PersonPickerDialog(QDialog):
+    """Choose one person (a new group member)."""
+
+    def __init__(self, parent: QWidget | None, actor: User, title: str) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.resize(620, 480)
+        self.search = SearchBox("Search people", "Search people")
+        self.model = PagedTableModel([Column("name", "Name", icon=lambda r: icon("users")),
+                                      Column("upn", "User name"),
+                                      Column("department", "Department")],
+                                     self._fetch, self, id_key="upn")
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, "People")
+        self.view.setColumnWidth(0, 200)
+        self.view.setColumnWidth(1, 240)
+        buttons = QDialogButtonBox()
+        buttons.addButton(button("Select", kind="primary"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.addWidget(label(title, "question"))
+        layout.addWidget(self.search)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+        self.search.textChanged.connect(self.model.set_search)
+        self.view.doubleClicked.connect(self.accept)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return directory.list_users(self.actor, search, limit=limit, offset=offset, sort=sort)
+
+    def chosen(self) -> str | None:
+        index = self.view.currentIndex()
+        return self.model.row_data(index.row())["upn"] if index.isValid() else None
+
+    @classmethod
+    def pick(cls, parent: QWidget | None, actor: User, title: str) -> str | None:
+        dialog = cls(parent, actor, title)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.chosen()
+
+
+class UsersPage(QWidget):
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.can_change = rights.is_global_admin(actor)
+        self.search = SearchBox("Search by name, user name or department", "Search users")
+        self.add_button = button("Add user…", "add", name="Add user")
+        self.edit_button = button("Change…", "settings", name="Change user",
+                                  tip="License, roles, name and department")
+        self.toggle_button = button("Disable", "lock", name="Disable or enable user")
+        self.password_button = button("Set password…", "key", name="Set password")
+        self.message = Banner("info", name="Users message")
+        self.message.hide()
+        self.model = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("upn", "User name"),
+            Column("department", "Department"),
+            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
+            Column("roles", "Directory roles", sortable=False, formatter=_roles_text),
+            Column("enabled", "Enabled", formatter=lambda v: "Yes" if v else "Disabled"),
+        ], self._fetch, self, id_key="upn",
+            row_tooltip=lambda r: None if r["enabled"] else f"{r['upn']} is disabled")
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, "Users", stretch=4)
+        for column, width in enumerate((180, 260, 120, 110)):
+            self.view.setColumnWidth(column, width)
+        self.view.setColumnWidth(5, 90)
+        tools = QHBoxLayout()
+        tools.setSpacing(8)
+        tools.addWidget(self.search, 1)
+        for b in (self.add_button, self.edit_button, self.toggle_button, self.password_button):
+            tools.addWidget(b)
+            if not self.can_change:
+                b.setToolTip(ONLY_GLOBAL)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(label("Users", "heading"))
+        if not self.can_change:
+            layout.addWidget(label("Read-only: only a Global Administrator adds users or "
+                                   "changes licenses, roles, passwords and accounts.", "hint",
+                                   wrap=True))
+        layout.addLayout(tools)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        self._connect_signals()
+        self._update()
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.error_raised.connect(self.on_model_error_raised)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+        self.view.doubleClicked.connect(self.on_edit_button_clicked)
+        self.add_button.clicked.connect(self.on_add_button_clicked)
+        self.edit_button.clicked.connect(self.on_edit_button_clicked)
+        self.toggle_button.clicked.connect(self.on_toggle_button_clicked)
+        self.password_button.clicked.connect(self.on_password_button_clicked)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return directory.list_users(self.actor, search, limit=limit, offset=offset, sort=sort)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._update()
+
+    def selected(self) -> dict[str, Any] | None:
+        index = self.view.currentIndex()
+        return self.model.row_data(index.row()) if index.isValid() else None
+
+    def set_enabled(self, enabled: bool) -> bool:
+        user = self.selected()
+        if user is None:
+            return False
+        verb = "Enable" if enabled else "Disable"
+        text = (f"Enable {user['upn']}? They can sign in again." if enabled else
+                f"Disable {user['upn']}? Their history and access stay; their pending "
+                "requests are closed and they leave every approver list.")
+        if not ConfirmDialog.ask(self, f"{verb} {user['name']}?", text, verb,
+                                 danger=not enabled):
+            return False
+        try:
+            directory.update_user(self.actor, user["upn"], enabled=enabled)
+        except AccessDeskError as exc:
+            self.message.show_text(str(exc), "error")
+            return False
+        self.message.show_text(f"{user['upn']} is {'enabled' if enabled else 'disabled'}.",
+                               "info")
+        self.refresh()
+        return True
+
+    def on_model_error_raised(self, text: str) -> None:
+        self.message.show_text(text, "error")
+
+    def on_view_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._update()
+
+    def on_add_button_clicked(self) -> None:
+        if UserDialog.run(self, self.actor):
+            self.message.show_text("The user was added.", "info")
+            self.refresh()
+
+    def on_edit_button_clicked(self, *_args: object) -> None:
+        user = self.selected()
+        if user is not None and self.can_change and UserDialog.run(self, self.actor, user):
+            self.message.show_text(f"Saved {user['upn']}.", "info")
+            self.refresh()
+
+    def on_toggle_button_clicked(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self.set_enabled(not user["enabled"])
+
+    def on_password_button_clicked(self) -> None:
+        user = self.selected()
+        if user is not None and PasswordDialog.run(self, self.actor, user["upn"]):
+            self.message.show_text(f"The password of {user['upn']} was set.", "info")
+
+    def _update(self) -> None:
+        user = self.selected()
+        self.add_button.setEnabled(self.can_change)
+        for b in (self.edit_button, self.toggle_button, self.password_button):
+            b.setEnabled(self.can_change and user is not None)
+        self.toggle_button.setText("Enable" if user and not user["enabled"] else "Disable")
+        self.toggle_button.setIcon(icon("verify" if user and not user["enabled"] else "lock"))
+
+
+class GroupsPage(QWidget):
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.search = SearchBox("Search groups by name", "Search groups")
+        self.add_button = button("Add group…", "add", name="Add group")
+        self.message = Banner("info", name="Groups message")
+        self.message.hide()
+        yes_no = {"formatter": lambda v: "Yes" if v else "No"}
+        self.model = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("group")),
+            Column("kind", "Type", sortable=False),
+            Column("on_prem_synced", "Synced", **yes_no),
+            Column("dynamic", "Dynamic", **yes_no),
+            Column("security_enabled", "Security", **yes_no),
+            Column("mail_enabled", "Mail", **yes_no),
+            Column("members", "Members", sortable=False,
+                   align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+        ], self._fetch, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, "Groups", stretch=0)
+        for column, width in enumerate((0, 180, 75, 80, 80, 65, 85)):
+            if width:
+                self.view.setColumnWidth(column, width)
+
+        self.members_title = label("Members", "question")
+        self.members_hint = label("", "hint", wrap=True)
+        self.add_member_button = button("Add member…", "add", name="Add member")
+        self.remove_member_button = button("Remove member", "remove", name="Remove member")
+        self.members = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("upn", "User name"),
+            Column("department", "Department", sortable=False),
+        ], self._fetch_members, self, id_key="upn", autoload=False)
+        self.members_view = QTableView()
+        self.members_view.setModel(self.members)
+        setup_table(self.members_view, "Group members", stretch=2)
+        self.members_view.setSortingEnabled(False)
+        self.members_view.setColumnWidth(0, 220)
+        self.members_view.setColumnWidth(1, 300)
+
+        tools = QHBoxLayout()
+        tools.addWidget(self.search, 1)
+        tools.addWidget(self.add_button)
+        member_tools = QHBoxLayout()
+        member_tools.addWidget(self.members_title, 1)
+        member_tools.addWidget(self.add_member_button)
+        member_tools.addWidget(self.remove_member_button)
+        members_box = QWidget()
+        members_layout = QVBoxLayout(members_box)
+        members_layout.setContentsMargins(0, 6, 0, 0)
+        members_layout.addLayout(member_tools)
+        members_layout.addWidget(self.members_hint)
+        members_layout.addWidget(self.members_view, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.view)
+        splitter.addWidget(members_box)
+        splitter.setSizes([330, 260])
+        splitter.setHandleWidth(9)
+        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(label("Groups", "heading"))
+        layout.addLayout(tools)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self._connect_signals()
+        self._update()
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.error_raised.connect(self.on_model_error_raised)
+        self.members.error_raised.connect(self.on_model_error_raised)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+        self.members_view.selectionModel().currentRowChanged.connect(
+            self.on_members_view_current_changed)
+        self.add_button.clicked.connect(self.on_add_button_clicked)
+        self.add_member_button.clicked.connect(self.on_add_member_button_clicked)
+        self.remove_member_button.clicked.connect(self.on_remove_member_button_clicked)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        rows = directory.list_groups(self.actor, search, limit=limit, offset=offset, sort=sort)
+        for row in rows:
+            row["kind"] = group_kind(row)
+        return rows
+
+    def _fetch_members(self, offset: int, limit: int, search: str | None,
+                       sort: str | None) -> list[dict[str, Any]]:
+        group = self.selected()
+        if group is None:
+            return []
+        return directory.list_members(self.actor, group["name"], limit=limit, offset=offset)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self.members.refresh()
+        self._update()
+
+    def selected(self) -> dict[str, Any] | None:
+        index = self.view.currentIndex()
+        return self.model.row_data(index.row()) if index.isValid() else None
+
+    def add_member(self, upn: str) -> bool:
+        group = self.selected()
+        if group is None:
+            return False
+        try:
+            directory.add_member(self.actor, group["name"], upn)
+        except AccessDeskError as exc:
+            self.message.show_text(str(exc), "error")
+            return False
+        self.message.show_text(f"Added {upn} to {group['name']}.", "info")
+        self.refresh()
+        return True
+
+    def on_model_error_raised(self, text: str) -> None:
+        self.message.show_text(text, "error")
+
+    def on_view_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self.members.reload()
+        self._update()
+
+    def on_members_view_current_changed(self, _c: QModelIndex, _p: QModelIndex) -> None:
+        self._update()
+
+    def on_add_button_clicked(self) -> None:
+        if GroupDialog.run(self, self.actor):
+            self.message.show_text("The group was added.", "info")
+            self.refresh()
+
+    def on_add_member_button_clicked(self) -> None:
+        group = self.selected()
+        if group is None:
+            return
+        upn = PersonPickerDialog.pick(self, self.actor, f"Add a member to {group['name']}")
+        if upn:
+            self.add_member(upn)
+
+    def on_remove_member_button_clicked(self) -> None:
+        group = self.selected()
+        index = self.members_view.currentIndex()
+        if group is None or not index.isValid():
+            return
+        upn = self.members.row_data(index.row())["upn"]
+        if not ConfirmDialog.ask(self, "Remove member?",
+                                 f"Remove {upn} from {group['name']}? If the group gives "
+                                 "access to applications, that access goes too.",
+                                 "Remove member", danger=True):
+            return
+        try:
+            directory.remove_member(self.actor, group["name"], upn)
+        except AccessDeskError as exc:
+            self.message.show_text(str(exc), "error")
+            return
+        self.message.show_text(f"Removed {upn} from {group['name']}.", "info")
+        self.refresh()
+
+    def _update(self) -> None:
+        group = self.selected()
+        managed_here = bool(group and not group["on_prem_synced"] and not group["dynamic"])
+        self.members_title.setText(f"Members of {group['name']}" if group else "Members")
+        if group is None:
+            self.members_hint.setText("Select a group to see its members.")
+        elif group["on_prem_synced"]:
+            self.members_hint.setText("Synchronized from on-premises: its members are "
+                                      "changed there. Read-only here.")
+        elif group["dynamic"]:
+            self.members_hint.setText("Dynamic membership: its rule decides the members. "
+                                      "Read-only here.")
+        else:
+            self.members_hint.setText(f"{group['kind']} group; {group['members']} "
+                                      f"member{'s' if group['members'] != 1 else ''}.")
+        self.add_member_button.setEnabled(managed_here)
+        self.remove_member_button.setEnabled(
+            managed_here and self.members_view.currentIndex().isValid())

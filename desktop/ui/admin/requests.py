@@ -1,0 +1,194 @@
+"""Requests: every request, filtered by state; an administrator may close a pending one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSplitter, QTableView, QVBoxLayout, QWidget
+
+from desktop.errors import AccessDeskError
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import requests
+from desktop.ui.common import (
+    STATUS_LABELS,
+    Banner,
+    EmptyState,
+    ReasonDialog,
+    SearchBox,
+    accessible,
+    app_icon,
+    button,
+    label,
+    setup_table,
+    when,
+)
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+STATUS_ICONS = {"pending": "request", "approved": "approve", "denied": "deny",
+                "cancelled": "cancel", "closed": "lock"}
+
+
+class RequestsPage(QWidget):
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.status = accessible(QComboBox(), "Show requests with status")
+        self.status.addItem("All states", None)
+        for value, text in STATUS_LABELS.items():
+            self.status.addItem(icon(STATUS_ICONS[value]), text, value)
+        self.status.setCurrentIndex(1)  # pending: what needs attention
+        self.search = SearchBox("Search by application or requester", "Search requests")
+        self.close_button = button("Close request…", "lock", name="Close request",
+                                   tip="Close a pending request with a reason the requester "
+                                       "sees")
+        self.message = Banner("info", name="Requests message")
+        self.message.hide()
+        self.model = PagedTableModel([
+            Column("id", "ID", align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("app", "Application", icon=lambda r: app_icon(r["app"])),
+            Column("requester", "Requester"),
+            Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v),
+                   icon=lambda r: icon(STATUS_ICONS.get(r["status"], "info"))),
+            Column("created_at", "Requested", formatter=when),
+            Column("decided_by", "Decided by", sortable=False),
+            Column("decided_at", "Decided", formatter=when),
+        ], self._fetch, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        setup_table(self.view, "Requests", stretch=None)
+        for column, width in enumerate((56, 190, 240, 110, 150, 230, 150)):
+            self.view.setColumnWidth(column, width)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.empty = EmptyState("No request matches.")
+        self.detail_title = label("", "question")
+        self.detail = label("", wrap=True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAccessibleName("Request details")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+        tools = QHBoxLayout()
+        tools.setSpacing(8)
+        tools.addWidget(label("Status", "hint"))
+        tools.addWidget(self.status)
+        tools.addWidget(self.search, 1)
+        tools.addWidget(self.close_button)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.view, 1)
+        table_layout.addWidget(self.empty)
+        detail_box = QWidget()
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(4, 6, 4, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(self.detail, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(table_box)
+        splitter.addWidget(detail_box)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setHandleWidth(9)
+        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(label("Requests", "heading"))
+        layout.addLayout(tools)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self._connect_signals()
+        self._update()
+
+    def _connect_signals(self) -> None:
+        self.status.currentIndexChanged.connect(self.on_status_current_index_changed)
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.on_model_error_raised)
+        self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+        self.close_button.clicked.connect(self.on_close_button_clicked)
+
+    def _fetch(self, offset: int, limit: int, search: str | None,
+               sort: str | None) -> list[dict[str, Any]]:
+        return requests.list_requests(self.actor, "all", limit=limit, offset=offset, sort=sort,
+                                      status=self.status.currentData(), search=search)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._update()
+
+    def set_status(self, status: str | None) -> None:
+        self.status.setCurrentIndex(max(0, self.status.findData(status)))
+
+    def selected(self) -> dict[str, Any] | None:
+        index = self.view.currentIndex()
+        return self.model.row_data(index.row()) if index.isValid() else None
+
+    def close_request(self) -> bool:
+        row = self.selected()
+        if row is None or row["status"] != "pending":
+            return False
+        reason = ReasonDialog.ask(
+            self, f"Close request {row['id']}?",
+            f"Close {row['requester']}'s request for {row['app']}. The requester sees your "
+            "reason and may ask again later.", "Close request")
+        if reason is None:
+            return False
+        try:
+            requests.close(self.actor, row["id"], reason)
+        except AccessDeskError as exc:
+            self.message.show_text(str(exc), "error")
+            return False
+        self.message.show_text(f"Closed request {row['id']}.", "info")
+        self.model.refresh()
+        self._update()
+        return True
+
+    def on_status_current_index_changed(self, _index: int) -> None:
+        self.message.hide()
+        self.model.reload()
+
+    def on_model_loaded(self) -> None:
+        if self.model.last_error is None and self.message.property("tone") == "error":
+            self.message.hide()
+        self._update()
+
+    def on_model_error_raised(self, text: str) -> None:
+        self.message.show_text(text, "error")
+
+    def on_view_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._update()
+
+    def on_close_button_clicked(self) -> None:
+        self.close_request()
+
+    def _update(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.view.setVisible(not empty)
+        self.empty.setVisible(empty)
+        status = self.status.currentData()
+        self.empty.setText(f"No {STATUS_LABELS[status].lower()} request matches."
+                           if status else "No request matches.")
+        row = self.selected()
+        self.close_button.setEnabled(row is not None and row["status"] == "pending")
+        if row is None:
+            self.detail_title.setText("")
+            self.detail.setText("Select a request to read its justification and outcome.")
+            return
+        self.detail_title.setText(f"Request {row['id']}: {row['requester']} asks for "
+                                  f"{row['app']}")
+        lines = [f"Justification: {row['justification'] or '(none given)'}",
+                 f"Status: {STATUS_LABELS.get(row['status'], row['status'])}"]
+        if row["decided_at"]:
+            lines.append(f"Decided by {row['decided_by'] or 'Access Desk'} at "
+                         f"{when(row['decided_at'])}")
+        if row["reason"]:
+            lines.append(f"Reason: {row['reason']}")
+        self.detail.setText("\n".join(lines))

@@ -1,0 +1,297 @@
+"""The Admin console: applications and their self-service, access, requests, audit, directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import core, rights
+from desktop.ui.admin.access import AccessPage
+from desktop.ui.admin.applications import ApplicationsPage
+from desktop.ui.admin.audit import AuditPage
+from desktop.ui.admin.directory import GroupsPage, UsersPage
+from desktop.ui.admin.requests import RequestsPage
+from desktop.ui.common import ROLE_LABELS, DemoBanner
+
+APPLICATIONS, ACCESS, REQUESTS, AUDIT, USERS, GROUPS = range(6)
+PAGES = [
+    ("Enterprise applications", "application"),
+    ("Users and groups", "users"),
+    ("Requests", "request"),
+    ("Audit log", "audit"),
+    ("Users", "users"),
+    ("Groups", "group"),
+]
+SHORTCUTS = [
+    ("Ctrl+F", "Search in the current page"),
+    ("Ctrl+S", "Save the settings being edited"),
+    ("Esc", "Discard the changes being edited"),
+    ("F5", "Refresh the current page"),
+    ("Ctrl+1 … Ctrl+6", "Go to a page"),
+    ("Delete", "Remove access of the selected person (Users and groups)"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class AdminWindow(QMainWindow):
+    """For Global, Cloud Application and Application Administrators only (rights table).
+
+    Connects to the live feed (``desktop.live.LiveFeed``) when one is given, so changes made
+    by other windows or desktops show here.
+    """
+
+    def __init__(self, actor: User, feed: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = rights.require_admin(actor, "open the Admin console")
+        self.feed = feed
+        self.setWindowTitle("Access Desk: Admin console")
+        self.setWindowIcon(icon("access-desk"))
+        self.setAccessibleName("Admin console")
+        self.resize(1280, 800)
+
+        self.applications = ApplicationsPage(self.actor)
+        self.access = AccessPage(self.actor)
+        self.requests = RequestsPage(self.actor)
+        self.audit = AuditPage(self.actor)
+        self.users = UsersPage(self.actor)
+        self.groups = GroupsPage(self.actor)
+        self.pages: list[QWidget] = [self.applications, self.access, self.requests, self.audit,
+                                     self.users, self.groups]
+
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(214)
+        self.nav.setSpacing(1)
+        self.nav.setObjectName("nav")
+        self.nav.setStyleSheet(
+            "QListWidget#nav { border: none; background-color: transparent; padding: 6px; }"
+            "QListWidget#nav::item { padding: 8px 10px; border-radius: 6px; }"
+            "QListWidget#nav::item:selected { background-color: #dbe7f6; color: #0d2a4d; "
+            "font-weight: bold; }")
+        for number, (title, icon_name) in enumerate(PAGES, start=1):
+            item = QListWidgetItem(icon(icon_name), title)
+            item.setToolTip(f"{title} (Ctrl+{number})")
+            self.nav.addItem(item)
+        self.stack = QStackedWidget()
+        self.stack.setAccessibleName("Page")
+        for page in self.pages:
+            self.stack.addWidget(page)
+
+        self.nav_caption = QLabel("ADMIN CONSOLE")
+        self.nav_caption.setProperty("role", "hint")
+        self.nav_caption.setAccessibleName("Admin console")
+        self.nav_caption.setContentsMargins(16, 12, 0, 0)
+        nav_box = QWidget()
+        nav_layout = QVBoxLayout(nav_box)
+        nav_layout.setContentsMargins(0, 0, 0, 0)
+        nav_layout.setSpacing(2)
+        nav_layout.addWidget(self.nav_caption)
+        nav_layout.addWidget(self.nav, 1)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.demo_banner: DemoBanner | None = None
+        if core.is_demo():
+            self.demo_banner = DemoBanner()
+            banner_box = QWidget()
+            banner_layout = QHBoxLayout(banner_box)
+            banner_layout.setContentsMargins(12, 8, 12, 0)
+            banner_layout.addWidget(self.demo_banner)
+            outer.addWidget(banner_box)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 12, 10)
+        body.setSpacing(8)
+        body.addWidget(nav_box)
+        page_box = QVBoxLayout()
+        page_box.setContentsMargins(0, 10, 0, 0)
+        page_box.addWidget(self.stack)
+        body.addLayout(page_box, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status()
+        self._connect_signals()
+        self.nav.setCurrentRow(APPLICATIONS)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _action(self, text: str, icon_name: str | None, keys: Any, slot: Any,
+                tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if keys:
+            action.setShortcuts(keys if isinstance(keys, list) else [QKeySequence(keys)])
+        action.setStatusTip(tip or text.replace("&", ""))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.save_action = self._action("&Save", "save", "Ctrl+S", self.on_save_action_triggered,
+                                        "Save the settings being edited")
+        self.discard_action = self._action("&Discard changes", "discard", "Esc",
+                                           self.on_discard_action_triggered)
+        self.refresh_action = self._action("&Refresh", "refresh", "F5",
+                                           self.on_refresh_action_triggered)
+        self.search_action = self._action("&Find", "search", "Ctrl+F",
+                                          self.on_search_action_triggered,
+                                          "Search in the current page")
+        self.quit_action = self._action("&Quit", None, "Ctrl+Q", self.on_quit_action_triggered)
+        self.remove_access_action = self._action(
+            "&Remove access", "remove", QKeySequence.StandardKey.Delete,
+            self.on_remove_access_action_triggered)
+        self.remove_access_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.access.view.addAction(self.remove_access_action)
+        self.page_actions = []
+        for number, (title, icon_name) in enumerate(PAGES, start=1):
+            action = self._action(title, icon_name, f"Ctrl+{number}",
+                                  lambda _checked=False, i=number - 1: self.show_page(i))
+            self.page_actions.append(action)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.discard_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.search_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        go_menu = menu.addMenu("&Go")
+        for action in self.page_actions:
+            go_menu.addAction(action)
+        self.window_menu = menu.addMenu("&Window")
+        self.window_menu.setAccessibleName("Window")
+        help_menu = menu.addMenu("&Help")
+        shortcuts = QAction("&Keyboard shortcuts", self)
+        shortcuts.triggered.connect(self.on_shortcuts_action_triggered)
+        help_menu.addAction(shortcuts)
+
+    def _build_status(self) -> None:
+        roles = ", ".join(ROLE_LABELS[r] for r in rights.roles_of(self.actor))
+        self.who = QLabel(f"Signed in as {self.actor.display_name} ({self.actor.upn}) · {roles}")
+        self.who.setAccessibleName("Signed in as")
+        self.statusBar().addWidget(self.who, 1)
+        self.state = QLabel("")
+        self.state.setAccessibleName("Status")
+        self.statusBar().addPermanentWidget(self.state)
+
+    def _connect_signals(self) -> None:
+        self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
+        self.applications.application_changed.connect(self.on_applications_application_changed)
+        self.applications.data_saved.connect(self.on_applications_data_saved)
+        self.applications.selfservice.dirty_changed.connect(self.on_page_dirty_changed)
+        self.applications.properties.dirty_changed.connect(self.on_page_dirty_changed)
+        if self.feed is not None:
+            self.feed.settings_changed.connect(self.on_feed_settings_changed)
+            self.feed.requests_changed.connect(self.on_feed_requests_changed)
+            self.feed.access_changed.connect(self.on_feed_access_changed)
+            self.feed.directory_changed.connect(self.on_feed_directory_changed)
+
+    # --- navigation -------------------------------------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        """Go to a page; Ctrl+1 on an application's settings goes back to the list."""
+        if index == APPLICATIONS == self.nav.currentRow() and self.applications.showing_detail():
+            self.applications.show_list()
+        self.nav.setCurrentRow(index)
+
+    def current_page(self) -> QWidget:
+        return self.pages[self.stack.currentIndex()]
+
+    # --- slots ------------------------------------------------------------------------------
+
+    def on_nav_current_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        current = self.applications.current
+        if row == ACCESS and current is not None and current["id"] != (self.access.app or {}).get(
+                "id"):
+            self.access.apps.select_id(current["id"])
+
+    def on_applications_application_changed(self, row: dict[str, Any] | None) -> None:
+        self.setWindowTitle(f"Access Desk: Admin console · {row['name']}" if row
+                            else "Access Desk: Admin console")
+
+    def on_applications_data_saved(self) -> None:
+        self.access.refresh()
+        self.audit.refresh()
+
+    def on_page_dirty_changed(self, dirty: bool) -> None:
+        self.state.setText("Unsaved changes" if dirty else "")
+
+    def on_save_action_triggered(self) -> None:
+        page = self.current_page()
+        if hasattr(page, "save"):
+            page.save()
+
+    def on_discard_action_triggered(self) -> None:
+        page = self.current_page()
+        if hasattr(page, "discard") and page.is_dirty():
+            page.discard()
+
+    def on_refresh_action_triggered(self) -> None:
+        self.current_page().refresh()
+
+    def on_search_action_triggered(self) -> None:
+        self.current_page().focus_search()
+
+    def on_quit_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if self.close():
+            QApplication.quit()
+
+    def on_remove_access_action_triggered(self) -> None:
+        self.access.remove_access()
+
+    def on_shortcuts_action_triggered(self) -> None:
+        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", text)
+
+    def on_feed_settings_changed(self, app_id: int) -> None:
+        self.applications.on_settings_changed(app_id)
+        self.access.apps.refresh()
+
+    def on_feed_requests_changed(self) -> None:
+        self.requests.refresh()
+        self.applications.list.refresh()
+        self.audit.refresh()
+
+    def on_feed_access_changed(self) -> None:
+        self.access.refresh()
+
+    def on_feed_directory_changed(self) -> None:
+        self.users.refresh()
+        self.groups.refresh()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        from desktop.ui.common import ConfirmDialog
+
+        if self.applications.is_dirty() and not ConfirmDialog.ask(
+                self, "Quit without saving?", "The settings being edited are not saved.",
+                "Quit without saving", danger=True):
+            event.ignore()
+            return
+        super().closeEvent(event)

@@ -1,0 +1,517 @@
+"""Approvals: pending requests for an approver's applications, passwords he may set, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QMainWindow,
+    QProgressDialog,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import AccessDeskError
+from desktop.live import LiveFeed
+from desktop.models import User
+from desktop.resources import icon
+from desktop.services import approvals, bulk, notifications
+from desktop.services.core import is_demo
+from desktop.ui.common import (
+    LICENSE_LABELS,
+    STATUS_LABELS,
+    Banner,
+    DemoBanner,
+    EmptyState,
+    ErrorLabel,
+    SearchBox,
+    app_icon,
+    button,
+    label,
+    setup_table,
+    shortcut,
+)
+from desktop.ui.myapps.parts import age, day, when
+from desktop.ui.tablemodel import Column, PagedTableModel
+
+from .passwords import PasswordsPage
+
+# Above this many requests a progress dialog shows while they are decided.
+PROGRESS_FROM = 2
+STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
+                "cancelled": "cancel", "closed": "cancel"}
+
+
+def conflict_sentence(c: bulk.BulkConflict) -> str:
+    who = c.decided_by_name or c.decided_by or "Access Desk"
+    upn = f" ({c.decided_by})" if c.decided_by and c.decided_by_name else ""
+    return (f"Request {c.request_id} was already {c.status} by {who}{upn} on "
+            f"{when(c.decided_at)}.")
+
+
+def summary_text(summary: bulk.BulkSummary, names: dict[int, str]) -> str:
+    """What happened to a (bulk) decision, naming who decided first where someone did."""
+    verb = "Approved" if summary.approve else "Denied"
+    lines = []
+    if summary.total == 1 and summary.decided:
+        lines.append(f"{verb} {names.get(summary.decided[0], 'the request')}.")
+    elif summary.decided or not (summary.conflicts or summary.failed):
+        lines.append(f"{verb} {len(summary.decided)} of {summary.total} requests.")
+    if summary.conflicts:
+        if summary.total > 1:
+            lines.append(f"{len(summary.conflicts)} had already been decided by someone else:")
+        shown = summary.conflicts[:8]
+        lines += [conflict_sentence(c) for c in shown]
+        if len(summary.conflicts) > len(shown):
+            lines.append(f"… and {len(summary.conflicts) - len(shown)} more.")
+    for rid, message in summary.failed[:8]:
+        lines.append(f"Request {rid}: {message}")
+    if summary.cancelled:
+        lines.append(f"Stopped: {summary.not_done} request(s) were left pending.")
+    return "\n".join(lines)
+
+
+def requester_line(row: dict[str, Any]) -> str:
+    license_text = LICENSE_LABELS.get(row["license"], row["license"])
+    return (f"{row['requester_name']} ({row['requester']}), {row['department'] or 'no department'}"
+            f", license {license_text}")
+
+
+# --- Pending -----------------------------------------------------------------------------------
+
+
+class PendingPage(QWidget):
+    """Pending requests for the approver's applications; Approve and Deny one or many."""
+
+    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.feed = feed
+        self.busy = False
+        self.last_summary: bulk.BulkSummary | None = None
+
+        self.search = SearchBox("Search by requester or application", "Search pending requests")
+        self.refresh_button = button("", "refresh", name="Refresh", tip="Refresh (F5)")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.refresh_button)
+        self.outcome = Banner("info", name="Decision outcome")
+        self.outcome.hide()
+
+        columns = [
+            Column("requester_name", "Requester"),
+            Column("department", "Department", sortable=False),
+            Column("license", "License", sortable=False,
+                   formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
+            Column("app", "Application", icon=lambda row: app_icon(row["app"])),
+            Column("justification", "Justification", sortable=False),
+            Column("created_at", "Age", formatter=age,
+                   tooltip="How long the request has been waiting"),
+        ]
+        self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        setup_table(self.table, "Pending requests", stretch=4)
+        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
+        for col, width in enumerate((170, 110, 100, 180)):
+            self.table.setColumnWidth(col, width)
+        self.table.setColumnWidth(5, 90)
+        self.empty = EmptyState("No request is waiting for you.")
+        self.empty.hide()
+
+        self.detail = label("", wrap=True)
+        self.detail.setAccessibleName("Selected requests")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason")
+        self.reason.setAccessibleDescription("Required to deny, optional to approve; the "
+                                             "requester reads it")
+        self.reason.setPlaceholderText("Reason: required to deny, optional to approve. "
+                                       "The requester reads it.")
+        self.reason.setMaxLength(1000)
+        self.approve_button = button("Approve", "approve", kind="primary",
+                                     name="Approve the selected requests",
+                                     tip="Approve the selected requests (Ctrl+Enter)")
+        self.deny_button = button("Deny", "deny", kind="danger",
+                                  name="Deny the selected requests",
+                                  tip="Deny the selected requests with the reason given (Del)")
+        self.error = ErrorLabel(name="Decision error")
+        actions = QHBoxLayout()
+        actions.addWidget(self.reason, 1)
+        actions.addWidget(self.approve_button)
+        actions.addWidget(self.deny_button)
+        decision = QFrame()
+        decision.setAccessibleName("Decision")
+        box = QVBoxLayout(decision)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.setSpacing(8)
+        box.addWidget(self.detail)
+        box.addLayout(actions)
+        box.addWidget(self.error)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(decision)
+
+        self._shortcuts = [
+            shortcut(self, "Ctrl+Return", self.on_approve_button_clicked),
+            shortcut(self, "Ctrl+Enter", self.on_approve_button_clicked),
+            shortcut(self, QKeySequence.StandardKey.Delete, self.on_deny_button_clicked),
+        ]
+        self._connect_signals()
+        self.on_model_loaded()
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.error.show_message)
+        self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
+        self.approve_button.clicked.connect(self.on_approve_button_clicked)
+        self.deny_button.clicked.connect(self.on_deny_button_clicked)
+
+    def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
+               ) -> list[dict[str, Any]]:
+        return approvals.list_pending(self.actor, search, limit=limit, offset=offset, sort=sort)
+
+    @staticmethod
+    def _tooltip(row: dict[str, Any]) -> str:
+        return (f"{requester_line(row)}\nrequests {row['app']} ({when(row['created_at'])})\n"
+                f"Justification: {row['justification'] or '(none)'}")
+
+    # --- selection ------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[dict[str, Any]]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.row_data(r) for r in rows if r < self.model.rowCount()]
+
+    def select_ids(self, ids: list[int]) -> int:
+        """Select these requests among the loaded rows (loading more as needed)."""
+        wanted = set(ids)
+        while self.model.canFetchMore() and not wanted <= {r["id"] for r in self.model.rows()}:
+            self.model.fetchMore()
+        selection = QItemSelection()
+        found = 0
+        for i, row in enumerate(self.model.rows()):
+            if row["id"] in wanted:
+                selection.select(self.model.index(i, 0),
+                                 self.model.index(i, self.model.columnCount() - 1))
+                found += 1
+        sm = self.table.selectionModel()
+        sm.select(selection, sm.SelectionFlag.ClearAndSelect | sm.SelectionFlag.Rows)
+        return found
+
+    def refresh(self) -> None:
+        if not self.busy:
+            self.model.refresh()
+
+    def on_model_loaded(self) -> None:
+        nothing = self.model.rowCount() == 0
+        self.table.setVisible(not nothing)
+        self.empty.setText("No pending request matches your search." if self.model.search_text
+                           else "No request is waiting for you.")
+        self.empty.setVisible(nothing)
+        self.on_table_selection_changed()
+
+    def on_table_selection_changed(self, *_args: object) -> None:
+        rows = self.selected_rows()
+        for b in (self.approve_button, self.deny_button):
+            b.setEnabled(bool(rows) and not self.busy)
+        if not rows:
+            self.detail.setText("Select one or more requests to approve or deny them "
+                                "(Ctrl+A selects all).")
+        elif len(rows) == 1:
+            row = rows[0]
+            self.detail.setText(
+                f"{requester_line(row)}, requests {row['app']}, {age(row['created_at'])} ago "
+                f"({when(row['created_at'])}).\n"
+                f"Justification: {row['justification'] or '(none given)'}")
+        else:
+            apps = sorted({r["app"] for r in rows})
+            self.detail.setText(f"{len(rows)} requests selected ({', '.join(apps[:4])}"
+                                f"{'…' if len(apps) > 4 else ''}). Approve or Deny decides "
+                                "each of them.")
+
+    # --- deciding ---------------------------------------------------------------------------
+
+    def on_approve_button_clicked(self) -> None:
+        self.decide(True)
+
+    def on_deny_button_clicked(self) -> None:
+        self.decide(False)
+
+    def decide(self, approve: bool) -> bulk.BulkSummary | None:
+        rows = self.selected_rows()
+        if not rows or self.busy:
+            return None
+        self.error.clear_message()
+        reason = self.reason.text()
+        names = {r["id"]: f"{r['requester_name']}'s request for {r['app']}" for r in rows}
+        progress: QProgressDialog | None = None
+        if len(rows) >= PROGRESS_FROM:
+            verb = "Approving" if approve else "Denying"
+            progress = QProgressDialog(f"{verb} {len(rows)} requests…", "Stop", 0, len(rows),
+                                       self)
+            progress.setWindowTitle("Approvals")
+            progress.setAccessibleName(f"{verb} requests")
+            progress.setWindowModality(Qt.WindowModality.WindowModal)
+            progress.setMinimumDuration(400)
+            progress.setAutoClose(False)
+            progress.setValue(0)
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress.setValue(done)
+                progress.setLabelText(f"{done} of {total} requests decided…")
+                # Decisions run in the GUI thread between events: the dialog stays responsive.
+                QApplication.processEvents()
+
+        self.busy = True
+        self.on_table_selection_changed()
+        try:
+            summary = bulk.decide_many(
+                self.actor, [r["id"] for r in rows], approve, reason, progress=report,
+                should_stop=progress.wasCanceled if progress is not None else None)
+        except AccessDeskError as exc:
+            self.error.show_message(exc.message)
+            if not approve and not reason.strip():
+                self.reason.setFocus()
+            return None
+        finally:
+            self.busy = False
+            if progress is not None:
+                progress.close()
+                progress.deleteLater()
+            self.on_table_selection_changed()
+        self.last_summary = summary
+        tone = "info" if not (summary.conflicts or summary.failed) else "warning"
+        self.outcome.show_text(summary_text(summary, names), tone)
+        if summary.decided:
+            self.reason.clear()
+        self.feed.poll_now()
+        self.model.refresh()
+        self.on_table_selection_changed()
+        return summary
+
+
+# --- History -----------------------------------------------------------------------------------
+
+
+class HistoryPage(QWidget):
+    """Requests for the approver's applications that were decided, cancelled or closed."""
+
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.search = SearchBox("Search by requester or application", "Search decided requests")
+        self.error = ErrorLabel(name="History error")
+        columns = [
+            Column("app", "Application", icon=lambda row: app_icon(row["app"])),
+            Column("requester_name", "Requester"),
+            Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v or ""),
+                   icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info"))),
+            Column("decided_by_name", "Decided by", sortable=False,
+                   formatter=lambda v: v or "Access Desk"),
+            Column("decided_at", "Decided", formatter=day),
+            Column("reason", "Reason", sortable=False),
+        ]
+        self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        setup_table(self.table, "Decided requests", stretch=5)
+        for col, width in enumerate((190, 160, 110, 160, 110)):
+            self.table.setColumnWidth(col, width)
+        self.empty = EmptyState("Nothing has been decided yet.")
+        self.empty.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.search)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.error.show_message)
+        self.on_model_loaded()
+
+    def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
+               ) -> list[dict[str, Any]]:
+        return approvals.list_decided(self.actor, search, limit=limit, offset=offset, sort=sort)
+
+    @staticmethod
+    def _tooltip(row: dict[str, Any]) -> str:
+        who = row["decided_by_name"] or "Access Desk"
+        return (f"{row['requester_name']} requested {row['app']} on {when(row['created_at'])}\n"
+                f"{STATUS_LABELS.get(row['status'], row['status'])} by {who} on "
+                f"{when(row['decided_at'])}\nReason: {row['reason'] or '(none)'}")
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def select_request(self, request_id: int) -> bool:
+        while self.model.row_of(request_id) < 0 and self.model.canFetchMore():
+            self.model.fetchMore()
+        row = self.model.row_of(request_id)
+        if row >= 0:
+            self.table.selectRow(row)
+        return row >= 0
+
+    def on_model_loaded(self) -> None:
+        nothing = self.model.rowCount() == 0
+        self.table.setVisible(not nothing)
+        self.empty.setText("No decided request matches your search." if self.model.search_text
+                           else "Nothing has been decided yet.")
+        self.empty.setVisible(nothing)
+
+
+# --- the window -------------------------------------------------------------------------------
+
+
+class ApprovalsWindow(QMainWindow):
+    """An approver's window. The Pending tab's title carries the count, updated live."""
+
+    def __init__(self, actor: User, feed: LiveFeed | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        # Without a shared feed (a screenshot, a test) the window keeps its own.
+        self.feed = feed if feed is not None else LiveFeed(self)
+        feed = self.feed
+        self.pending_count = 0
+        self.setWindowTitle(f"Approvals: {actor.display_name}")
+        self.setWindowIcon(icon("access-desk"))
+        self.setAccessibleName("Approvals")
+        self.resize(1040, 680)
+
+        heading = label("Approvals", "heading")
+        self.scope = label("", "hint", wrap=True)
+        self.scope.setAccessibleName("Applications you approve")
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(heading)
+        header.addWidget(self.scope)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Approvals sections")
+        self.pending_page = PendingPage(actor, feed)
+        self.passwords_page = PasswordsPage(actor, feed)
+        self.history_page = HistoryPage(actor)
+        self.tabs.addTab(self.pending_page, icon("approve"), "Pending")
+        self.tabs.addTab(self.passwords_page, icon("key"), "Manage passwords")
+        self.tabs.addTab(self.history_page, icon("audit"), "History")
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(16, 12, 16, 16)
+        layout.setSpacing(10)
+        if is_demo():
+            layout.addWidget(DemoBanner())
+        layout.addLayout(header)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self._shortcuts = [
+            shortcut(self, QKeySequence.StandardKey.Find, self.on_find_shortcut_activated,
+                     Qt.ShortcutContext.WindowShortcut),
+            shortcut(self, "F5", self.on_refresh_shortcut_activated,
+                     Qt.ShortcutContext.WindowShortcut),
+        ]
+        self._connect_signals()
+        self.feed.start()
+        self.update_scope()
+        self.update_badge()
+
+    def _connect_signals(self) -> None:
+        self.feed.requests_changed.connect(self.on_feed_requests_changed)
+        self.feed.settings_changed.connect(self.on_feed_settings_changed)
+        self.feed.access_changed.connect(self.on_feed_access_changed)
+        self.feed.directory_changed.connect(self.on_feed_directory_changed)
+
+    def update_scope(self) -> None:
+        try:
+            apps = approvals.approved_apps(self.actor)
+            password_apps = self.passwords_page.reload_apps()
+        except AccessDeskError as exc:
+            self.scope.setText(exc.message)
+            return
+        self.scope.setText("You approve requests for " + ", ".join(apps) + "." if apps else
+                           "You are not an approver of any application.")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.passwords_page), bool(password_apps))
+
+    def update_badge(self) -> None:
+        try:
+            self.pending_count = notifications.pending_to_approve_count(self.actor)
+        except AccessDeskError:
+            return
+        index = self.tabs.indexOf(self.pending_page)
+        self.tabs.setTabText(index, f"Pending ({self.pending_count})" if self.pending_count
+                             else "Pending")
+        self.tabs.setTabToolTip(index, f"{self.pending_count} request(s) waiting for you")
+
+    def show_request(self, request_id: int) -> None:
+        """Open one request (a tray notification was clicked): pending, or who decided it."""
+        self.pending_page.search.clear()
+        self.pending_page.model.apply_search_now()
+        self.pending_page.refresh()
+        if self.pending_page.select_ids([request_id]):
+            self.tabs.setCurrentWidget(self.pending_page)
+            self.pending_page.table.scrollTo(self.pending_page.table.currentIndex())
+            return
+        try:
+            row = approvals.request_detail(self.actor, request_id)
+        except AccessDeskError as exc:
+            self.tabs.setCurrentWidget(self.pending_page)
+            self.pending_page.outcome.show_text(exc.message, "warning")
+            return
+        self.tabs.setCurrentWidget(self.history_page)
+        self.history_page.select_request(request_id)
+        who = row["decided_by_name"] or "Access Desk"
+        self.pending_page.outcome.show_text(
+            f"{row['requester_name']}'s request for {row['app']} was already "
+            f"{row['status']} by {who} on {when(row['decided_at'])}.", "warning")
+
+    def on_feed_requests_changed(self) -> None:
+        self.pending_page.refresh()
+        self.history_page.refresh()
+        self.update_badge()
+
+    def on_feed_settings_changed(self, _app_id: int) -> None:
+        self.update_scope()
+        self.pending_page.refresh()
+        self.update_badge()
+
+    def on_feed_access_changed(self) -> None:
+        self.passwords_page.refresh()
+
+    def on_feed_directory_changed(self) -> None:
+        self.update_scope()
+        self.pending_page.refresh()
+
+    def on_find_shortcut_activated(self) -> None:
+        search = getattr(self.tabs.currentWidget(), "search", None)
+        if search is not None:
+            search.setFocus()
+            search.selectAll()
+
+    def on_refresh_shortcut_activated(self) -> None:
+        self.feed.poll_now()
+        self.update_scope()
+        self.pending_page.refresh()
+        self.history_page.refresh()
+        self.passwords_page.refresh()
+        self.update_badge()

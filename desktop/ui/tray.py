@@ -1,0 +1,377 @@
+"""The approver's tray: a live count of pending requests and a notification for each new one."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import AccessDeskError
+from desktop.live import LiveFeed
+from desktop.models import User
+from desktop.resources import icon, is_dark_palette, stylesheet
+from desktop.services import approvals, notifications
+from desktop.ui.common import MessageLabel, button, label
+
+# More new requests than this at once become one summary notification.
+BURST = 3
+# Qt's own notification balloon (used where no notification service runs) has a tiny close
+# button that the application's button padding would squeeze into a box.
+BALLOON_STYLE = ("QBalloonTip QPushButton { border: none; background: transparent; "
+                 "padding: 0px; min-height: 0px; min-width: 0px; }")
+NO_TRAY_MESSAGE = ("There is no system tray on this desktop: Access Desk keeps this small "
+                   "window open instead.")
+
+
+def badge_icon(count: int, base: QIcon | None = None) -> QIcon:
+    """The tray mark with a red count in its corner (none at zero)."""
+    base = base if base is not None else icon("tray")
+    result = QIcon()
+    for size in (16, 22, 24, 32, 48, 64):
+        pixmap = base.pixmap(size, size)
+        if pixmap.isNull():
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+        if count > 0:
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            text = "99+" if count > 99 else str(count)
+            diameter = int(size * (0.62 if len(text) == 1 else 0.7))
+            rect = QRect(size - diameter, 0, diameter, diameter)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#d32f2f"))
+            painter.drawEllipse(rect)
+            font = QFont()
+            font.setBold(True)
+            font.setPixelSize(max(6, int(diameter * (0.7 if len(text) == 1 else 0.5))))
+            painter.setFont(font)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            painter.end()
+        result.addPixmap(pixmap)
+    return result
+
+
+def count_text(count: int) -> str:
+    if count == 0:
+        return "No request is waiting for you"
+    return f"{count} request{'s' if count != 1 else ''} waiting for you"
+
+
+class Notifier(QObject):
+    """The one place desktop notifications go through (tests replace it with a recorder).
+
+    With a tray icon it uses the tray's balloon; without one it hands the message to the
+    fallback window. Clicking the notification emits activated with its request id.
+
+    Signals:
+        activated(int): the notification was clicked; the request id (0 when none).
+    """
+
+    activated = Signal(int)
+
+    def __init__(self, tray: QSystemTrayIcon | None = None,
+                 fallback: FallbackWindow | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tray = tray
+        self.fallback = fallback
+        self._last_request = 0
+        if tray is not None:
+            tray.messageClicked.connect(self.on_tray_message_clicked)
+        if fallback is not None:
+            fallback.open_clicked.connect(self.on_fallback_open_clicked)
+
+    def notify(self, title: str, message: str, request_id: int | None = None) -> None:
+        self._last_request = request_id or 0
+        if self.tray is not None and QSystemTrayIcon.supportsMessages():
+            self.tray.showMessage(title, message, icon("tray"), 10_000)
+        if self.fallback is not None:
+            self.fallback.show_notification(title, message)
+
+    def on_tray_message_clicked(self) -> None:
+        self.activated.emit(self._last_request)
+
+    def on_fallback_open_clicked(self) -> None:
+        self.activated.emit(self._last_request)
+
+
+class FallbackWindow(QWidget):
+    """A small, always available window standing in for a missing system tray.
+
+    Signals:
+        open_clicked(): the latest notification's Open button.
+        approvals_clicked(): Open Approvals.
+        myapps_clicked(): Open My Apps.
+    """
+
+    open_clicked = Signal()
+    approvals_clicked = Signal()
+    myapps_clicked = Signal()
+
+    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Access Desk")
+        self.setWindowIcon(icon("access-desk"))
+        self.setAccessibleName("Access Desk tray window")
+        self.setMinimumWidth(380)
+        mark = QLabel()
+        mark.setPixmap(icon("tray").pixmap(32, 32))
+        mark.setAccessibleName("Access Desk")
+        title = label("Access Desk", "question")
+        who = label(actor.display_name, "hint")
+        head = QHBoxLayout()
+        head.addWidget(mark)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(title)
+        names.addWidget(who)
+        head.addLayout(names, 1)
+        self.badge = label("0", "badge")
+        self.badge.setAccessibleName("Requests waiting")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head.addWidget(self.badge)
+
+        self.no_tray = label(NO_TRAY_MESSAGE, "hint", wrap=True)
+        self.no_tray.setAccessibleName("No system tray")
+        self.count = label("", wrap=True)
+        self.count.setAccessibleName("Waiting requests")
+        self.latest = MessageLabel("question", "Latest notification")
+        self.open_button = button("Open request", "approve", name="Open the latest request")
+        self.open_button.hide()
+        self.approvals_button = button("Open Approvals", "approve", kind="primary",
+                                       name="Open Approvals")
+        self.myapps_button = button("Open My Apps", "application", name="Open My Apps")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.myapps_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.approvals_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(8)
+        layout.addLayout(head)
+        layout.addWidget(self.no_tray)
+        layout.addWidget(self.count)
+        layout.addWidget(self.latest)
+        layout.addWidget(self.open_button)
+        layout.addLayout(buttons)
+        self.open_button.clicked.connect(self.open_clicked)
+        self.approvals_button.clicked.connect(self.approvals_clicked)
+        self.myapps_button.clicked.connect(self.myapps_clicked)
+
+    def set_count(self, count: int) -> None:
+        self.badge.setText(str(count))
+        self.badge.setVisible(count > 0)
+        self.count.setText(count_text(count) + ".")
+        self.setWindowTitle(f"Access Desk ({count})" if count else "Access Desk")
+
+    def show_notification(self, title: str, message: str) -> None:
+        self.latest.show_message(f"{title}: {message}")
+        self.open_button.show()
+
+
+class ApproverTray(QObject):
+    """The tray icon (or its stand-in) with the live count, notifications and its menu.
+
+    Signals:
+        count_changed(int): the number of pending requests the approver may decide.
+    """
+
+    count_changed = Signal(int)
+
+    def __init__(self, actor: User, feed: LiveFeed, *, notifier: Notifier | None = None,
+                 tray_available: bool | None = None,
+                 open_window: Callable[[str, int | None], Any] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.feed = feed
+        self.count = -1
+        self.windows: dict[str, Any] = {}
+        self._open_window = open_window or self._default_open_window
+        if tray_available is None:
+            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray: QSystemTrayIcon | None = None
+        self.fallback: FallbackWindow | None = None
+        if tray_available:
+            self.tray = QSystemTrayIcon(badge_icon(0), self)
+            self.tray.setToolTip("Access Desk")
+            self.menu = QMenu()
+            self.approvals_action = QAction(icon("approve"), "Open Approvals", self.menu)
+            self.myapps_action = QAction(icon("application"), "Open My Apps", self.menu)
+            self.quit_action = QAction("Quit Access Desk tray", self.menu)
+            self.menu.addAction(self.approvals_action)
+            self.menu.addAction(self.myapps_action)
+            self.menu.addSeparator()
+            self.menu.addAction(self.quit_action)
+            self.tray.setContextMenu(self.menu)
+            self.approvals_action.triggered.connect(self.on_approvals_action_triggered)
+            self.myapps_action.triggered.connect(self.on_myapps_action_triggered)
+            self.quit_action.triggered.connect(self.on_quit_action_triggered)
+            self.tray.activated.connect(self.on_tray_activated)
+        else:
+            self.fallback = FallbackWindow(actor)
+            self.fallback.approvals_clicked.connect(self.on_approvals_action_triggered)
+            self.fallback.myapps_clicked.connect(self.on_myapps_action_triggered)
+        self.notifier = notifier or Notifier(self.tray, self.fallback, self)
+        self.notifier.activated.connect(self.on_notifier_activated)
+        self._last_seen = notifications.latest_id(actor)
+        feed.requests_changed.connect(self.on_feed_requests_changed)
+        feed.notifications_changed.connect(self.on_feed_notifications_changed)
+        feed.settings_changed.connect(self.on_feed_settings_changed)
+        feed.start()
+        self.update_count()
+
+    def show(self) -> None:
+        if self.tray is not None:
+            self.tray.show()
+        if self.fallback is not None:
+            self.fallback.show()
+
+    def hide(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()
+        if self.fallback is not None:
+            self.fallback.hide()
+
+    # --- live -------------------------------------------------------------------------------
+
+    def update_count(self) -> None:
+        try:
+            count = notifications.pending_to_approve_count(self.actor)
+        except AccessDeskError:
+            return
+        if count == self.count:
+            return
+        self.count = count
+        if self.tray is not None:
+            self.tray.setIcon(badge_icon(count))
+            self.tray.setToolTip(f"Access Desk: {count_text(count).lower()}")
+        if self.fallback is not None:
+            self.fallback.set_count(count)
+        self.count_changed.emit(count)
+
+    def check_new_requests(self) -> None:
+        """Notify about new-request notifications that arrived since the last look."""
+        try:
+            rows = notifications.list_notifications(
+                self.actor, 50, kinds=[notifications.NEW_REQUEST], after_id=self._last_seen)
+        except AccessDeskError:
+            return
+        if not rows:
+            return
+        self._last_seen = max(r["id"] for r in rows)
+        rows.reverse()  # oldest first
+        if len(rows) > BURST:
+            self.notifier.notify("New access requests",
+                                 f"{len(rows)} new requests are waiting for you", None)
+            return
+        for row in rows:
+            self.notifier.notify("New access request", row["message"], row["request_id"])
+
+    def on_feed_requests_changed(self) -> None:
+        self.update_count()
+
+    def on_feed_notifications_changed(self) -> None:
+        self.check_new_requests()
+        self.update_count()
+
+    def on_feed_settings_changed(self, _app_id: int) -> None:
+        self.update_count()
+
+    # --- opening windows --------------------------------------------------------------------
+
+    def _default_open_window(self, kind: str, request_id: int | None) -> Any:
+        window = self.windows.get(kind)
+        if window is None:
+            if kind == "approvals":
+                from desktop.ui.approvals import ApprovalsWindow
+
+                window = ApprovalsWindow(self.actor, self.feed)
+            else:
+                from desktop.ui.myapps import MyAppsWindow
+
+                window = MyAppsWindow(self.actor, self.feed)
+            self.windows[kind] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        if request_id and kind == "approvals":
+            window.show_request(request_id)
+        return window
+
+    def on_notifier_activated(self, request_id: int) -> None:
+        self._open_window("approvals", request_id or None)
+
+    def on_approvals_action_triggered(self) -> None:
+        self._open_window("approvals", None)
+
+    def on_myapps_action_triggered(self) -> None:
+        self._open_window("myapps", None)
+
+    def on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self._open_window("approvals", None)
+
+    def on_quit_action_triggered(self) -> None:
+        QApplication.quit()
+
+
+def start_tray(actor: User, *, tray_available: bool | None = None,
+               feed: LiveFeed | None = None) -> ApproverTray:
+    """Everything `run_tray` does before it enters the event loop (tests stop here)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1] or ["access-desk"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Access Desk")
+    app.setWindowIcon(icon("access-desk"))
+    if not app.styleSheet():
+        app.setStyleSheet(stylesheet(is_dark_palette(app)))
+    if BALLOON_STYLE not in app.styleSheet():
+        app.setStyleSheet(app.styleSheet() + "\n" + BALLOON_STYLE)
+    available = (QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None
+                 else tray_available)
+    feed = feed if feed is not None else LiveFeed(app)
+    tray = ApproverTray(actor, feed, tray_available=available, parent=app)
+    if not approvals.is_approver(actor):
+        print(f"{actor.upn} is not an approver of any application; the tray shows no requests.",
+              file=sys.stderr)
+    if available:
+        app.setQuitOnLastWindowClosed(False)
+    else:
+        print("There is no system tray on this desktop; Access Desk keeps a small window open "
+              "instead.", file=sys.stderr)
+        # Closing the stand-in (and any window it opened) ends the tray, as Quit would.
+        app.setQuitOnLastWindowClosed(True)
+    tray.show()
+    return tray
+
+
+def run_tray(actor: User, *, tray_available: bool | None = None) -> int:
+    """`access-desk tray`: the approver's tray alone, until Quit. The database is open.
+
+    Where the platform has no system tray it says so on stderr and keeps a small window
+    instead. Returns the exit code of the event loop.
+    """
+    tray = start_tray(actor, tray_available=tray_available)
+    app = QApplication.instance()
+    assert app is not None
+    try:
+        return int(app.exec())
+    finally:
+        tray.feed.stop()
+        tray.hide()

@@ -1,0 +1,78 @@
+"""UI fixtures: the demo directory on a throw-away demo.db, and settings kept out of $HOME."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from desktop import paths
+from desktop.models import User
+from desktop.models.schema import close_database, open_database
+
+
+@pytest.fixture(autouse=True)
+def _private_qsettings(tmp_path: Path) -> None:
+    """Window geometry and the last database go to a temporary folder, not the user's."""
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo directory is built once per session, then copied for each test (~1 s saved)."""
+    from desktop.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    open_database(str(path))
+    try:
+        build_demo()
+    finally:
+        close_database()
+    return path
+
+
+@pytest.fixture
+def demo_db(_demo_template: Path, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[User]:
+    """ACCESS_DESK_HOME in tmp, the demo directory in its demo.db; yields the first admin."""
+    from desktop.demo.build import first_admin
+
+    monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "home"))
+    target = paths.demo_db_path()
+    shutil.copyfile(_demo_template, target)
+    open_database(str(target))
+    try:
+        admin = first_admin()
+        assert admin is not None
+        yield admin
+    finally:
+        close_database()
+
+
+@pytest.fixture
+def person(demo_db: User):
+    """person("alice.wu"): a demo person by the part of the UPN before the @."""
+
+    def find(upn_local: str) -> User:
+        return User.get(User.upn.startswith(f"{upn_local}@"))
+
+    return find
+
+
+@pytest.fixture
+def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every confirmation is answered Yes; the list records the titles asked."""
+    from desktop.ui.common import ConfirmDialog
+
+    asked: list[str] = []
+
+    def ask(_cls, _parent, title, _text, _confirm, danger=False):  # noqa: ARG001
+        asked.append(title)
+        return True
+
+    monkeypatch.setattr(ConfirmDialog, "ask", classmethod(ask))
+    return asked
