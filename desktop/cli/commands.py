@@ -42,29 +42,46 @@ def init(ctx: Context) -> Any:
     if args.demo:
         if args.if_missing and parsed.kind == "sqlite" and parsed.path and parsed.path.exists() \
                 and parsed.path.stat().st_size > 0:
-            return None
+            return None  # quiet, and not a byte changed: `make run` calls this every time
         open_database(parsed, init=True)
         has_people = User.select().exists()
         if has_people and not is_demo():
             raise Refused("", f"{parsed.display()} is not a demo database; --demo and --reset "
                           "only work on a demo database")
         if has_people and not args.reset:
-            if args.if_missing:
-                return None
-            return f"the demo directory is already in {parsed.display()} (--reset rebuilds it)"
+            return _init_view(parsed, created=False)
         if args.reset:
             close_database()
             _wipe(parsed)
             open_database(parsed, init=True)
         from desktop.demo.build import build_demo
 
-        admin = build_demo()
-        return (f"demo directory ready in {parsed.display()}; sign in as any demo person "
-                f"without a password (first administrator: {admin.upn})")
+        build_demo()
+        return _init_view(parsed, created=True)
     open_database(parsed, init=True)
     if args.admin:
         return _first_admin(args.admin, os.environ.get("ACCESS_DESK_PASSWORD"))
-    return f"database ready: {parsed.display()}"
+    return _init_view(parsed, created=None)
+
+
+def _init_view(parsed: Any, *, created: bool | None) -> dict[str, Any]:
+    """What init did, for people (key: value) and scripts (--json)."""
+    from desktop.demo.build import first_admin
+    from desktop.models.schema import SCHEMA_VERSION, open_database
+    from desktop.services.core import is_demo
+
+    open_database(parsed, init=True)
+    demo = is_demo()
+    admin = first_admin() if demo else None
+    view: dict[str, Any] = {"database": parsed.display(), "schema": SCHEMA_VERSION,
+                            "demo": demo}
+    if demo:
+        view["demo_built_now"] = bool(created)
+        if created is False:
+            view["note"] = "the demo directory was already there; init --demo --reset rebuilds it"
+        view["first_admin"] = admin.upn if admin else None
+        view["sign_in"] = "any enabled demo person, no password"
+    return view
 
 
 def _wipe(parsed: Any) -> None:

@@ -29,9 +29,20 @@ def _json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of columns")
 
 
+def _count(text: str) -> int:
+    """A row count for --limit/--offset: 0 or more (a negative one is a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _paging(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--limit", type=int, help="at most N rows")
-    p.add_argument("--offset", type=int, default=0, help="skip the first N rows")
+    p.add_argument("--limit", type=_count, help="at most N rows")
+    p.add_argument("--offset", type=_count, default=0, help="skip the first N rows")
 
 
 SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]

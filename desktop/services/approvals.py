@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 from desktop.errors import Refused
@@ -47,14 +49,15 @@ def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
     }
 
 
-def _rows(query: pw.ModelSelect) -> list[View]:
-    rows = list(query)
+def _rows(query: pw.ModelSelect[Any]) -> list[View]:
+    rows: list[AccessRequest] = list(query)
     ids = {r.decided_by_id for r in rows if r.decided_by_id}
     deciders = {u.id: u for u in User.select().where(User.id.in_(list(ids)))} if ids else {}
     return [_row(r, deciders) for r in rows]
 
 
-def _order(query: pw.ModelSelect, sort: str | None, default_desc: bool) -> pw.ModelSelect:
+def _order(query: pw.ModelSelect[Any], sort: str | None, default_desc: bool
+           ) -> pw.ModelSelect[Any]:
     name = (sort or "").lstrip("-")
     if name in SORTS:
         key = SORTS[name]()

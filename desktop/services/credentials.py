@@ -184,18 +184,23 @@ def credential_users(actor: User, app: str, search: str | None = None, *,
     if limit is not None:
         query = query.limit(limit)
     users = list(query)
-    creds = {
+    creds: dict[int, PasswordCredential] = {
         c.user_id: c for c in PasswordCredential.select().where(
             (PasswordCredential.application == application)
             & PasswordCredential.user.in_([u.id for u in users]))
     }
-    setters = {u.id: u.display_name for u in User.select(User.id, User.display_name).where(
-        User.id.in_([c.set_by_id for c in creds.values() if c.set_by_id]))} if creds else {}
+    # getattr: peewee's type stubs see the `set_by_id` accessor as a method.
+    setter_ids: list[int] = [getattr(c, "set_by_id") for c in creds.values()]  # noqa: B009
+    setters: dict[int | None, str] = {
+        u.id: u.display_name
+        for u in User.select(User.id, User.display_name).where(User.id.in_(setter_ids))
+    } if setter_ids else {}
     return [
         {
             "id": u.id, "upn": u.upn, "name": u.display_name, "department": u.department,
             "has_credentials": u.id in creds,
-            "set_by": setters.get(creds[u.id].set_by_id) if u.id in creds else None,
+            "set_by": setters.get(getattr(creds[u.id], "set_by_id")) if u.id in creds  # noqa: B009
+            else None,
             "set_at": iso(creds[u.id].set_at) if u.id in creds else None,
         }
         for u in users

@@ -16,6 +16,7 @@ from desktop.models import (
     Group,
     GroupMember,
     SelfServiceApprover,
+    SelfServiceSettings,
     User,
 )
 
@@ -157,6 +158,10 @@ def _on_disabled(actor: User, user: User) -> None:
     app_ids = apps_approved_by(user)
     if app_ids:
         SelfServiceApprover.delete().where(SelfServiceApprover.user == user).execute()
+        # The approver lists changed: an editor holding the old version must reload.
+        SelfServiceSettings.update(
+            version=SelfServiceSettings.version + 1, updated_by=actor, updated_at=now()
+        ).where(SelfServiceSettings.application.in_(app_ids)).execute()
         audit(actor, "selfservice.remove_approver", user.upn,
               {"reason": "account disabled", "application_ids": sorted(app_ids)})
         publish("settings")

@@ -171,6 +171,9 @@ def send_test(actor: User, to: str) -> View:
 
 def queue(to: str, subject: str, body: str, message_id: str) -> None:
     """Called inside a use case's transaction, so a message exists only if the change does."""
+    limit = EmailOutbox.subject.max_length  # long names must not fail the request (PostgreSQL)
+    if len(subject) > limit:
+        subject = subject[: limit - 1] + "…"
     EmailOutbox.create(to=to, subject=subject, body=body, message_id=message_id,
                        created_at=now(), next_attempt_at=now())
 
@@ -178,10 +181,13 @@ def queue(to: str, subject: str, body: str, message_id: str) -> None:
 def _claim(sender_id: str) -> EmailOutbox | None:
     """Take one due message; the conditional update makes the claim exclusive."""
     stale = now() - CLAIM_TIMEOUT
-    due = (EmailOutbox.select(EmailOutbox.id)
-           .where(((EmailOutbox.status == "queued") & (EmailOutbox.next_attempt_at <= now()))
-                  | ((EmailOutbox.status == "sending") & (EmailOutbox.claimed_at < stale)))
-           .order_by(EmailOutbox.id).limit(5))
+    # Read the candidates in full first: a SELECT still open on this connection while the claim
+    # below begins its write would hold an old SQLite snapshot, and the write then fails at once
+    # with "database is locked" when another sender has committed meanwhile.
+    due = list(EmailOutbox.select(EmailOutbox.id)
+               .where(((EmailOutbox.status == "queued") & (EmailOutbox.next_attempt_at <= now()))
+                      | ((EmailOutbox.status == "sending") & (EmailOutbox.claimed_at < stale)))
+               .order_by(EmailOutbox.id).limit(5))
     for row in due:
         with transaction():
             won = (EmailOutbox.update(status="sending", claimed_by=sender_id, claimed_at=now())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 from desktop.models import (
@@ -30,7 +32,7 @@ MY_REQUEST_SORTS = {
 }
 
 
-def _apps_query(actor: User) -> pw.ModelSelect:
+def _apps_query(actor: User) -> pw.ModelSelect[Any]:
     """Applications the actor has: assigned directly or through a group (rule 9), not hidden."""
     my_groups = GroupMember.select(GroupMember.group).where(GroupMember.user == actor)
     assigned = Assignment.select(Assignment.application).where(
@@ -47,7 +49,7 @@ def my_apps(actor: User, search: str | None = None) -> list[View]:
         text = search.strip().lower()
         query = query.where(pw.fn.LOWER(Application.name).contains(text)
                             | pw.fn.LOWER(Application.publisher).contains(text))
-    apps = list(query.order_by(pw.fn.LOWER(Application.name)))
+    apps: list[Application] = list(query.order_by(pw.fn.LOWER(Application.name)))
     ids = [a.id for a in apps]
     creds = {c.application_id: c for c in PasswordCredential.select().where(
         (PasswordCredential.user == actor) & PasswordCredential.application.in_(ids))}
@@ -55,7 +57,8 @@ def my_apps(actor: User, search: str | None = None) -> list[View]:
     for a in (Assignment.select(Assignment, AppRole)
               .join(AppRole, on=(Assignment.role == AppRole.id))
               .where((Assignment.user == actor) & Assignment.application.in_(ids))):
-        roles[a.application_id] = a.role.display_name
+        if a.role is not None:
+            roles[a.application_id] = a.role.display_name
     return [
         {
             "id": a.id,
@@ -102,7 +105,7 @@ def request_preview(actor: User, app: str) -> View:
         "state": state,
         "requires_approval": bool(settings and settings.require_approval),
         "approvers": [{"upn": u.upn, "name": u.display_name} for u in approvers],
-        "role": settings.role.display_name if settings and settings.role_id else None,
+        "role": settings.role.display_name if settings and settings.role else None,
     }
 
 

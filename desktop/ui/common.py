@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QDialog,
@@ -65,6 +66,15 @@ def transparent(widget: QWidget) -> QWidget:
     return widget
 
 
+def name_clear_button(edit: QLineEdit) -> None:
+    """setClearButtonEnabled adds an unnamed tool button; screen readers should say what it does."""
+    from PySide6.QtWidgets import QToolButton
+
+    for child in edit.findChildren(QToolButton):
+        if not child.accessibleName():
+            child.setAccessibleName(f"Clear {edit.accessibleName() or 'the field'}".strip())
+
+
 def repolish(widget: QWidget) -> None:
     """Apply a changed dynamic property's style rules at once."""
     style = widget.style()
@@ -81,6 +91,7 @@ class SearchBox(QLineEdit):
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
         self.setAccessibleName(name)
+        name_clear_button(self)
         self.setToolTip(f"{placeholder} (Ctrl+F)")
         self.setMinimumWidth(220)
 
@@ -333,6 +344,10 @@ def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(32)
     header = view.horizontalHeader()
+    header.setAccessibleName(f"{name}: column headers (click to sort)")
+    view.verticalHeader().setAccessibleName(f"{name}: row numbers")
+    for corner in view.findChildren(QAbstractButton):
+        corner.setAccessibleName(f"{name}: select all")
     header.setHighlightSections(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

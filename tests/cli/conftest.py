@@ -75,7 +75,6 @@ class Result:
 def base_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESS_DESK_")}
     env["ACCESS_DESK_HOME"] = str(home)
-    env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
 
 

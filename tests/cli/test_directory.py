@@ -22,7 +22,6 @@ def test_passwords_and_secrets_on_a_plain_database(plain: Cli) -> None:
     done = plain.ok("users", "set-password", "Carol@example.test", "--password-stdin",
                     stdin=f"{new}\n")
     assert done == {"upn": CAROL, "password_set": True}
-    assert plain.ok("whoami", as_upn=CAROL, password=new)["upn"] == CAROL
 
     before = dump(plain.db_path)
     plain.fails(3, "users", "set-password", CAROL, "--password-stdin", stdin="short\n",
@@ -90,6 +89,13 @@ def test_disabling_and_unlicensing_close_pending_requests(demo: Cli) -> None:
         assert every[rid]["decided_by"] == upn("megan.bowen")
     demo.fails(3, "whoami", as_upn=upn("kwame.asante"))
 
+    # a disabled approver leaves the lists; a request nobody can decide is closed (rule 15)
+    demo.ok("users", "set", upn("johan.berg"), "--disable")
+    tailspin = demo.ok("requests", "--all", "--app", "Tailspin Travel", "--status", "closed")
+    assert [(r["requester"], r["decided_by"]) for r in tailspin] \
+        == [(upn("kofi.mensah"), upn("megan.bowen"))]
+    assert "no eligible approver" in tailspin[0]["reason"]
+
     # losing the license closes Fatima's pending Adatum Payroll request (rule 11)
     demo.ok("users", "set", upn("fatima.benali"), "--license", "none")
     fatima = demo.ok("requests", "--status", "closed", as_upn=upn("fatima.benali"))
@@ -99,15 +105,16 @@ def test_disabling_and_unlicensing_close_pending_requests(demo: Cli) -> None:
 
 def test_groups(demo: Cli) -> None:
     made = {}
-    for name, flags in (("Plain", []), ("Dist", ["--distribution"]),
-                        ("MailSec", ["--mail-enabled", "--description", "Month end"])):
+    for name, flags in (("Plain", []), ("Dist", ["--distribution", "--on-prem-synced"]),
+                        ("MailSec", ["--mail-enabled", "--description", "Month end"]),
+                        ("Dyn", ["--dynamic"])):
         made[name] = demo.ok("groups", "add", name, *flags)
         assert set(made[name]) == GROUP_KEYS
         assert made[name]["members"] == 0
-        assert made[name]["on_prem_synced"] is False
-        assert made[name]["dynamic"] is False
-    flags = {n: (g["security_enabled"], g["mail_enabled"]) for n, g in made.items()}
-    assert flags == {"Plain": (True, False), "Dist": (False, True), "MailSec": (True, True)}
+    kinds = {n: (g["security_enabled"], g["mail_enabled"], g["on_prem_synced"], g["dynamic"])
+             for n, g in made.items()}
+    assert kinds == {"Plain": (True, False, False, False), "Dist": (False, True, True, False),
+                     "MailSec": (True, True, False, False), "Dyn": (True, False, False, True)}
 
     one = demo.ok("groups", "add-member", "plain", "ALICE.WU@contoso.example")
     assert (one["name"], one["members"]) == ("Plain", 1)
@@ -118,7 +125,8 @@ def test_groups(demo: Cli) -> None:
     before = dump(demo.db_path)
     demo.fails(5, "groups", "add-member", "Plain", upn("alice.wu"), match="already a member")
     demo.fails(3, "groups", "add-member", "All Staff (on-premises)", upn("hana.kim"),
-               match="rule 3")
+               "--json", match="rule 3")
+    demo.fails(3, "groups", "add-member", "dyn", upn("hana.kim"), match="dynamic membership")
     demo.fails(3, "groups", "add-member", "Plain", upn("hana.kim"), as_upn=upn("alice.wu"),
                match="rights table")
     demo.fails(4, "groups", "remove-member", "Plain", upn("liam.oconnor"),

@@ -117,6 +117,10 @@ def test_cancel_close_and_unknown_requests(demo: Cli) -> None:
     assert closed["decided_by"] == upn("megan.bowen")
     demo.fails(5, "close", str(sofia), "--reason", "again", match=upn("megan.bowen"))
 
+    # everyone's requests and the audit log are for administrators
+    demo.fails(3, "requests", "--all", "--json", as_upn=upn("alice.wu"), match="rights table")
+    demo.fails(3, "audit", "list", as_upn=upn("alice.wu"), match="audit log")
+
     demo.fails(4, "request", "show", "9999", match="no request 9999")
     demo.fails(2, "request", "show", "twelve", match="a request id is a number")
     demo.fails(2, "request", "Litware Wiki", "--justification", "x" * 501,
@@ -129,7 +133,7 @@ def test_backup_is_the_same_directory(demo: Cli, demo_listings: dict[str, list])
     made = demo.ok("backup", str(target))
     assert made["backup"] == str(target)
     assert made["bytes"] == target.stat().st_size
-    users = demo.ok("users", "list", db=str(target))
+    users = demo.ok("users", "list", db=f"sqlite:///{target}")
     assert users == demo_listings["users"]
     for row in users:
         assert set(row) == USER_KEYS

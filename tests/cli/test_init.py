@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
-from .conftest import LISTINGS, USER_KEYS, Cli, dump, sql
+from .conftest import LISTINGS, USER_KEYS, Cli, dump, run_cli, sql
 
 
 def _digest(path: Path) -> str:
@@ -87,3 +88,21 @@ def test_demo_reset_rebuilds_the_same_directory(
     assert quiet.rc == 0, quiet
     assert quiet.stdout.strip() == ""
     assert _digest(path) == digest
+
+
+def test_foreign_and_newer_files_are_refused_untouched(home: Path, demo_template: Path) -> None:
+    foreign = home / "foreign.db"
+    sql(foreign, "CREATE TABLE notes (text TEXT)")
+    text = home / "notes.db"
+    text.write_text("not a database at all\n")
+    newer = home / "newer.db"
+    shutil.copy(demo_template, newer)
+    sql(newer, "UPDATE schema_info SET version = 999")
+    for path, message in ((foreign, "not an Access Desk database"),
+                          (text, "not an Access Desk database"),
+                          (newer, "written by a newer Access Desk")):
+        digest = _digest(path)
+        r = run_cli(home, "init" if path is foreign else "whoami", db=str(path))
+        assert r.rc == 4, r
+        assert message in r.stderr
+        assert _digest(path) == digest, path

@@ -42,7 +42,14 @@ def test_several_matches_are_a_usage_error_listing_ids(demo: Cli) -> None:
                match="give one of the ids")
 
 
-def test_access_remove_names_the_application_as_stored(demo: Cli) -> None:
+def test_access_remove_and_role_name_things_as_stored(demo: Cli) -> None:
     removed = demo.ok("access", "remove", "fabrikam crm", "ALICE.WU@contoso.example")
     assert removed == {"app": "Fabrikam CRM", "user": upn("alice.wu"), "removed": True}
     demo.fails(4, "access", "remove", "Fabrikam CRM", upn("alice.wu"), match="no access")
+
+    role = demo.ok("access", "role", "FABRIKAM crm", "Fatima.Benali@contoso.example",
+                   "sales.manager")
+    assert role == {"user": upn("fatima.benali"), "app": "Fabrikam CRM",
+                    "role": "Sales.Manager"}
+    demo.fails(3, "access", "role", "Fabrikam CRM", upn("fatima.benali"), "Sales.Legacy",
+               match="disabled")

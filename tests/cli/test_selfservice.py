@@ -13,7 +13,7 @@ def test_refusals_change_nothing(demo: Cli) -> None:
     usage = demo.fails(2, "selfservice", "set", "Fabrikam CRM",
                        match="nothing to change")
     assert usage.stderr.count("\n") == 1
-    demo.fails(3, "selfservice", "set", NEW, "--group", "All Staff (on-premises)",
+    demo.fails(3, "selfservice", "set", NEW, "--group", "All Staff (on-premises)", "--json",
                match="rule 3")
     # enabling without a group looks like a missing option but is a rule
     demo.fails(3, "selfservice", "set", NEW, "--enable", match="needs a group")
@@ -27,7 +27,8 @@ def test_refusals_change_nothing(demo: Cli) -> None:
                match="approvers are individual users")
     demo.fails(3, "selfservice", "set", "Tailspin Mobile Field App", "--enable",
                match="public client flows")
-    demo.fails(3, "selfservice", "set", "Fourth Coffee Rewards", "--enable", match="hidden")
+    demo.fails(3, "selfservice", "set", "Fourth Coffee Rewards", "--enable", "--json",
+               match="hidden")
     # approver passwords need password SSO, even while disabled
     demo.fails(3, "selfservice", "set", NEW, "--approver-passwords", match="rule 12")
     # a role only applications may hold
@@ -53,10 +54,15 @@ def test_if_version_and_changes_only_what_is_named(demo: Cli) -> None:
     assert upn("megan.bowen") in stale.stderr
     assert dump(demo.db_path) == before
 
-    # --no-approval keeps the approvers, dormant
-    dormant = demo.ok("selfservice", "set", "Wingtip Tickets", "--no-approval")
-    assert dormant["require_approval"] is False
-    assert dormant["approvers"] == current["approvers"]
+    # --no-approval keeps the approvers, dormant; --no-role clears the role
+    dormant = demo.ok("selfservice", "set", "Wingtip Tickets", "--no-approval", "--no-role",
+                      "--if-version", "2")
+    assert dormant == dict(current, require_approval=False, role=None, version=3)
+
+    # --clear-approvers empties the list first, so ten plus one is no eleventh
+    lamna = demo.ok("selfservice", "set", "Lamna Learning", "--approver", upn("sofia.rossi"),
+                    "--clear-approvers", "--approver", "Alice.Wu@contoso.example")
+    assert lamna["approvers"] == [upn("sofia.rossi"), upn("alice.wu")]
 
 
 def test_disable_always_succeeds(demo: Cli) -> None:
@@ -72,6 +78,8 @@ def test_disable_always_succeeds(demo: Cli) -> None:
     closed = demo.ok("requests", "--all", "--app", "Fabrikam CRM", "--status", "closed")
     assert [r["requester"] for r in closed] == [upn("nadia.petrova")]
     assert "turned off" in closed[0]["reason"]
+    # existing access stays (rule 13)
+    assert upn("fatima.benali") in [r["user"] for r in demo.ok("access", "list", "Fabrikam CRM")]
     # already off: still fine, settings kept
     again = demo.ok("selfservice", "set", "Fabrikam CRM", "--disable")
     assert again == crm

@@ -141,7 +141,8 @@ def test_import_gives_the_tenant_rows(db: pw.Database, admin: User, folder: Path
     report = graph_import.import_graph(admin, [folder], progress=lambda *a: stages.append(a))
 
     assert report.added == EXPECTED_ADDED
-    assert report.changed == {} and report.kept_by_admin == []
+    assert report.changed == {}
+    assert report.kept_by_admin == []
     # a service principal holding a directory role is reported, not imported
     assert all("0c000000-7e57-4a11-9d00-000000000004" in w for w in report.warnings)
     rows = _graph_rows()
@@ -157,7 +158,8 @@ def test_import_gives_the_tenant_rows(db: pw.Database, admin: User, folder: Path
     assert {s[0] for s in stages} >= {"users", "groups", "applications", "assignments"}
     assert all(done == total for _, done, total in stages if done % 200)
     imports = list(AuditEvent.select().where(AuditEvent.action == "import.graph"))
-    assert len(imports) == 1 and imports[0].actor == admin.upn
+    assert len(imports) == 1
+    assert imports[0].actor == admin.upn
 
 
 def test_second_import_changes_nothing_not_even_the_audit_log(db: pw.Database, admin: User,
@@ -170,7 +172,9 @@ def test_second_import_changes_nothing_not_even_the_audit_log(db: pw.Database, a
 
     assert _changed_tables(before, dump()) == []
     for report in (again, pwsh):
-        assert report.added == {} and report.changed == {} and report.changes == []
+        assert report.added == {}
+        assert report.changed == {}
+        assert report.changes == []
         assert report.unchanged["users"] == 8
         assert report.unchanged["assignments"] == 6
 
@@ -183,7 +187,8 @@ def test_dry_run_reports_and_changes_nothing(db: pw.Database, admin: User, make:
     report = graph_import.import_graph(admin, [TENANT], dry_run=True)
 
     assert _changed_tables(before, dump()) == []
-    assert report.dry_run and report.as_dict()["dry_run"] is True
+    assert report.dry_run
+    assert report.as_dict()["dry_run"] is True
     assert report.added == EXPECTED_ADDED
     assert report.not_in_export == {"users": ["admin@example.test"], "groups": [],
                                     "applications": ["Hand Made App"]}
@@ -192,7 +197,8 @@ def test_dry_run_reports_and_changes_nothing(db: pw.Database, admin: User, make:
     before = dump()
     again = graph_import.import_graph(admin, [TENANT], dry_run=True)
     assert _changed_tables(before, dump()) == []
-    assert again.added == {} and again.changed == {}
+    assert again.added == {}
+    assert again.changed == {}
     assert again.not_in_export["applications"] == ["Hand Made App"]
 
 
@@ -206,7 +212,8 @@ def test_origin_corrected_by_an_administrator_is_kept(db: pw.Database, admin: Us
 
     assert Application.get(Application.name == "Legacy HR").origin == "gallery"
     assert len(report.kept_by_admin) == 1
-    assert "Legacy HR" in report.kept_by_admin[0] and "custom" in report.kept_by_admin[0]
+    assert "Legacy HR" in report.kept_by_admin[0]
+    assert "custom" in report.kept_by_admin[0]
     assert _changed_tables(before, dump()) == []
 
 

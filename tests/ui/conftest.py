@@ -63,14 +63,15 @@ def person(demo_db: User):
     return find
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every confirmation is answered Yes; the list records the titles asked."""
+    """Every confirmation is answered Yes (a modal dialog would hang a test); the list records
+    the titles asked, so a test can check that an action was confirmed."""
     from desktop.ui.common import ConfirmDialog
 
     asked: list[str] = []
 
-    def ask(_cls, _parent, title, _text, _confirm, danger=False):  # noqa: ARG001
+    def ask(_cls, _parent, title, _text, _confirm, danger=False):
         asked.append(title)
         return True
 

@@ -28,6 +28,7 @@ from desktop.ui.common import (
     accessible,
     button,
     label,
+    name_clear_button,
     setup_table,
     when,
 )
@@ -94,6 +95,8 @@ class AuditPage(QWidget):
         mono.setPointSize(9)
         self.details.setFont(mono)
         self._set_completers()
+        name_clear_button(self.app_filter)
+        name_clear_button(self.actor_filter)
 
         filters = QHBoxLayout()
         filters.setSpacing(8)

@@ -298,10 +298,10 @@ class UsersPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(label("Users", "heading"))
-        if not self.can_change:
-            layout.addWidget(label("Read-only: only a Global Administrator adds users or "
-                                   "changes licenses, roles, passwords and accounts.", "hint",
-                                   wrap=True))
+        self.read_only = label("Read-only: only a Global Administrator adds users or changes "
+                               "licenses, roles, passwords and accounts.", "hint", wrap=True)
+        self.read_only.setVisible(not self.can_change)
+        layout.addWidget(self.read_only)
         layout.addLayout(tools)
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)

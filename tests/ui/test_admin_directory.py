@@ -1,0 +1,77 @@
+"""Directory pages: users and groups, changed only as the rights table allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.services import directory
+from desktop.ui.admin import AdminWindow
+from desktop.ui.admin.directory import PersonPickerDialog
+
+
+@pytest.fixture
+def window(qtbot, demo_db):
+    w = AdminWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def select(page, key, value):
+    model = page.model
+    for r in range(model.rowCount()):
+        if model.row_data(r)[key] == value:
+            page.view.selectRow(r)
+            return r
+    raise AssertionError(value)
+
+
+def test_users_show_license_roles_and_enabled(window):
+    page = window.users
+    row = select(page, "upn", "rahul.mehta@contoso.example")
+    assert page.model.data(page.model.index(row, 3)) == "Entra ID P2"
+    assert page.model.data(page.model.index(row, 4)) == "Cloud Application Administrator"
+    row = select(page, "upn", "sean.murphy@contoso.example")
+    assert page.model.data(page.model.index(row, 5)) == "Disabled"
+    assert page.toggle_button.text() == "Enable"
+
+
+def test_a_global_administrator_disables_a_user(window, demo_db, confirm_yes):
+    page = window.users
+    select(page, "upn", "alice.wu@contoso.example")
+    page.toggle_button.click()
+    assert confirm_yes == ["Disable Alice Wu?"]
+    assert directory.get_user(demo_db, "alice.wu@contoso.example")["enabled"] is False
+    row = page.model.row_of("alice.wu@contoso.example")
+    assert page.model.row_data(row)["enabled"] is False
+
+
+def test_other_administrators_see_users_read_only(qtbot, person):
+    w = AdminWindow(person("ingrid.solberg"))
+    qtbot.addWidget(w)
+    select(w.users, "upn", "alice.wu@contoso.example")
+    for b in (w.users.add_button, w.users.edit_button, w.users.toggle_button,
+              w.users.password_button):
+        assert not b.isEnabled()
+
+
+def test_groups_show_their_kind_and_members(window):
+    page = window.groups
+    row = select(page, "name", "All Staff (on-premises)")
+    assert page.model.data(page.model.index(row, 1)) == "Synced from on-premises"
+    assert page.members.rowCount() == 14
+    assert not page.add_member_button.isEnabled()
+    assert "Read-only" in page.members_hint.text()
+
+
+def test_an_administrator_adds_a_member_to_a_cloud_group(window, demo_db, monkeypatch):
+    page = window.groups
+    select(page, "name", "IT Operations")
+    before = page.members.rowCount()
+    monkeypatch.setattr(PersonPickerDialog, "pick",
+                        classmethod(lambda *a, **k: "zara.ahmed@contoso.example"))
+    assert page.add_member_button.isEnabled()
+    page.add_member_button.click()
+    assert page.members.rowCount() == before + 1
+    assert "zara.ahmed@contoso.example" in [
+        u["upn"] for u in directory.list_members(demo_db, "IT Operations")]

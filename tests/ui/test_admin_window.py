@@ -1,0 +1,131 @@
+"""The Admin console as a whole: who may open it, pages, shortcuts, accessible names, feed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from desktop.errors import Refused
+from desktop.ui.admin import AdminWindow
+from desktop.ui.admin.window import PAGES
+
+
+@pytest.fixture
+def window(qtbot, demo_db):
+    w = AdminWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_a_non_administrator_cannot_open_the_console(qtbot, person):
+    with pytest.raises(Refused, match="Administrator"):
+        AdminWindow(person("alice.wu"))
+
+
+@pytest.mark.parametrize("who", ["rahul.mehta", "ingrid.solberg"])
+def test_cloud_application_and_application_administrators_may(qtbot, person, who):
+    w = AdminWindow(person(who))
+    qtbot.addWidget(w)
+    assert w.users.add_button.isEnabled() is False  # only a Global Administrator adds users
+    assert w.users.read_only.isVisibleTo(w.users)
+    assert "only a Global Administrator" in w.users.read_only.text()
+
+
+def test_ctrl_number_switches_pages(window):
+    for number, action in enumerate(window.page_actions, start=1):
+        assert action.shortcut() == QKeySequence(f"Ctrl+{number}")
+        action.trigger()
+        assert window.stack.currentIndex() == number - 1
+    assert len(PAGES) == 6
+
+
+def test_common_shortcuts_exist(window):
+    assert window.save_action.shortcut() == QKeySequence("Ctrl+S")
+    assert window.discard_action.shortcut() == QKeySequence("Esc")
+    assert window.refresh_action.shortcut() == QKeySequence("F5")
+    assert window.search_action.shortcut() == QKeySequence("Ctrl+F")
+    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+
+
+def test_ctrl_f_focuses_the_current_pages_search(qtbot, window):
+    window.activateWindow()
+    window.show_page(2)
+    window.search_action.trigger()
+    qtbot.waitUntil(lambda: window.requests.search.hasFocus())
+
+
+def test_ctrl_1_from_an_application_goes_back_to_the_list(window):
+    window.applications.select("Fabrikam CRM")
+    assert window.applications.showing_detail()
+    window.page_actions[0].trigger()
+    assert not window.applications.showing_detail()
+
+
+def test_search_filters_the_application_list_as_you_type(qtbot, window):
+    model = window.applications.list.model
+    total = model.rowCount()
+    window.applications.list.search.setText("north")
+    qtbot.waitUntil(lambda: model.rowCount() < total)
+    names = [model.row_data(r)["name"] for r in range(model.rowCount())]
+    assert names == ["Northwind Catalog", "Northwind Expenses"]
+
+
+def test_every_control_has_an_accessible_name(window):
+    kinds = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QPlainTextEdit)
+    window.applications.select("Tailspin Travel")
+    nameless = []
+    for widget in window.findChildren(QWidget):
+        if not isinstance(widget, kinds):
+            continue
+        if widget.objectName().startswith("qt_") or _inside_combo_box(widget):
+            continue  # Qt's own parts (menu bar overflow, combo pop-ups): Qt names them
+        if not widget.accessibleName():
+            nameless.append(f"{type(widget).__name__} {widget.objectName()} "
+                            f"{getattr(widget, 'text', lambda: '')()}")
+    assert nameless == []
+
+
+def _inside_combo_box(widget):
+    parent = widget.parent()
+    while parent is not None:
+        if isinstance(parent, QComboBox):
+            return True
+        parent = parent.parent()
+    return False
+
+
+def test_the_demo_marker_is_shown(window):
+    assert window.demo_banner is not None
+    assert window.demo_banner.isVisible()
+    assert "Demo directory" in window.demo_banner.text()
+
+
+def test_live_feed_changes_refresh_the_lists(qtbot, demo_db):
+    from PySide6.QtCore import QObject, Signal
+
+    from desktop.services import requests
+
+    class Feed(QObject):
+        requests_changed = Signal()
+        notifications_changed = Signal()
+        settings_changed = Signal(int)
+        access_changed = Signal()
+        directory_changed = Signal()
+
+    feed = Feed()
+    w = AdminWindow(demo_db, feed)
+    qtbot.addWidget(w)
+    pending = w.requests.model.rowCount()
+    first = w.requests.model.row_data(0)
+    requests.close(demo_db, first["id"], "handled by phone")  # as if another desktop did it
+    feed.requests_changed.emit()
+    assert w.requests.model.rowCount() == pending - 1
