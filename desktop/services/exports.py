@@ -145,9 +145,12 @@ def rows(actor: User, kind: str, fmt: str = "json") -> Iterator[View]:
 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A spreadsheet would run a justification like "=HYPERLINK(...)" as a formula.
+        return "'" + value
     return "" if value is None else value
 
 

@@ -58,9 +58,8 @@ def allowed_kinds(actor: User) -> dict[str, str | None]:
         elif kind == "admin" and not rights.is_admin(actor):
             result[kind] = (f"only a {rights.ADMINISTRATORS} may open the Admin console "
                             "(rights table)")
-        elif kind == "approvals" and not (rights.is_approver_anywhere(actor)
-                                          or rights.is_admin(actor)):
-            result[kind] = f"{actor.upn} approves no application"
+        elif kind == "approvals" and not rights.is_approver_anywhere(actor):
+            result[kind] = f"{actor.upn} is not an approver of any application"
         else:
             result[kind] = None
     return result

@@ -45,6 +45,17 @@ def group_kind(row: dict[str, Any]) -> str:
     return "Security"
 
 
+def _group_note(reason: str | None) -> str:
+    """The service's reason, cut to what fits a column ("No: synchronized from on-premises")."""
+    if not reason:
+        return "Yes"
+    why = reason.split(" because ", 1)[-1].split(";")[0].split(" (rule")[0]
+    for prefix in ("it is ", "its "):
+        if why.startswith(prefix):
+            why = why[len(prefix):]
+    return f"No: {why}"
+
+
 def _unavailable(row: dict[str, Any]) -> bool:
     return bool(row.get("unavailable_reason"))
 
@@ -56,7 +67,7 @@ class _PickerDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.resize(720, 520)
+        self.resize(760, 520)
         self.search = SearchBox("Search by name", f"Search ({title})")
         self.view = PickerTable()
         self.error = ErrorLabel(name=f"{title}: why not")
@@ -115,18 +126,15 @@ class GroupPickerDialog(_PickerDialog):
             Column("members", "Members", sortable=False,
                    align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
             Column("unavailable_reason", "Can it be used?", sortable=False,
-                   formatter=lambda v: "No: " + v.split(" because ", 1)[-1].split(";")[0]
-                   if v else "Yes"),
+                   formatter=_group_note),
         ], self._fetch, self, row_enabled=lambda r: not _unavailable(r),
             row_tooltip=lambda r: r.get("unavailable_reason"))
         self._attach(model, "Groups")
-        self.view.setColumnWidth(0, 230)
-        self.view.setColumnWidth(1, 170)
-        self.view.setColumnWidth(2, 80)
-        self.view.horizontalHeader().setSectionResizeMode(
-            3, self.view.horizontalHeader().ResizeMode.Stretch)
-        self.view.horizontalHeader().setSectionResizeMode(
-            0, self.view.horizontalHeader().ResizeMode.Interactive)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, header.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, header.ResizeMode.Stretch)
+        for column, width in ((0, 230), (1, 175), (2, 85)):
+            self.view.setColumnWidth(column, width)
         self.layout_.addWidget(self.buttons)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -189,7 +197,7 @@ class ApproverPickerDialog(_PickerDialog):
         super().__init__("Select approvers", "Select up to 10 individual business approvers. "
                          "Groups are not supported. Any single approver can approve a request.",
                          parent)
-        self.resize(760, 600)
+        self.resize(820, 600)
         self.actor = actor
         self.chosen: list[dict[str, str]] = [dict(p) for p in current]
         model = PagedTableModel([
@@ -203,11 +211,11 @@ class ApproverPickerDialog(_PickerDialog):
         ], self._fetch, self, id_key="upn", row_enabled=lambda r: not _unavailable(r),
             row_tooltip=lambda r: r.get("unavailable_reason"))
         self._attach(model, "People")
-        for column, width in ((0, 160), (1, 230), (2, 100), (3, 95)):
-            self.view.setColumnWidth(column, width)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, header.ResizeMode.Interactive)
         header.setSectionResizeMode(4, header.ResizeMode.Stretch)
+        for column, width in ((0, 150), (1, 240), (2, 105), (3, 95)):
+            self.view.setColumnWidth(column, width)
         self.add_button = button("Add", "add", name="Add approver")
         self.remove_button = button("Remove", "remove", name="Remove approver")
         self.count = label("", "question")

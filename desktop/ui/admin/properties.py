@@ -102,7 +102,7 @@ class PropertiesPage(QWidget):
         self.form_frame = QFrame()
         self.form_frame.setObjectName("form")
         self.form_frame.setStyleSheet("QFrame#form { background-color: palette(base); "
-                                      "border: 1px solid #d5dde2; border-radius: 8px; }")
+                                      "border: 1px solid palette(mid); border-radius: 8px; }")
         form = QFormLayout(self.form_frame)
         form.setContentsMargins(18, 14, 18, 14)
         form.setHorizontalSpacing(24)

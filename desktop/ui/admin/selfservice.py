@@ -101,7 +101,7 @@ class SelfServicePage(QWidget):
         self.form_frame = QFrame()
         self.form_frame.setObjectName("form")
         self.form_frame.setStyleSheet("QFrame#form { background-color: palette(base); "
-                                      "border: 1px solid #d5dde2; border-radius: 8px; }")
+                                      "border: 1px solid palette(mid); border-radius: 8px; }")
         grid = QGridLayout(self.form_frame)
         grid.setContentsMargins(18, 14, 18, 14)
         grid.setHorizontalSpacing(28)
@@ -181,7 +181,7 @@ class SelfServicePage(QWidget):
             control.setAccessibleName(question)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #e7ecef;")
+        line.setStyleSheet("color: palette(midlight);")
         if row:
             self._grid.addWidget(line, row, 0, 1, 2)
             row += 1
