@@ -16,6 +16,16 @@ DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour"}
 
 
 def open_for(ctx: Context) -> None:
+    import os
+
+    if ctx.args.command == "gui" and not (ctx.args.db or os.environ.get("ACCESS_DESK_DB")):
+        from desktop.ui.app import last_database
+
+        # The windows reopen the database used last time, else the demo directory.
+        remembered = last_database()
+        if remembered:
+            open_url(remembered)
+            return
     open_url(resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT))
 
 
@@ -550,3 +560,131 @@ def mail_outbox(ctx: Context) -> Any:
     from desktop.services import mail
 
     return mail.outbox(ctx.actor, status=ctx.args.status, **_page(ctx)), "outbox"
+
+
+# --- windows -------------------------------------------------------------------------------
+
+
+def _require_display() -> None:
+    import os
+
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise Refused("", "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+                  "set): run it on a desktop, under xvfb-run, or render PNGs with "
+                  "`access-desk screenshot`")
+
+
+def _db_display(ctx: Context) -> str:
+    from desktop.models import database_proxy
+
+    db = database_proxy.obj
+    return str(getattr(db, "database", "")) if db is not None else ""
+
+
+@command("gui")
+def gui(ctx: Context) -> Any:
+    from desktop.errors import AccessDeskError
+
+    _require_display()
+    actor = ctx.actor if ctx.args.as_upn else None
+    from desktop.ui.app import run_gui
+
+    code = run_gui(_db_display(ctx), ctx.args.window, actor)
+    if code:
+        raise AccessDeskError("the window closed with an error") if code == 1 else \
+            SystemExit(code)
+    return None
+
+
+@command("tray")
+def tray(ctx: Context) -> Any:
+    _require_display()
+    from desktop.ui.tray import run_tray
+
+    code = run_tray(ctx.actor)
+    if code:
+        raise SystemExit(code)
+    return None
+
+
+@command("screenshot")
+def screenshot(ctx: Context) -> Any:
+    import os
+
+    a = ctx.args
+    try:
+        width, height = (int(v) for v in a.size.lower().split("x"))
+    except ValueError as exc:
+        raise UsageError(f"--size takes WIDTHxHEIGHT like 1280x800, not {a.size!r}") from exc
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise UsageError("--size must be between 200x200 and 8000x8000")
+    # Screenshots never need a screen.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _quiet_offscreen_warnings()
+    actor = ctx.actor
+    from desktop.ui.app import allowed_kinds
+    from desktop.ui.screenshot import screenshot as render
+
+    if a.window != "signin":
+        why = allowed_kinds(actor).get(a.window)
+        if why:
+            raise Refused("rights table", why)
+    out = render(a.window, actor, Path(a.out), (width, height))
+    return {"window": a.window, "out": str(out), "size": f"{width}x{height}", "as": actor.upn}
+
+
+def _quiet_offscreen_warnings() -> None:
+    """The offscreen plugin warns about window-manager features it lacks; nothing is wrong."""
+    import sys
+
+    from PySide6.QtCore import qInstallMessageHandler
+
+    harmless = ("This plugin does not support",)
+
+    def handler(_mode: Any, _context: Any, message: str) -> None:
+        if not message.startswith(harmless):
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+# --- credentials and the data key ----------------------------------------------------------
+
+
+@command("password set")
+def password_set(ctx: Context) -> Any:
+    from desktop.services import credentials
+
+    actor = ctx.actor
+    username = read_stdin_line("the user name")
+    password = read_stdin_line("the password")
+    return credentials.set_credentials(actor, ctx.args.app, ctx.args.upn, username, password)
+
+
+@command("password copy")
+def password_copy(ctx: Context) -> Any:
+    from desktop.ui.clipboard import copy_from_terminal
+
+    copy_from_terminal(ctx.actor, ctx.args.app, "username" if ctx.args.username else "password")
+    return None
+
+
+@command("key export")
+def key_export(ctx: Context) -> Any:
+    from desktop import secrets
+    from desktop.services.rights import require_admin
+
+    require_admin(ctx.actor, "export the data key")
+    fingerprint = secrets.export_key(ctx.args.file)
+    return {"file": ctx.args.file, "fingerprint": fingerprint}
+
+
+@command("key import")
+def key_import(ctx: Context) -> Any:
+    from desktop import secrets
+
+    ctx.actor  # noqa: B018  (any signed-in person may bring the key to his desktop)
+    fingerprint = secrets.import_key(ctx.args.file)
+    return {"file": ctx.args.file, "fingerprint": fingerprint}

@@ -301,6 +301,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
     _json(p)
 
+    # windows
+    p = _cmd(sub, "gui", "open a window (the sign-in window unless --as is given)")
+    p.add_argument("window", nargs="?", choices=["admin", "myapps", "approvals"],
+                   help="which window; default: the one your rights suggest")
+    p = _cmd(sub, "tray", "the approver's tray icon alone (a small window where there is no tray)")
+    p = _cmd(sub, "screenshot", "render a window to a PNG, offscreen, for training material")
+    p.add_argument("window", choices=["admin", "myapps", "approvals", "signin"])
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--size", default="1280x800", metavar="WxH")
+    _json(p)
+
+    # credentials and the data key
+    pw_ = _cmd(sub, "password", "sign-in details of password-SSO applications")
+    pws = pw_.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = pws.add_parser("set", help="an approver sets a user's user name and password "
+                       "(standard input: user name, then password, one a line)")
+    p.add_argument("app")
+    p.add_argument("upn")
+    _json(p)
+    p = pws.add_parser("copy", help="your own password (or --username) to the clipboard for "
+                       "30 seconds, then cleared; needs a desktop session")
+    p.add_argument("app")
+    p.add_argument("--username", action="store_true", help="copy the user name instead")
+    key = _cmd(sub, "key", "the database's data key, for the other desktops of a shared database")
+    ks = key.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = ks.add_parser("export", help="write the data key to an owner-only file")
+    p.add_argument("file")
+    _json(p)
+    p = ks.add_parser("import", help="keep a data key exported on another desktop")
+    p.add_argument("file")
+    _json(p)
+
     # mail
     mail = _cmd(sub, "mail", "e-mail to approvers: SMTP settings and the outbox")
     ms = mail.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
