@@ -77,10 +77,14 @@ class LiveFeed(QObject):
             self._start_listening()
         else:
             self._open_sqlite(db)
-        if not self._resumable:
+        resuming = self._resumable
+        if not resuming:
             self._last_id = self._max_id()
             self._resumable = True
         self._timer.start()
+        if resuming:
+            # The new connection's data_version baseline already includes what was missed.
+            self.poll_now()
 
     def stop(self) -> None:
         self._timer.stop()

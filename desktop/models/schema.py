@@ -13,7 +13,7 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from desktop.errors import DatabaseUnusable
 
-from . import ALL_MODELS, AccessRequest, Application, SchemaInfo
+from . import ALL_MODELS, AccessRequest, Application, SchemaInfo, search
 from .base import database_proxy
 from .database import (
     DatabaseUrl,
@@ -27,7 +27,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v2_pending_count(db: pw.Database, migrator: SchemaMigrator) -> None:
@@ -39,9 +39,15 @@ def _v2_pending_count(db: pw.Database, migrator: SchemaMigrator) -> None:
     )
 
 
+def _v3_search(db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 3: word-prefix search indexes (FTS5 / GIN), filled from the existing rows."""
+    search.install(db)
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
+    3: _v3_search,
 }
 
 
@@ -64,6 +70,7 @@ def create_schema(db: pw.Database) -> None:
     with db.atomic():
         db.create_tables(ALL_MODELS)
         _extra_indexes(db)
+        search.install(db)
         SchemaInfo.create(product=PRODUCT, version=SCHEMA_VERSION)
 
 

@@ -9,6 +9,7 @@ import peewee as pw
 
 from desktop.errors import Conflict, UsageError
 from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
+from desktop.models.search import application_match
 
 from . import lookup
 from .core import audit, now, publish, sort_order, transaction
@@ -131,12 +132,7 @@ def app_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "list applications")
     query = Application.select()
     if search and search.strip():
-        text = search.strip().lower()
-        query = query.where(
-            pw.fn.LOWER(Application.name).startswith(text)
-            | (pw.fn.LOWER(Application.name) ** f"% {text}%")
-            | pw.fn.LOWER(Application.publisher).startswith(text)
-        )
+        query = query.where(application_match(search))
     return query
 
 

@@ -19,6 +19,7 @@ from desktop.models import (
     SelfServiceSettings,
     User,
 )
+from desktop.models.search import user_match
 
 from . import lookup
 from .core import audit, now, publish, sort_order, transaction
@@ -188,13 +189,7 @@ def user_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
     require_admin(actor, "list the directory's users")
     query = User.select()
     if search and search.strip():
-        text = search.strip().lower()
-        query = query.where(
-            pw.fn.LOWER(User.display_name).startswith(text)
-            | User.upn.startswith(text)
-            | pw.fn.LOWER(User.department).startswith(text)
-            | (pw.fn.LOWER(User.display_name) ** f"% {text}%")
-        )
+        query = query.where(user_match(search))
     return query
 
 

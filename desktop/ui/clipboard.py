@@ -104,8 +104,8 @@ def copy_from_terminal(actor: object, app: str, what: str = "password",
         raise AccessDeskError(f"copy the username or the password, not {what!r}")
     if not has_display():
         raise NoDisplay(
-            "copying to the clipboard needs a desktop session (no DISPLAY or WAYLAND_DISPLAY); "
-            "run it from a terminal of your desktop"
+            "copying to the clipboard needs a desktop session (DISPLAY or WAYLAND_DISPLAY, and "
+            "not QT_QPA_PLATFORM=offscreen); run it from a terminal of your desktop"
         )
     out = out or sys.stderr
     app_instance = QGuiApplication.instance() or QGuiApplication([sys.argv[0] if sys.argv else

@@ -147,10 +147,10 @@ class FallbackWindow(QWidget):
         self.no_tray.setAccessibleName("No system tray")
         self.count = label("", wrap=True)
         self.count.setAccessibleName("Waiting requests")
-        self.latest = MessageLabel("question", "Latest notification")
+        self.latest = MessageLabel("", "Latest notification")
         self.open_button = button("Open request", "approve", name="Open the latest request")
         self.open_button.hide()
-        self.approvals_button = button("Open Approvals", "approve", kind="primary",
+        self.approvals_button = button("Open Approvals", kind="primary",
                                        name="Open Approvals")
         self.myapps_button = button("Open My Apps", "application", name="Open My Apps")
         buttons = QHBoxLayout()
@@ -178,7 +178,7 @@ class FallbackWindow(QWidget):
         self.setWindowTitle(f"Access Desk ({count})" if count else "Access Desk")
 
     def show_notification(self, title: str, message: str) -> None:
-        self.latest.show_message(f"{title}: {message}")
+        self.latest.show_message(f"{title}: {message}.")
         self.open_button.show()
 
 

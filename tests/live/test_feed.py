@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from desktop.live import ALL_APPLICATIONS, LiveFeed
 from desktop.services import core, requests, selfservice
 
@@ -115,3 +117,27 @@ def test_a_restart_resumes_and_delivers_what_changed_meanwhile(qtbot, feed, make
     make.user("bob")
     with qtbot.waitSignal(feed.directory_changed, timeout=1000):
         feed.start()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_timer_reads_new_change_rows(qtbot, pg_url):
+    from desktop.models.schema import close_database, open_database
+    from desktop.services import directory
+
+    open_database(pg_url, init=True)
+    try:
+        from desktop.models import DirectoryRoleAssignment, User
+
+        admin = User.create(upn="admin@example.test", display_name="Admin", license="p2")
+        DirectoryRoleAssignment.create(user=admin, role="global_admin")
+        live = LiveFeed(interval_ms=50)
+        live.start()
+        assert live._conn is None  # no SQLite side connection: the hook for LISTEN/NOTIFY
+        with qtbot.waitSignal(live.directory_changed, timeout=2000):
+            directory.add_user(admin, "bob@example.test", "Bob")
+        with qtbot.waitSignal(live.directory_changed, timeout=0):
+            directory.add_user(admin, "carl@example.test", "Carl")
+            live.poll_now()
+        live.stop()
+    finally:
+        close_database()

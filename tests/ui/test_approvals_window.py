@@ -179,3 +179,26 @@ def test_passwords_tab_only_where_the_administrator_allowed_it(qtbot, crm, feed)
     window = open_approvals(qtbot, crm["ann"], feed)
     assert not window.tabs.isTabVisible(window.tabs.indexOf(window.passwords_page))
     assert "Fabrikam CRM" in window.scope.text()
+
+
+def test_every_control_has_an_accessible_name(qtbot, crm, make, feed):
+    from PySide6.QtWidgets import (
+        QComboBox,
+        QLineEdit,
+        QListView,
+        QPlainTextEdit,
+        QPushButton,
+        QTableView,
+        QWidget,
+    )
+
+    from desktop.ui.tray import FallbackWindow
+
+    make.request(make.user("alice"), "Fabrikam CRM")
+    kinds = (QPushButton, QLineEdit, QPlainTextEdit, QTableView, QListView, QComboBox)
+    for window in (open_approvals(qtbot, crm["ann"], feed), FallbackWindow(crm["ann"])):
+        qtbot.addWidget(window)
+        unnamed = [f"{type(w).__name__}" for w in window.findChildren(QWidget)
+                   if isinstance(w, kinds) and not w.accessibleName()
+                   and not w.objectName().startswith("qt_")]
+        assert not unnamed, unnamed

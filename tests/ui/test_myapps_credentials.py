@@ -188,3 +188,16 @@ def test_a_desktop_without_the_key_says_so_and_keeps_working(qtbot, travel, feed
     assert page.password.text() == ""
     make.request(make.user("bob"), "Tailspin Travel")
     qtbot.waitUntil(lambda: approvals.pending_count == 1)
+
+
+def test_copy_from_a_terminal_without_a_display_says_so_and_copies_nothing(travel, monkeypatch):
+    from desktop.ui.clipboard import NoDisplay, copy_from_terminal
+
+    credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
+                                USERNAME, PASSWORD)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(NoDisplay, match="desktop session") as info:
+        copy_from_terminal(travel["alice"], "Tailspin Travel")
+    assert info.value.exit_code == 3
+    assert not AuditEvent.select().where(AuditEvent.action == "credentials.copy").exists()

@@ -62,6 +62,7 @@ class PasswordsPage(QWidget):
         self.key_banner.hide()
         self.app_combo = QComboBox()
         self.app_combo.setAccessibleName("Application")
+        self.app_combo.view().setAccessibleName("Applications whose passwords you set")
         self.app_combo.setMinimumWidth(220)
         self.search = SearchBox("Search people with access", "Search people with access")
         top = QHBoxLayout()
@@ -96,7 +97,7 @@ class PasswordsPage(QWidget):
         self.password.setAccessibleName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Never shown again once saved")
-        self.save_button = button("Save sign-in details", "key", kind="primary",
+        self.save_button = button("Save sign-in details", kind="primary",
                                   name="Save sign-in details")
         self.error = ErrorLabel(name="Passwords error")
         self.result = MessageLabel("hint", "Result")

@@ -50,11 +50,12 @@ STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
                 "cancelled": "cancel", "closed": "cancel"}
 
 
-def conflict_sentence(c: bulk.BulkConflict) -> str:
+def conflict_sentence(c: bulk.BulkConflict, name: str | None = None) -> str:
+    """"Nadia Petrova's request for Fabrikam CRM was already approved by Yuki Tanaka (...)"."""
     who = c.decided_by_name or c.decided_by or "Access Desk"
     upn = f" ({c.decided_by})" if c.decided_by and c.decided_by_name else ""
-    return (f"Request {c.request_id} was already {c.status} by {who}{upn} on "
-            f"{when(c.decided_at)}.")
+    subject = name[:1].upper() + name[1:] if name else f"Request {c.request_id}"
+    return f"{subject} was already {c.status} by {who}{upn} on {when(c.decided_at)}."
 
 
 def summary_text(summary: bulk.BulkSummary, names: dict[int, str]) -> str:
@@ -69,7 +70,7 @@ def summary_text(summary: bulk.BulkSummary, names: dict[int, str]) -> str:
         if summary.total > 1:
             lines.append(f"{len(summary.conflicts)} had already been decided by someone else:")
         shown = summary.conflicts[:8]
-        lines += [conflict_sentence(c) for c in shown]
+        lines += [conflict_sentence(c, names.get(c.request_id)) for c in shown]
         if len(summary.conflicts) > len(shown):
             lines.append(f"… and {len(summary.conflicts) - len(shown)} more.")
     for rid, message in summary.failed[:8]:
@@ -137,10 +138,10 @@ class PendingPage(QWidget):
         self.reason.setPlaceholderText("Reason: required to deny, optional to approve. "
                                        "The requester reads it.")
         self.reason.setMaxLength(1000)
-        self.approve_button = button("Approve", "approve", kind="primary",
+        self.approve_button = button("Approve", kind="primary",
                                      name="Approve the selected requests",
                                      tip="Approve the selected requests (Ctrl+Enter)")
-        self.deny_button = button("Deny", "deny", kind="danger",
+        self.deny_button = button("Deny", kind="danger",
                                   name="Deny the selected requests",
                                   tip="Deny the selected requests with the reason given (Del)")
         self.error = ErrorLabel(name="Decision error")

@@ -98,7 +98,7 @@ class RequestDialog(QDialog):
         self.counter.setAccessibleName("Characters used")
         self.error = ErrorLabel(name="Request error")
 
-        self.submit_button = button("Submit request", "request", kind="primary",
+        self.submit_button = button("Submit request", kind="primary",
                                     name="Submit request")
         self.cancel_button = button("Cancel", name="Cancel")
         buttons = QDialogButtonBox()

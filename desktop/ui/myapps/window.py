@@ -328,7 +328,7 @@ class CatalogPage(QWidget):
         self.outcome.hide()
         self.search = SearchBox("Search by name, publisher or description",
                                 "Search the catalog")
-        self.request_button = button("Request…", "request", kind="primary",
+        self.request_button = button("Request…", kind="primary",
                                      name="Request the selected application",
                                      tip="Request the selected application (Ctrl+R)")
         self.error = ErrorLabel(name="Catalog error")
@@ -617,8 +617,10 @@ class RequestsPage(QWidget):
         parts.append(f"Your justification: {row['justification'] or '(none)'}")
         if row["status"] == "pending":
             parts.append(f"Waiting for: {row['approver']}")
-        elif row["reason"]:
+        elif row["reason"] and row["decided_by"]:
             parts.append(f"Reason given by {row['approver']}: {row['reason']}")
+        elif row["reason"]:
+            parts.append(f"Reason: {row['reason']}")
         self.detail.setText("\n".join(parts))
 
     def on_cancel_button_clicked(self) -> None:
