@@ -2,11 +2,14 @@
 # A throw-away PostgreSQL 15 cluster for the tests, on 127.0.0.1 only.
 #   start DIR  -> prints exactly one line: the database URL (nothing on failure)
 #   stop DIR   -> stops the server and removes DIR
+#   restart DIR -> restarts the server in DIR on the same port (fast shutdown: every client
+#                  connection is dropped, as on a real server restart); the data stays
 # Everything else goes to stderr, so callers can capture the URL with $(...).
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$dir" ] && [[ "$cmd" == start || "$cmd" == stop ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$dir" ] && [[ "$cmd" == start || "$cmd" == stop || "$cmd" == restart ]] ||
+  { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}  # Debian's layout; not on PATH
 db=access_desk_test
 
@@ -23,6 +26,14 @@ if [ "$cmd" = stop ]; then
 fi
 
 fail() { echo "pg-test-cluster: $*" >&2; exit 1; }
+
+if [ "$cmd" = restart ]; then
+  [ -f "$dir/postmaster.pid" ] || fail "no server is running in $dir"
+  # pg_ctl restart reuses the options of the previous start (postmaster.opts): same port.
+  as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -m fast -w restart >/dev/null 2>&1 ||
+    { cat "$dir/server.log" >&2 2>/dev/null || true; fail "the server did not restart"; }
+  exit 0
+fi
 [ -x "$bin/pg_ctl" ] || fail "PostgreSQL 15 not found in $bin (apt-get install postgresql)"
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || fail "no 'postgres' OS user to run the server as"

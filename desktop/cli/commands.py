@@ -12,7 +12,7 @@ from . import Context, command, parse_date
 from .session import open_url, read_stdin_line, resolve_url
 
 # Windows, the tray and the tour open the demo directory unless told otherwise.
-DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour"}
+DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour", "demo"}
 
 
 def open_for(ctx: Context) -> None:
@@ -21,11 +21,17 @@ def open_for(ctx: Context) -> None:
     if ctx.args.command == "gui" and not (ctx.args.db or os.environ.get("ACCESS_DESK_DB")):
         from desktop.ui.app import last_database
 
-        # The windows reopen the database used last time, else the demo directory.
+        # The windows reopen the database used last time, else the welcome window asks.
         remembered = last_database()
         if remembered:
             open_url(remembered)
             return
+        _require_display()
+        from desktop.ui.welcome import WelcomeWindow
+
+        if WelcomeWindow.ask() is None:  # it opened the chosen database, or was closed
+            ctx.args.welcome_closed = True
+        return
     open_url(resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT))
 
 
@@ -504,7 +510,8 @@ def export_evidence(ctx: Context) -> Any:
 
     a = ctx.args
     start, end = parse_date(a.start), parse_date(a.end)
-    assert start is not None and end is not None
+    assert start is not None
+    assert end is not None
     return exports.evidence(ctx.actor, a.app, start, end, Path(a.out))
 
 
@@ -588,6 +595,8 @@ def gui(ctx: Context) -> Any:
     from desktop.errors import AccessDeskError
 
     _require_display()
+    if getattr(ctx.args, "welcome_closed", False):
+        return None  # the first-run welcome window was closed without a choice
     actor = ctx.actor if ctx.args.as_upn else None
     from desktop.ui.app import run_gui
 
@@ -614,6 +623,8 @@ def screenshot(ctx: Context) -> Any:
     import os
 
     a = ctx.args
+    if a.all == bool(a.window):
+        raise UsageError("name one window, or --all with --out DIR")
     try:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError as exc:
@@ -623,6 +634,10 @@ def screenshot(ctx: Context) -> Any:
     # Screenshots never need a screen.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _quiet_offscreen_warnings()
+    if a.all:
+        from desktop.ui.trainer import render_handout
+
+        return render_handout(Path(a.out), (width, height))
     actor = ctx.actor
     from desktop.ui.app import allowed_kinds
     from desktop.ui.screenshot import screenshot as render
@@ -648,6 +663,28 @@ def _quiet_offscreen_warnings() -> None:
             print(message, file=sys.stderr)
 
     qInstallMessageHandler(handler)
+
+
+# --- trainer tools -------------------------------------------------------------------------
+
+
+@command("demo scenarios")
+def demo_scenarios(ctx: Context) -> Any:
+    from desktop.demo.scenarios import list_scenarios
+
+    from . import output
+
+    output.COLUMNS.setdefault("scenario", ("name", "title"))
+    return list_scenarios(), "scenario"
+
+
+@command("demo scenario")
+def demo_scenario(ctx: Context) -> Any:
+    from desktop.demo.scenarios import as_text, require_demo, run_scenario
+
+    require_demo()  # before any sign-in: a real directory is refused at once
+    view = run_scenario(ctx.args.name, ctx.actor)
+    return view if ctx.args.json else as_text(view)
 
 
 # --- credentials and the data key ----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from desktop import __version__
 
@@ -48,7 +49,7 @@ def _paging(p: argparse.ArgumentParser) -> None:
 SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
 
-def _cmd(sub: SubParsers, name: str, help: str, **kw: object) -> argparse.ArgumentParser:
+def _cmd(sub: SubParsers, name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=help, description=help, **kw)  # type: ignore[no-any-return]
 
 
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make the first Global Administrator (password: ACCESS_DESK_PASSWORD)")
     _json(p)
     p = _cmd(sub, "tour", "a short tour of the demo directory from the command line")
+    demo = _cmd(sub, "demo", "trainer tools on a demo database: teaching scenarios")
+    ds = demo.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = ds.add_parser("scenarios", help="list the scenarios")
+    _json(p)
+    p = ds.add_parser("scenario", help="set up one scenario on the demo directory "
+                      "(refused on a real database; init --demo --reset undoes it)")
+    p.add_argument("name", metavar="NAME", help="a name from `demo scenarios`")
+    _json(p)
 
     # users
     users = _cmd(sub, "users", "people, licenses and directory roles")
@@ -306,9 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("window", nargs="?", choices=["admin", "myapps", "approvals"],
                    help="which window; default: the one your rights suggest")
     p = _cmd(sub, "tray", "the approver's tray icon alone (a small window where there is no tray)")
-    p = _cmd(sub, "screenshot", "render a window to a PNG, offscreen, for training material")
-    p.add_argument("window", choices=["admin", "myapps", "approvals", "signin"])
-    p.add_argument("--out", required=True, metavar="FILE.png")
+    p = _cmd(sub, "screenshot", "render a window to a PNG, offscreen, for training material; "
+             "--all renders every window for each kind of person, with an index page")
+    p.add_argument("window", nargs="?", choices=["admin", "myapps", "approvals", "signin"])
+    p.add_argument("--all", action="store_true",
+                   help="every window for each kind of person (demo database), into --out DIR")
+    p.add_argument("--out", required=True, metavar="FILE.png|DIR")
     p.add_argument("--size", default="1280x800", metavar="WxH")
     _json(p)
 

@@ -79,8 +79,12 @@ KIND_FLAGS: dict[str, dict[str, bool]] = {
 
 def _groups(admin: User) -> None:
     for group in data.GROUPS:
+        flags = KIND_FLAGS[group["kind"]]
         directory.add_group(admin, group["name"], description=group["description"],
-                            **KIND_FLAGS[group["kind"]])
+                            on_prem_synced=flags.get("on_prem_synced", False),
+                            dynamic=flags.get("dynamic", False),
+                            distribution=flags.get("distribution", False),
+                            mail_enabled=flags.get("mail_enabled", False))
         # Synced and dynamic groups refuse hand-made members; their members arrive as a sync would.
         if group["kind"] in ("synced", "dynamic"):
             _sync_members(group["name"], group["members"])
@@ -131,30 +135,32 @@ def _settings(admin: User) -> None:
 def _history(jump: Any, ref: dt.datetime) -> None:
     """Replay requests and decisions in time order, so ids and the audit log read naturally."""
     steps: list[tuple[dt.datetime, int, str, dict[str, Any]]] = []
-    for index, h in enumerate(data.HISTORY):
+    for index, item in enumerate(data.HISTORY):
+        h: dict[str, Any] = dict(item)
         created = ref - dt.timedelta(days=h["days_ago"], hours=index % 7)
-        steps.append((created, index * 2, "create", dict(h)))
+        steps.append((created, index * 2, "create", h))
         if h["outcome"] in ("approved", "denied", "cancelled") and h["decider"] is not None \
                 or h["outcome"] == "cancelled":
             decided = ref - dt.timedelta(days=h["decided_days_ago"] or 0, hours=index % 5)
             decided = max(decided, created + dt.timedelta(hours=1))
-            steps.append((decided, index * 2 + 1, "decide", dict(h)))
+            steps.append((decided, index * 2 + 1, "decide", h))
     steps.sort(key=lambda s: (s[0], s[1]))
     ids: dict[int, int] = {}
-    for when, order, kind, h in steps:
+    for when, order, kind, step in steps:
         jump(when)
         index = order // 2
-        requester = User.get(User.upn == _upn(h["requester"]))
+        requester = User.get(User.upn == _upn(step["requester"]))
         if kind == "create":
-            ids[index] = requests.create_request(requester, h["app"], h["justification"])["id"]
-        elif h["outcome"] == "cancelled":
+            ids[index] = requests.create_request(requester, step["app"],
+                                                 step["justification"])["id"]
+        elif step["outcome"] == "cancelled":
             requests.cancel(requester, ids[index])
         else:
-            decider = User.get(User.upn == _upn(h["decider"]))
-            if h["outcome"] == "approved":
-                requests.approve(decider, ids[index], h["reason"])
+            decider = User.get(User.upn == _upn(step["decider"]))
+            if step["outcome"] == "approved":
+                requests.approve(decider, ids[index], step["reason"])
             else:
-                requests.deny(decider, ids[index], h["reason"])
+                requests.deny(decider, ids[index], step["reason"])
 
 
 def _history_mail_delivered() -> None:

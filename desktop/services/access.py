@@ -28,7 +28,7 @@ def _settings(app: Application) -> SelfServiceSettings | None:
     return SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
 
 
-def access_query(actor: User, app_name: str, search: str | None = None) -> "pw.ModelSelect[Any]":
+def access_query(actor: User, app_name: str, search: str | None = None) -> pw.ModelSelect[Any]:
     """Members of the application's self-service group, whether or not they came by request."""
     require_admin(actor, "see who has access")
     app = lookup.application(app_name)
@@ -68,7 +68,7 @@ def list_access(actor: User, app_name: str, *, search: str | None = None,
     for a in (Assignment.select(Assignment, AppRole)
               .join(AppRole, pw.JOIN.LEFT_OUTER, on=(Assignment.role == AppRole.id))
               .where((Assignment.application == app) & Assignment.user.in_(user_ids))):
-        roles[a.user_id] = a.role.value if a.role_id else None
+        roles[a.user_id] = a.role.value if a.role else None
     last_request: dict[int, int] = {}
     latest = pw.fn.MAX(AccessRequest.id).alias("rid")
     for r in (AccessRequest.select(AccessRequest.requester, latest)
@@ -107,12 +107,13 @@ def remove_access(actor: User, app_name: str, upn: str) -> None:
         app = lookup.application(app_name)
         user = lookup.user(upn)
         settings, member = _member(app, user)
+        group_name = member.group.name
         GroupMember.delete().where(GroupMember.id == member.id).execute()
         removed_roles = Assignment.delete().where(
             (Assignment.application == app) & (Assignment.user == user)
         ).execute()
         audit(actor, "access.remove", user.upn,
-              {"app": app.name, "group": settings.group.name, "direct_assignments": removed_roles},
+              {"app": app.name, "group": group_name, "direct_assignments": removed_roles},
               application_id=app.id)
         notify(user, "access_removed", f"An administrator removed your access to {app.name}",
                application_id=app.id)
@@ -133,7 +134,7 @@ def change_role(actor: User, app_name: str, upn: str, role_value: str) -> View:
         if direct is None:
             Assignment.create(application=app, user=user, role=role)
         else:
-            old = direct.role.value if direct.role_id else None
+            old = direct.role.value if direct.role else None
             Assignment.update(role=role).where(Assignment.id == direct.id).execute()
         audit(actor, "access.change_role", user.upn,
               {"app": app.name, "from": old, "to": role.value}, application_id=app.id)

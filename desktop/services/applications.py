@@ -128,7 +128,7 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
         return application_view(app)
 
 
-def app_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
+def app_query(actor: User, search: str | None = None) -> pw.ModelSelect[Any]:
     require_admin(actor, "list applications")
     query = Application.select()
     if search and search.strip():

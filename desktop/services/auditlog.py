@@ -25,7 +25,7 @@ def event_view(e: AuditEvent) -> View:
 
 
 def audit_query(actor: User, *, app: str | None = None, actor_upn: str | None = None,
-                action: str | None = None, since: dt.datetime | None = None) -> "pw.ModelSelect[Any]":
+                action: str | None = None, since: dt.datetime | None = None) -> pw.ModelSelect[Any]:
     require_admin(actor, "read the audit log")
     query = AuditEvent.select()
     if app:

@@ -24,7 +24,7 @@ LICENSE_MESSAGE = (
 )
 
 
-def catalog_query(search: str | None = None) -> "pw.ModelSelect[Any]":
+def catalog_query(search: str | None = None) -> pw.ModelSelect[Any]:
     """Applications offered for self-service: enabled and eligible (rules 1-2), in SQL."""
     query = (
         Application.select(Application, SelfServiceSettings)

@@ -185,7 +185,7 @@ def get_user(actor: User, upn: str) -> View:
     return user_view(user)
 
 
-def user_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
+def user_query(actor: User, search: str | None = None) -> pw.ModelSelect[Any]:
     require_admin(actor, "list the directory's users")
     query = User.select()
     if search and search.strip():
@@ -290,7 +290,7 @@ def remove_member(actor: User, group_name: str, upn: str) -> View:
         return group_view(group)
 
 
-def group_query(actor: User, search: str | None = None) -> "pw.ModelSelect[Any]":
+def group_query(actor: User, search: str | None = None) -> pw.ModelSelect[Any]:
     require_admin(actor, "list groups")
     query = Group.select()
     if search and search.strip():

@@ -223,6 +223,7 @@ def _queue_request_mail(approver: User, requester: User, app: Application,
         f"  access-desk --as {approver.upn} approve {req.id}\n"
         f"  access-desk --as {approver.upn} deny {req.id} --reason '...'\n"
     )
+    assert approver.mail is not None  # the caller checked
     queue(approver.mail, f"Access request: {requester.display_name} requests {app.name}", body,
           f"<request-{req.id}-to-{approver.id}-{uuid.uuid4().hex[:12]}@access-desk>")
 

@@ -45,16 +45,20 @@ def settings_view(app: Application, settings: SelfServiceSettings | None = None)
         "available": why is None,
         "unavailable_reason": why[1] if why else None,
         "enabled": bool(settings and settings.enabled),
-        "group": settings.group.name if settings and settings.group_id else None,
+        "group": _name(settings.group) if settings else None,
         "require_approval": bool(settings and settings.require_approval),
         "approvers": approver_upns(settings),
-        "role": settings.role.value if settings and settings.role_id else None,
+        "role": settings.role.value if settings and settings.role else None,
         "email_approvers": bool(settings and settings.email_approvers),
         "approver_sets_passwords": bool(settings and settings.approver_sets_passwords),
         "version": settings.version if settings else 0,
         "updated_by": updated_by,
         "updated_at": iso(settings.updated_at) if settings else None,
     }
+
+
+def _name(group: Group | None) -> str | None:
+    return group.name if group is not None else None
 
 
 def show(actor: User, app_name: str) -> View:
@@ -154,7 +158,7 @@ def update(
         settings.updated_by = actor
         settings.updated_at = now()
         settings.save()
-        if settings.enabled and settings.group_id is not None:
+        if settings.enabled and settings.group is not None:
             _assign_group(app, settings.group)
         audit(actor, "selfservice.update", app.name, changed, application_id=app.id)
         _close_stranded(actor, app, before, settings, old_approvers)
@@ -189,7 +193,7 @@ def _change_approvers(settings: SelfServiceSettings, add: Sequence[str], remove:
 
 
 def _check_whole(app: Application, settings: SelfServiceSettings) -> None:
-    if settings.group_id is None:
+    if settings.group is None:
         raise Refused("rule 3", f"self-service for {app.name} needs a group that approved users "
                       "are added to")
     require_assignable_group(settings.group)

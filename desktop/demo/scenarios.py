@@ -1,0 +1,328 @@
+"""Teaching situations set up on the demo directory through the services (trainers, no Qt)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.errors import AccessDeskError, Conflict, NotFound, Refused
+from desktop.models import AccessRequest, Application, User, database_proxy
+
+from . import data
+
+View = dict[str, Any]
+
+
+def demo_upn(local: str) -> str:
+    return f"{local}@{data.DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    teaches: str
+    run: Callable[[User], View]
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def _scenario(name: str, title: str, teaches: str) -> Callable[[Callable[[User], View]],
+                                                               Callable[[User], View]]:
+    def register(fn: Callable[[User], View]) -> Callable[[User], View]:
+        SCENARIOS[name] = Scenario(name, title, teaches, fn)
+        return fn
+    return register
+
+
+def require_demo(what: str = "scenarios") -> None:
+    """Trainer tools change the directory wholesale: never on a real one."""
+    from desktop.services.core import is_demo
+
+    if not is_demo():
+        raise Refused("", f"{what} only run on a demo database (access-desk init --demo); "
+                      "this one holds a real directory and was not changed")
+
+
+def list_scenarios() -> list[View]:
+    return [{"name": s.name, "title": s.title, "teaches": s.teaches} for s in SCENARIOS.values()]
+
+
+def run_scenario(name: str, actor: User | None = None) -> View:
+    """Set up the situation `name` on the open demo database, as its first administrator."""
+    scenario = SCENARIOS.get(name)
+    if scenario is None:
+        raise NotFound(f"no scenario named {name!r}; one of {', '.join(SCENARIOS)}")
+    require_demo()
+    if actor is None:
+        from .build import first_admin
+
+        actor = first_admin()
+        if actor is None:
+            raise NotFound("the demo directory has no Global Administrator left; reset it")
+    result = scenario.run(actor)
+    return {"scenario": scenario.name, "title": scenario.title, "teaches": scenario.teaches,
+            **result}
+
+
+def as_text(view: View) -> str:
+    """A scenario's result for people: what was done, then where to look."""
+    lines = [f"{view['title']}", f"  {view['teaches']}", "", "Done:"]
+    lines += [f"  - {line}" for line in view.get("done", [])]
+    if view.get("look"):
+        lines += ["", "Look:"] + [f"  - {line}" for line in view["look"]]
+    return "\n".join(lines)
+
+
+def _pending(app: str) -> list[AccessRequest]:
+    return list(AccessRequest.select().join(Application).where(
+        (Application.name == app) & (AccessRequest.status == "pending")).order_by(AccessRequest.id))
+
+
+def _describe(req: AccessRequest) -> str:
+    req = AccessRequest.get_by_id(req.id)
+    text = f"request {req.id} ({req.requester.upn} for {req.application.name}): {req.status}"
+    return f"{text}, {req.reason}" if req.status == "closed" and req.reason else text
+
+
+# --- the scenarios -------------------------------------------------------------------------
+
+
+@_scenario("approver-on-leave", "An approver on leave",
+           "Disabling an approver (rule 15): his own pending requests close, he leaves the "
+           "approver lists, requests he shared go on with the others, and requests nobody else "
+           "can approve close (rule 11).")
+def _approver_on_leave(admin: User) -> View:
+    from desktop.services import directory, requests, selfservice
+
+    upn = demo_upn("johan.berg")
+    johan = User.get(User.upn == upn)
+    if not johan.enabled:
+        return {"done": [f"{upn} is already disabled (reset the demo to run this again)"],
+                "look": []}
+    own = None
+    try:  # his own request, to show that it closes
+        own = requests.create_request(johan, "Relecloud Analytics", "Dashboards for the depot.")
+    except AccessDeskError:
+        pass
+    alone = _pending("Tailspin Travel")  # he is its only approver
+    shared = _pending("Lamna Learning")  # he is one of ten
+    directory.update_user(admin, upn, enabled=False)
+    done = [f"{upn} (Johan Berg) disabled: he is on leave"]
+    if own is not None:
+        done.append(_describe(AccessRequest.get_by_id(own["id"])))
+    done += [_describe(r) for r in alone]
+    others = len(selfservice.show(admin, "Lamna Learning")["approvers"])
+    done += [f"{_describe(r)}: left to the {others} other approvers" for r in shared]
+    return {"done": done, "look": [
+        "Admin console, Tailspin Travel: self-service has no approver left",
+        f"My Apps as {demo_upn('kofi.mensah')}: his Tailspin Travel request was closed, "
+        "with the reason",
+        f"Approvals as {demo_upn('grace.adeyemi')}: the Lamna Learning request still waits",
+    ]}
+
+
+@_scenario("license-expired", "A license that ran out",
+           "A user without a P1/P2 license (rule 7): her pending request closes with the reason "
+           "(rule 11), and My Apps explains why she can no longer request anything.")
+def _license_expired(admin: User) -> View:
+    from desktop.services import directory
+
+    upn = demo_upn("fatima.benali")
+    pending = list(AccessRequest.select().join(User, on=AccessRequest.requester).where(
+        (User.upn == upn) & (AccessRequest.status == "pending")))
+    directory.update_user(admin, upn, license="none")
+    done = [f"{upn} (Fatima Benali): license p1 ran out, now none"]
+    done += [_describe(r) for r in pending]
+    return {"done": done, "look": [
+        f"My Apps as {upn}: the catalog says a license is needed; her request shows "
+        "why it was closed",
+        "Admin console, Directory: her license column reads none",
+    ]}
+
+
+@_scenario("public-client", "An application with public client flows",
+           "Rule 2: an application whose registration allows public client flows has no "
+           "self-service; its pending requests close and the settings page says why.")
+def _public_client(admin: User) -> View:
+    from desktop.services import applications
+
+    app = "Wingtip Tickets"
+    pending = _pending(app)
+    applications.update_application(admin, app, public_client_flows=True)
+    done = [f"{app}: public client flows turned on in its properties"]
+    done += [_describe(r) for r in pending]
+    return {"done": done, "look": [
+        f"Admin console, {app}, Self-service: the page is disabled and says "
+        "\"public client flows\" and where to change it",
+        "Admin console, Tailspin Mobile Field App: the demo's other such application",
+        f"My Apps as {demo_upn('ingrid.solberg')}: her {app} request was closed, with the reason",
+    ]}
+
+
+ELEVENTH = "arjun.patel"
+
+
+@_scenario("eleventh-approver", "An eleventh approver refused",
+           "Rule 4: at most 10 approvers. Lamna Learning is filled to ten, then an eleventh "
+           "is refused with the message the Admin console shows.")
+def _eleventh_approver(admin: User) -> View:
+    from desktop.services import selfservice
+    from desktop.services.eligibility import approver_problem
+
+    app = "Lamna Learning"
+    listed = list(selfservice.show(admin, app)["approvers"])
+    added: list[str] = []
+    spare = [demo_upn(p["upn"]) for p in data.PEOPLE if demo_upn(p["upn"]) not in listed
+             and p["upn"] != ELEVENTH]
+    for upn in spare:  # back to ten when a scenario or a class took one away
+        if len(listed) + len(added) >= 10:
+            break
+        user = User.get(User.upn == upn)
+        if approver_problem(user) is None:
+            added.append(upn)
+    if added:
+        selfservice.update(admin, app, add_approvers=added)
+    try:
+        selfservice.update(admin, app, add_approvers=[demo_upn(ELEVENTH)])
+    except Refused as exc:
+        refusal = str(exc)
+    else:  # the rule would be broken: say so loudly rather than teach something false
+        raise AssertionError("an eleventh approver was accepted")
+    count = len(selfservice.show(admin, app)["approvers"])
+    done = [f"{app} has {count} approvers" + (f" (added {', '.join(added)})" if added else "")]
+    done.append(f"adding {demo_upn(ELEVENTH)} as the eleventh was refused: {refusal}")
+    return {"done": done, "refusal": refusal, "approvers": count, "look": [
+        f"Admin console, {app}, Self-service: add {demo_upn(ELEVENTH)} and press Save "
+        "to see the same refusal",
+    ]}
+
+
+RACE_APP = "Fabrikam CRM"
+RACERS = ("alice.wu", "yuki.tanaka")
+RACE_REQUESTERS = ("oliver.schmidt", "sofia.rossi", "mateo.silva", "lucas.martin",
+                   "olga.ivanova", "amara.okafor", "nadia.petrova", "carlos.mendes")
+
+
+@_scenario("two-approvers", "Two approvers answering at once",
+           "Rule 4: any one approver settles a request. Two approvers decide the same "
+           "request at the same moment from two threads: one wins, the other gets a "
+           "conflict naming who decided first and when.")
+def _two_approvers(admin: User) -> View:
+    from desktop.services import requests
+
+    created = None
+    for local in RACE_REQUESTERS:
+        try:
+            created = requests.create_request(User.get(User.upn == demo_upn(local)), RACE_APP,
+                                              "Shadowing the key-account team.")
+            break
+        except (Conflict, Refused):
+            continue  # has access or a request already: the next one asks
+    if created is None:
+        raise Refused("", f"nobody is left to request {RACE_APP}; reset the demo")
+    outcome = race_decisions(created["id"], [demo_upn(x) for x in RACERS])
+    winner = next(u for u, o in outcome.items() if isinstance(o, dict))
+    loser, conflict = next((u, o) for u, o in outcome.items() if not isinstance(o, dict))
+    done = [f"request {created['id']}: {created['requester']} asked for {RACE_APP}",
+            f"{RACERS[0]} approves and {RACERS[1]} denies at the same moment",
+            f"{winner} won: {_describe(AccessRequest.get_by_id(created['id']))}",
+            f"{loser} got a conflict: {conflict}"]
+    return {"done": done, "request": created["id"], "winner": winner, "loser": loser,
+            "conflict": str(conflict), "look": [
+                f"Approvals as {loser}: the request shows who decided it",
+                "Admin console, Audit: one decision, no second one"]}
+
+
+def race_decisions(request_id: int, upns: list[str]) -> dict[str, Any]:
+    """Each approver decides on his own thread and connection, released together."""
+    database = database_proxy.obj
+    barrier = threading.Barrier(len(upns))
+    outcome: dict[str, Any] = {}
+
+    def decide(index: int, upn: str) -> None:
+        from desktop.services import requests
+
+        database.connect(reuse_if_open=True)  # peewee's connections are per thread
+        try:
+            user = User.get(User.upn == upn)
+            barrier.wait(timeout=10)
+            if index % 2 == 0:
+                outcome[upn] = requests.approve(user, request_id, "Welcome aboard.")
+            else:
+                outcome[upn] = requests.deny(user, request_id, "Not this quarter.")
+        except Exception as exc:  # noqa: BLE001 - the loser's conflict is the lesson
+            outcome[upn] = exc
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=decide, args=(i, u)) for i, u in enumerate(upns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    unexpected = [o for o in outcome.values() if isinstance(o, Exception)
+                  and not isinstance(o, Conflict)]
+    if unexpected:
+        raise unexpected[0]
+    return outcome
+
+
+# --- reset ---------------------------------------------------------------------------------
+
+
+def reset_demo(url: str | None = None) -> Path | str:
+    """Rebuild the open (or named) demo database from scratch; refuses on a real one.
+
+    The same deterministic directory every time (build_demo runs on a frozen clock).
+    """
+    from desktop.models.database import parse_url
+    from desktop.models.schema import close_database, open_database
+
+    if url is None:
+        db = database_proxy.obj
+        if db is None:
+            raise NotFound("no database is open")
+        url = _url_of(db)
+    parsed = parse_url(url)
+    open_database(parsed, init=True)
+    if User.select().exists():
+        require_demo("a reset")
+    close_database()
+    if parsed.kind == "sqlite":
+        assert parsed.path is not None
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(parsed.path) + suffix).unlink(missing_ok=True)
+    else:
+        from desktop.models import ALL_MODELS
+
+        db = open_database(parsed, init=True)
+        db.drop_tables(ALL_MODELS, cascade=True)
+        db.close()
+    open_database(parsed, init=True)
+    from .build import build_demo
+
+    build_demo()
+    return parsed.path if parsed.kind == "sqlite" and parsed.path else parsed.display()
+
+
+def _url_of(db: Any) -> str:
+    """The URL an open peewee database was made from (with its password, kept in memory)."""
+    from urllib.parse import quote
+
+    import peewee as pw
+
+    if isinstance(db, pw.PostgresqlDatabase):
+        params = db.connect_params
+        user = params.get("user")
+        password = params.get("password")
+        secret = f":{quote(password, safe='')}" if password else ""
+        auth = f"{quote(user, safe='')}{secret}@" if user else ""
+        host = params.get("host") or ""
+        port = f":{params['port']}" if params.get("port") else ""
+        return f"postgresql://{auth}{host}{port}/{db.database}"
+    return str(db.database)
