@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
-from desktop.errors import UsageError
+from desktop.errors import AccessDeskError, UsageError
 
 from .base import database_proxy
 
@@ -114,23 +114,107 @@ def connect(url: DatabaseUrl) -> pw.Database:
     return db
 
 
+# --- a PostgreSQL server that went away (restart, network) -------------------------------------
+
+# What peewee raises when the server dropped this thread's connection.
+CONNECTION_ERRORS = (pw.InterfaceError, pw.OperationalError)
+
+
+class ConnectionLost(AccessDeskError):
+    """The database server could not be reached, or dropped the connection mid-way."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _connection_broken(db: pw.Database) -> bool:
+    """True when this thread's PostgreSQL connection is known dead (psycopg marks it closed)."""
+    if not is_postgres(db) or db.is_closed():
+        return False
+    return bool(getattr(db.connection(), "closed", False))
+
+
+def _reopen(db: pw.Database) -> None:
+    """Forget this thread's dead connection and open a new one; ConnectionLost if it fails."""
+    try:
+        db.close()
+    except pw.PeeweeException:
+        pass  # closing a dead connection may complain; peewee has forgotten it all the same
+    try:
+        db.connect()
+    except CONNECTION_ERRORS as exc:
+        raise ConnectionLost(
+            f"cannot reach the database ({_first_line(exc)}); try again when it is back"
+        ) from exc
+
+
+def reconnect_if_lost() -> bool:
+    """PostgreSQL: make sure this thread's connection is alive (one round trip), reopening it
+    once when the server dropped it (a restart). True when it reconnected. SQLite and a
+    connection inside a transaction are left alone. Raises ConnectionLost when the server
+    still cannot be reached. The live feed calls this after it reconnected itself."""
+    db = database_proxy.obj
+    if db is None or not is_postgres(db) or db.is_closed() or db.in_transaction():
+        return False
+    if not _connection_broken(db):
+        try:
+            db.execute_sql("SELECT 1")
+            return False
+        except CONNECTION_ERRORS:
+            if not _connection_broken(db):
+                raise
+    _reopen(db)
+    return True
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """One writer at a time per database: keeps the audit chain linear and the change feed ordered.
 
     SQLite: BEGIN IMMEDIATE (a deferred transaction that reads then writes fails at once with
     SQLITE_BUSY when another connection committed meanwhile). PostgreSQL: an advisory lock
-    held until commit. Nested calls become savepoints of the outer transaction.
+    held until commit; when the server dropped this thread's connection (a restart) before
+    the transaction began, it reconnects once and begins again; a connection lost mid-way
+    raises ConnectionLost. Nested calls become savepoints of the outer transaction.
     """
     db = database_proxy.obj
     if db.transaction_depth() > 0:
         with db.atomic():
             yield
         return
-    if is_postgres(db):
-        with db.atomic():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
-            yield
-    else:
+    if not is_postgres(db):
         with db.atomic("IMMEDIATE"):
             yield
+        return
+    for attempt in (1, 2):
+        began = False
+        try:
+            with db.atomic():
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+                began = True
+                yield
+            return
+        except CONNECTION_ERRORS as exc:
+            if not _connection_broken(db):
+                raise
+            if began:
+                _reopen_quietly(db)
+                raise ConnectionLost(
+                    "the connection to the database was lost before the change was confirmed "
+                    f"({_first_line(exc)}); check whether it was saved, then try again"
+                ) from exc
+            if attempt == 2:
+                raise ConnectionLost(
+                    f"cannot reach the database ({_first_line(exc)}); try again when it is back"
+                ) from exc
+            _reopen(db)  # the server dropped the connection while idle: once more, afresh
+
+
+def _reopen_quietly(db: pw.Database) -> None:
+    """After a loss mid-transaction: open a new connection if the server is back, else leave
+    it closed (the next call connects)."""
+    try:
+        _reopen(db)
+    except ConnectionLost:
+        pass

@@ -27,6 +27,7 @@ from desktop.ui.admin.audit import AuditPage
 from desktop.ui.admin.directory import GroupsPage, UsersPage
 from desktop.ui.admin.requests import RequestsPage
 from desktop.ui.common import ROLE_LABELS, DemoBanner
+from desktop.ui.connection import add_connection_indicator
 
 APPLICATIONS, ACCESS, REQUESTS, AUDIT, USERS, GROUPS = range(6)
 PAGES = [
@@ -195,6 +196,7 @@ class AdminWindow(QMainWindow):
         self.state = QLabel("")
         self.state.setAccessibleName("Status")
         self.statusBar().addPermanentWidget(self.state)
+        add_connection_indicator(self, self.feed)
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)

@@ -39,6 +39,7 @@ from desktop.ui.common import (
     setup_table,
     shortcut,
 )
+from desktop.ui.connection import add_connection_indicator
 from desktop.ui.myapps.parts import age, day, when
 from desktop.ui.tablemodel import Column, PagedTableModel
 
@@ -433,6 +434,7 @@ class ApprovalsWindow(QMainWindow):
                      Qt.ShortcutContext.WindowShortcut),
         ]
         self._connect_signals()
+        add_connection_indicator(self, self.feed, hide_bar_when_connected=True)
         self.feed.start()
         self.update_scope()
         self.update_badge()

@@ -42,6 +42,7 @@ from desktop.ui.common import (
     setup_table,
     shortcut,
 )
+from desktop.ui.connection import add_connection_indicator
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 from .parts import bold, day, when
@@ -696,6 +697,7 @@ class MyAppsWindow(QMainWindow):
                      Qt.ShortcutContext.WindowShortcut),
         ]
         self._connect_signals()
+        add_connection_indicator(self, self.feed, hide_bar_when_connected=True)
         self.feed.start()
         self.update_badge()
 
