@@ -2,7 +2,7 @@
 VENV := .venv
 PY   := $(VENV)/bin/python
 
-.PHONY: venv test lint run bench clean
+.PHONY: venv test lint run bench clean package install-desktop docs
 .DEFAULT_GOAL := venv
 
 # The stamp makes `make venv` cheap: reinstall only when pyproject.toml changes.
@@ -34,3 +34,21 @@ bench: venv
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -exec rm -rf {} +
+
+# A one-folder bundle that runs without Python: dist/access-desk/access-desk (~10-30 s).
+# PyInstaller goes into the venv only here, never into the test extras.
+package: venv
+	$(PY) -m pip install -q 'pyinstaller>=6.22,<7'
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+	  --workpath build/pyinstaller packaging/access-desk.spec
+	@du -sh dist/access-desk
+
+# The menu entry, AppStream metainfo and icons for this user (~/.local/share); uses the
+# bundle when `make package` built one. Undo: packaging/install-desktop.sh --uninstall
+install-desktop: venv
+	bash packaging/install-desktop.sh
+
+# The user guide's screenshots (a fresh demo directory) and its command-line reference.
+docs: venv
+	$(PY) docs/build.py
+

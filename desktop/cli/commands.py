@@ -587,7 +587,15 @@ def _db_display(ctx: Context) -> str:
     from desktop.models import database_proxy
 
     db = database_proxy.obj
-    return str(getattr(db, "database", "")) if db is not None else ""
+    if db is None:
+        return ""
+    from desktop.models.database import is_postgres
+
+    if is_postgres(db):  # a URL the next start can reopen (never with the password)
+        from desktop.demo.scenarios import url_of
+
+        return parse_url(url_of(db)).display()
+    return str(getattr(db, "database", ""))
 
 
 @command("gui")

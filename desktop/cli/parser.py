@@ -14,9 +14,11 @@ exit codes: 0 done, 1 internal error, 2 usage (or a name matching several object
 Signing in: --as UPN; the password comes from ACCESS_DESK_PASSWORD or a prompt on a terminal.
 On a demo database no password is asked, and commands without --as run as its first
 Global Administrator. Databases: --db demo (the demo directory) | sqlite:///file.db |
-/path/file.db | postgresql://user@host:port/name, or ACCESS_DESK_DB. Without either,
-the windows, the tray and the tour open the demo directory and other commands your own
-database in the user data folder.
+/path/file.db | postgresql://user@host:port/name, or ACCESS_DESK_DB. Without either, `gui`
+reopens the database used last time or, the very first time, shows a welcome window (the
+demo directory, a new directory, or a shared PostgreSQL database); the tray, the tour,
+screenshots and `demo` open the demo directory; other commands your own database in the
+user data folder.
 """
 
 

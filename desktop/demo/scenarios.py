@@ -44,8 +44,9 @@ def require_demo(what: str = "scenarios") -> None:
     from desktop.services.core import is_demo
 
     if not is_demo():
-        raise Refused("", f"{what} only run on a demo database (access-desk init --demo); "
-                      "this one holds a real directory and was not changed")
+        raise Refused("", f"not a demo database: {what} work only on the demo directory "
+                      "(access-desk init --demo); this database holds a real directory and "
+                      "was not changed")
 
 
 def list_scenarios() -> list[View]:
@@ -287,11 +288,11 @@ def reset_demo(url: str | None = None) -> Path | str:
         db = database_proxy.obj
         if db is None:
             raise NotFound("no database is open")
-        url = _url_of(db)
+        url = url_of(db)
     parsed = parse_url(url)
     open_database(parsed, init=True)
     if User.select().exists():
-        require_demo("a reset")
+        require_demo("resets")
     close_database()
     if parsed.kind == "sqlite":
         assert parsed.path is not None
@@ -310,7 +311,7 @@ def reset_demo(url: str | None = None) -> Path | str:
     return parsed.path if parsed.kind == "sqlite" and parsed.path else parsed.display()
 
 
-def _url_of(db: Any) -> str:
+def url_of(db: Any) -> str:
     """The URL an open peewee database was made from (with its password, kept in memory)."""
     from urllib.parse import quote
 

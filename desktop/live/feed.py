@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import peewee as pw
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
@@ -13,6 +14,9 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from desktop.errors import AccessDeskError
 from desktop.models import database_proxy
 from desktop.models.database import is_postgres, reconnect_if_lost
+
+if TYPE_CHECKING:
+    from desktop.live.pg import Listener
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ class LiveFeed(QObject):
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self.on_retry_timer_timeout)
         self._conn: sqlite3.Connection | None = None  # SQLite only
-        self._listener = None  # PostgreSQL only: desktop.live.pg.Listener
+        self._listener: Listener | None = None  # PostgreSQL only
         self._notifier: QSocketNotifier | None = None
         self._data_version: int | None = None
         self._last_id = 0

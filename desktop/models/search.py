@@ -91,7 +91,7 @@ def _pg_document(columns: list[pw.Node]) -> pw.Node:
     Only constants written as SQL literals (no parameters), so the index's expression and the
     query's are the same expression and PostgreSQL uses the index.
     """
-    joined: pw.Node = pw.fn.COALESCE(columns[0], pw.SQL("''"))
+    joined: pw.ColumnBase = pw.fn.COALESCE(columns[0], pw.SQL("''"))
     for column in columns[1:]:
         joined = joined.concat(pw.SQL("' '")).concat(pw.fn.COALESCE(column, pw.SQL("''")))
     cleaned = pw.fn.regexp_replace(joined, _SEPARATORS, pw.SQL("' '"), pw.SQL("'g'"))
@@ -100,7 +100,7 @@ def _pg_document(columns: list[pw.Node]) -> pw.Node:
 
 def _match(index: SearchIndex, text: str | None) -> pw.Expression:
     typed = words(text)
-    model_id = index.model._meta.primary_key
+    model_id: pw.Field = index.model.id
     if not typed:
         return model_id.is_null(False)  # nothing to look for: every row
     if is_postgres(database_proxy.obj):

@@ -106,6 +106,7 @@ class WindowSwitcher:
         self.feed = feed
         self.kind: str | None = None
         self.window: QWidget | None = None
+        self.trainer: Any = None  # the Trainer menu's state, on demo databases
 
     def open(self, kind: str) -> QWidget:
         from desktop.ui.screenshot import build_window
@@ -116,6 +117,9 @@ class WindowSwitcher:
             window.restoreGeometry(geometry)
         if isinstance(window, QMainWindow):
             add_window_menu(window, self.actor, kind, self.switch)
+            from desktop.ui.trainer import add_trainer_menu
+
+            add_trainer_menu(window, self)  # demo databases only
         old = self.window
         self.window, self.kind = window, kind
         window.show()
@@ -170,6 +174,30 @@ def _start_feed() -> Any:
         return None
 
 
+def install_startup_probe(app: QApplication) -> None:
+    """bench/startup.py: with ACCESS_DESK_STARTUP_PROBE=FILE, write the wall-clock time of the
+    first paint of a top-level window to FILE and exit at once (the bundle is measured too)."""
+    import os
+
+    target = os.environ.get("ACCESS_DESK_STARTUP_PROBE")
+    if not target:
+        return
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) and obj.isWindow():
+                with open(target, "w", encoding="utf-8") as fh:
+                    fh.write(f"{time.time():.6f} {type(obj).__name__}\n")
+                os._exit(0)
+            return False
+
+    probe = FirstPaint(app)
+    app.installEventFilter(probe)
+
+
 def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     """Open the GUI on the database already opened by the caller; returns the exit code.
 
@@ -182,6 +210,7 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     app.setOrganizationName("access-desk")
     app.setApplicationDisplayName("Access Desk")
     apply_style(app)
+    install_startup_probe(app)
     settings().setValue("database/last", db_url_display)
 
     if actor is None:

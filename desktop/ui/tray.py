@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,8 +23,11 @@ from desktop.errors import AccessDeskError
 from desktop.live import LiveFeed
 from desktop.models import User
 from desktop.resources import icon, is_dark_palette, stylesheet
-from desktop.services import approvals, notifications
+from desktop.services import approvals, mail, notifications
 from desktop.ui.common import MessageLabel, button, label
+from desktop.ui.workers import run_task
+
+log = logging.getLogger(__name__)
 
 # More new requests than this at once become one summary notification.
 BURST = 3
@@ -31,6 +35,9 @@ BURST = 3
 # button that the application's button padding would squeeze into a box.
 BALLOON_STYLE = ("QBalloonTip QPushButton { border: none; background: transparent; "
                  "padding: 0px; min-height: 0px; min-width: 0px; }")
+# The tray process sends the e-mail outbox: first soon after start, then this often.
+MAIL_FIRST_MS = 5_000
+MAIL_INTERVAL_MS = 30_000
 NO_TRAY_MESSAGE = ("There is no system tray on this desktop: Access Desk keeps this small "
                    "window open instead.")
 
@@ -62,6 +69,13 @@ def badge_icon(count: int, base: QIcon | None = None) -> QIcon:
             painter.end()
         result.addPixmap(pixmap)
     return result
+
+
+def send_pending_mail() -> dict[str, int] | None:
+    """In a worker thread: send what is due, when SMTP is set up at all (None when not)."""
+    if mail.load_settings() is None:
+        return None
+    return mail.send_pending()
 
 
 def count_text(count: int) -> str:
@@ -233,6 +247,17 @@ class ApproverTray(QObject):
         feed.settings_changed.connect(self.on_feed_settings_changed)
         feed.start()
         self.update_count()
+        # E-mail goes out from here, off the GUI thread; start_tray starts the timers.
+        self.mail_pool = QThreadPool(self)
+        self.mail_pool.setMaxThreadCount(1)
+        self.mail_sending = False
+        self.mail_timer = QTimer(self)
+        self.mail_timer.setInterval(MAIL_INTERVAL_MS)
+        self.mail_timer.timeout.connect(self.on_mail_timer_timeout)
+        self.mail_first = QTimer(self)
+        self.mail_first.setSingleShot(True)
+        self.mail_first.setInterval(MAIL_FIRST_MS)
+        self.mail_first.timeout.connect(self.on_mail_timer_timeout)
 
     def show(self) -> None:
         if self.tray is not None:
@@ -291,6 +316,34 @@ class ApproverTray(QObject):
     def on_feed_settings_changed(self, _app_id: int) -> None:
         self.update_count()
 
+    # --- e-mail -----------------------------------------------------------------------------
+
+    def start_mail_sender(self) -> None:
+        self.mail_first.start()
+        self.mail_timer.start()
+
+    def stop_mail_sender(self, wait_ms: int = 30_000) -> None:
+        self.mail_first.stop()
+        self.mail_timer.stop()
+        self.mail_pool.waitForDone(wait_ms)
+
+    def on_mail_timer_timeout(self) -> None:
+        if self.mail_sending:
+            return  # the last round is still talking to the server
+        self.mail_sending = True
+        run_task(send_pending_mail, succeeded=self.on_mail_sent, failed=self.on_mail_failed,
+                 finished=self.on_mail_finished, pool=self.mail_pool)
+
+    def on_mail_sent(self, result: dict[str, int] | None) -> None:
+        if result and (result.get("sent") or result.get("failed")):
+            log.info("e-mail: %s sent, %s not sent", result.get("sent"), result.get("failed"))
+
+    def on_mail_failed(self, message: str) -> None:
+        log.warning("sending e-mail failed: %s", message)
+
+    def on_mail_finished(self) -> None:
+        self.mail_sending = False
+
     # --- opening windows --------------------------------------------------------------------
 
     def _default_open_window(self, kind: str, request_id: int | None) -> Any:
@@ -347,6 +400,7 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
                  else tray_available)
     feed = feed if feed is not None else LiveFeed(app)
     tray = ApproverTray(actor, feed, tray_available=available, parent=app)
+    tray.start_mail_sender()
     if not approvals.is_approver(actor):
         print(f"{actor.upn} is not an approver of any application; the tray shows no requests.",
               file=sys.stderr)
@@ -373,5 +427,6 @@ def run_tray(actor: User, *, tray_available: bool | None = None) -> int:
     try:
         return int(app.exec())
     finally:
+        tray.stop_mail_sender()
         tray.feed.stop()
         tray.hide()

@@ -45,7 +45,7 @@ def test_ctrl_number_switches_pages(window):
         assert action.shortcut() == QKeySequence(f"Ctrl+{number}")
         action.trigger()
         assert window.stack.currentIndex() == number - 1
-    assert len(PAGES) == 6
+    assert len(PAGES) == 7
 
 
 def test_common_shortcuts_exist(window):

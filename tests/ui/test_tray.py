@@ -163,3 +163,71 @@ def test_run_tray_where_there_is_no_tray(crm, make, db):
     assert done.returncode == 0, done.stderr
     assert "fallback windows: 1 1" in done.stdout
     assert "There is no system tray on this desktop" in done.stderr
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_tray_sends_queued_mail_in_the_background(qtbot, crm, admin, feed, smtp_server):
+    from desktop.services import mail
+    from desktop.services.core import transaction
+
+    tray = ApproverTray(crm["ann"], feed, notifier=RecordingNotifier(), tray_available=False)
+    assert tray.mail_timer.interval() == 30_000
+    assert tray.mail_first.interval() == 5_000
+    assert tray.mail_first.isSingleShot()
+    assert not tray.mail_timer.isActive()  # start_tray starts it; a bare tray stays quiet
+    with transaction():
+        mail.queue("ann@example.test", "Hello from the outbox", "Body\n", "<tray-1@access-desk>")
+
+    tray.on_mail_timer_timeout()  # SMTP is not set up yet: nothing happens, nothing fails
+    qtbot.waitUntil(lambda: not tray.mail_sending)
+    assert mail.counts() == {"queued": 1}
+
+    mail.configure(admin, host="127.0.0.1", port=smtp_server.port, security="none",
+                   user=smtp_server.user, password=smtp_server.password,
+                   sender="desk@example.test")
+    tray.on_mail_timer_timeout()
+    assert tray.mail_sending  # the GUI thread only started it
+    qtbot.waitUntil(lambda: len(smtp_server.received) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not tray.mail_sending)
+    assert smtp_server.received[0].message_id == "<tray-1@access-desk>"
+    assert mail.counts() == {"sent": 1}
+
+    tray.start_mail_sender()
+    assert tray.mail_timer.isActive()
+    assert tray.mail_first.isActive()
+    tray.stop_mail_sender()
+    assert not tray.mail_timer.isActive()
+
+
+def test_a_failing_mail_round_is_only_logged(qtbot, crm, admin, feed, caplog, monkeypatch):
+    from desktop.errors import UsageError
+    from desktop.services import mail
+    from desktop.services.core import transaction
+
+    tray = ApproverTray(crm["ann"], feed, notifier=RecordingNotifier(), tray_available=False)
+    mail.configure(admin, host="127.0.0.1", port=_closed_port(), security="none",
+                   sender="desk@example.test")
+    with transaction():
+        mail.queue("ann@example.test", "Hello", "Body\n", "<tray-2@access-desk>")
+    tray.on_mail_timer_timeout()
+    qtbot.waitUntil(lambda: not tray.mail_sending, timeout=10_000)
+    assert mail.counts() == {"queued": 1}  # tried, refused, queued again for later
+    assert any("not sent" in r.getMessage() for r in caplog.records)
+
+    def broken() -> None:
+        raise UsageError("the database is on holiday")
+
+    monkeypatch.setattr(tray_module, "send_pending_mail", broken)
+    tray.on_mail_timer_timeout()
+    qtbot.waitUntil(lambda: not tray.mail_sending, timeout=10_000)
+    assert any(r.getMessage() == "sending e-mail failed: the database is on holiday"
+               for r in caplog.records)
+
+
+def _closed_port() -> int:
+    """A port nobody listens on: bound for a moment, then released."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

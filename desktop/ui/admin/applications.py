@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from desktop.models import User
 from desktop.ui.admin.properties import PropertiesPage
 from desktop.ui.admin.selfservice import SelfServicePage
+from desktop.ui.admin.transfer import EvidenceDialog
 from desktop.ui.admin.widgets import ApplicationList
 from desktop.ui.common import (
     ORIGIN_LABELS,
@@ -63,6 +64,11 @@ class ApplicationsPage(QWidget):
         self.app_title.setAccessibleName("Selected application")
         self.app_subtitle = label("", "hint")
         self.app_subtitle.setAccessibleName("Application details")
+        self.evidence_button = button("Evidence bundle…", "export", name="Evidence bundle",
+                                      tip="Write a zip for an auditor: this application's "
+                                          "settings, requests, access and audit events of a "
+                                          "period, with a script that checks the hashes")
+        self.evidence_dialog: EvidenceDialog | None = None
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.app_title)
@@ -72,6 +78,7 @@ class ApplicationsPage(QWidget):
         header.setSpacing(12)
         header.addWidget(self.app_icon)
         header.addLayout(titles, 1)
+        header.addWidget(self.evidence_button, 0, Qt.AlignmentFlag.AlignVCenter)
         crumbs = QHBoxLayout()
         crumbs.setContentsMargins(0, 0, 0, 0)
         crumbs.addWidget(self.back_button)
@@ -110,6 +117,7 @@ class ApplicationsPage(QWidget):
         self.list.view.clicked.connect(self.on_list_view_activated)
         self.list.view.activated.connect(self.on_list_view_activated)
         self.back_button.clicked.connect(self.show_list)
+        self.evidence_button.clicked.connect(self.on_evidence_button_clicked)
         self.selfservice.saved.connect(self.on_selfservice_saved)
         self.selfservice.properties_requested.connect(self.on_selfservice_properties_requested)
         self.properties.saved.connect(self.on_properties_saved)
@@ -188,6 +196,17 @@ class ApplicationsPage(QWidget):
 
     def on_list_view_activated(self, _index: object) -> None:
         self.show_detail()
+
+    def on_evidence_button_clicked(self) -> None:
+        if self.current is None:
+            return
+        if self.evidence_dialog is not None:
+            if self.evidence_dialog.running:  # still writing: show it rather than a new one
+                self.evidence_dialog.show()
+                return
+            self.evidence_dialog.deleteLater()
+        self.evidence_dialog = EvidenceDialog(self, self.actor, self.current["name"])
+        self.evidence_dialog.open()
 
     def on_selfservice_saved(self, _name: str) -> None:
         self.list.refresh()

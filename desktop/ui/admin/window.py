@@ -25,16 +25,19 @@ from desktop.ui.admin.access import AccessPage
 from desktop.ui.admin.applications import ApplicationsPage
 from desktop.ui.admin.audit import AuditPage
 from desktop.ui.admin.directory import GroupsPage, UsersPage
+from desktop.ui.admin.mail import EmailPage
 from desktop.ui.admin.requests import RequestsPage
+from desktop.ui.admin.transfer import TransferActions
 from desktop.ui.common import ROLE_LABELS, DemoBanner
 from desktop.ui.connection import add_connection_indicator
 
-APPLICATIONS, ACCESS, REQUESTS, AUDIT, USERS, GROUPS = range(6)
+APPLICATIONS, ACCESS, REQUESTS, AUDIT, EMAIL, USERS, GROUPS = range(7)
 PAGES = [
     ("Enterprise applications", "application"),
     ("Users and groups", "users"),
     ("Requests", "request"),
     ("Audit log", "audit"),
+    ("E-mail", "mail"),
     ("Users", "users"),
     ("Groups", "group"),
 ]
@@ -43,7 +46,8 @@ SHORTCUTS = [
     ("Ctrl+S", "Save the settings being edited"),
     ("Esc", "Discard the changes being edited"),
     ("F5", "Refresh the current page"),
-    ("Ctrl+1 … Ctrl+6", "Go to a page"),
+    ("Ctrl+1 … Ctrl+7", "Go to a page"),
+    ("Ctrl+I", "Import from Microsoft Graph (Global Administrators)"),
     ("Delete", "Remove access of the selected person (Users and groups)"),
     ("Ctrl+Q", "Quit"),
 ]
@@ -69,10 +73,11 @@ class AdminWindow(QMainWindow):
         self.access = AccessPage(self.actor)
         self.requests = RequestsPage(self.actor)
         self.audit = AuditPage(self.actor)
+        self.email = EmailPage(self.actor)
         self.users = UsersPage(self.actor)
         self.groups = GroupsPage(self.actor)
         self.pages: list[QWidget] = [self.applications, self.access, self.requests, self.audit,
-                                     self.users, self.groups]
+                                     self.email, self.users, self.groups]
 
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
@@ -169,10 +174,16 @@ class AdminWindow(QMainWindow):
                                   lambda _checked=False, i=number - 1: self.show_page(i))
             self.page_actions.append(action)
 
+        self.transfers = TransferActions(self.actor, self)
+
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.setToolTipsVisible(True)  # a disabled import says why
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.discard_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.transfers.import_action)
+        file_menu.addMenu(self.transfers.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.search_action)
@@ -204,6 +215,8 @@ class AdminWindow(QMainWindow):
         self.applications.data_saved.connect(self.on_applications_data_saved)
         self.applications.selfservice.dirty_changed.connect(self.on_page_dirty_changed)
         self.applications.properties.dirty_changed.connect(self.on_page_dirty_changed)
+        self.email.dirty_changed.connect(self.on_page_dirty_changed)
+        self.transfers.data_imported.connect(self.on_transfers_data_imported)
         if self.feed is not None:
             self.feed.settings_changed.connect(self.on_feed_settings_changed)
             self.feed.requests_changed.connect(self.on_feed_requests_changed)
@@ -239,6 +252,12 @@ class AdminWindow(QMainWindow):
     def on_applications_data_saved(self) -> None:
         self.access.refresh()
         self.audit.refresh()
+
+    def on_transfers_data_imported(self) -> None:
+        self.applications.refresh()
+        self.access.refresh()
+        self.audit.refresh()
+        self.on_feed_directory_changed()
 
     def on_page_dirty_changed(self, dirty: bool) -> None:
         self.state.setText("Unsaved changes" if dirty else "")

@@ -1,0 +1,127 @@
+"""Run a service call on a QThreadPool with its own database connection; the outcome comes back as
+signals on the GUI thread."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+
+from desktop.errors import AccessDeskError
+from desktop.models import database_proxy
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+class _CollectorHold:
+    """Keeps Python's automatic cycle collection off while any worker runs.
+
+    The collector runs in whichever thread happens to allocate. Run from a worker, it destroys
+    unreachable QObjects of the GUI thread (a closed window's timers, models) there: Qt warns
+    "Timers cannot be stopped from another thread", or the process crashes. Taken on the GUI
+    thread before a task starts, given back as the task's very last step; then the GUI thread's
+    own allocations trigger the collections that were put off. (Anki goes further: no automatic
+    collection at all, gc.collect() on the GUI thread from a timer.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holds = 0
+        self._was_enabled = False
+
+    def take(self) -> None:
+        with self._lock:
+            if self._holds == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._holds += 1
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._holds -= 1
+            if self._holds == 0 and self._was_enabled:
+                gc.enable()
+
+
+_collector = _CollectorHold()
+
+
+class Relay(QObject):
+    """Carries one task's outcome from the worker thread to the GUI thread.
+
+    It lives in the GUI thread, parented to the application so that it outlives both the
+    worker and the window that asked (a relay collected mid-task crashes the process), and
+    deletes itself once everything was delivered. Connect bound methods of QObjects only: Qt
+    then queues each call onto the receiver's (the GUI) thread, and forgets it when the
+    receiver is destroyed first.
+
+    Signals:
+      progressed(str, int, int): stage, done, total, as the service reports them.
+      succeeded(object): the service's return value.
+      failed(str): the service's own message (an AccessDeskError), or what else went wrong.
+      finished(): after succeeded or failed, always.
+    """
+
+    progressed = Signal(str, int, int)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else QCoreApplication.instance())
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[..., Any], relay: Relay, with_progress: bool) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+        self._with_progress = with_progress
+
+    def run(self) -> None:
+        relay = self._relay
+        try:
+            # Each worker thread has its own connection (peewee keeps one per thread); it is
+            # closed when the task ends, so a pool thread never keeps a stale one.
+            with database_proxy.obj.connection_context():
+                if self._with_progress:
+                    result = self._fn(relay.progressed.emit)
+                else:
+                    result = self._fn()
+        except AccessDeskError as exc:
+            relay.failed.emit(str(exc))
+        except Exception as exc:  # a worker must report, never die silently
+            log.exception("background task failed")
+            relay.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}")
+        else:
+            relay.succeeded.emit(result)
+        finally:
+            relay.finished.emit()
+            _collector.give_back()
+
+
+def run_task(fn: Callable[..., Any], *, succeeded: Callable[[Any], None] | None = None,
+             failed: Callable[[str], None] | None = None,
+             progressed: Callable[[str, int, int], None] | None = None,
+             finished: Callable[[], None] | None = None,
+             pool: QThreadPool | None = None) -> Relay:
+    """Start `fn()` on the pool (`fn(progress)` when `progressed` is given).
+
+    The callbacks (bound methods of GUI-thread QObjects) are connected before the task starts:
+    a worker may finish before this function returns.
+    """
+    relay = Relay()
+    for signal, slot in ((relay.progressed, progressed), (relay.succeeded, succeeded),
+                         (relay.failed, failed), (relay.finished, finished)):
+        if slot is not None:
+            signal.connect(slot)
+    relay.finished.connect(relay.deleteLater)  # last, so every slot ran before it goes
+    _collector.take()
+    (pool or QThreadPool.globalInstance()).start(_Task(fn, relay, progressed is not None))
+    return relay

@@ -1,0 +1,247 @@
+"""File > Import from Microsoft Graph (preview, then import), File > Export, and the evidence
+bundle of an application, each written in a worker thread."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QLineEdit,
+    QWidget,
+)
+
+from desktop.models import AccessRequest, User
+from desktop.ui.admin import AdminWindow
+from desktop.ui.admin.transfer import (
+    EvidenceDialog,
+    GraphSourceDialog,
+    ImportSummaryDialog,
+    SaveFileDialog,
+)
+
+DATA = Path(__file__).resolve().parent.parent / "graph" / "data"
+TENANT = DATA / "tenant"
+EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json", "audit.json",
+                  "chain_head.txt", "verify.py"}
+
+
+@pytest.fixture
+def window(qtbot, demo_db):
+    w = AdminWindow(demo_db)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def choose_source(monkeypatch):
+    """GraphSourceDialog.ask answers with these paths."""
+    chosen: list[str] = []
+
+    def ask(_cls, _parent):
+        return list(chosen)
+
+    monkeypatch.setattr(GraphSourceDialog, "ask", classmethod(ask))
+    return chosen
+
+
+@pytest.fixture
+def previews(monkeypatch):
+    """ImportSummaryDialog.ask records each preview and answers `answer[0]`."""
+    seen: list[dict] = []
+    answer = [True]
+
+    def ask(_cls, _parent, report):
+        seen.append(dict(report, tenant_user_there=User.get_or_none(
+            User.upn == "alice@contoso.test") is not None))
+        return answer[0]
+
+    monkeypatch.setattr(ImportSummaryDialog, "ask", classmethod(ask))
+    return seen, answer
+
+
+@pytest.fixture
+def save_to(monkeypatch, tmp_path):
+    """SaveFileDialog.ask answers with a file in tmp_path; the list records the suggestions."""
+    asked: list[tuple[str, str]] = []
+
+    def ask(_cls, _parent, _title, suggested, fmt):
+        asked.append((suggested, fmt))
+        return str(tmp_path / f"out.{fmt}")
+
+    monkeypatch.setattr(SaveFileDialog, "ask", classmethod(ask))
+    return asked
+
+
+def user_upns(window) -> list[str]:
+    model = window.users.model
+    while model.canFetchMore():
+        model.fetchMore()
+    return [row["upn"] for row in model.rows()]
+
+
+def test_import_previews_then_imports_and_the_users_list_shows_the_new_people(
+        qtbot, window, choose_source, previews):
+    seen, _answer = previews
+    choose_source.append(str(TENANT))
+    assert window.transfers.import_action.shortcut() == QKeySequence("Ctrl+I")
+    assert "alice@contoso.test" not in user_upns(window)
+
+    window.transfers.import_action.trigger()
+    assert window.transfers.progress is not None  # shown while the worker reads
+    qtbot.waitUntil(lambda: window.transfers.result_dialog is not None, timeout=20_000)
+
+    preview = seen[0]
+    assert preview["dry_run"] is True
+    assert preview["tenant_user_there"] is False  # the preview wrote nothing
+    assert preview["added"]["users"] == 8
+    assert "megan.bowen@contoso.example" in preview["not_in_export"]["users"]
+    result = window.transfers.result_dialog
+    assert result.report["dry_run"] is False
+    assert result.report["added"]["users"] == 8
+    assert result.windowTitle() == "Import finished"
+    assert window.transfers.progress is None
+    assert "Imported from Microsoft Graph: " in window.statusBar().currentMessage()
+    assert {"alice@contoso.test", "grace@contoso.test"} <= set(user_upns(window))
+    result.close()
+
+
+def test_cancel_after_the_preview_imports_nothing(qtbot, window, choose_source, previews):
+    seen, answer = previews
+    answer[0] = False
+    choose_source.append(str(TENANT))
+    window.transfers.import_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and not window.transfers.busy, timeout=20_000)
+    assert window.transfers.result_dialog is None
+    assert User.get_or_none(User.upn == "alice@contoso.test") is None
+
+
+def test_a_malformed_export_shows_the_services_message_and_imports_nothing(
+        qtbot, window, choose_source, previews):
+    seen, _answer = previews
+    choose_source.append(str(DATA / "pwsh-truncated"))
+    users = User.select().count()
+    window.transfers.import_action.trigger()
+    qtbot.waitUntil(lambda: window.transfers.message_box is not None, timeout=20_000)
+    text = window.transfers.message_box.text()
+    assert text.startswith("nothing was imported: ")
+    assert "ConvertTo-Json -Depth 10" in text
+    assert seen == []  # no preview to confirm
+    assert User.select().count() == users
+    assert window.transfers.progress is None
+    assert window.transfers.import_action.isEnabled()
+    window.transfers.message_box.close()
+
+
+def test_a_plain_administrator_sees_the_import_disabled_and_why(qtbot, person):
+    w = AdminWindow(person("rahul.mehta"))  # Cloud Application Administrator
+    qtbot.addWidget(w)
+    action = w.transfers.import_action
+    assert not action.isEnabled()
+    assert "Only a Global Administrator" in action.toolTip()
+    assert action.statusTip() == action.toolTip()
+    file_menu = w.menuBar().actions()[0].menu()
+    assert action in file_menu.actions()
+    assert file_menu.toolTipsVisible()
+
+
+def test_export_requests_as_csv(qtbot, window, save_to, tmp_path):
+    action = window.transfers.export_actions[("requests", "csv")]
+    assert action in window.transfers.export_menu.actions()
+    action.trigger()
+    target = tmp_path / "out.csv"
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10_000)
+    assert save_to[0][1] == "csv"
+    assert save_to[0][0].endswith(".csv")
+    with target.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    count = AccessRequest.select().count()
+    assert len(rows) == count + 1
+    assert "id" in rows[0]  # the header row
+    assert window.statusBar().currentMessage() == f"Exported {count} requests to {target}."
+    assert not list(tmp_path.glob(".*.part"))  # written next to it, then renamed
+
+
+def test_every_export_is_offered(window):
+    assert set(window.transfers.export_actions) == {
+        ("settings", "json"), ("settings", "csv"), ("access", "json"), ("access", "csv"),
+        ("access", "graph"), ("requests", "json"), ("requests", "csv"), ("audit", "json"),
+        ("audit", "csv")}
+
+
+def test_access_as_graph_json(qtbot, window, save_to, tmp_path):
+    import json
+
+    window.transfers.export_actions[("access", "graph")].trigger()
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10_000)
+    rows = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert rows
+    assert {"principalId", "resourceId", "appRoleId"} <= set(rows[0])
+
+
+def test_the_evidence_dialog_writes_a_zip(qtbot, window, tmp_path):
+    window.applications.select("Fabrikam CRM")
+    window.applications.evidence_button.click()
+    dialog = window.applications.evidence_dialog
+    assert isinstance(dialog, EvidenceDialog)
+    assert dialog.isVisible()
+    today = dt.date.today()
+    assert dialog.end.date().toPython() == today
+    assert dialog.start.date().toPython() == today - dt.timedelta(days=90)
+    target = tmp_path / "bundle.zip"
+    dialog.start.setDate(dialog.start.date().addYears(-5))  # the demo's history is older
+    dialog.path.setText(str(target))
+    dialog.write_button.click()
+    assert dialog.busy.isVisibleTo(dialog)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=10_000)
+    assert dialog.message.property("tone") == "success", dialog.message.text.text()
+    with zipfile.ZipFile(target) as zf:
+        assert set(zf.namelist()) == EVIDENCE_FILES
+    text = dialog.message.text.text()
+    assert text.startswith(f"Wrote {target}: ")
+    assert "audit event" in text
+    dialog.close()
+
+
+def test_an_evidence_period_that_ends_before_it_starts_is_refused_inline(qtbot, window,
+                                                                         tmp_path):
+    window.applications.select("Fabrikam CRM")
+    dialog = EvidenceDialog(window, window.actor, "Fabrikam CRM")
+    qtbot.addWidget(dialog)
+    dialog.start.setDate(dialog.end.date().addDays(3))
+    dialog.path.setText(str(tmp_path / "x.zip"))
+    dialog.write()
+    qtbot.waitUntil(lambda: not dialog.running)
+    assert dialog.message.property("tone") == "error"
+    assert "--to must be after --from" in dialog.message.text.text()
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, window, demo_db):
+    from desktop.services import graph_import
+
+    report = graph_import.import_graph(demo_db, [str(TENANT)], dry_run=True).as_dict()
+    dialogs = [GraphSourceDialog(window), ImportSummaryDialog(window, report),
+               ImportSummaryDialog(window, dict(report, dry_run=False)),
+               EvidenceDialog(window, demo_db, "Fabrikam CRM")]
+    kinds = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QDateEdit)
+    nameless = []
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        for widget in dialog.findChildren(QWidget):
+            if not isinstance(widget, kinds) or widget.objectName().startswith("qt_"):
+                continue
+            if isinstance(widget.parent(), QDateEdit | QComboBox):
+                continue  # Qt's own parts of a date field or combo box
+            if not widget.accessibleName():
+                nameless.append(f"{type(dialog).__name__}: {type(widget).__name__}")
+    assert nameless == []
