@@ -26,7 +26,7 @@ from .core import audit, now, publish, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
-from .views import View, group_view, user_view
+from .views import View, group_view, user_view, user_views
 
 _KEEP: Any = object()
 
@@ -209,7 +209,7 @@ def list_users(actor: User, search: str | None = None, *, limit: int | None = No
     query = user_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [user_view(u) for u in query]
+    return user_views(list(query))
 
 
 # --- groups --------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def list_members(actor: User, group_name: str, *, limit: int | None = None,
              .where(GroupMember.group == group).order_by(User.upn).offset(offset))
     if limit is not None:
         query = query.limit(limit)
-    return [user_view(u) for u in query]
+    return user_views(list(query))
 
 
 def whoami(actor: User) -> View:

@@ -21,14 +21,27 @@ from .rights import roles_of
 View = dict[str, Any]
 
 
-def user_view(user: User) -> View:
+def user_views(users: list[User]) -> list[View]:
+    """Views of many users with their roles read in one query (lists never query per row)."""
+    from desktop.models import DirectoryRoleAssignment
+
+    order = ["global_admin", "cloud_app_admin", "app_admin"]
+    roles: dict[int, list[str]] = {u.id: [] for u in users}
+    if users:
+        for row in DirectoryRoleAssignment.select().where(
+                DirectoryRoleAssignment.user.in_(list(roles))):
+            roles[row.user_id].append(row.role)
+    return [user_view(u, sorted(roles[u.id], key=order.index)) for u in users]
+
+
+def user_view(user: User, roles: list[str] | None = None) -> View:
     return {
         "upn": user.upn,
         "name": user.display_name,
         "mail": user.mail,
         "department": user.department,
         "license": user.license,
-        "roles": roles_of(user),
+        "roles": roles if roles is not None else roles_of(user),
         "enabled": bool(user.enabled),
     }
 
