@@ -8,6 +8,7 @@ pkgs=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3  # Qt offscreen
   fonts-dejavu-core  # without any font Qt renders boxes and warns (warnings fail tests)
   postgresql         # throw-away cluster for the PostgreSQL tests
+  desktop-file-utils appstream  # validate the desktop entry and the AppStream metainfo
 )
 # Debian's own python3 cannot create a venv without python3-venv (no ensurepip).
 python3 -c 'import ensurepip' 2>/dev/null || pkgs+=(python3-venv)

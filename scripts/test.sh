@@ -36,4 +36,9 @@ export XDG_RUNTIME_DIR="$work/xdg"
 
 rc=0
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || rc=$?
+# The bundle that runs without Python: built and run from itself (issue 7). Skipped when
+# pytest was narrowed with arguments or ACCESS_DESK_SKIP_PACKAGE=1 (a quick local run).
+if [ "$rc" -eq 0 ] && [ $# -eq 0 ] && [ "${ACCESS_DESK_SKIP_PACKAGE:-0}" != 1 ]; then
+  bash scripts/package-check.sh || rc=$?
+fi
 exit "$rc"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import peewee as pw
@@ -11,9 +12,18 @@ import peewee as pw
 database_proxy = pw.DatabaseProxy()
 
 
-def utcnow() -> dt.datetime:
-    """Naive UTC, second precision is not enough for ordering: keep microseconds."""
+def system_utcnow() -> dt.datetime:
+    """Naive UTC with microseconds (second precision is not enough for ordering)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# Every time a row is stamped with comes from here; the demo builder swaps it for a frozen
+# clock (services.core.frozen_clock) so the demo directory is the same every time.
+clock: Callable[[], dt.datetime] = system_utcnow
+
+
+def utcnow() -> dt.datetime:
+    return clock()
 
 
 class BaseModel(pw.Model):

@@ -9,23 +9,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from desktop.models import AuditEvent, Change, Notification, Setting, User
+from desktop.models import AuditEvent, Change, Notification, Setting, User, base
 from desktop.models.database import PG_CHANNEL, is_postgres, write_transaction
 
 TOPICS = ("requests", "notifications", "settings", "access", "directory")
 GENESIS_HASH = "0" * 64
 
 
-def _system_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-_clock: Callable[[], dt.datetime] = _system_now
-
-
 def now() -> dt.datetime:
     """Naive UTC. The demo builder swaps the clock so its history is the same every time."""
-    return _clock()
+    return base.clock()
 
 
 @contextmanager
@@ -33,7 +26,6 @@ def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1
     Callable[[dt.datetime], None]
 ]:
     """Deterministic time: each call advances by `step`; the yielded function jumps to a time."""
-    global _clock
     state = {"t": start}
 
     def tick() -> dt.datetime:
@@ -43,11 +35,11 @@ def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1
     def jump(to: dt.datetime) -> None:
         state["t"] = to
 
-    previous, _clock = _clock, tick
+    previous, base.clock = base.clock, tick
     try:
         yield jump
     finally:
-        _clock = previous
+        base.clock = previous
 
 
 def iso(value: dt.datetime | None) -> str | None:

@@ -210,6 +210,9 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     app.setOrganizationName("access-desk")
     app.setApplicationDisplayName("Access Desk")
     apply_style(app)
+    from desktop.ui import gc_guard
+
+    gc_guard.install(app)
     install_startup_probe(app)
     settings().setValue("database/last", db_url_display)
 

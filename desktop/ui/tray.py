@@ -391,6 +391,9 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
         app = QApplication(sys.argv[:1] or ["access-desk"])
     assert isinstance(app, QApplication)
     app.setApplicationName("Access Desk")
+    from desktop.ui import gc_guard
+
+    gc_guard.install(app)
     app.setWindowIcon(icon("access-desk"))
     if not app.styleSheet():
         app.setStyleSheet(stylesheet(is_dark_palette(app)))

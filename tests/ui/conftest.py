@@ -117,3 +117,11 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     where Qt warns "Timers cannot be stopped from another thread"."""
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_automatic_collection() -> Iterator[None]:
+    """As in the application (desktop/ui/gc_guard.py): collect only on the GUI thread."""
+    gc.disable()
+    yield
+    gc.enable()
