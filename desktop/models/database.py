@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import peewee as pw
@@ -104,7 +105,7 @@ def connect(url: DatabaseUrl) -> pw.Database:
         assert url.path is not None
         db = pw.SqliteDatabase(str(url.path), pragmas=SQLITE_PRAGMAS)
     else:
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         for key in ("user", "password", "host", "port"):
             value = getattr(url, key)
             if value is not None:

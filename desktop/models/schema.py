@@ -96,7 +96,7 @@ def upgrade(db: pw.Database, from_version: int) -> None:
     # transaction, so it is switched off here, not by playhouse inside our atomic().
     sqlite = not is_postgres(db)
     if sqlite:
-        db.pragma("foreign_keys", 0)
+        db.execute_sql("PRAGMA foreign_keys = 0")
     try:
         with db.atomic():
             for version in range(from_version + 1, SCHEMA_VERSION + 1):
@@ -111,7 +111,7 @@ def upgrade(db: pw.Database, from_version: int) -> None:
             ).execute()
     finally:
         if sqlite:
-            db.pragma("foreign_keys", 1)
+            db.execute_sql("PRAGMA foreign_keys = 1")
 
 
 def backup_sqlite(source: Path, target: Path) -> None:

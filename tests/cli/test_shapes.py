@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from .conftest import (
     ACCESS_KEYS,
     APP_KEYS,
