@@ -371,7 +371,7 @@ def shortcut(parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | st
 
 _TILE_COLOURS = ("#1565c0", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#ef6c00",
                  "#4527a0", "#ad1457", "#283593", "#00695c", "#5d4037", "#37474f")
-_tile_cache: dict[str, QIcon] = {}
+_tile_cache: dict[tuple[str, int], QIcon] = {}
 
 
 def app_icon(name: str, path: str | None = None) -> QIcon:
@@ -380,15 +380,18 @@ def app_icon(name: str, path: str | None = None) -> QIcon:
         own = QIcon(path)
         if not own.isNull():
             return own
-    cached = _tile_cache.get(name)
-    if cached is not None:
-        return cached
     words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
     initials = "".join(w[0] for w in words[:2]).upper() or "?"
-    colour = QColor(_TILE_COLOURS[int(hashlib.md5(name.encode()).hexdigest(), 16)
-                                  % len(_TILE_COLOURS)])
+    colour_index = int(hashlib.md5(name.encode()).hexdigest(), 16) % len(_TILE_COLOURS)
+    # Tiles that look the same are drawn once: typing in a 100k list shows new names at
+    # every keystroke, and painting their tiles would cost more than the query.
+    key = (initials, colour_index)
+    cached = _tile_cache.get(key)
+    if cached is not None:
+        return cached
+    colour = QColor(_TILE_COLOURS[colour_index])
     result = QIcon()
-    for size in (16, 20, 24, 32, 40, 48, 64):
+    for size in (16, 24, 32, 48, 64):
         pixmap = QPixmap(size, size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
@@ -404,7 +407,7 @@ def app_icon(name: str, path: str | None = None) -> QIcon:
         painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, initials)
         painter.end()
         result.addPixmap(pixmap)
-    _tile_cache[name] = result
+    _tile_cache[key] = result
     return result
 
 

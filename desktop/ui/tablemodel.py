@@ -60,7 +60,8 @@ from PySide6.QtGui import QIcon
 
 from desktop.errors import AccessDeskError
 
-PAGE_SIZE = 200
+# A page fills a tall window twice over; more rows come as the view scrolls (fetchMore).
+PAGE_SIZE = 100
 SEARCH_DEBOUNCE_MS = 150
 ROW_ROLE = Qt.ItemDataRole.UserRole
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1

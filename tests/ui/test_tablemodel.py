@@ -41,7 +41,7 @@ def service():
 
 @pytest.fixture
 def model(service, qtbot):
-    return PagedTableModel(COLUMNS, service.fetch, debounce_ms=20)
+    return PagedTableModel(COLUMNS, service.fetch, debounce_ms=20, page_size=200)
 
 
 def test_first_page_then_more_on_demand(model, service):
@@ -132,7 +132,7 @@ def test_row_enabled_hook_disables_rows(service, qtbot):
 
 @pytest.mark.parametrize("count", [0, 5, 450])
 def test_qt_model_tester(qtmodeltester, count):
-    model = PagedTableModel(COLUMNS, FakeService(count).fetch)
+    model = PagedTableModel(COLUMNS, FakeService(count).fetch, page_size=200)
     qtmodeltester.check(model)
     model.fetchMore()
     model.refresh()
