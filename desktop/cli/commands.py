@@ -23,6 +23,8 @@ def open_for(ctx: Context) -> None:
 
         # The windows reopen the database used last time, else the welcome window asks.
         remembered = last_database()
+        if remembered and _vanished(remembered):
+            remembered = None  # moved or deleted: ask, rather than create an empty one there
         if remembered:
             open_url(remembered)
             return
@@ -33,6 +35,11 @@ def open_for(ctx: Context) -> None:
             ctx.args.welcome_closed = True
         return
     open_url(resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT))
+
+
+def _vanished(url: str) -> bool:
+    parsed = parse_url(url)
+    return parsed.kind == "sqlite" and not (parsed.path and parsed.path.exists())
 
 
 def _page(ctx: Context) -> dict[str, Any]:
