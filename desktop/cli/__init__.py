@@ -73,17 +73,21 @@ def emit(ctx: Context, result: Any, kind: str | None = None) -> None:
 
 
 def _defer_postgres_driver(args: argparse.Namespace) -> None:
-    """Start the windows faster on SQLite: peewee imports an installed PostgreSQL driver at
-    once (~80 ms of a ~250 ms start), so keep it out when the database is known to be SQLite.
-    Not when nothing names one: the first-run window may still connect to PostgreSQL."""
+    """Start faster on SQLite: peewee imports an installed PostgreSQL driver at once (~80 ms
+    of a ~250 ms start), so keep it out when the database is known to be SQLite. Not when the
+    windows start with nothing named: the first-run window may still connect to PostgreSQL."""
     import os
 
     url = args.db or os.environ.get("ACCESS_DESK_DB")
-    if not url:
+    if not url and args.command == "gui":
         from PySide6.QtCore import QSettings
 
         url = str(QSettings("access-desk", "access-desk").value("database/last") or "")
-    if url and not url.startswith(("postgresql://", "postgres://")) and "peewee" not in sys.modules:
+        if not url:
+            return
+    # Anything but a PostgreSQL URL is SQLite, the default database included.
+    if not (url or "").startswith(("postgresql://", "postgres://")) \
+            and "peewee" not in sys.modules:
         for driver in ("psycopg", "psycopg2"):
             sys.modules.setdefault(driver, None)  # type: ignore[arg-type]
 
@@ -95,8 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     logs.setup(args.debug)
-    if args.command == "gui":
-        _defer_postgres_driver(args)
+    _defer_postgres_driver(args)
     key = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     ctx = Context(args)
     from . import commands  # noqa: F401  (registers the handlers)
