@@ -92,6 +92,13 @@ def _defer_postgres_driver(args: argparse.Namespace) -> None:
             sys.modules.setdefault(driver, None)  # type: ignore[arg-type]
 
 
+def _has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+                or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -100,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.setup(args.debug)
     _defer_postgres_driver(args)
+    if args.command == "gui" and _has_display():
+        # Paint something before the database and the rules load (~100 ms of imports).
+        from desktop.ui.splash import show_splash
+
+        show_splash()
     key = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     ctx = Context(args)
     from . import commands  # noqa: F401  (registers the handlers)

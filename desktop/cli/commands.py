@@ -29,7 +29,12 @@ def open_for(ctx: Context) -> None:
             open_url(remembered)
             return
         _require_display()
+        from PySide6.QtCore import QTimer
+
+        from desktop.ui.splash import close_splash
         from desktop.ui.welcome import WelcomeWindow
+
+        QTimer.singleShot(0, close_splash)
 
         if WelcomeWindow.ask() is None:  # it opened the chosen database, or was closed
             ctx.args.welcome_closed = True

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
 
@@ -174,30 +174,6 @@ def _start_feed() -> Any:
         return None
 
 
-def install_startup_probe(app: QApplication) -> None:
-    """bench/startup.py: with ACCESS_DESK_STARTUP_PROBE=FILE, write the wall-clock time of the
-    first paint of a top-level window to FILE and exit at once (the bundle is measured too)."""
-    import os
-
-    target = os.environ.get("ACCESS_DESK_STARTUP_PROBE")
-    if not target:
-        return
-    import time
-
-    from PySide6.QtCore import QEvent, QObject
-
-    class FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-            if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) and obj.isWindow():
-                with open(target, "w", encoding="utf-8") as fh:
-                    fh.write(f"{time.time():.6f} {type(obj).__name__}\n")
-                os._exit(0)
-            return False
-
-    probe = FirstPaint(app)
-    app.installEventFilter(probe)
-
-
 def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     """Open the GUI on the database already opened by the caller; returns the exit code.
 
@@ -213,8 +189,12 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     from desktop.ui import gc_guard
 
     gc_guard.install(app)
+    from desktop.ui.splash import close_splash, install_startup_probe
+
     install_startup_probe(app)
     settings().setValue("database/last", db_url_display)
+    # The splash (if `gui` showed one) goes once the next window's event loop runs.
+    QTimer.singleShot(0, close_splash)
 
     if actor is None:
         from desktop.ui.signin import SignInDialog
