@@ -65,6 +65,13 @@ PAGE_SIZE = 100
 SEARCH_DEBOUNCE_MS = 150
 ROW_ROLE = Qt.ItemDataRole.UserRole
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ANSWERED = frozenset({_DISPLAY, _ACCESSIBLE_TEXT, _DECORATION, _ALIGNMENT, _TOOLTIP,
+                       int(ROW_ROLE), int(VALUE_ROLE)})
 
 Row = dict[str, Any]
 Fetch = Callable[[int, int, "str | None", "str | None"], list[Row]]
@@ -134,6 +141,7 @@ class PagedTableModel(QAbstractTableModel):
         self._row_enabled = row_enabled
         self._row_tooltip = row_tooltip
         self._rows: list[Row] = []
+        self._cells: dict[int, list[tuple[str, QIcon | None]]] = {}
         self._exhausted = False
         self._search: str | None = None
         self._pending_search: str | None = None
@@ -216,6 +224,7 @@ class PagedTableModel(QAbstractTableModel):
         rows, error = self._query(0, self._page_size)
         self.beginResetModel()
         self._rows = rows if error is None else []
+        self._cells.clear()
         self._exhausted = error is not None or len(rows) < self._page_size
         self.endResetModel()
         self.loaded.emit()
@@ -255,18 +264,31 @@ class PagedTableModel(QAbstractTableModel):
             self._rows.extend(rows)
             self.endInsertRows()
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called for every role of every visible cell at each paint: the roles it never
+        # answers leave first, and Qt's enums are read once (module constants), not per call.
+        if role not in _ANSWERED:
             return None
-        column = self._columns[index.column()]
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return column.text(row)
-        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
-            return column.icon(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        number = index.row()
+        if number < 0 or number >= len(self._rows):
+            return None
+        column_number = index.column()
+        column = self._columns[column_number]
+        row = self._rows[number]
+        if role == _DISPLAY or role == _ACCESSIBLE_TEXT or role == _DECORATION:
+            # Text and icon are made once per row, not at every paint (the list repaints at
+            # each keystroke of a search); the cache is dropped whenever rows are replaced.
+            cells = self._cells.get(id(row))
+            if cells is None:
+                cells = self._cells[id(row)] = [
+                    (c.text(row), c.icon(row) if c.icon is not None else None)
+                    for c in self._columns
+                ]
+            text, decoration = cells[column_number]
+            return decoration if role == _DECORATION else text
+        if role == _ALIGNMENT:
+            return int(column.align) if column.align is not None else None
+        if role == _TOOLTIP:
             if self._row_tooltip is not None:
                 tip = self._row_tooltip(row)
                 if tip:
@@ -357,6 +379,7 @@ class PagedTableModel(QAbstractTableModel):
                 news.append(self.createIndex(target, index.column()))
         # Rows past the new end are placeholders for one moment: they are removed just below.
         self._rows = list(new_rows) + self._rows[new_count:width]
+        self._cells.clear()
         self.changePersistentIndexList(olds, news)
         self.layoutChanged.emit()
         if new_count < old_count:
