@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import peewee as pw
@@ -209,7 +210,8 @@ def list_users(actor: User, search: str | None = None, *, limit: int | None = No
     query = user_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return user_views(list(query))
+    # Plain records, not model instances: the Users page asks at every keystroke of a search.
+    return user_views([SimpleNamespace(**r) for r in query.dicts()])  # type: ignore[misc]
 
 
 # --- groups --------------------------------------------------------------------------------
