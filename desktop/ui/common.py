@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -427,3 +429,18 @@ def when(iso_text: str | None) -> str:
     if not iso_text:
         return ""
     return iso_text.replace("T", " ")[:16] + " UTC"
+
+
+def set_tabbed_central(window: QMainWindow, header: QLayout, tabs: QWidget) -> None:
+    """The body My Apps and Approvals share: the demo banner, a header, then the tabs."""
+    from desktop.services.core import is_demo
+
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(16, 12, 16, 16)
+    layout.setSpacing(10)
+    if is_demo():
+        layout.addWidget(DemoBanner())
+    layout.addLayout(header)
+    layout.addWidget(tabs, 1)
+    window.setCentralWidget(central)

@@ -24,18 +24,17 @@ from desktop.live import LiveFeed
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import approvals, bulk, notifications
-from desktop.services.core import is_demo
 from desktop.ui.common import (
     LICENSE_LABELS,
     STATUS_LABELS,
     Banner,
-    DemoBanner,
     EmptyState,
     ErrorLabel,
     SearchBox,
     app_icon,
     button,
     label,
+    set_tabbed_central,
     setup_table,
     shortcut,
 )
@@ -417,15 +416,7 @@ class ApprovalsWindow(QMainWindow):
         self.tabs.addTab(self.passwords_page, icon("key"), "Manage passwords")
         self.tabs.addTab(self.history_page, icon("audit"), "History")
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 12, 16, 16)
-        layout.setSpacing(10)
-        if is_demo():
-            layout.addWidget(DemoBanner())
-        layout.addLayout(header)
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        set_tabbed_central(self, header, self.tabs)
 
         self._shortcuts = [
             shortcut(self, QKeySequence.StandardKey.Find, self.on_find_shortcut_activated,

@@ -25,13 +25,11 @@ from desktop.live import LiveFeed
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import catalog, credentials, myapps, notifications, requests
-from desktop.services.core import is_demo
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.common import (
     STATUS_LABELS,
     Banner,
     ConfirmDialog,
-    DemoBanner,
     EmptyState,
     ErrorLabel,
     MessageLabel,
@@ -39,6 +37,7 @@ from desktop.ui.common import (
     app_icon,
     button,
     label,
+    set_tabbed_central,
     setup_table,
     shortcut,
 )
@@ -678,15 +677,7 @@ class MyAppsWindow(QMainWindow):
         self.tabs.addTab(self.catalog_page, icon("request"), "Request new apps")
         self.tabs.addTab(self.requests_page, icon("info"), "My requests")
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 12, 16, 16)
-        layout.setSpacing(10)
-        if is_demo():
-            layout.addWidget(DemoBanner())
-        layout.addLayout(header)
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        set_tabbed_central(self, header, self.tabs)
 
         self._shortcuts = [
             shortcut(self, QKeySequence.StandardKey.Find, self.on_find_shortcut_activated,
