@@ -17,7 +17,7 @@ from .core import audit, now, publish, sort_order, transaction
 from .eligibility import unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
-from .views import View, application_view
+from .views import View, application_view, application_views
 
 
 class RoleSpec(NamedTuple):
@@ -155,7 +155,7 @@ def list_applications(actor: User, search: str | None = None, *, limit: int | No
     query = app_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [application_view(a) for a in query]
+    return application_views(list(query))
 
 
 def get_application(actor: User, app_name: str) -> View:

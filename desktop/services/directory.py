@@ -27,7 +27,7 @@ from .core import audit, now, publish, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
-from .views import View, group_view, user_view, user_views
+from .views import View, group_view, group_views, user_view, user_views
 
 _KEEP: Any = object()
 
@@ -316,7 +316,7 @@ def list_groups(actor: User, search: str | None = None, *, limit: int | None = N
     query = group_query(actor, search).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [group_view(g) for g in query]
+    return group_views(list(query))
 
 
 def list_members(actor: User, group_name: str, *, limit: int | None = None,

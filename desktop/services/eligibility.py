@@ -117,6 +117,20 @@ def choosable_role(app: Application, value: str) -> AppRole:
     return role
 
 
+def apps_with_access(user: User, app_ids: list[int]) -> set[int]:
+    """Which of these applications the user has access to (rule 9), in two queries."""
+    if not app_ids:
+        return set()
+    direct = Assignment.select(Assignment.application).where(
+        Assignment.application.in_(app_ids) & (Assignment.user == user))
+    via_group = (
+        Assignment.select(Assignment.application)
+        .join(GroupMember, on=(GroupMember.group == Assignment.group))
+        .where(Assignment.application.in_(app_ids) & (GroupMember.user == user))
+    )
+    return {a.application_id for a in direct} | {a.application_id for a in via_group}
+
+
 def has_access(user: User, app: Application) -> bool:
     """Assigned directly, or a member of a group assigned to the application (rule 9)."""
     direct = Assignment.select().where(

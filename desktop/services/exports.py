@@ -23,6 +23,7 @@ from desktop.models import (
     AppRole,
     Assignment,
     AuditEvent,
+    Group,
     SelfServiceSettings,
     User,
 )
@@ -102,17 +103,21 @@ def _audit_rows(since: dt.datetime | None = None, until: dt.datetime | None = No
 
 def _graph_access_rows() -> Iterator[View]:
     """Direct and group assignments in Graph's appRoleAssignment shape, to hold against a tenant."""
-    query = (Assignment.select(Assignment, Application)
-             .join(Application).order_by(Assignment.id))
-    for a in query.iterator():
+    query = (Assignment.select(Assignment, Application, User, Group, AppRole)
+             .join(Application)
+             .switch(Assignment).join(User, pw.JOIN.LEFT_OUTER)
+             .switch(Assignment).join(Group, pw.JOIN.LEFT_OUTER)
+             .switch(Assignment).join(AppRole, pw.JOIN.LEFT_OUTER)
+             .order_by(Assignment.id))
+    for a in query.iterator():  # one query, streamed: no lookups per row
         if a.user_id is not None:
-            principal = User.get_by_id(a.user_id)
-            pid, ptype, pname = principal.graph_id or f"user-{principal.id}", "User", \
-                principal.display_name
+            principal = a.user
+            pid, ptype, pname = (principal.graph_id or f"user-{principal.id}", "User",
+                                 principal.display_name)
         else:
             group = a.group
             pid, ptype, pname = group.graph_id or f"group-{group.id}", "Group", group.name
-        role = AppRole.get_or_none(AppRole.id == a.role_id) if a.role_id else None
+        role = a.role if a.role_id else None
         yield {
             "id": a.graph_id or f"assignment-{a.id}",
             "createdDateTime": iso(a.created_at),

@@ -96,10 +96,11 @@ def update(
     if_version: int | None = None,
 ) -> View:
     """Change only what is given; every option given is checked, the whole only while enabled."""
-    asked = (enabled is not None or group is not None or require_approval is not None
-             or add_approvers or remove_approvers or clear_approvers or role is not UNSET
-             or email_approvers is not None or approver_sets_passwords is not None)
-    if not asked:
+    # Every option but the on/off switch: an ineligible application accepts none of them.
+    others = any((group is not None, require_approval is not None, add_approvers,
+                  remove_approvers, clear_approvers, role is not UNSET,
+                  email_approvers is not None, approver_sets_passwords is not None))
+    if enabled is None and not others:
         raise UsageError("nothing to change: name at least one setting")
     with transaction():
         actor = require_admin(actor, "change self-service settings")  # rule 6
@@ -112,10 +113,7 @@ def update(
                 f"{view['updated_by'] or 'someone'} at {view['updated_at']} "
                 f"(version {view['version']}, yours {if_version}); reload and try again"
             )
-        only_disabling = enabled is False and not any((
-            group is not None, require_approval is not None, add_approvers, remove_approvers,
-            clear_approvers, role is not UNSET, email_approvers is not None,
-            approver_sets_passwords is not None))
+        only_disabling = enabled is False and not others
         why = unavailable_reason(app)
         if why and not only_disabling:
             raise Refused(*why)  # rules 1-2; turning it off always works

@@ -21,6 +21,19 @@ from .rights import roles_of
 View = dict[str, Any]
 
 
+def group_views(groups: list[Group]) -> list[View]:
+    """Views of many groups with their member counts read in one query."""
+    import peewee as pw
+
+    counts: dict[int, int] = {}
+    if groups:
+        for row in (GroupMember.select(GroupMember.group, pw.fn.COUNT(GroupMember.id).alias("n"))
+                    .where(GroupMember.group.in_([g.id for g in groups]))
+                    .group_by(GroupMember.group)):
+            counts[row.group_id] = row.n
+    return [group_view(g, counts.get(g.id, 0)) for g in groups]
+
+
 def user_views(users: list[User]) -> list[View]:
     """Views of many users with their roles read in one query (lists never query per row)."""
     from desktop.models import DirectoryRoleAssignment
@@ -60,8 +73,25 @@ def settings_of(app: Application) -> SelfServiceSettings | None:
 
 
 def application_view(app: Application) -> View:
-    settings = settings_of(app)
-    roles = AppRole.select().where(AppRole.application == app).order_by(AppRole.value)
+    return application_views([app])[0]
+
+
+def application_views(apps: list[Application]) -> list[View]:
+    """Views of many applications with their settings and roles read in two queries."""
+    ids = [a.id for a in apps]
+    enabled: dict[int, bool] = {}
+    roles: dict[int, list[View]] = {i: [] for i in ids}
+    if ids:
+        for s in SelfServiceSettings.select(SelfServiceSettings.application,
+                                            SelfServiceSettings.enabled).where(
+                SelfServiceSettings.application.in_(ids)):
+            enabled[s.application_id] = bool(s.enabled)
+        for r in AppRole.select().where(AppRole.application.in_(ids)).order_by(AppRole.value):
+            roles[r.application_id].append(role_view(r))
+    return [_application_view(a, enabled.get(a.id, False), roles[a.id]) for a in apps]
+
+
+def _application_view(app: Application, self_service: bool, roles: list[View]) -> View:
     return {
         "id": app.id,
         "name": app.name,
@@ -70,8 +100,8 @@ def application_view(app: Application) -> View:
         "sso": app.sso_mode,
         "public_client": bool(app.public_client_flows),
         "hidden": bool(app.hidden),
-        "self_service": bool(settings and settings.enabled),
-        "roles": [role_view(r) for r in roles],
+        "self_service": self_service,
+        "roles": roles,
     }
 
 
@@ -108,8 +138,9 @@ def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
     }
 
 
-def group_view(group: Group) -> View:
-    members = GroupMember.select().where(GroupMember.group == group).count()
+def group_view(group: Group, members: int | None = None) -> View:
+    if members is None:
+        members = GroupMember.select().where(GroupMember.group == group).count()
     return {
         "id": group.id,
         "name": group.name,
