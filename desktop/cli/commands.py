@@ -127,32 +127,11 @@ def _wipe(parsed: Any) -> None:
 
 
 def _first_admin(upn: str, password: str | None) -> Any:
-    from desktop import logs
-    from desktop.models import DirectoryRoleAssignment, User
-    from desktop.services import directory
-    from desktop.services.core import audit, publish, transaction
-    from desktop.services.passwords import check_strength, hash_password
+    from desktop.services import auth
 
     if not password:
         raise UsageError("set ACCESS_DESK_PASSWORD to the first administrator's password")
-    logs.register_secret(password)
-    check_strength(password)
-    upn = directory._check_upn(upn)
-    with transaction():
-        exists = DirectoryRoleAssignment.select().where(
-            DirectoryRoleAssignment.role == "global_admin").exists()
-        if exists:
-            raise Refused("rights table", "a Global Administrator exists already; "
-                          "he adds the others")
-        user = User.get_or_none(User.upn == upn) or User.create(
-            upn=upn, display_name=upn.split("@")[0], license="p2")
-        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
-        DirectoryRoleAssignment.create(user=user, role="global_admin")
-        audit(None, "user.first_admin", upn, {})
-        publish("directory", user.id)
-    from desktop.services.views import user_view
-
-    return user_view(User.get_by_id(user.id))
+    return auth.create_first_admin(upn, password)
 
 
 @command("backup")

@@ -67,6 +67,34 @@ def sign_in(upn: str, password: str | None) -> User:
     return user
 
 
+def create_first_admin(upn: str, password: str) -> dict[str, object]:
+    """The first Global Administrator of a new directory (`init --admin`, the welcome window).
+
+    Refused once one exists: from then on he adds the others.
+    """
+    from desktop import logs
+    from desktop.models import DirectoryRoleAssignment
+
+    from .directory import _check_upn
+    from .views import user_view
+
+    logs.register_secret(password)
+    check_strength(password)
+    upn = _check_upn(upn)
+    with transaction():
+        if DirectoryRoleAssignment.select().where(
+                DirectoryRoleAssignment.role == "global_admin").exists():
+            raise Refused("rights table", "a Global Administrator exists already; "
+                          "he adds the others")
+        user = User.get_or_none(User.upn == upn) or User.create(
+            upn=upn, display_name=upn.split("@")[0], license="p2")
+        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        DirectoryRoleAssignment.create(user=user, role="global_admin")
+        audit(None, "user.first_admin", upn, {})
+        publish("directory", user.id)
+    return user_view(User.get_by_id(user.id))
+
+
 def set_password(actor: User, upn: str, password: str) -> None:
     """A Global Administrator sets another user's password (or his own)."""
     with transaction():

@@ -86,10 +86,10 @@ def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
 
 
 def _first_admin(upn: str, password: str) -> None:
-    # The same path as `access-desk init --admin`, so both obey the same rules.
-    from desktop.cli.commands import _first_admin as make_first_admin
+    # The same service as `access-desk init --admin`, so both obey the same rules.
+    from desktop.services.auth import create_first_admin
 
-    make_first_admin(upn, password)
+    create_first_admin(upn, password)
 
 
 @dataclass
