@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -444,3 +445,20 @@ def set_tabbed_central(window: QMainWindow, header: QLayout, tabs: QWidget) -> N
     layout.addLayout(header)
     layout.addWidget(tabs, 1)
     window.setCentralWidget(central)
+
+
+def scrolling_column(widgets: list[QWidget], name: str) -> QScrollArea:
+    """Widgets stacked top-down in a frameless scroll area (a long form on a short screen)."""
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(0, 0, 4, 0)
+    layout.setSpacing(10)
+    for widget in widgets:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(body)
+    scroll.setAccessibleName(name)
+    return scroll

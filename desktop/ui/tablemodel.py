@@ -207,6 +207,11 @@ class PagedTableModel(QAbstractTableModel):
         self._pending_search = (text or "").strip() or None
         self._search_timer.start()
 
+    def follow_search(self, box: Any) -> None:
+        """Filter as `box` (a QLineEdit) is typed in, debounced; Enter searches at once."""
+        box.textChanged.connect(self.set_search)
+        box.returnPressed.connect(self.apply_search_now)
+
     def apply_search_now(self) -> None:
         """Apply a pending search at once (Enter in the search box; tests)."""
         if self._search_timer.isActive():

@@ -146,8 +146,7 @@ class AccessPage(QWidget):
 
     def _connect_signals(self) -> None:
         self.apps.application_selected.connect(self.on_apps_application_selected)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.on_model_error_raised)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)

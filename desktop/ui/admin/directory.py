@@ -309,8 +309,7 @@ class UsersPage(QWidget):
         self._update()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.error_raised.connect(self.on_model_error_raised)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
         self.view.doubleClicked.connect(self.on_edit_button_clicked)
@@ -465,8 +464,7 @@ class GroupsPage(QWidget):
         self._update()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.error_raised.connect(self.on_model_error_raised)
         self.members.error_raised.connect(self.on_model_error_raised)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,7 @@ from desktop.ui.common import (
     app_icon,
     button,
     label,
+    scrolling_column,
     transparent,
 )
 
@@ -137,18 +137,7 @@ class PropertiesPage(QWidget):
         row("Hidden from users", self.hidden, "A hidden application is not offered in My Apps "
             "and cannot use self-service.")
 
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 4, 0)
-        body_layout.setSpacing(10)
-        body_layout.addWidget(self.message)
-        body_layout.addWidget(self.form_frame)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        scroll.setAccessibleName("Application properties")
+        scroll = scrolling_column([self.message, self.form_frame], "Application properties")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.setSpacing(10)

@@ -104,8 +104,7 @@ class RequestsPage(QWidget):
 
     def _connect_signals(self) -> None:
         self.status.currentIndexChanged.connect(self.on_status_current_index_changed)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.on_model_error_raised)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +22,7 @@ from desktop.models import User
 from desktop.services import directory, selfservice
 from desktop.services.eligibility import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
-from desktop.ui.common import Banner, YesNo, button, label, transparent, when
+from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
 
 FIELDS = ("enabled", "group", "require_approval", "approvers", "role", "email_approvers",
           "approver_sets_passwords")
@@ -141,19 +140,8 @@ class SelfServicePage(QWidget):
                       "set the user name and password from their Approvals window.")
         grid.setRowStretch(self._next_row, 1)
 
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 4, 0)
-        body_layout.setSpacing(10)
-        body_layout.addWidget(self.unavailable)
-        body_layout.addWidget(self.message)
-        body_layout.addWidget(self.form_frame)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        scroll.setAccessibleName("Self-service settings")
+        scroll = scrolling_column([self.unavailable, self.message, self.form_frame],
+                                  "Self-service settings")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)

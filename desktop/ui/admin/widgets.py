@@ -106,8 +106,7 @@ class ApplicationList(QWidget):
         self._update_empty()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)

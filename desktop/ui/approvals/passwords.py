@@ -126,8 +126,7 @@ class PasswordsPage(QWidget):
 
     def _connect_signals(self) -> None:
         self.app_combo.currentIndexChanged.connect(self.on_app_combo_current_index_changed)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)

@@ -176,8 +176,7 @@ class PendingPage(QWidget):
         self.on_model_loaded()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.refresh_button.clicked.connect(self.refresh)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
@@ -345,8 +344,7 @@ class HistoryPage(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.on_model_loaded()

@@ -372,8 +372,7 @@ class CatalogPage(QWidget):
         self.on_model_loaded()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
@@ -540,8 +539,7 @@ class RequestsPage(QWidget):
         self.update_notices()
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self.model.apply_search_now)
+        self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
