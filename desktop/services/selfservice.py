@@ -178,16 +178,24 @@ def _change_approvers(settings: SelfServiceSettings, add: Sequence[str], remove:
     current = {u.id for u in approvers_of(settings)}
     position = len(current)
     for text in add:
-        user = _approver(text)
-        require_eligible_approver(user)
-        if user.id in current:
+        newcomer = _approver_to_add(text, current)
+        if newcomer is None:
             continue
-        if len(current) >= MAX_APPROVERS:
-            raise Refused("rule 4", f"at most {MAX_APPROVERS} approvers; {user.upn} would be "
-                          f"number {len(current) + 1}")
-        SelfServiceApprover.create(settings=settings, user=user, position=position)
-        current.add(user.id)
+        SelfServiceApprover.create(settings=settings, user=newcomer, position=position)
+        current.add(newcomer.id)
         position += 1
+
+
+def _approver_to_add(text: str, current: set[int]) -> User | None:
+    """Rule 4 for one more approver: an eligible individual, at most ten (None: listed)."""
+    user = _approver(text)
+    require_eligible_approver(user)
+    if user.id in current:
+        return None
+    if len(current) >= MAX_APPROVERS:
+        raise Refused("rule 4", f"at most {MAX_APPROVERS} approvers; {user.upn} would be "
+                      f"number {len(current) + 1}")
+    return user
 
 
 def _check_whole(app: Application, settings: SelfServiceSettings) -> None:
@@ -299,11 +307,6 @@ def check_approvers(actor: User, upns: Sequence[str]) -> None:
     require_admin(actor, "choose approvers")
     seen: set[int] = set()
     for text in upns:
-        user = _approver(text)
-        require_eligible_approver(user)
-        if user.id in seen:
-            continue
-        if len(seen) >= MAX_APPROVERS:
-            raise Refused("rule 4", f"at most {MAX_APPROVERS} approvers; {user.upn} would be "
-                          f"number {len(seen) + 1}")
-        seen.add(user.id)
+        user = _approver_to_add(text, seen)
+        if user is not None:
+            seen.add(user.id)
