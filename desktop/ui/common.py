@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.resources import icon
+from desktop.ui.celldelegate import FastCellDelegate
 
 
 def accessible(widget: QWidget, name: str, description: str | None = None) -> QWidget:
@@ -335,8 +337,14 @@ class ReasonDialog(QDialog):
 def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
                 sort_column: int | None = None,
                 sort_order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-    """The one look of Access Desk's tables: whole rows, one selection, sortable headers."""
+    """The one look of Access Desk's tables: whole rows, one selection, sortable headers.
+
+    Cells of a ``PagedTableModel`` are painted by ``FastCellDelegate`` straight from the
+    model's cache (any other model, whenever it is set, is painted as Qt's own delegate
+    does); a delegate the caller installed before is kept."""
     view.setAccessibleName(name)
+    if type(view.itemDelegate()) is QStyledItemDelegate:
+        view.setItemDelegate(FastCellDelegate(view))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

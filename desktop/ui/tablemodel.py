@@ -36,6 +36,11 @@ Rows are dicts; ``id_key`` (default ``"id"``) identifies a row across re-queries
 gives the dict back, ``id_at(row)`` its id, ``row_of(id)`` the reverse. ``Qt.UserRole``
 (``ROW_ROLE``) returns the whole dict for delegates; ``VALUE_ROLE`` the raw value of a cell.
 
+What a cell shows is made once per loaded row and kept: ``cell(row, column)`` gives its
+``(text, icon)``, ``alignment(column)`` its text alignment and ``is_row_enabled(row)`` whether
+the row can be chosen. ``data()`` answers from the same cache, and ``FastCellDelegate``
+(``desktop.ui.celldelegate``) paints from it without a round trip through ``data()``.
+
 Signals:
   loaded(): after the first page was (re)loaded: a search, a sort or a refresh finished.
   error_raised(str): a fetch was refused; the message is the service's own.
@@ -72,6 +77,9 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ANSWERED = frozenset({_DISPLAY, _ACCESSIBLE_TEXT, _DECORATION, _ALIGNMENT, _TOOLTIP,
                        int(ROW_ROLE), int(VALUE_ROLE)})
+# flags() runs for every visible cell at each paint: its two answers are made once.
+_CHOOSABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NOT_CHOOSABLE = Qt.ItemFlag.NoItemFlags
 
 Row = dict[str, Any]
 Fetch = Callable[[int, int, "str | None", "str | None"], list[Row]]
@@ -140,6 +148,7 @@ class PagedTableModel(QAbstractTableModel):
         self._id_key = id_key
         self._row_enabled = row_enabled
         self._row_tooltip = row_tooltip
+        self._alignments = [int(c.align) if c.align is not None else None for c in self._columns]
         self._rows: list[Row] = []
         self._cells: dict[int, list[tuple[str, QIcon | None]]] = {}
         self._exhausted = False
@@ -195,6 +204,28 @@ class PagedTableModel(QAbstractTableModel):
     def rows(self) -> list[Row]:
         """The loaded rows (a copy of the list; the dicts are the model's own)."""
         return list(self._rows)
+
+    def cell(self, row: int, column: int) -> tuple[str, QIcon | None]:
+        """The text and icon (or None) a cell shows: what ``data()`` answers for the display
+        and decoration roles, made once per loaded row and kept until rows are replaced."""
+        data = self._rows[row]
+        # Keyed by the dict itself: a fetchMore or a layout change moves rows, not their cells.
+        cells = self._cells.get(id(data))
+        if cells is None:
+            cells = self._cells[id(data)] = [
+                (c.text(data), c.icon(data) if c.icon is not None else None)
+                for c in self._columns
+            ]
+        return cells[column]
+
+    def alignment(self, column: int) -> int | None:
+        """The column's text alignment (``Qt.AlignmentFlag`` as an int), or None for the
+        view's default (left, vertically centred)."""
+        return self._alignments[column]
+
+    def is_row_enabled(self, row: int) -> bool:
+        """Whether the row can be chosen (``row_enabled``); a disabled row is drawn greyed."""
+        return self._row_enabled is None or bool(self._row_enabled(self._rows[row]))
 
     def set_fetch(self, fetch: Fetch, *, reload: bool = True) -> None:
         """Point the model at another query (e.g. another application's access list)."""
@@ -278,21 +309,15 @@ class PagedTableModel(QAbstractTableModel):
         if number < 0 or number >= len(self._rows):
             return None
         column_number = index.column()
-        column = self._columns[column_number]
-        row = self._rows[number]
         if role == _DISPLAY or role == _ACCESSIBLE_TEXT or role == _DECORATION:
             # Text and icon are made once per row, not at every paint (the list repaints at
             # each keystroke of a search); the cache is dropped whenever rows are replaced.
-            cells = self._cells.get(id(row))
-            if cells is None:
-                cells = self._cells[id(row)] = [
-                    (c.text(row), c.icon(row) if c.icon is not None else None)
-                    for c in self._columns
-                ]
-            text, decoration = cells[column_number]
+            text, decoration = self.cell(number, column_number)
             return decoration if role == _DECORATION else text
         if role == _ALIGNMENT:
-            return int(column.align) if column.align is not None else None
+            return self._alignments[column_number]
+        column = self._columns[column_number]
+        row = self._rows[number]
         if role == _TOOLTIP:
             if self._row_tooltip is not None:
                 tip = self._row_tooltip(row)
@@ -325,10 +350,10 @@ class PagedTableModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
+            return _NOT_CHOOSABLE
         if self._row_enabled is not None and not self._row_enabled(self._rows[index.row()]):
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return _NOT_CHOOSABLE
+        return _CHOOSABLE
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Re-query in SQL order; column -1 (or one that does not sort) restores the default."""
