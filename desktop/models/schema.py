@@ -27,7 +27,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v2_pending_count(db: pw.Database, migrator: SchemaMigrator) -> None:
@@ -44,10 +44,18 @@ def _v3_search(db: pw.Database, _migrator: SchemaMigrator) -> None:
     search.install(db)
 
 
+def _v4_search_order(db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 4: SQLite's search indexes keyed in list order (fast first pages); on
+    PostgreSQL the GIN indexes are already there. The sort indexes come with every upgrade
+    (_extra_indexes)."""
+    search.install(db)
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
     3: _v3_search,
+    4: _v4_search_order,
 }
 
 
@@ -58,12 +66,27 @@ def _extra_indexes(db: pw.Database) -> None:
         "ON access_request (application_id, requester_id) WHERE status = 'pending'"
     )
     # Case-insensitive name lookups and prefix searches use these.
+    lower = "LOWER" if is_postgres(db) else "lower"
     for table, column in (("application", "name"), ("group", "name"), ("user", "display_name")):
-        lower = "LOWER" if is_postgres(db) else "lower"
         quoted = f'"{table}"'
         db.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {table}_{column}_lower ON {quoted} ({lower}({column}))"
         )
+    # Every other column the long lists sort by: a search sorted by one of them reads the
+    # index in order and stops at the page's end instead of sorting every match (100k rows).
+    for table, column, expression in (
+            ("application", "publisher", f"{lower}(publisher)"),
+            ("application", "origin", "origin"),
+            ("application", "sso_mode", "sso_mode"),
+            ("application", "public_client_flows", "public_client_flows"),
+            ("application", "hidden", "hidden"),
+            ("application", "pending_count", "pending_count"),
+            ("user", "department", f"{lower}(department)"),
+            ("user", "mail", "mail"),
+            ("user", "license", "license"),
+            ("user", "enabled", "enabled")):
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS {table}_{column}_sort ON "{table}" ({expression})')
 
 
 def create_schema(db: pw.Database) -> None:

@@ -14,14 +14,20 @@ What a search box does with typed text, on either backend:
 Applications match on name and publisher; users on display name, UPN (its ``@`` and ``.`` cut
 it into words too) and department.
 
-SQLite: FTS5 external-content tables ``application_search`` and ``user_search`` (rowid = the
-row's id), kept in step by triggers on insert, delete and update of the indexed columns.
+SQLite: FTS5 external-content tables ``application_search`` and ``user_search``, kept in step by
+triggers on insert, delete and update of the indexed columns. Their rowid is not the row's id but
+an *order key*: the first letters of the list's default order (an application's lower-cased
+name, a person's UPN) in the high bits, the id in the low ``ID_BITS`` bits. FTS5 hands matches
+out in rowid order, so the first page of a search in the default order is read from the index
+almost in order: the key of the page's last match bounds the few rows SQLite has to fetch and
+sort, however many rows match (see ``_match``). The content is a view over the row table that
+computes the same key, so FTS5's 'rebuild' and 'integrity-check' still work.
 PostgreSQL: an expression GIN index over ``to_tsvector('simple', <columns, punctuation turned
 into spaces>)``, queried with ``to_tsquery('simple', 'tok:* <-> tok:* & ...')``; the query
 repeats the index's expression exactly (built by the same function) so the planner uses it.
 
 ``install(db)`` creates (or re-creates) all of it and fills it from existing rows: used by
-``create_schema`` and by the schema migration to version 3.
+``create_schema`` and by the schema migrations to versions 3 and 4.
 """
 
 from __future__ import annotations
@@ -50,12 +56,72 @@ class SearchIndex:
     table: str  # the row table
     name: str  # the FTS5 table (SQLite) or GIN index (PostgreSQL)
     columns: tuple[str, ...]
+    # The list's default order, which the services sort by (then by id) when no other sort is
+    # asked for: this column, lower-cased by SQLite's lower() (ASCII only) when folds_case.
+    order_column: str
+    folds_case: bool
+
+    @property
+    def content_view(self) -> str:
+        return f"{self.name}_rows"
 
 
 APPLICATION_SEARCH = SearchIndex(Application, "application", "application_search",
-                                 ("name", "publisher"))
-USER_SEARCH = SearchIndex(User, "user", "user_search", ("display_name", "upn", "department"))
+                                 ("name", "publisher"), order_column="name", folds_case=True)
+USER_SEARCH = SearchIndex(User, "user", "user_search", ("display_name", "upn", "department"),
+                          order_column="upn", folds_case=False)
 INDEXES = (APPLICATION_SEARCH, USER_SEARCH)
+
+# SQLite order keys (FTS5 rowids, 63 bits): ORDER_CHARS characters of 5 bits each, then the id.
+ID_BITS = 33  # ids up to 8.5 billion
+ID_MASK = (1 << ID_BITS) - 1
+ORDER_CHARS = 6
+_CHAR_BITS = 5
+assert ORDER_CHARS * _CHAR_BITS + ID_BITS <= 63
+# A character's level (0..31) never goes down as the character goes up in the order SQLite
+# sorts text by (BINARY: code points), and space, "." and a..z each have a level of their own,
+# so a block of rows whose leading characters have their own levels is a range of names.
+# Shared levels: no character (the text is shorter) or one below space 0, "!".."-" 2,
+# "/".."`" 4 (digits, "@", capitals), above "z" 31. The lookup strings hold a character of
+# each level at the level's position; "A".."Z" sit at 31..56 and fold onto a..z.
+_LEVELS = "' !./abcdefghijklmnopqrstuvwxyz'"
+_LEVELS_FOLDED = "' !./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'"
+_OWN_LEVEL = "'[ .a-z]'"
+_OWN_LEVEL_FOLDED = "'[ .a-zA-Z]'"
+
+
+def _level(index: SearchIndex, char: str) -> str:
+    """SQL: the level of one character (``char`` is SQL giving a text of one or no character)."""
+    if index.folds_case:  # "A" is "a": the order is lower(column); lower() is ASCII only
+        # Positions 31..56 ("A".."Z") become 5..30; 0..30 stay (SQLite's % keeps the sign).
+        own = f"(instr({_LEVELS_FOLDED}, {char}) - 5) % 26 + 5"
+    else:
+        own = f"instr({_LEVELS}, {char})"
+    code = f"unicode({char})"
+    return (f"CASE WHEN {char} = '' THEN 0 ELSE coalesce(nullif({own}, 0), CASE WHEN {code} < 32 "
+            f"THEN 0 WHEN {code} < 46 THEN 2 WHEN {code} < 97 THEN 4 ELSE 31 END) END")
+
+
+def order_key_sql(index: SearchIndex, row: str = "") -> str:
+    """SQL of a row's order key (``row``: "", "new." or "old."); sorting by key never
+    contradicts the list's default order.
+
+    The key holds the levels of the order text's first ORDER_CHARS characters up to and
+    including the first one whose level is shared; the levels after it are 0 (else "a1z"
+    would get a larger key than "a2a", which sorts after it). So a row that sorts after
+    another never has a smaller key, and rows with the same leading letters differ only in
+    their ids. Written without lower() (the folded table instead): called once per character
+    it made filling the index five times slower.
+    """
+    column = f"{row}{index.order_column}"
+    own_level = _OWN_LEVEL_FOLDED if index.folds_case else _OWN_LEVEL
+    key = ""
+    for i in range(ORDER_CHARS, 0, -1):  # built from the last character outwards
+        char = f"substr({column}, {i}, 1)"
+        this = f"(({_level(index, char)}) << {ID_BITS + _CHAR_BITS * (ORDER_CHARS - i)})"
+        key = this if not key else (
+            f"{this} | CASE WHEN {char} GLOB {own_level} THEN {key} ELSE 0 END")
+    return f"({key} | {row}id)"
 
 
 # --- typed text -> query --------------------------------------------------------------------
@@ -98,7 +164,7 @@ def _pg_document(columns: list[pw.Node]) -> pw.Node:
     return pw.fn.to_tsvector(_SIMPLE, cleaned)
 
 
-def _match(index: SearchIndex, text: str | None) -> pw.Expression:
+def _match(index: SearchIndex, text: str | None, first: int | None = None) -> pw.Expression:
     typed = words(text)
     model_id: pw.Field = index.model.id
     if not typed:
@@ -107,7 +173,10 @@ def _match(index: SearchIndex, text: str | None) -> pw.Expression:
         document = _pg_document([getattr(index.model, c) for c in index.columns])
         return pw.Expression(document, "@@", pw.fn.to_tsquery(_SIMPLE, tsquery(typed)))
     query = fts5_query(typed)
-    matches = pw.SQL(f"(SELECT rowid FROM {index.name} WHERE {index.name} MATCH ?)", [query])
+    ids = f"SELECT rowid & {ID_MASK} FROM {index.name} WHERE {index.name} MATCH ?"
+    if first is not None:
+        return model_id.in_(_first_rows(index, query, first))
+    matches = pw.SQL(f"({ids})", [query])
     if _broad(index, query):
         # Thousands of rows match (the first letters typed): fetching each of them by id and
         # sorting them all costs tens of milliseconds at 100k rows. `+id` keeps SQLite from
@@ -125,41 +194,109 @@ def _broad(index: SearchIndex, query: str) -> bool:
     return int(cursor.fetchone()[0]) >= BROAD
 
 
-def application_match(text: str | None) -> pw.Expression:
-    """WHERE clause: applications whose name or publisher words start with the typed words."""
-    return _match(APPLICATION_SEARCH, text)
+def _first_rows(index: SearchIndex, query: str, first: int) -> pw.SQL:
+    """The ids of rows 1..first of the search in the list's default order (as a subquery),
+    for a caller that reads no further and filters nothing else. However many rows match,
+    it reads about `first` of them.
+
+    FTS5 hands out matches in key order, so the first-th match's key names the *block* (the
+    leading letters' levels, see order_key_sql) where the page ends: every wanted row is in
+    an earlier block or in that one. The earlier blocks hold fewer than `first` matches, all
+    wanted; the rest is the first few matches of the last block in list order, which the
+    order index yields by walking the block's range of names (all the rows of a company
+    whose name begins every application name, say) and stopping at the page's end.
+    """
+    db = database_proxy.obj
+    fts, mask = index.name, ID_MASK
+    matches = f"SELECT rowid & {mask} FROM {fts} WHERE {fts} MATCH ?"
+    row = db.execute_sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid "
+                         "LIMIT 1 OFFSET ?", [query, max(0, first - 1)]).fetchone()
+    if row is None:  # fewer rows match than the page wants: all of them
+        return pw.SQL(f"({matches})", [query])
+    block = int(row[0]) >> ID_BITS
+    start, end = block << ID_BITS, (block + 1) << ID_BITS
+    names = _block_names(index, block)
+    if names is None or end >= 1 << 63:
+        # A level shared by many characters: the block is no range of names. Its matches
+        # are fetched by id and sorted with the rest, like a search with few matches.
+        limit = "" if end >= 1 << 63 else " AND rowid < ?"
+        return pw.SQL(f"({matches}{limit})", [query] + ([end] if limit else []))
+    before = int(db.execute_sql(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ? "
+                                "AND rowid < ?", [query, start]).fetchone()[0])
+    order = f"lower({index.order_column})" if index.folds_case else index.order_column
+    walk = (f'SELECT id FROM "{index.table}" WHERE {order} >= ? AND {order} < ? AND +id IN '
+            f"({matches} AND rowid >= ? AND rowid < ?) ORDER BY {order}, id "
+            f"LIMIT {first - before}")
+    return pw.SQL(f"({matches} AND rowid < ? UNION ALL SELECT * FROM ({walk}))",
+                  [query, start, *names, query, start, end])
 
 
-def user_match(text: str | None) -> pw.Expression:
-    """WHERE clause: people whose name, UPN or department words start with the typed words."""
-    return _match(USER_SEARCH, text)
+def _block_names(index: SearchIndex, block: int) -> tuple[str, str] | None:
+    """The order texts of a block's rows: from low up to (not including) high. None when a
+    level there is shared by many characters: then the block is no range of texts."""
+    text = ""
+    for i in range(ORDER_CHARS):
+        level = (block >> (_CHAR_BITS * (ORDER_CHARS - 1 - i))) & 31
+        if level == 0:  # the text ends (or a control character follows): nothing after
+            return text, text + " "
+        if level in (1, 3) or 5 <= level <= 30:
+            text += " " if level == 1 else "." if level == 3 else chr(level + 92)
+        else:
+            return None
+    return text, text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def application_match(text: str | None, first: int | None = None) -> pw.Expression:
+    """WHERE clause: applications whose name or publisher words start with the typed words.
+
+    ``first``: the caller reads only the first ``first`` rows in the list's default order
+    (``lower(name)``, then id) and adds no other condition; on SQLite the clause then only
+    lets through the few rows that can be among them. Leave it None otherwise.
+    """
+    return _match(APPLICATION_SEARCH, text, first)
+
+
+def user_match(text: str | None, first: int | None = None) -> pw.Expression:
+    """WHERE clause: people whose name, UPN or department words start with the typed words.
+
+    ``first``: as for :func:`application_match`, in the default order (UPN, then id).
+    """
+    return _match(USER_SEARCH, text, first)
 
 
 # --- the index itself --------------------------------------------------------------------
 
 
 def _sqlite_statements(index: SearchIndex) -> list[str]:
-    table, fts = f'"{index.table}"', index.name
+    table, fts, view = f'"{index.table}"', index.name, index.content_view
     cols = ", ".join(index.columns)
     new = ", ".join(f"new.{c}" for c in index.columns)
     old = ", ".join(f"old.{c}" for c in index.columns)
-    delete = (f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});")
-    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    delete = (f"INSERT INTO {fts}({fts}, rowid, {cols}) "
+              f"VALUES ('delete', {order_key_sql(index, 'old.')}, {old});")
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES ({order_key_sql(index, 'new.')}, {new});"
     return [
         f"DROP TRIGGER IF EXISTS {fts}_insert",
         f"DROP TRIGGER IF EXISTS {fts}_delete",
         f"DROP TRIGGER IF EXISTS {fts}_update",
         f"DROP TABLE IF EXISTS {fts}",
+        f"DROP VIEW IF EXISTS {view}",
+        f"CREATE VIEW {view} AS SELECT {order_key_sql(index)} AS order_key, {cols} "
+        f"FROM {table}",
         # prefix='1 2': one- and two-letter prefixes (the first keystrokes) read a ready list
         # instead of merging every word that starts with them.
-        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={table}, content_rowid=id, "
-        "tokenize='unicode61 remove_diacritics 2', prefix='1 2')",
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={view}, "
+        "content_rowid=order_key, tokenize='unicode61 remove_diacritics 2', prefix='1 2')",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END",
-        # Only the indexed columns: a pending count or a sign-in never touches the index.
+        # Only the indexed columns (the order key is made of them and the id): a pending
+        # count or a sign-in never touches the index.
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF id, {cols} ON {table} "
         f"BEGIN {delete} {insert} END",
-        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        # Not 'rebuild': FTS5 writes out what it holds whenever a rowid comes smaller than the
+        # last one, so rows in key order fill it in one go (seconds faster at 100k rows).
+        f"INSERT INTO {fts}(rowid, {cols}) SELECT order_key, {cols} FROM {view} "
+        "ORDER BY order_key",
     ]
 
 

@@ -13,7 +13,7 @@ from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
 from desktop.models.search import application_match
 
 from . import lookup
-from .core import audit, now, publish, sort_order, transaction
+from .core import audit, now, publish, rows_read, sort_order, transaction
 from .eligibility import unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
@@ -129,11 +129,13 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
         return application_view(app)
 
 
-def app_query(actor: User, search: str | None = None) -> pw.ModelSelect[Any]:
+def app_query(actor: User, search: str | None = None, *,
+              first: int | None = None) -> pw.ModelSelect[Any]:
+    """Applications matching the search. ``first``: see ``search.application_match``."""
     require_admin(actor, "list applications")
     query = Application.select()
     if search and search.strip():
-        query = query.where(application_match(search))
+        query = query.where(application_match(search, first))
     return query
 
 
@@ -152,7 +154,8 @@ APP_SORTS: dict[str, Any] = {
 def list_applications(actor: User, search: str | None = None, *, limit: int | None = None,
                       offset: int = 0, sort: str | None = None) -> list[View]:
     order = sort_order(sort, APP_SORTS, [pw.fn.LOWER(Application.name)], Application.id)
-    query = app_query(actor, search).order_by(*order).offset(offset)
+    first = rows_read(sort, "name", limit, offset)
+    query = app_query(actor, search, first=first).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return application_views(list(query))
@@ -172,7 +175,8 @@ def applications_page(actor: User, search: str | None = None, *, limit: int | No
     sorts = dict(APP_SORTS, self_service=SelfServiceSettings.enabled.is_null(False)
                  & SelfServiceSettings.enabled)
     order = sort_order(sort, sorts, [pw.fn.LOWER(Application.name)], Application.id)
-    query = (app_query(actor, search)
+    first = None if self_service_only else rows_read(sort, "name", limit, offset)
+    query = (app_query(actor, search, first=first)
              .select_extend(SelfServiceSettings.enabled, SelfServiceSettings.group)
              .join(SelfServiceSettings, pw.JOIN.LEFT_OUTER,
                    on=(SelfServiceSettings.application == Application.id))

@@ -147,7 +147,7 @@ def sort_order(sort: str | None, fields: dict[str, Any], default: list[Any],
     id) keeps pages stable when many rows share a value.
     """
     if not sort:
-        return list(default)
+        return list(default) + ([tiebreak] if tiebreak is not None else [])
     key = sort[1:] if sort.startswith("-") else sort
     if key not in fields:
         from desktop.errors import UsageError
@@ -158,3 +158,12 @@ def sort_order(sort: str | None, fields: dict[str, Any], default: list[Any],
     if tiebreak is not None:
         terms.append(tiebreak.desc() if sort.startswith("-") else tiebreak.asc())
     return terms
+
+
+def rows_read(sort: str | None, default_key: str, limit: int | None, offset: int) -> int | None:
+    """How many rows of a list in its default order a page reads (offset + limit), for the
+    search index to narrow the query to (see models.search); None when the page is sorted
+    otherwise or unlimited. Only for queries with no condition besides the search."""
+    if limit is None or sort not in (None, default_key):
+        return None
+    return offset + limit

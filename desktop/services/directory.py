@@ -23,7 +23,7 @@ from desktop.models import (
 from desktop.models.search import user_match
 
 from . import lookup
-from .core import audit, now, publish, sort_order, transaction
+from .core import audit, now, publish, rows_read, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
@@ -186,11 +186,13 @@ def get_user(actor: User, upn: str) -> View:
     return user_view(user)
 
 
-def user_query(actor: User, search: str | None = None) -> pw.ModelSelect[Any]:
+def user_query(actor: User, search: str | None = None, *,
+               first: int | None = None) -> pw.ModelSelect[Any]:
+    """People matching the search. ``first``: see ``search.user_match``."""
     require_admin(actor, "list the directory's users")
     query = User.select()
     if search and search.strip():
-        query = query.where(user_match(search))
+        query = query.where(user_match(search, first))
     return query
 
 
@@ -207,7 +209,8 @@ USER_SORTS: dict[str, Any] = {
 def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
                offset: int = 0, sort: str | None = None) -> list[View]:
     order = sort_order(sort, USER_SORTS, [User.upn], User.id)
-    query = user_query(actor, search).order_by(*order).offset(offset)
+    first = rows_read(sort, "upn", limit, offset)
+    query = user_query(actor, search, first=first).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     # Plain records, not model instances: the Users page asks at every keystroke of a search.

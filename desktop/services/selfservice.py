@@ -265,14 +265,15 @@ def group_choices(actor: User, search: str | None = None, *, limit: int | None =
 def approver_choices(actor: User, search: str | None = None, *, limit: int | None = None,
                      offset: int = 0, sort: str | None = None) -> list[View]:
     """People for "Select approvers", each saying why he cannot approve (rule 4), or None."""
-    from .core import sort_order
+    from .core import rows_read, sort_order
     from .directory import USER_SORTS, user_query
     from .eligibility import approver_problem
     from .views import user_view
 
     require_admin(actor, "choose approvers")
     order = sort_order(sort, USER_SORTS, [User.upn], User.id)
-    query = user_query(actor, search).order_by(*order).offset(offset)
+    first = rows_read(sort, "upn", limit, offset)
+    query = user_query(actor, search, first=first).order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     rows = []

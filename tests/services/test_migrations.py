@@ -18,6 +18,7 @@ from desktop.models.schema import (
     open_database,
     pending_counts_consistent,
 )
+from desktop.models.search import INDEXES
 from desktop.services import applications, directory, requests, selfservice
 
 
@@ -70,6 +71,15 @@ def make_v1(path: Path) -> dict[str, object]:
     before = snapshot()
     close_database()
     con = sqlite3.connect(path)
+    # What later versions added: the sort indexes, the search index (versions 3 and 4).
+    for (index,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                "AND name LIKE '%\\_sort' ESCAPE '\\'").fetchall():
+        con.execute(f"DROP INDEX {index}")
+    for search_index in INDEXES:
+        for trigger in ("insert", "delete", "update"):
+            con.execute(f"DROP TRIGGER {search_index.name}_{trigger}")
+        con.execute(f"DROP TABLE {search_index.name}")
+        con.execute(f"DROP VIEW {search_index.content_view}")
     con.execute("ALTER TABLE application DROP COLUMN pending_count")
     con.execute("UPDATE schema_info SET version=1")
     con.commit()
