@@ -27,6 +27,7 @@ _STROKE_RE = re.compile(r'stroke="(#[0-9a-fA-F]{6})"')
 _DARK_ICON_SIZES = (16, 20, 22, 24, 32, 40, 48, 64, 96, 128, 256)
 
 _icon_cache: dict[tuple[str, bool], QIcon] = {}
+_theme_dark: bool | None = None  # set_theme; None: ask is_dark_palette
 
 
 def resources_root() -> Path:
@@ -67,6 +68,8 @@ def icon(name: str, dark: bool | None = None) -> QIcon:
     from PySide6.QtGui import QGuiApplication, QIcon
 
     if dark is None:
+        dark = _theme_dark
+    if dark is None:
         app = QGuiApplication.instance()
         dark = bool(app is not None and is_dark_palette(app))
     key = (name, dark)
@@ -86,7 +89,16 @@ def icon(name: str, dark: bool | None = None) -> QIcon:
 
 def clear_icon_cache() -> None:
     """Forget cached icons (after changing ``ACCESS_DESK_RESOURCES`` or the theme)."""
+    global _theme_dark
     _icon_cache.clear()
+    _theme_dark = None
+
+
+def set_theme(dark: bool) -> None:
+    """The look the application was styled with (``ui.app.apply_style``): icons follow it
+    without asking the platform again for every icon (lists ask for one per row)."""
+    global _theme_dark
+    _theme_dark = dark
 
 
 def _recoloured_icon(svg: str) -> QIcon:

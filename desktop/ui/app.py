@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
 
 from desktop.models import User
-from desktop.resources import icon, is_dark_palette, stylesheet
+from desktop.resources import icon, is_dark_palette, set_theme, stylesheet
 
 SETTINGS = ("access-desk", "access-desk")
 WINDOWS = [  # kind, menu text, module, shortcut
@@ -36,7 +36,9 @@ def last_database() -> str | None:
 def apply_style(app: QApplication) -> None:
     """Fusion plus Access Desk's stylesheet: the light one, or the dark one on a dark desktop."""
     app.setStyle("Fusion")
-    app.setStyleSheet(stylesheet(is_dark_palette(app)))
+    dark = is_dark_palette(app)
+    set_theme(dark)
+    app.setStyleSheet(stylesheet(dark))
     app.setWindowIcon(icon("access-desk"))
 
 

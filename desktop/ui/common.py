@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.resources import icon
+from desktop.ui.appicons import app_icon  # noqa: F401 - where the windows import it from
 from desktop.ui.celldelegate import FastCellDelegate
 
 
@@ -378,48 +378,6 @@ def shortcut(parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | st
     sc.setContext(context)
     sc.activated.connect(slot)
     return sc
-
-
-_TILE_COLOURS = ("#1565c0", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#ef6c00",
-                 "#4527a0", "#ad1457", "#283593", "#00695c", "#5d4037", "#37474f")
-_tile_cache: dict[tuple[str, int], QIcon] = {}
-
-
-def app_icon(name: str, path: str | None = None) -> QIcon:
-    """An application's icon: its own file when it has one, else a tile with its initials."""
-    if path:
-        own = QIcon(path)
-        if not own.isNull():
-            return own
-    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
-    initials = "".join(w[0] for w in words[:2]).upper() or "?"
-    colour_index = int(hashlib.md5(name.encode()).hexdigest(), 16) % len(_TILE_COLOURS)
-    # Tiles that look the same are drawn once: typing in a 100k list shows new names at
-    # every keystroke, and painting their tiles would cost more than the query.
-    key = (initials, colour_index)
-    cached = _tile_cache.get(key)
-    if cached is not None:
-        return cached
-    colour = QColor(_TILE_COLOURS[colour_index])
-    result = QIcon()
-    for size in (16, 24, 32, 48, 64):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(max(7, int(size * (0.42 if len(initials) > 1 else 0.5))))
-        painter.setFont(font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, initials)
-        painter.end()
-        result.addPixmap(pixmap)
-    _tile_cache[key] = result
-    return result
 
 
 ORIGIN_LABELS = {"gallery": "Gallery", "app_proxy": "Application proxy",
