@@ -9,7 +9,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -32,6 +31,7 @@ from desktop.ui.common import (
     setup_table,
     when,
 )
+from desktop.ui.completer import MAX_SUGGESTIONS, SearchCompleter
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 ACTIONS = [
@@ -133,17 +133,24 @@ class AuditPage(QWidget):
         self._connect_signals()
 
     def _set_completers(self) -> None:
-        """Suggest application names and user names (small lists; typing still works)."""
-        try:
-            apps = [a["name"] for a in applications.list_applications(self.actor, limit=500)]
-            users = [u["upn"] for u in directory.list_users(self.actor, limit=500)]
-        except AccessDeskError:
-            return
-        for edit, words in ((self.app_filter, apps), (self.actor_filter, users)):
-            completer = QCompleter(words, edit)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            edit.setCompleter(completer)
+        """Suggest application names and user names as they are typed, asked from the
+        database (word prefixes, at most MAX_SUGGESTIONS): never a list loaded up front."""
+        SearchCompleter(self.app_filter, self._suggest_applications,
+                        name="Application suggestions")
+        SearchCompleter(self.actor_filter, self._suggest_actors, name="Actor suggestions")
+        self.app_filter.setToolTip("Type part of an application's name: matching applications "
+                                   "are suggested as you type. Enter applies the filter.")
+        self.actor_filter.setToolTip("Type part of a person's name or user name: matching "
+                                     "user names are suggested as you type. Enter applies "
+                                     "the filter.")
+
+    def _suggest_applications(self, text: str) -> list[str]:
+        rows = applications.list_applications(self.actor, text, limit=MAX_SUGGESTIONS)
+        return [row["name"] for row in rows]
+
+    def _suggest_actors(self, text: str) -> list[str]:
+        rows = directory.list_users(self.actor, text, limit=MAX_SUGGESTIONS)
+        return [row["upn"] for row in rows]
 
     def _connect_signals(self) -> None:
         self.app_filter.editingFinished.connect(self.on_filters_changed)
