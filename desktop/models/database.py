@@ -110,6 +110,10 @@ def connect(url: DatabaseUrl) -> pw.Database:
             value = getattr(url, key)
             if value is not None:
                 kwargs[key] = value
+        # psycopg prepares a statement it sees five times; PostgreSQL may then plan it once
+        # for any parameter. A search's best plan depends on the words typed (walk the name
+        # order for a common prefix, fetch the few matches of a rare one): plan every run.
+        kwargs["options"] = "-c plan_cache_mode=force_custom_plan"
         db = pw.PostgresqlDatabase(url.name, **kwargs)
     database_proxy.initialize(db)
     return db

@@ -4,6 +4,7 @@ every write, also after an upgrade from an older schema."""
 
 from __future__ import annotations
 
+import peewee as pw
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,14 @@ from hypothesis import strategies as st
 from desktop.models import Application, SchemaInfo, User
 from desktop.models.database import is_postgres as is_postgres_db
 from desktop.models.schema import SCHEMA_VERSION, close_database, open_database
-from desktop.models.search import INDEXES, fts5_query, tsquery, words
+from desktop.models.search import (
+    INDEXES,
+    PG_WORDS_COLUMN,
+    _pg_document,
+    fts5_query,
+    tsquery,
+    words,
+)
 from desktop.services import applications, directory, selfservice
 
 APPS = (
@@ -254,6 +262,10 @@ def test_the_search_uses_its_index(world, what, index):
         query = applications.app_query(world, "fab crm").order_by(Application.name).limit(200)
     else:
         query = directory.user_query(world, "alice.w").order_by(User.upn).limit(200)
+    if is_postgres_db():
+        # In a table this small PostgreSQL rightly walks the order's own index, testing each
+        # row's stored words; unordered, the words' GIN index is the way to the matches.
+        query = query.order_by()
     plan = query_plan(query)
     if is_postgres_db():
         assert f"Bitmap Index Scan on {index}" in plan, plan
@@ -286,9 +298,12 @@ def version_3_index(db, index) -> None:
 def downgrade(db, version: int) -> None:
     """Make the open database look as a version-1, -2 or -3 program left it."""
     if is_postgres_db():
-        if version < 3:
-            for index in INDEXES:
-                db.execute_sql(f"DROP INDEX {index.name}")
+        for index in INDEXES:  # the stored words and their index go together
+            db.execute_sql(f'ALTER TABLE "{index.table}" DROP COLUMN {PG_WORDS_COLUMN}')
+            if version == 3:  # version 3 indexed the words' expression
+                document = _pg_document([pw.Entity(c) for c in index.columns])
+                sql, _ = db.get_sql_context().sql(document).query()
+                db.execute_sql(f'CREATE INDEX {index.name} ON "{index.table}" USING gin (({sql}))')
     else:
         for index in INDEXES:
             for trigger in ("insert", "delete", "update"):
