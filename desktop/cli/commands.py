@@ -7,6 +7,7 @@ from typing import Any
 
 from desktop.errors import Refused, UsageError
 from desktop.models.database import parse_url
+from desktop.paths import demo_db_path
 
 from . import Context, command, parse_date
 from .session import open_url, read_stdin_line, resolve_url
@@ -39,7 +40,21 @@ def open_for(ctx: Context) -> None:
         if WelcomeWindow.ask() is None:  # it opened the chosen database, or was closed
             ctx.args.welcome_closed = True
         return
-    open_url(resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT))
+    url = resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT)
+    if url == str(demo_db_path()) and not demo_db_path().exists():
+        # The demo directory is made on first use, by any command: opening it empty would
+        # leave a demo.db without the demo in it, which `make run` would then keep.
+        _build_demo(url)
+        return
+    open_url(url)
+
+
+def _build_demo(url: str) -> None:
+    from desktop.demo.build import build_demo
+    from desktop.models.schema import open_database
+
+    open_database(parse_url(url), init=True)
+    build_demo()
 
 
 def _vanished(url: str) -> bool:

@@ -106,3 +106,17 @@ def test_foreign_and_newer_files_are_refused_untouched(home: Path, demo_template
         assert r.rc == 4, r
         assert message in r.stderr
         assert _digest(path) == digest, path
+
+
+def test_the_demo_directory_is_made_on_first_use_by_any_command(
+        home: Path, demo_listings: dict[str, list[dict[str, object]]]) -> None:
+    """`--db demo` on a fresh machine finds the demo, whichever command comes first; it
+    never leaves an empty demo.db that `init --demo --if-missing` (make run) would keep."""
+    assert not (home / "demo.db").exists()
+    listed = run_cli(home, *LISTINGS["users"], "--json", db="demo")
+    assert listed.rc == 0, listed
+    assert listed.json == demo_listings["users"]
+    quiet = run_cli(home, "init", "--demo", "--if-missing", db="demo")
+    assert (quiet.rc, quiet.stdout.strip()) == (0, "")
+    apps = run_cli(home, *LISTINGS["apps"], "--json", db="demo")
+    assert apps.json == demo_listings["apps"]
