@@ -20,7 +20,7 @@ an *order key*: the first letters of the list's default order (an application's 
 name, a person's UPN) in the high bits, the id in the low ``ID_BITS`` bits. FTS5 hands matches
 out in rowid order, so the first page of a search in the default order is read from the index
 almost in order: the key of the page's last match bounds the few rows SQLite has to fetch and
-sort, however many rows match (see ``_match``). The content is a view over the row table that
+sort, however many rows match (see ``_first_rows``). The content is a view over the row table that
 computes the same key, so FTS5's 'rebuild' and 'integrity-check' still work.
 PostgreSQL: a stored generated column ``search_words`` = ``to_tsvector('simple', <columns,
 punctuation turned into spaces>)`` with a GIN index, queried with ``to_tsquery('simple',
