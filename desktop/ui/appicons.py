@@ -37,11 +37,8 @@ def app_icon(name: str, path: str | None = None) -> QIcon:
     """An application's icon: its own file when it has one, else a tile with its initials."""
     if path:
         own = _files.get(path)
-        if own is None:
-            own = QIcon(path)
-            if own.isNull():
-                own = QIcon()
-            _files[path] = own
+        if own is None:  # read once: lists ask at every row they show
+            own = _files[path] = QIcon(path)
         if not own.isNull():
             return own
     initials, colour = initials_of(name), tile_colour(name)
@@ -50,11 +47,6 @@ def app_icon(name: str, path: str | None = None) -> QIcon:
     if tile is None:
         tile = _tiles[key] = QIcon(TileEngine(initials, colour))
     return tile
-
-
-def forget_icon_files() -> None:
-    """Read applications' image files afresh (one was replaced under the same path)."""
-    _files.clear()
 
 
 class TileEngine(QIconEngine):

@@ -349,9 +349,7 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return _NOT_CHOOSABLE
-        if self._row_enabled is not None and not self._row_enabled(self._rows[index.row()]):
+        if not index.isValid() or not self.is_row_enabled(index.row()):
             return _NOT_CHOOSABLE
         return _CHOOSABLE
 
