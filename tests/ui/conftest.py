@@ -26,29 +26,16 @@ def _private_qsettings(tmp_path: Path) -> None:
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
 
 
-@pytest.fixture(scope="session")
-def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo directory is built once per session, then copied for each test (~1 s saved)."""
-    from desktop.demo.build import build_demo
-
-    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    open_database(str(path))
-    try:
-        build_demo()
-    finally:
-        close_database()
-    return path
-
-
 @pytest.fixture
-def demo_db(_demo_template: Path, tmp_path: Path,
+def demo_db(_demo_sqlite_template: Path, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[User]:
-    """ACCESS_DESK_HOME in tmp, the demo directory in its demo.db; yields the first admin."""
+    """ACCESS_DESK_HOME in tmp, a copy of the session's demo (tests/conftest.py) in its demo.db;
+    yields the first admin."""
     from desktop.demo.build import first_admin
 
     monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "home"))
     target = paths.demo_db_path()
-    shutil.copyfile(_demo_template, target)
+    shutil.copyfile(_demo_sqlite_template, target)
     open_database(str(target))
     try:
         admin = first_admin()
