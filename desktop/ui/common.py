@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -369,6 +371,19 @@ def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+
+
+T = TypeVar("T")
+
+
+def busy(work: Callable[[], T]) -> T:
+    """Run `work` in the GUI thread under a wait cursor (painted before it starts)."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    QApplication.processEvents()
+    try:
+        return work()
+    finally:
+        QGuiApplication.restoreOverrideCursor()
 
 
 def shortcut(parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str,

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +35,7 @@ from desktop.ui.common import (
     DemoBanner,
     EmptyState,
     accessible,
+    busy,
     button,
     label,
 )
@@ -342,7 +342,7 @@ class Trainer:
                                  "directory; Reset demo undoes it.", "Set it up"):
             return None
         try:
-            view = _busy(lambda: run_scenario(name))
+            view = busy(lambda: run_scenario(name))
         except AccessDeskError as exc:
             ResultDialog.show_result(self._parent(), title, str(exc))
             return None
@@ -363,7 +363,7 @@ class Trainer:
         if feed is not None:
             feed.stop()
         try:
-            _busy(reset_demo)
+            busy(reset_demo)
         finally:
             if feed is not None:
                 feed.start()
@@ -389,7 +389,7 @@ class Trainer:
         folder = QFileDialog.getExistingDirectory(self._parent(), "Folder for the handout")
         if not folder:
             return None
-        result = _busy(lambda: render_handout(Path(folder)))
+        result = busy(lambda: render_handout(Path(folder)))
         ResultDialog.show_result(self._parent(), "Handout written",
                                  f"{result['images']} pictures and {result['index']}: open it "
                                  "in a browser and print it.")
@@ -408,15 +408,6 @@ def add_trainer_menu(window: QMainWindow, switcher: Any) -> Trainer | None:
         switcher.trainer = trainer
     trainer.add_menu(window)
     return trainer
-
-
-def _busy(work: Callable[[], Any]) -> Any:
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    QApplication.processEvents()
-    try:
-        return work()
-    finally:
-        QGuiApplication.restoreOverrideCursor()
 
 
 # --- the handout ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import AccessDeskError, UsageError
 from desktop.resources import icon
-from desktop.ui.common import Banner, ErrorLabel, accessible, button, label, transparent
+from desktop.ui.common import Banner, ErrorLabel, accessible, busy, button, label, transparent
 
 # --- what each choice does (no widgets) -----------------------------------------------------
 
@@ -441,17 +440,9 @@ class WelcomeWindow(QDialog):
 
     # slots
 
-    def _busy(self, work):  # type: ignore[no-untyped-def]
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        QApplication.processEvents()
-        try:
-            return work()
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-
     def on_demo_card_clicked(self) -> None:
         try:
-            self.url = self._busy(open_demo)
+            self.url = busy(open_demo)
         except AccessDeskError as exc:
             self.choices_error.show_message(str(exc))
             return
@@ -467,7 +458,7 @@ class WelcomeWindow(QDialog):
     def on_create_button_clicked(self) -> None:
         form = self.new_admin
         try:
-            self.url = self._busy(lambda: create_directory(
+            self.url = busy(lambda: create_directory(
                 self.new_path.text(), form.upn.text(), form.password.text(),
                 form.confirm.text()))
         except AccessDeskError as exc:
@@ -489,7 +480,7 @@ class WelcomeWindow(QDialog):
     def on_test_button_clicked(self) -> None:
         self.pg_error.clear_message()
         try:
-            self.probe = self._busy(lambda: probe_postgres(self._pg_full_url()))
+            self.probe = busy(lambda: probe_postgres(self._pg_full_url()))
         except AccessDeskError as exc:
             self.probe = None
             self.pg_status.show_text(str(exc), "error")
@@ -532,7 +523,7 @@ class WelcomeWindow(QDialog):
             return display
 
         try:
-            self.url = self._busy(work)
+            self.url = busy(work)
         except AccessDeskError as exc:
             self.pg_error.show_message(str(exc))
             return
