@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -22,9 +22,8 @@ from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import auth, core
+from desktop.ui.app import settings
 from desktop.ui.common import ROLE_LABELS, DemoBanner, ErrorLabel, accessible, button, label
-
-SETTINGS = ("access-desk", "access-desk")
 
 
 class SignInDialog(QDialog):
@@ -38,8 +37,7 @@ class SignInDialog(QDialog):
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName("Sign in")
         self.setMinimumWidth(500)
-        settings = QSettings(*SETTINGS)
-        last = str(settings.value("signin/last_upn", "") or "")
+        last = str(settings().value("signin/last_upn", "") or "")
 
         logo = QLabel()
         logo.setPixmap(icon("access-desk").pixmap(QSize(48, 48)))
@@ -154,7 +152,7 @@ class SignInDialog(QDialog):
                 self.password.clear()
                 self.password.setFocus()
             return
-        QSettings(*SETTINGS).setValue("signin/last_upn", self.user.upn)
+        settings().setValue("signin/last_upn", self.user.upn)
         self.accept()
 
     @classmethod
