@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import mail
+from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -45,8 +46,6 @@ STATUS_FILTERS = [("All messages", None), ("Queued", "queued"), ("Sending", "sen
                   ("Sent", "sent"), ("Failed", "failed")]
 STORED_PASSWORD = "•••• (stored)"
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-FORM_STYLE = ("QFrame#form { background-color: palette(base); border: 1px solid palette(mid); "
-              "border-radius: 8px; }")
 
 
 def busy_bar(name: str) -> QProgressBar:
@@ -147,10 +146,8 @@ class EmailPage(QWidget):
         self.test_message = Banner("info", name="Test e-mail result")
         self.test_message.hide()
 
-        form_frame = QFrame()
-        form_frame.setObjectName("form")
-        form_frame.setStyleSheet(FORM_STYLE)
-        grid = QGridLayout(form_frame)
+        settings_box = form_frame()
+        grid = QGridLayout(settings_box)
         grid.setContentsMargins(18, 14, 18, 14)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(10)
@@ -241,7 +238,7 @@ class EmailPage(QWidget):
         layout.setSpacing(8)
         layout.addLayout(header)
         layout.addWidget(intro)
-        layout.addWidget(form_frame)
+        layout.addWidget(settings_box)
         layout.addSpacing(4)
         layout.addLayout(outbox_bar)
         layout.addWidget(self.outbox_message)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import applications
+from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import (
     ORIGIN_LABELS,
     SSO_LABELS,
@@ -99,10 +99,7 @@ class PropertiesPage(QWidget):
         icon_layout.addWidget(self.icon_path, 1)
         icon_layout.addWidget(self.browse_icon)
 
-        self.form_frame = QFrame()
-        self.form_frame.setObjectName("form")
-        self.form_frame.setStyleSheet("QFrame#form { background-color: palette(base); "
-                                      "border: 1px solid palette(mid); border-radius: 8px; }")
+        self.form_frame = form_frame()
         form = QFormLayout(self.form_frame)
         form.setContentsMargins(18, 14, 18, 14)
         form.setHorizontalSpacing(24)

@@ -22,6 +22,7 @@ from desktop.models import User
 from desktop.services import directory, selfservice
 from desktop.services.eligibility import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
+from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
 
 FIELDS = ("enabled", "group", "require_approval", "approvers", "role", "email_approvers",
@@ -97,10 +98,7 @@ class SelfServicePage(QWidget):
         self.email_approvers = YesNo("E-mail approvers about new requests")
         self.approver_passwords = YesNo("Allow approvers to set users' passwords")
 
-        self.form_frame = QFrame()
-        self.form_frame.setObjectName("form")
-        self.form_frame.setStyleSheet("QFrame#form { background-color: palette(base); "
-                                      "border: 1px solid palette(mid); border-radius: 8px; }")
+        self.form_frame = form_frame()
         grid = QGridLayout(self.form_frame)
         grid.setContentsMargins(18, 14, 18, 14)
         grid.setHorizontalSpacing(28)

@@ -1,11 +1,12 @@
-"""Pieces the Admin console's pages share: the application list and a picker table."""
+"""Pieces the Admin console's pages share: the application list, a picker table, the boxed
+form frame and the pages' splitter."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
 from desktop.models import User
 from desktop.resources import icon
@@ -23,6 +24,16 @@ from desktop.ui.tablemodel import Column, PagedTableModel
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
+FORM_STYLE = ("QFrame#form { background-color: palette(base); border: 1px solid palette(mid); "
+              "border-radius: 8px; }")
+
+
+def form_frame() -> QFrame:
+    """The white, rounded box a settings form sits in (self-service, properties, e-mail)."""
+    frame = QFrame()
+    frame.setObjectName("form")
+    frame.setStyleSheet(FORM_STYLE)
+    return frame
 
 
 class PickerTable(QTableView):
