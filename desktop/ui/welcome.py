@@ -59,17 +59,11 @@ def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
     """A new SQLite directory with its first Global Administrator; returns its path."""
     from desktop.models import User
     from desktop.models.schema import close_database, open_database
-    from desktop.services.passwords import check_strength
 
     path = path.strip()
     if not path:
         raise UsageError("choose where the directory's database file goes")
-    if not upn.strip():
-        raise UsageError("enter the first Global Administrator's user name, like "
-                         "you@example.com")
-    if password != confirm:
-        raise UsageError("the two passwords differ")
-    check_strength(password)  # before a file is made
+    upn = check_first_admin(upn, password, confirm)  # before a file is made
     target = Path(path).expanduser()
     if target.exists() and target.stat().st_size > 0:
         open_database(str(target))
@@ -79,9 +73,23 @@ def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
             raise UsageError(f"{target} already holds a directory: choose a new file")
     target.parent.mkdir(parents=True, exist_ok=True)
     open_database(str(target), init=True)
-    _first_admin(upn.strip(), password)
+    _first_admin(upn, password)
     remember(str(target), "new")
     return str(target)
+
+
+def check_first_admin(upn: str, password: str, confirm: str) -> str:
+    """The first-administrator form (FirstAdminForm), checked before anything is created;
+    returns the user name without its surrounding spaces."""
+    from desktop.services.passwords import check_strength
+
+    if not upn.strip():
+        raise UsageError("enter the first Global Administrator's user name, like "
+                         "you@example.com")
+    if password != confirm:
+        raise UsageError("the two passwords differ")
+    check_strength(password)
+    return upn.strip()
 
 
 def _first_admin(upn: str, password: str) -> None:
@@ -509,14 +517,8 @@ class WelcomeWindow(QDialog):
         form = self.pg_admin
 
         def work() -> str:
-            from desktop.services.passwords import check_strength
-
             if probe.people == 0:  # check what the form says before anything is created
-                if not form.upn.text().strip():
-                    raise UsageError("enter the first Global Administrator's user name")
-                if form.password.text() != form.confirm.text():
-                    raise UsageError("the two passwords differ")
-                check_strength(form.password.text())
+                check_first_admin(form.upn.text(), form.password.text(), form.confirm.text())
             display = connect_postgres(self._pg_full_url(), init=probe.needs_init)
             if probe.people == 0 and not has_people():
                 _first_admin(form.upn.text().strip(), form.password.text())
