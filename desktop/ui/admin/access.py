@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -20,7 +19,7 @@ from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import access, selfservice
-from desktop.ui.admin.widgets import ApplicationList
+from desktop.ui.admin.widgets import ApplicationList, page_splitter
 from desktop.ui.common import (
     Banner,
     ConfirmDialog,
@@ -129,15 +128,8 @@ class AccessPage(QWidget):
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.view, 1)
         right_layout.addWidget(self.empty)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.apps)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([260, 790])
-        splitter.setHandleWidth(9)
-        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        splitter = page_splitter(Qt.Orientation.Horizontal, self.apps, right, stretch=(2, 5),
+                                 sizes=(260, 790))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import applications, auditlog, directory
+from desktop.ui.admin.widgets import page_splitter
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -114,14 +114,8 @@ class AuditPage(QWidget):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.view, 1)
         table_layout.addWidget(self.empty)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(table_box)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setHandleWidth(9)
-        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        splitter = page_splitter(Qt.Orientation.Vertical, table_box, self.details,
+                                 stretch=(3, 1))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)

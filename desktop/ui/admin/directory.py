@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from desktop.models import User
 from desktop.resources import icon
 from desktop.services import auth, directory, rights
 from desktop.ui.admin.pickers import group_kind
+from desktop.ui.admin.widgets import page_splitter
 from desktop.ui.common import (
     LICENSE_LABELS,
     ROLE_LABELS,
@@ -446,13 +446,8 @@ class GroupsPage(QWidget):
         members_layout.addLayout(member_tools)
         members_layout.addWidget(self.members_hint)
         members_layout.addWidget(self.members_view, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.view)
-        splitter.addWidget(members_box)
-        splitter.setSizes([330, 260])
-        splitter.setHandleWidth(9)
-        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        splitter = page_splitter(Qt.Orientation.Vertical, self.view, members_box,
+                                 sizes=(330, 260))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)

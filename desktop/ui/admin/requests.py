@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import requests
+from desktop.ui.admin.widgets import page_splitter
 from desktop.ui.common import (
     STATUS_LABELS,
     Banner,
@@ -84,14 +85,8 @@ class RequestsPage(QWidget):
         detail_layout.setContentsMargins(4, 6, 4, 0)
         detail_layout.addWidget(self.detail_title)
         detail_layout.addWidget(self.detail, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(table_box)
-        splitter.addWidget(detail_box)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
-        splitter.setHandleWidth(9)
-        splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+        splitter = page_splitter(Qt.Orientation.Vertical, table_box, detail_box,
+                                 stretch=(4, 1))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)

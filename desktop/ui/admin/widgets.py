@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from desktop.models import User
 from desktop.resources import icon
@@ -34,6 +34,22 @@ def form_frame() -> QFrame:
     frame.setObjectName("form")
     frame.setStyleSheet(FORM_STYLE)
     return frame
+
+
+def page_splitter(orientation: Qt.Orientation, *panes: QWidget, stretch: tuple[int, ...] = (),
+                  sizes: tuple[int, ...] = ()) -> QSplitter:
+    """Panes side by side (or stacked) that never collapse, split by an invisible handle."""
+    splitter = QSplitter(orientation)
+    splitter.setChildrenCollapsible(False)
+    for pane in panes:
+        splitter.addWidget(pane)
+    for index, factor in enumerate(stretch):
+        splitter.setStretchFactor(index, factor)
+    if sizes:
+        splitter.setSizes(list(sizes))
+    splitter.setHandleWidth(9)
+    splitter.setStyleSheet("QSplitter::handle { background-color: transparent; }")
+    return splitter
 
 
 class PickerTable(QTableView):
