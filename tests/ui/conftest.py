@@ -46,6 +46,17 @@ def demo_db(_demo_sqlite_template: Path, tmp_path: Path,
 
 
 @pytest.fixture
+def admin_window(qtbot: Any, demo_db: User) -> Any:
+    """The Admin console of the demo's first Global Administrator, shown."""
+    from desktop.ui.admin import AdminWindow
+
+    window = AdminWindow(demo_db)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
 def person(demo_db: User):
     """person("alice.wu"): a demo person by the part of the UPN before the @."""
 

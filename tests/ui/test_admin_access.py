@@ -5,20 +5,16 @@ from __future__ import annotations
 import pytest
 
 from desktop.services import access, auditlog
-from desktop.ui.admin import AdminWindow
 from desktop.ui.admin.access import RoleDialog
 
 APP = "Fabrikam CRM"
 
 
 @pytest.fixture
-def page(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.show_page(1)
-    assert w.access.select_application(APP)
-    return w.access
+def page(admin_window):
+    admin_window.show_page(1)
+    assert admin_window.access.select_application(APP)
+    return admin_window.access
 
 
 def users(page):

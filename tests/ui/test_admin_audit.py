@@ -5,16 +5,12 @@ from __future__ import annotations
 import pytest
 
 from desktop.models import AuditEvent
-from desktop.ui.admin import AdminWindow
 
 
 @pytest.fixture
-def page(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.show_page(3)
-    return w.audit
+def page(admin_window):
+    admin_window.show_page(3)
+    return admin_window.audit
 
 
 def test_newest_first(page):

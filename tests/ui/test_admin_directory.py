@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from desktop.services import directory
 from desktop.ui.admin import AdminWindow
 from desktop.ui.admin.directory import PersonPickerDialog
-
-
-@pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def select(page, key, value):
@@ -26,8 +16,8 @@ def select(page, key, value):
     raise AssertionError(value)
 
 
-def test_users_show_license_roles_and_enabled(window):
-    page = window.users
+def test_users_show_license_roles_and_enabled(admin_window):
+    page = admin_window.users
     row = select(page, "upn", "rahul.mehta@contoso.example")
     assert page.model.data(page.model.index(row, 3)) == "Entra ID P2"
     assert page.model.data(page.model.index(row, 4)) == "Cloud Application Administrator"
@@ -36,8 +26,8 @@ def test_users_show_license_roles_and_enabled(window):
     assert page.toggle_button.text() == "Enable"
 
 
-def test_a_global_administrator_disables_a_user(window, demo_db, confirm_yes):
-    page = window.users
+def test_a_global_administrator_disables_a_user(admin_window, demo_db, confirm_yes):
+    page = admin_window.users
     select(page, "upn", "alice.wu@contoso.example")
     page.toggle_button.click()
     assert confirm_yes == ["Disable Alice Wu?"]
@@ -55,8 +45,8 @@ def test_other_administrators_see_users_read_only(qtbot, person):
         assert not b.isEnabled()
 
 
-def test_groups_show_their_kind_and_members(window):
-    page = window.groups
+def test_groups_show_their_kind_and_members(admin_window):
+    page = admin_window.groups
     row = select(page, "name", "All Staff (on-premises)")
     assert page.model.data(page.model.index(row, 1)) == "Synced from on-premises"
     assert page.members.rowCount() == 14
@@ -64,8 +54,8 @@ def test_groups_show_their_kind_and_members(window):
     assert "Read-only" in page.members_hint.text()
 
 
-def test_an_administrator_adds_a_member_to_a_cloud_group(window, demo_db, monkeypatch):
-    page = window.groups
+def test_an_administrator_adds_a_member_to_a_cloud_group(admin_window, demo_db, monkeypatch):
+    page = admin_window.groups
     select(page, "name", "IT Operations")
     before = page.members.rowCount()
     monkeypatch.setattr(PersonPickerDialog, "pick",

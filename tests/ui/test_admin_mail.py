@@ -20,12 +20,9 @@ SENDER = "access-desk@contoso.example"
 
 
 @pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.show_page(EMAIL)
-    return w
+def window(admin_window):
+    admin_window.show_page(EMAIL)
+    return admin_window
 
 
 def fill(page, *, host="smtp.contoso.example", security="starttls", port=None, user="desk",

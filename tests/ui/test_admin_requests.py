@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from desktop.services import requests
-from desktop.ui.admin import AdminWindow
 from desktop.ui.common import ReasonDialog
 
 
 @pytest.fixture
-def page(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    w.show_page(2)
-    return w.requests
+def page(admin_window):
+    admin_window.show_page(2)
+    return admin_window.requests
 
 
 def statuses(page):

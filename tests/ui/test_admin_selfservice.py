@@ -14,14 +14,6 @@ ELIGIBLE = ["alice.wu", "diego.ramirez", "fatima.benali", "yuki.tanaka", "priya.
             "oliver.schmidt", "amara.okafor", "olga.ivanova", "noah.fischer", "sofia.rossi"]
 
 
-@pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def open_app(window, name):
     assert window.applications.select(name)
     assert window.applications.showing_detail()
@@ -30,8 +22,8 @@ def open_app(window, name):
     return page
 
 
-def test_administrator_sets_up_self_service(qtbot, window, monkeypatch):
-    page = open_app(window, APP)
+def test_administrator_sets_up_self_service(qtbot, admin_window, monkeypatch):
+    page = open_app(admin_window, APP)
     assert not page.save_button.isEnabled()
     assert page.approver_count.text() == "0 of 10"
 
@@ -83,11 +75,11 @@ def test_administrator_sets_up_self_service(qtbot, window, monkeypatch):
     page.role.setCurrentIndex(page.role.findData("Claims.Viewer"))
     page.email_approvers.yes.click()
 
-    window.save_action.trigger()  # Ctrl+S
+    admin_window.save_action.trigger()  # Ctrl+S
     assert not page.save_button.isEnabled()
     assert "Saved" in page.message.text.text()
 
-    stored = selfservice.show(demo_db_admin(window), APP)
+    stored = selfservice.show(demo_db_admin(admin_window), APP)
     assert stored["enabled"] is True
     assert stored["group"] == "IT Operations"
     assert stored["require_approval"] is True
@@ -96,8 +88,8 @@ def test_administrator_sets_up_self_service(qtbot, window, monkeypatch):
     assert stored["email_approvers"] is True
     assert stored["version"] == 1
     # The list shows it switched on.
-    row = window.applications.list.model.row_of(window.applications.current["id"])
-    assert window.applications.list.model.row_data(row)["self_service"] is True
+    row = admin_window.applications.list.model.row_of(admin_window.applications.current["id"])
+    assert admin_window.applications.list.model.row_data(row)["self_service"] is True
 
 
 def demo_db_admin(window):
@@ -124,8 +116,8 @@ def test_clicking_a_disabled_group_shows_why(qtbot, demo_db):
     assert "membership is dynamic" in dialog.error.text()
 
 
-def test_service_refusal_is_shown_inline(window):
-    page = open_app(window, APP)
+def test_service_refusal_is_shown_inline(admin_window):
+    page = open_app(admin_window, APP)
     page.enabled.yes.click()
     assert page.save() is False
     assert "needs a group" in page.message.text.text()
@@ -133,27 +125,27 @@ def test_service_refusal_is_shown_inline(window):
     assert page.save_button.isEnabled()  # the edit is kept for the person to fix
 
 
-def test_discard_restores_the_stored_settings(window):
-    page = open_app(window, "Fabrikam CRM")
+def test_discard_restores_the_stored_settings(admin_window):
+    page = open_app(admin_window, "Fabrikam CRM")
     page.require_approval.no.click()
     assert page.is_dirty()
-    window.discard_action.trigger()  # Esc
+    admin_window.discard_action.trigger()  # Esc
     assert not page.is_dirty()
     assert page.require_approval.value() is True
     assert not page.save_button.isEnabled()
 
 
-def test_password_question_only_for_password_sso(window):
-    page = open_app(window, "Tailspin Travel")
+def test_password_question_only_for_password_sso(admin_window):
+    page = open_app(admin_window, "Tailspin Travel")
     assert page.approver_passwords.isVisibleTo(page)
-    page = open_app(window, "Fabrikam CRM")
+    page = open_app(admin_window, "Fabrikam CRM")
     assert not page.approver_passwords.isVisibleTo(page)
 
 
-def test_role_question_only_for_applications_with_roles(window):
-    page = open_app(window, "Litware Wiki")
+def test_role_question_only_for_applications_with_roles(admin_window):
+    page = open_app(admin_window, "Litware Wiki")
     assert not page.role.isVisibleTo(page)
-    page = open_app(window, "Fabrikam CRM")
+    page = open_app(admin_window, "Fabrikam CRM")
     assert page.role.isVisibleTo(page)
     # A disabled role and an application-only role are listed but cannot be chosen.
     model = page.role.model()
@@ -165,8 +157,8 @@ def test_role_question_only_for_applications_with_roles(window):
     assert "applications only" in model.item(sync).toolTip()
 
 
-def test_public_client_application_shows_the_disabled_page(window):
-    page = open_app(window, "Tailspin Mobile Field App")
+def test_public_client_application_shows_the_disabled_page(admin_window):
+    page = open_app(admin_window, "Tailspin Mobile Field App")
     assert page.unavailable.isVisible()
     text = page.unavailable.text.text()
     assert "public client flows" in text
@@ -174,28 +166,28 @@ def test_public_client_application_shows_the_disabled_page(window):
     assert not page.form_frame.isEnabled()
     assert not page.enabled.yes.isEnabled()
     page.open_properties.click()
-    assert window.applications.tabs.currentWidget() is window.applications.properties
-    assert window.applications.properties.public_client.value() is True
+    assert admin_window.applications.tabs.currentWidget() is admin_window.applications.properties
+    assert admin_window.applications.properties.public_client.value() is True
 
 
 @pytest.mark.parametrize(("app", "words"), [
     ("Contoso Timesheets", "gallery, an application proxy, or user or admin consent"),
     ("Fourth Coffee Rewards", "hidden"),
 ])
-def test_other_ineligible_applications_say_why(window, app, words):
-    page = open_app(window, app)
+def test_other_ineligible_applications_say_why(admin_window, app, words):
+    page = open_app(admin_window, app)
     assert page.unavailable.isVisible()
     assert words in page.unavailable.text.text()
     assert not page.form_frame.isEnabled()
 
 
-def test_turning_public_client_flows_off_in_properties_enables_the_page(window):
-    open_app(window, "Tailspin Mobile Field App")
-    props = window.applications.properties
+def test_turning_public_client_flows_off_in_properties_enables_the_page(admin_window):
+    open_app(admin_window, "Tailspin Mobile Field App")
+    props = admin_window.applications.properties
     props.public_client.no.click()
     assert props.save_button.isEnabled()
     assert props.save()
-    page = window.applications.selfservice
+    page = admin_window.applications.selfservice
     assert not page.unavailable.isVisible()
     assert page.form_frame.isEnabled()
 

@@ -35,14 +35,6 @@ EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json",
 
 
 @pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-@pytest.fixture
 def choose_source(monkeypatch):
     """GraphSourceDialog.ask answers with these paths."""
     chosen: list[str] = []
@@ -90,56 +82,56 @@ def user_upns(window) -> list[str]:
 
 
 def test_import_previews_then_imports_and_the_users_list_shows_the_new_people(
-        qtbot, window, choose_source, previews):
+        qtbot, admin_window, choose_source, previews):
     seen, _answer = previews
     choose_source.append(str(TENANT))
-    assert window.transfers.import_action.shortcut() == QKeySequence("Ctrl+I")
-    assert "alice@contoso.test" not in user_upns(window)
+    assert admin_window.transfers.import_action.shortcut() == QKeySequence("Ctrl+I")
+    assert "alice@contoso.test" not in user_upns(admin_window)
 
-    window.transfers.import_action.trigger()
-    assert window.transfers.progress is not None  # shown while the worker reads
-    qtbot.waitUntil(lambda: window.transfers.result_dialog is not None, timeout=20_000)
+    admin_window.transfers.import_action.trigger()
+    assert admin_window.transfers.progress is not None  # shown while the worker reads
+    qtbot.waitUntil(lambda: admin_window.transfers.result_dialog is not None, timeout=20_000)
 
     preview = seen[0]
     assert preview["dry_run"] is True
     assert preview["tenant_user_there"] is False  # the preview wrote nothing
     assert preview["added"]["users"] == 8
     assert "megan.bowen@contoso.example" in preview["not_in_export"]["users"]
-    result = window.transfers.result_dialog
+    result = admin_window.transfers.result_dialog
     assert result.report["dry_run"] is False
     assert result.report["added"]["users"] == 8
     assert result.windowTitle() == "Import finished"
-    assert window.transfers.progress is None
-    assert "Imported from Microsoft Graph: " in window.statusBar().currentMessage()
-    assert {"alice@contoso.test", "grace@contoso.test"} <= set(user_upns(window))
+    assert admin_window.transfers.progress is None
+    assert "Imported from Microsoft Graph: " in admin_window.statusBar().currentMessage()
+    assert {"alice@contoso.test", "grace@contoso.test"} <= set(user_upns(admin_window))
     result.close()
 
 
-def test_cancel_after_the_preview_imports_nothing(qtbot, window, choose_source, previews):
+def test_cancel_after_the_preview_imports_nothing(qtbot, admin_window, choose_source, previews):
     seen, answer = previews
     answer[0] = False
     choose_source.append(str(TENANT))
-    window.transfers.import_action.trigger()
-    qtbot.waitUntil(lambda: bool(seen) and not window.transfers.busy, timeout=20_000)
-    assert window.transfers.result_dialog is None
+    admin_window.transfers.import_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and not admin_window.transfers.busy, timeout=20_000)
+    assert admin_window.transfers.result_dialog is None
     assert User.get_or_none(User.upn == "alice@contoso.test") is None
 
 
 def test_a_malformed_export_shows_the_services_message_and_imports_nothing(
-        qtbot, window, choose_source, previews):
+        qtbot, admin_window, choose_source, previews):
     seen, _answer = previews
     choose_source.append(str(DATA / "pwsh-truncated"))
     users = User.select().count()
-    window.transfers.import_action.trigger()
-    qtbot.waitUntil(lambda: window.transfers.message_box is not None, timeout=20_000)
-    text = window.transfers.message_box.text()
+    admin_window.transfers.import_action.trigger()
+    qtbot.waitUntil(lambda: admin_window.transfers.message_box is not None, timeout=20_000)
+    text = admin_window.transfers.message_box.text()
     assert text.startswith("nothing was imported: ")
     assert "ConvertTo-Json -Depth 10" in text
     assert seen == []  # no preview to confirm
     assert User.select().count() == users
-    assert window.transfers.progress is None
-    assert window.transfers.import_action.isEnabled()
-    window.transfers.message_box.close()
+    assert admin_window.transfers.progress is None
+    assert admin_window.transfers.import_action.isEnabled()
+    admin_window.transfers.message_box.close()
 
 
 def test_a_plain_administrator_sees_the_import_disabled_and_why(qtbot, person):
@@ -154,12 +146,12 @@ def test_a_plain_administrator_sees_the_import_disabled_and_why(qtbot, person):
     assert file_menu.toolTipsVisible()
 
 
-def test_export_requests_as_csv(qtbot, window, save_to, tmp_path):
-    action = window.transfers.export_actions[("requests", "csv")]
-    assert action in window.transfers.export_menu.actions()
+def test_export_requests_as_csv(qtbot, admin_window, save_to, tmp_path):
+    action = admin_window.transfers.export_actions[("requests", "csv")]
+    assert action in admin_window.transfers.export_menu.actions()
     action.trigger()
     target = tmp_path / "out.csv"
-    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.waitUntil(lambda: "Exported" in admin_window.statusBar().currentMessage(), timeout=10_000)
     assert save_to[0][1] == "csv"
     assert save_to[0][0].endswith(".csv")
     with target.open(newline="", encoding="utf-8") as stream:
@@ -167,31 +159,31 @@ def test_export_requests_as_csv(qtbot, window, save_to, tmp_path):
     count = AccessRequest.select().count()
     assert len(rows) == count + 1
     assert "id" in rows[0]  # the header row
-    assert window.statusBar().currentMessage() == f"Exported {count} requests to {target}."
+    assert admin_window.statusBar().currentMessage() == f"Exported {count} requests to {target}."
     assert not list(tmp_path.glob(".*.part"))  # written next to it, then renamed
 
 
-def test_every_export_is_offered(window):
-    assert set(window.transfers.export_actions) == {
+def test_every_export_is_offered(admin_window):
+    assert set(admin_window.transfers.export_actions) == {
         ("settings", "json"), ("settings", "csv"), ("access", "json"), ("access", "csv"),
         ("access", "graph"), ("requests", "json"), ("requests", "csv"), ("audit", "json"),
         ("audit", "csv")}
 
 
-def test_access_as_graph_json(qtbot, window, save_to, tmp_path):
+def test_access_as_graph_json(qtbot, admin_window, save_to, tmp_path):
     import json
 
-    window.transfers.export_actions[("access", "graph")].trigger()
-    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10_000)
+    admin_window.transfers.export_actions[("access", "graph")].trigger()
+    qtbot.waitUntil(lambda: "Exported" in admin_window.statusBar().currentMessage(), timeout=10_000)
     rows = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert rows
     assert {"principalId", "resourceId", "appRoleId"} <= set(rows[0])
 
 
-def test_the_evidence_dialog_writes_a_zip(qtbot, window, tmp_path):
-    window.applications.select("Fabrikam CRM")
-    window.applications.evidence_button.click()
-    dialog = window.applications.evidence_dialog
+def test_the_evidence_dialog_writes_a_zip(qtbot, admin_window, tmp_path):
+    admin_window.applications.select("Fabrikam CRM")
+    admin_window.applications.evidence_button.click()
+    dialog = admin_window.applications.evidence_dialog
     assert isinstance(dialog, EvidenceDialog)
     assert dialog.isVisible()
     today = dt.date.today()
@@ -212,10 +204,10 @@ def test_the_evidence_dialog_writes_a_zip(qtbot, window, tmp_path):
     dialog.close()
 
 
-def test_an_evidence_period_that_ends_before_it_starts_is_refused_inline(qtbot, window,
-                                                                         tmp_path):
-    window.applications.select("Fabrikam CRM")
-    dialog = EvidenceDialog(window, window.actor, "Fabrikam CRM")
+def test_an_evidence_period_that_ends_before_it_starts_is_refused_inline(
+        qtbot, admin_window, tmp_path):
+    admin_window.applications.select("Fabrikam CRM")
+    dialog = EvidenceDialog(admin_window, admin_window.actor, "Fabrikam CRM")
     qtbot.addWidget(dialog)
     dialog.start.setDate(dialog.end.date().addDays(3))
     dialog.path.setText(str(tmp_path / "x.zip"))
@@ -226,13 +218,13 @@ def test_an_evidence_period_that_ends_before_it_starts_is_refused_inline(qtbot, 
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, window, demo_db):
+def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, admin_window, demo_db):
     from desktop.services import graph_import
 
     report = graph_import.import_graph(demo_db, [str(TENANT)], dry_run=True).as_dict()
-    dialogs = [GraphSourceDialog(window), ImportSummaryDialog(window, report),
-               ImportSummaryDialog(window, dict(report, dry_run=False)),
-               EvidenceDialog(window, demo_db, "Fabrikam CRM")]
+    dialogs = [GraphSourceDialog(admin_window), ImportSummaryDialog(admin_window, report),
+               ImportSummaryDialog(admin_window, dict(report, dry_run=False)),
+               EvidenceDialog(admin_window, demo_db, "Fabrikam CRM")]
     kinds = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QDateEdit)
     nameless = []
     for dialog in dialogs:

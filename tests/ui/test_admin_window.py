@@ -18,14 +18,6 @@ from desktop.ui.admin import AdminWindow
 from desktop.ui.admin.window import PAGES
 
 
-@pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def test_a_non_administrator_cannot_open_the_console(qtbot, person):
     with pytest.raises(Refused, match="Administrator"):
         AdminWindow(person("alice.wu"))
@@ -40,50 +32,50 @@ def test_cloud_application_and_application_administrators_may(qtbot, person, who
     assert "only a Global Administrator" in w.users.read_only.text()
 
 
-def test_ctrl_number_switches_pages(window):
-    for number, action in enumerate(window.page_actions, start=1):
+def test_ctrl_number_switches_pages(admin_window):
+    for number, action in enumerate(admin_window.page_actions, start=1):
         assert action.shortcut() == QKeySequence(f"Ctrl+{number}")
         action.trigger()
-        assert window.stack.currentIndex() == number - 1
+        assert admin_window.stack.currentIndex() == number - 1
     assert len(PAGES) == 7
 
 
-def test_common_shortcuts_exist(window):
-    assert window.save_action.shortcut() == QKeySequence("Ctrl+S")
-    assert window.discard_action.shortcut() == QKeySequence("Esc")
-    assert window.refresh_action.shortcut() == QKeySequence("F5")
-    assert window.search_action.shortcut() == QKeySequence("Ctrl+F")
-    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+def test_common_shortcuts_exist(admin_window):
+    assert admin_window.save_action.shortcut() == QKeySequence("Ctrl+S")
+    assert admin_window.discard_action.shortcut() == QKeySequence("Esc")
+    assert admin_window.refresh_action.shortcut() == QKeySequence("F5")
+    assert admin_window.search_action.shortcut() == QKeySequence("Ctrl+F")
+    assert admin_window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
 
 
-def test_ctrl_f_focuses_the_current_pages_search(qtbot, window):
-    window.activateWindow()
-    window.show_page(2)
-    window.search_action.trigger()
-    qtbot.waitUntil(lambda: window.requests.search.hasFocus())
+def test_ctrl_f_focuses_the_current_pages_search(qtbot, admin_window):
+    admin_window.activateWindow()
+    admin_window.show_page(2)
+    admin_window.search_action.trigger()
+    qtbot.waitUntil(lambda: admin_window.requests.search.hasFocus())
 
 
-def test_ctrl_1_from_an_application_goes_back_to_the_list(window):
-    window.applications.select("Fabrikam CRM")
-    assert window.applications.showing_detail()
-    window.page_actions[0].trigger()
-    assert not window.applications.showing_detail()
+def test_ctrl_1_from_an_application_goes_back_to_the_list(admin_window):
+    admin_window.applications.select("Fabrikam CRM")
+    assert admin_window.applications.showing_detail()
+    admin_window.page_actions[0].trigger()
+    assert not admin_window.applications.showing_detail()
 
 
-def test_search_filters_the_application_list_as_you_type(qtbot, window):
-    model = window.applications.list.model
+def test_search_filters_the_application_list_as_you_type(qtbot, admin_window):
+    model = admin_window.applications.list.model
     total = model.rowCount()
-    window.applications.list.search.setText("north")
+    admin_window.applications.list.search.setText("north")
     qtbot.waitUntil(lambda: model.rowCount() < total)
     names = [model.row_data(r)["name"] for r in range(model.rowCount())]
     assert names == ["Northwind Catalog", "Northwind Expenses"]
 
 
-def test_every_control_has_an_accessible_name(window):
+def test_every_control_has_an_accessible_name(admin_window):
     kinds = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QPlainTextEdit)
-    window.applications.select("Tailspin Travel")
+    admin_window.applications.select("Tailspin Travel")
     nameless = []
-    for widget in window.findChildren(QWidget):
+    for widget in admin_window.findChildren(QWidget):
         if not isinstance(widget, kinds):
             continue
         if widget.objectName().startswith("qt_") or _inside_combo_box(widget):
@@ -103,10 +95,10 @@ def _inside_combo_box(widget):
     return False
 
 
-def test_the_demo_marker_is_shown(window):
-    assert window.demo_banner is not None
-    assert window.demo_banner.isVisible()
-    assert "Demo directory" in window.demo_banner.text()
+def test_the_demo_marker_is_shown(admin_window):
+    assert admin_window.demo_banner is not None
+    assert admin_window.demo_banner.isVisible()
+    assert "Demo directory" in admin_window.demo_banner.text()
 
 
 def test_live_feed_changes_refresh_the_lists(qtbot, demo_db):

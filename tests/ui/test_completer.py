@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from desktop.errors import Refused
 from desktop.models import Application, AuditEvent
 from desktop.services import applications
-from desktop.ui.admin import AdminWindow
 from desktop.ui.completer import MAX_SUGGESTIONS, SUGGEST_DELAY_MS, SearchCompleter
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -54,12 +53,9 @@ def shown_rows(page):
 
 
 @pytest.fixture
-def page(qtbot, demo_db):
-    window = AdminWindow(demo_db)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page(3)
-    return window.audit
+def page(admin_window):
+    admin_window.show_page(3)
+    return admin_window.audit
 
 
 @pytest.fixture

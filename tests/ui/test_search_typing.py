@@ -4,19 +4,9 @@ row back."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from desktop.ui.admin import AdminWindow
 from desktop.ui.tablemodel import SEARCH_DEBOUNCE_MS
-
-
-@pytest.fixture
-def window(qtbot, demo_db):
-    w = AdminWindow(demo_db)
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def names(model, key="name"):
@@ -28,8 +18,8 @@ def type_into(qtbot, box, text):
     qtbot.keyClicks(box, text)
 
 
-def test_typing_filters_the_applications_after_the_debounce(qtbot, window):
-    app_list = window.applications.list
+def test_typing_filters_the_applications_after_the_debounce(qtbot, admin_window):
+    app_list = admin_window.applications.list
     model = app_list.model
     everything = names(model)
     assert len(everything) == 25
@@ -42,8 +32,8 @@ def test_typing_filters_the_applications_after_the_debounce(qtbot, window):
     assert not app_list.empty.isVisible()
 
 
-def test_clearing_the_search_shows_every_application_again(qtbot, window):
-    app_list = window.applications.list
+def test_clearing_the_search_shows_every_application_again(qtbot, admin_window):
+    app_list = admin_window.applications.list
     model = app_list.model
     everything = names(model)
     type_into(qtbot, app_list.search, "north")
@@ -60,8 +50,8 @@ def test_clearing_the_search_shows_every_application_again(qtbot, window):
     assert names(model) == everything
 
 
-def test_only_word_beginnings_match_and_no_match_says_so(qtbot, window):
-    app_list = window.applications.list
+def test_only_word_beginnings_match_and_no_match_says_so(qtbot, admin_window):
+    app_list = admin_window.applications.list
     model = app_list.model
     type_into(qtbot, app_list.search, "rikam")
     qtbot.waitUntil(lambda: model.search_text == "rikam")
@@ -70,8 +60,8 @@ def test_only_word_beginnings_match_and_no_match_says_so(qtbot, window):
     assert app_list.empty.text() == "No application matches this search."
 
 
-def test_query_syntax_typed_in_the_box_just_searches(qtbot, window):
-    app_list = window.applications.list
+def test_query_syntax_typed_in_the_box_just_searches(qtbot, admin_window):
+    app_list = admin_window.applications.list
     model = app_list.model
     type_into(qtbot, app_list.search, '"fab* (crm')
     qtbot.waitUntil(lambda: model.search_text == '"fab* (crm')
@@ -84,8 +74,8 @@ def test_query_syntax_typed_in_the_box_just_searches(qtbot, window):
     assert len(names(model)) == 25  # no letter or digit: nothing to filter by
 
 
-def test_typing_filters_the_users_by_name_user_name_and_department(qtbot, window):
-    page = window.users
+def test_typing_filters_the_users_by_name_user_name_and_department(qtbot, admin_window):
+    page = admin_window.users
     model = page.model
     everything = names(model, "upn")
     type_into(qtbot, page.search, "alice.w")
