@@ -42,6 +42,19 @@ def apply_style(app: QApplication) -> None:
     app.setWindowIcon(icon("access-desk"))
 
 
+def styled_application() -> QApplication:
+    """The QApplication (the splash's, when `gui` showed one), named and styled for the
+    windows: the welcome window and run_gui both start from here."""
+    from desktop.ui.splash import application
+
+    app = application()
+    app.setApplicationName("Access Desk")
+    app.setOrganizationName("access-desk")
+    app.setApplicationDisplayName("Access Desk")
+    apply_style(app)
+    return app
+
+
 def _available(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
@@ -183,11 +196,7 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     "approvals") or the window this person's rights suggest. Exit 3 when `kind` is not
     allowed for him (the message names the right), 0 when sign-in is cancelled.
     """
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Access Desk")
-    app.setOrganizationName("access-desk")
-    app.setApplicationDisplayName("Access Desk")
-    apply_style(app)
+    app = styled_application()
     from desktop.ui import gc_guard
 
     gc_guard.install(app)

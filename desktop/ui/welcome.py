@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -534,25 +533,11 @@ class WelcomeWindow(QDialog):
     @classmethod
     def ask(cls, parent: QWidget | None = None) -> str | None:
         """Show the welcome window; the database chosen is open afterwards. None: closed."""
-        _gui_app()
+        from desktop.ui.app import styled_application
+
+        styled_application()
         dialog = cls(parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.url
 
-
-def _gui_app() -> QApplication:
-    """The application run_gui will go on with, styled the same."""
-    app = QApplication.instance()
-    if isinstance(app, QApplication):
-        return app
-    import sys
-
-    from desktop.ui.app import apply_style
-
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("Access Desk")
-    app.setOrganizationName("access-desk")
-    app.setApplicationDisplayName("Access Desk")
-    apply_style(app)
-    return app
