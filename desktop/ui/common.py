@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.resources import icon
 from desktop.ui.appicons import app_icon  # noqa: F401 - where the windows import it from
 from desktop.ui.celldelegate import FastCellDelegate
+from desktop.ui.tablemodel import Column
 
 
 def accessible(widget: QWidget, name: str, description: str | None = None) -> QWidget:
@@ -404,6 +405,14 @@ ROLE_LABELS = {"global_admin": "Global Administrator",
                "app_admin": "Application Administrator"}
 STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "denied": "Denied",
                  "cancelled": "Cancelled", "closed": "Closed"}
+STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
+                "cancelled": "cancel", "closed": "cancel"}
+
+
+def status_column() -> Column:
+    """A request's status, in words and with its icon (My requests, the Approvals history)."""
+    return Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v or ""),
+                  icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info")))
 
 
 def when(iso_text: str | None) -> str:

@@ -37,6 +37,7 @@ from desktop.ui.common import (
     set_tabbed_central,
     setup_table,
     shortcut,
+    status_column,
 )
 from desktop.ui.connection import add_connection_indicator
 from desktop.ui.myapps.parts import age, day, when
@@ -46,8 +47,6 @@ from .passwords import PasswordsPage
 
 # Above this many requests a progress dialog shows while they are decided.
 PROGRESS_FROM = 2
-STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
-                "cancelled": "cancel", "closed": "cancel"}
 
 
 def conflict_sentence(c: bulk.BulkConflict, name: str | None = None) -> str:
@@ -322,8 +321,7 @@ class HistoryPage(QWidget):
         columns = [
             Column("app", "Application", icon=lambda row: app_icon(row["app"])),
             Column("requester_name", "Requester"),
-            Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v or ""),
-                   icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info"))),
+            status_column(),
             Column("decided_by_name", "Decided by", sortable=False,
                    formatter=lambda v: v or "Access Desk"),
             Column("decided_at", "Decided", formatter=day),

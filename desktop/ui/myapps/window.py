@@ -40,6 +40,7 @@ from desktop.ui.common import (
     set_tabbed_central,
     setup_table,
     shortcut,
+    status_column,
 )
 from desktop.ui.connection import add_connection_indicator
 from desktop.ui.tablemodel import Column, PagedTableModel
@@ -59,8 +60,6 @@ STATE_LABELS = {
 }
 STATE_ICONS = {"requestable": "request", "requested": "info", "owned": "approve",
                "license_required": "lock"}
-STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
-                "cancelled": "cancel", "closed": "cancel"}
 
 
 # --- Apps ------------------------------------------------------------------------------------
@@ -506,8 +505,7 @@ class RequestsPage(QWidget):
         columns = [
             Column("app", "Application", sort_key="app",
                    icon=lambda row: app_icon(row["app"])),
-            Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v or ""),
-                   icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info"))),
+            status_column(),
             Column("approver", "Approver", sortable=False),
             Column("created_at", "Requested", formatter=day),
             Column("decided_at", "Decided", formatter=day),
