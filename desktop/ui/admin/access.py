@@ -163,10 +163,6 @@ class AccessPage(QWidget):
         self.model.refresh()
 
     def select_application(self, name: str) -> bool:
-        if self.apps.select_name(name):
-            return True
-        self.apps.search.setText(name)
-        self.apps.model.apply_search_now()
         return self.apps.select_name(name)
 
     def selected_user(self) -> dict[str, Any] | None:

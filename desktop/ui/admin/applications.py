@@ -159,10 +159,6 @@ class ApplicationsPage(QWidget):
     def select(self, name: str) -> bool:
         """Open an application's settings by name (searching for it when not loaded)."""
         found = self.list.select_name(name)
-        if not found:
-            self.list.search.setText(name)
-            self.list.model.apply_search_now()
-            found = self.list.select_name(name)
         if found and self.current is not None and self.current["name"] == name:
             self.show_detail()
         return found

@@ -160,6 +160,14 @@ class ApplicationList(QWidget):
         return True
 
     def select_name(self, name: str) -> bool:
+        """Select an application by name, searching for it in SQL when it is not loaded."""
+        if self._select_loaded(name):
+            return True
+        self.search.setText(name)
+        self.model.apply_search_now()
+        return self._select_loaded(name)
+
+    def _select_loaded(self, name: str) -> bool:
         for row in range(self.model.rowCount()):
             if self.model.row_data(row)["name"] == name:
                 self.view.selectRow(row)
