@@ -90,8 +90,7 @@ class _PickerDialog(QDialog):
         self.model = model
         self.view.setModel(model)
         setup_table(self.view, name)
-        self.search.textChanged.connect(model.set_search)
-        self.search.returnPressed.connect(model.apply_search_now)
+        model.follow_search(self.search)
         self.view.disabled_clicked.connect(self.on_view_disabled_clicked)
         model.error_raised.connect(self.error.show_message)
 
