@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.resources import icon
 from desktop.ui.appicons import app_icon  # noqa: F401 - where the windows import it from
 from desktop.ui.celldelegate import FastCellDelegate
-from desktop.ui.tablemodel import Column
+from desktop.ui.tablemodel import Column, PagedTableModel
 
 
 def accessible(widget: QWidget, name: str, description: str | None = None) -> QWidget:
@@ -208,14 +208,29 @@ class DemoBanner(QLabel):
 
 
 class EmptyState(QLabel):
-    """What a list says when it has nothing to show, centred and calm."""
+    """What a list says when it has nothing to show, centred and calm: `text`, or `no_match`
+    while a search finds nothing."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, text: str, parent: QWidget | None = None, *,
+                 no_match: str | None = None) -> None:
         super().__init__(text, parent)
+        self.nothing_text = text
+        self.no_match_text = no_match
         self.setProperty("role", "hint")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setAccessibleName(text)
+
+    def say(self, searching: bool) -> None:
+        self.setText(self.no_match_text if searching and self.no_match_text
+                     else self.nothing_text)
+
+    def stand_in_for(self, view: QWidget, model: PagedTableModel) -> None:
+        """Shown instead of `view` while `model` has no rows (call it on `loaded`)."""
+        nothing = model.rowCount() == 0
+        view.setVisible(not nothing)
+        self.say(bool(model.search_text))
+        self.setVisible(nothing)
 
 
 class YesNo(QWidget):

@@ -192,9 +192,7 @@ class PasswordsPage(QWidget):
         self.model.reload()
 
     def on_model_loaded(self) -> None:
-        nothing = self.model.rowCount() == 0
-        self.table.setVisible(not nothing)
-        self.empty.setVisible(nothing)
+        self.empty.stand_in_for(self.table, self.model)
         self.on_table_current_row_changed(self.table.currentIndex(), QModelIndex())
 
     def on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

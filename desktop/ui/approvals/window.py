@@ -124,7 +124,8 @@ class PendingPage(QWidget):
         for col, width in enumerate((170, 110, 100, 180)):
             self.table.setColumnWidth(col, width)
         self.table.setColumnWidth(5, 90)
-        self.empty = EmptyState("No request is waiting for you.")
+        self.empty = EmptyState("No request is waiting for you.",
+                                no_match="No pending request matches your search.")
         self.empty.hide()
 
         self.detail = label("", wrap=True)
@@ -219,11 +220,7 @@ class PendingPage(QWidget):
             self.model.refresh()
 
     def on_model_loaded(self) -> None:
-        nothing = self.model.rowCount() == 0
-        self.table.setVisible(not nothing)
-        self.empty.setText("No pending request matches your search." if self.model.search_text
-                           else "No request is waiting for you.")
-        self.empty.setVisible(nothing)
+        self.empty.stand_in_for(self.table, self.model)
         self.on_table_selection_changed()
 
     def on_table_selection_changed(self, *_args: object) -> None:
@@ -333,7 +330,8 @@ class HistoryPage(QWidget):
         setup_table(self.table, "Decided requests", stretch=5)
         for col, width in enumerate((190, 160, 110, 160, 110)):
             self.table.setColumnWidth(col, width)
-        self.empty = EmptyState("Nothing has been decided yet.")
+        self.empty = EmptyState("Nothing has been decided yet.",
+                                no_match="No decided request matches your search.")
         self.empty.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -370,11 +368,7 @@ class HistoryPage(QWidget):
         return row >= 0
 
     def on_model_loaded(self) -> None:
-        nothing = self.model.rowCount() == 0
-        self.table.setVisible(not nothing)
-        self.empty.setText("No decided request matches your search." if self.model.search_text
-                           else "Nothing has been decided yet.")
-        self.empty.setVisible(nothing)
+        self.empty.stand_in_for(self.table, self.model)
 
 
 # --- the window -------------------------------------------------------------------------------

@@ -97,7 +97,8 @@ class AppsPage(QWidget):
         self.tiles.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tiles.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.empty = EmptyState("You have no applications yet.\nFind one under "
-                                "Request new apps (Ctrl+R).")
+                                "Request new apps (Ctrl+R).",
+                                no_match="No application matches your search.")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.tiles)
         self.stack.addWidget(self.empty)
@@ -207,10 +208,7 @@ class AppsPage(QWidget):
             self.error.show_message(exc.message)
             return
         self.model.set_rows(rows)
-        searching = bool(self.search.text().strip())
-        self.empty.setText("No application matches your search." if searching else
-                           "You have no applications yet.\nFind one under Request new apps "
-                           "(Ctrl+R).")
+        self.empty.say(bool(self.search.text().strip()))
         self.stack.setCurrentWidget(self.tiles if rows else self.empty)
         row = self.model.row_of(keep) if keep is not None else -1
         if row >= 0:
@@ -355,7 +353,8 @@ class CatalogPage(QWidget):
         self.table.setColumnWidth(1, 170)
         self.table.setColumnWidth(2, 120)
         self.table.setColumnWidth(3, 200)
-        self.empty = EmptyState("No self-service application matches your search.")
+        self.empty = EmptyState("No application is offered for self-service yet.",
+                                no_match="No self-service application matches your search.")
         self.empty.hide()
 
         layout = QVBoxLayout(self)
@@ -409,12 +408,7 @@ class CatalogPage(QWidget):
 
     def on_model_loaded(self) -> None:
         self.license_banner.show_text(self.license_message, "warning")
-        nothing = self.model.rowCount() == 0
-        self.table.setVisible(not nothing)
-        self.empty.setText("No self-service application matches your search."
-                           if self.model.search_text else
-                           "No application is offered for self-service yet.")
-        self.empty.setVisible(nothing)
+        self.empty.stand_in_for(self.table, self.model)
         self.on_table_current_row_changed(self.table.currentIndex(), QModelIndex())
 
     def on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -519,7 +513,8 @@ class RequestsPage(QWidget):
             self.table.setColumnWidth(col, width)
         self.detail = label("", "hint", wrap=True)
         self.detail.setAccessibleName("Selected request")
-        self.empty = EmptyState("You have not requested any application yet.")
+        self.empty = EmptyState("You have not requested any application yet.",
+                                no_match="No request matches your search.")
         self.empty.hide()
 
         layout = QVBoxLayout(self)
@@ -592,11 +587,7 @@ class RequestsPage(QWidget):
         return True
 
     def on_model_loaded(self) -> None:
-        nothing = self.model.rowCount() == 0
-        self.table.setVisible(not nothing)
-        self.empty.setText("No request matches your search." if self.model.search_text
-                           else "You have not requested any application yet.")
-        self.empty.setVisible(nothing)
+        self.empty.stand_in_for(self.table, self.model)
         self.on_table_current_row_changed(self.table.currentIndex(), QModelIndex())
 
     def on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
