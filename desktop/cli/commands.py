@@ -74,7 +74,7 @@ def init(ctx: Context) -> Any:
     import os
 
     from desktop.models import User
-    from desktop.models.schema import close_database, open_database
+    from desktop.models.schema import open_database
     from desktop.services.core import is_demo
 
     args = ctx.args
@@ -94,12 +94,13 @@ def init(ctx: Context) -> Any:
         if has_people and not args.reset:
             return _init_view(parsed, created=False)
         if args.reset:
-            close_database()
-            _wipe(parsed)
-            open_database(parsed, init=True)
-        from desktop.demo.build import build_demo
+            from desktop.demo.scenarios import reset_demo
 
-        build_demo()
+            reset_demo(url)  # wipes and builds it again, as the trainer window's reset does
+        else:
+            from desktop.demo.build import build_demo
+
+            build_demo()
         return _init_view(parsed, created=True)
     open_database(parsed, init=True)
     if args.admin:
@@ -108,12 +109,11 @@ def init(ctx: Context) -> Any:
 
 
 def _init_view(parsed: Any, *, created: bool | None) -> dict[str, Any]:
-    """What init did, for people (key: value) and scripts (--json)."""
+    """What init did, for people (key: value) and scripts (--json), on the open database."""
     from desktop.demo.build import first_admin
-    from desktop.models.schema import SCHEMA_VERSION, open_database
+    from desktop.models.schema import SCHEMA_VERSION
     from desktop.services.core import is_demo
 
-    open_database(parsed, init=True)
     demo = is_demo()
     admin = first_admin() if demo else None
     view: dict[str, Any] = {"database": parsed.display(), "schema": SCHEMA_VERSION,
@@ -125,20 +125,6 @@ def _init_view(parsed: Any, *, created: bool | None) -> dict[str, Any]:
         view["first_admin"] = admin.upn if admin else None
         view["sign_in"] = "any enabled demo person, no password"
     return view
-
-
-def _wipe(parsed: Any) -> None:
-    """Remove a demo database's content (the caller checked it is a demo)."""
-    if parsed.kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(parsed.path) + suffix).unlink(missing_ok=True)
-    else:
-        from desktop.models import ALL_MODELS
-        from desktop.models.schema import open_database
-
-        db = open_database(parsed, init=True)
-        db.drop_tables(ALL_MODELS, cascade=True)
-        db.close()
 
 
 def _first_admin(upn: str, password: str | None) -> Any:
