@@ -108,6 +108,17 @@ def sqlite_db(tmp_path: Path) -> Iterator[pw.Database]:
         close_database()
 
 
+@pytest.fixture
+def feed(qtbot: Any, db: pw.Database) -> Iterator[Any]:
+    """A LiveFeed over the test's database, polling every 50 ms; stopped after the test."""
+    from desktop.live import LiveFeed
+
+    live = LiveFeed(interval_ms=50)
+    live.start()
+    yield live
+    live.stop()
+
+
 def is_postgres_db() -> bool:
     return isinstance(database_proxy.obj, pw.PostgresqlDatabase)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import peewee as pw
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -24,6 +25,13 @@ def _private_qsettings(tmp_path: Path) -> None:
     """Window geometry and the last database go to a temporary folder, not the user's."""
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
+@pytest.fixture
+def db(sqlite_db: pw.Database) -> pw.Database:
+    """The windows' tests that build their own directory (`make`) run on one SQLite file, as
+    live updates between connections need; tests/ui/test_reconnect.py is PostgreSQL's."""
+    return sqlite_db
 
 
 @pytest.fixture

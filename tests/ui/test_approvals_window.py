@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee as pw
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog
@@ -13,19 +10,6 @@ from desktop.live import LiveFeed
 from desktop.models import AccessRequest, User
 from desktop.services import requests
 from desktop.ui.approvals import ApprovalsWindow
-
-
-@pytest.fixture
-def db(sqlite_db: pw.Database) -> pw.Database:
-    return sqlite_db
-
-
-@pytest.fixture
-def feed(qtbot, db) -> Iterator[LiveFeed]:
-    live = LiveFeed(interval_ms=50)
-    live.start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture

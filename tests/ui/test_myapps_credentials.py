@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee as pw
 import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from desktop import secrets
-from desktop.live import LiveFeed
 from desktop.models import AuditEvent, User
 from desktop.services import credentials, selfservice
 from desktop.ui.approvals import ApprovalsWindow
@@ -19,19 +15,6 @@ from desktop.ui.myapps import MyAppsWindow
 
 PASSWORD = "Corr3ct-Horse-Battery"
 USERNAME = "alice.tailspin"
-
-
-@pytest.fixture
-def db(sqlite_db: pw.Database) -> pw.Database:
-    return sqlite_db
-
-
-@pytest.fixture
-def feed(qtbot, db) -> Iterator[LiveFeed]:
-    live = LiveFeed(interval_ms=50)
-    live.start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture(autouse=True)

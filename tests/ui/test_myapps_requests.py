@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee as pw
 import pytest
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,19 +20,6 @@ from desktop.ui.approvals import ApprovalsWindow
 from desktop.ui.common import ConfirmDialog
 from desktop.ui.myapps import MyAppsWindow, RequestDialog
 from desktop.ui.myapps.window import APPS_TAB, CATALOG_TAB, REQUESTS_TAB
-
-
-@pytest.fixture
-def db(sqlite_db: pw.Database) -> pw.Database:
-    return sqlite_db
-
-
-@pytest.fixture
-def feed(qtbot, db) -> Iterator[LiveFeed]:
-    live = LiveFeed(interval_ms=50)
-    live.start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture

@@ -6,29 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 
-import peewee as pw
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from desktop.live import LiveFeed
 from desktop.models import User
 from desktop.ui import tray as tray_module
 from desktop.ui.tray import ApproverTray, FallbackWindow, Notifier, badge_icon, start_tray
-
-
-@pytest.fixture
-def db(sqlite_db: pw.Database) -> pw.Database:
-    return sqlite_db
-
-
-@pytest.fixture
-def feed(qtbot, db) -> Iterator[LiveFeed]:
-    live = LiveFeed(interval_ms=50)
-    live.start()
-    yield live
-    live.stop()
 
 
 class RecordingNotifier(Notifier):
