@@ -9,7 +9,7 @@ from desktop.errors import Refused, UsageError
 from desktop.models.database import parse_url
 from desktop.paths import demo_db_path
 
-from . import Context, command, parse_date
+from . import Context, _has_display, command, parse_date
 from .session import open_url, read_stdin_line, resolve_url
 
 # Windows, the tray and the tour open the demo directory unless told otherwise.
@@ -565,10 +565,7 @@ def mail_outbox(ctx: Context) -> Any:
 
 
 def _require_display() -> None:
-    import os
-
-    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
-            or os.environ.get("WAYLAND_DISPLAY"):
+    if _has_display():
         return
     raise Refused("", "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is "
                   "set): run it on a desktop, under xvfb-run, or render PNGs with "
