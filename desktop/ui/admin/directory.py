@@ -399,14 +399,13 @@ class GroupsPage(QWidget):
         self.add_button = button("Add group…", "add", name="Add group")
         self.message = Banner("info", name="Groups message")
         self.message.hide()
-        yes_no = {"formatter": lambda v: "Yes" if v else "No"}
-        self.model = PagedTableModel([
+        self.model = PagedTableModel([  # the four flags are bools: Column shows Yes/No
             Column("name", "Name", icon=lambda r: icon("group")),
             Column("kind", "Type", sortable=False),
-            Column("on_prem_synced", "Synced", **yes_no),
-            Column("dynamic", "Dynamic", **yes_no),
-            Column("security_enabled", "Security", **yes_no),
-            Column("mail_enabled", "Mail", **yes_no),
+            Column("on_prem_synced", "Synced"),
+            Column("dynamic", "Dynamic"),
+            Column("security_enabled", "Security"),
+            Column("mail_enabled", "Mail"),
             Column("members", "Members", sortable=False,
                    align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
         ], self._fetch, self)
