@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import myapps, requests
-from desktop.ui.common import Banner, ErrorLabel, app_icon, button, label
+from desktop.ui.common import Banner, ErrorLabel, app_icon, button, label, repolish
 
 MAX_JUSTIFICATION = requests.MAX_JUSTIFICATION
 
@@ -53,7 +53,6 @@ class RequestDialog(QDialog):
         super().__init__(parent)
         self.actor = actor
         self.app_name = app_name
-        self.result_view: dict[str, Any] | None = None
         self.setWindowTitle(f"Request {app_name}")
         self.setAccessibleName(f"Request {app_name}")
         self.setMinimumWidth(500)
@@ -133,8 +132,7 @@ class RequestDialog(QDialog):
         self.counter.setText(f"{length} / {MAX_JUSTIFICATION}")
         too_long = length > MAX_JUSTIFICATION
         self.counter.setProperty("role", "error" if too_long else "hint")
-        self.counter.style().unpolish(self.counter)
-        self.counter.style().polish(self.counter)
+        repolish(self.counter)
         self.submit_button.setEnabled(not too_long)
 
     def on_submit_button_clicked(self) -> None:
@@ -144,14 +142,5 @@ class RequestDialog(QDialog):
         except AccessDeskError as exc:
             self.error.show_message(exc.message)
             return
-        self.result_view = view
         self.submitted.emit(view)
         self.accept()
-
-    @classmethod
-    def ask(cls, actor: User, app_name: str, parent: QWidget | None = None
-            ) -> dict[str, Any] | None:
-        """Modal: the created request, or None when cancelled (tests replace this)."""
-        dialog = cls(actor, app_name, parent)
-        dialog.exec()
-        return dialog.result_view
