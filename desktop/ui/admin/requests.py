@@ -115,8 +115,7 @@ class RequestsPage(QWidget):
         self.search.selectAll()
 
     def refresh(self) -> None:
-        self.model.refresh()
-        self._update()
+        self.model.refresh()  # its loaded signal updates the page (on_model_loaded)
 
     def set_status(self, status: str | None) -> None:
         self.status.setCurrentIndex(max(0, self.status.findData(status)))
@@ -142,7 +141,6 @@ class RequestsPage(QWidget):
             return False
         self.message.show_text(f"Closed request {row['id']}.", "info")
         self.model.refresh()
-        self._update()
         return True
 
     def on_status_current_index_changed(self, _index: int) -> None:
