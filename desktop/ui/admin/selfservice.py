@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import AccessDeskError, Conflict
 from desktop.models import User
-from desktop.services import directory, selfservice
+from desktop.services import applications, directory, selfservice
 from desktop.services.eligibility import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
 from desktop.ui.admin.widgets import form_frame
@@ -206,7 +206,7 @@ class SelfServicePage(QWidget):
         try:
             view = selfservice.show(self.actor, app_name)
             self._roles = selfservice.role_choices(self.actor, app_name)
-            props = self._app_properties(app_name)
+            props = applications.get_application(self.actor, app_name)
             approvers = [self._person(upn) for upn in view["approvers"]]
         except AccessDeskError as exc:
             self.loaded, self.form = None, {}
@@ -217,11 +217,6 @@ class SelfServicePage(QWidget):
         self.form = {k: self.loaded[k] for k in FIELDS}
         self.form["approvers"] = list(approvers)
         self._show_form()
-
-    def _app_properties(self, app_name: str) -> dict[str, Any]:
-        from desktop.services import applications
-
-        return applications.get_application(self.actor, app_name)
 
     def _person(self, upn: str) -> dict[str, str]:
         try:
