@@ -206,13 +206,18 @@ USER_SORTS: dict[str, Any] = {
 }
 
 
-def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
-               offset: int = 0, sort: str | None = None) -> list[View]:
+def user_page(actor: User, search: str | None = None, *, limit: int | None = None,
+              offset: int = 0, sort: str | None = None) -> pw.ModelSelect[Any]:
+    """One page of people in a list's order: the Users list and the approver picker."""
     order = sort_order(sort, USER_SORTS, [User.upn], User.id)
     first = rows_read(sort, "upn", limit, offset)
     query = user_query(actor, search, first=first).order_by(*order).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
+    return query.limit(limit) if limit is not None else query
+
+
+def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
+               offset: int = 0, sort: str | None = None) -> list[View]:
+    query = user_page(actor, search, limit=limit, offset=offset, sort=sort)
     # Plain records, not model instances: the Users page asks at every keystroke of a search.
     return user_views([SimpleNamespace(**r) for r in query.dicts()])  # type: ignore[misc]
 
@@ -313,13 +318,17 @@ GROUP_SORTS: dict[str, Any] = {
 }
 
 
-def list_groups(actor: User, search: str | None = None, *, limit: int | None = None,
-                offset: int = 0, sort: str | None = None) -> list[View]:
+def group_page(actor: User, search: str | None = None, *, limit: int | None = None,
+               offset: int = 0, sort: str | None = None) -> pw.ModelSelect[Any]:
+    """One page of groups in a list's order: the Groups list and the group picker."""
     order = sort_order(sort, GROUP_SORTS, [pw.fn.LOWER(Group.name)], Group.id)
     query = group_query(actor, search).order_by(*order).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return group_views(list(query))
+    return query.limit(limit) if limit is not None else query
+
+
+def list_groups(actor: User, search: str | None = None, *, limit: int | None = None,
+                offset: int = 0, sort: str | None = None) -> list[View]:
+    return group_views(list(group_page(actor, search, limit=limit, offset=offset, sort=sort)))
 
 
 def list_members(actor: User, group_name: str, *, limit: int | None = None,

@@ -242,21 +242,15 @@ def approver_count(app: Application) -> int:
 def group_choices(actor: User, search: str | None = None, *, limit: int | None = None,
                   offset: int = 0, sort: str | None = None) -> list[View]:
     """Groups for "Select group", each saying why it cannot receive self-service users (rule 3)."""
-    import peewee as pw
-
-    from .core import sort_order
-    from .directory import GROUP_SORTS, group_query
-    from .views import group_view
+    from .directory import group_page
+    from .views import group_views
 
     require_admin(actor, "choose a self-service group")
-    order = sort_order(sort, GROUP_SORTS, [pw.fn.LOWER(Group.name)], Group.id)
-    query = group_query(actor, search).order_by(*order).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
+    groups = list(group_page(actor, search, limit=limit, offset=offset, sort=sort))
     rows = []
-    for g in query:
+    for g, view in zip(groups, group_views(groups), strict=True):
         why = g.assignable_reason()
-        rows.append(dict(group_view(g), unavailable_reason=(
+        rows.append(dict(view, unavailable_reason=(
             f"{g.name} cannot receive self-service users because {why} (rule 3)" if why
             else None)))
     return rows
@@ -265,21 +259,16 @@ def group_choices(actor: User, search: str | None = None, *, limit: int | None =
 def approver_choices(actor: User, search: str | None = None, *, limit: int | None = None,
                      offset: int = 0, sort: str | None = None) -> list[View]:
     """People for "Select approvers", each saying why he cannot approve (rule 4), or None."""
-    from .core import rows_read, sort_order
-    from .directory import USER_SORTS, user_query
+    from .directory import user_page
     from .eligibility import approver_problem
-    from .views import user_view
+    from .views import user_views
 
     require_admin(actor, "choose approvers")
-    order = sort_order(sort, USER_SORTS, [User.upn], User.id)
-    first = rows_read(sort, "upn", limit, offset)
-    query = user_query(actor, search, first=first).order_by(*order).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
+    users = list(user_page(actor, search, limit=limit, offset=offset, sort=sort))
     rows = []
-    for u in query:
+    for u, view in zip(users, user_views(users), strict=True):
         problem = approver_problem(u)
-        rows.append(dict(user_view(u), unavailable_reason=(
+        rows.append(dict(view, unavailable_reason=(
             f"{problem} and cannot be an approver (rule 4)" if problem else None)))
     return rows
 
