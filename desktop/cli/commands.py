@@ -66,6 +66,14 @@ def _page(ctx: Context) -> dict[str, Any]:
     return {"limit": ctx.args.limit, "offset": ctx.args.offset or 0}
 
 
+def _given(**options: Any) -> dict[str, Any]:
+    """The options named on the command line (argparse leaves the others None)."""
+    changes = {k: v for k, v in options.items() if v is not None}
+    if not changes:
+        raise UsageError("nothing to change: name at least one option")
+    return changes
+
+
 # --- set-up --------------------------------------------------------------------------------
 
 
@@ -202,21 +210,8 @@ def users_set(ctx: Context) -> Any:
     a = ctx.args
     if a.role and a.no_roles:
         raise UsageError("--role and --no-roles exclude each other")
-    changes: dict[str, Any] = {}
-    if a.name is not None:
-        changes["name"] = a.name
-    if a.mail is not None:
-        changes["mail"] = a.mail
-    if a.department is not None:
-        changes["department"] = a.department
-    if a.license is not None:
-        changes["license"] = a.license
-    if a.enabled is not None:
-        changes["enabled"] = a.enabled
-    if a.role or a.no_roles:
-        changes["roles"] = a.role or []
-    if not changes:
-        raise UsageError("nothing to change: name at least one option")
+    changes = _given(name=a.name, mail=a.mail, department=a.department, license=a.license,
+                     enabled=a.enabled, roles=(a.role or []) if a.role or a.no_roles else None)
     return directory.update_user(ctx.actor, a.upn, **changes)
 
 
@@ -315,12 +310,8 @@ def apps_set(ctx: Context) -> Any:
     from desktop.services import applications
 
     a = ctx.args
-    changes = {k: v for k, v in {
-        "name": a.name, "publisher": a.publisher, "description": a.description,
-        "origin": a.origin, "public_client_flows": a.public_client, "hidden": a.hidden,
-    }.items() if v is not None}
-    if not changes:
-        raise UsageError("nothing to change: name at least one option")
+    changes = _given(name=a.name, publisher=a.publisher, description=a.description,
+                     origin=a.origin, public_client_flows=a.public_client, hidden=a.hidden)
     return applications.update_application(ctx.actor, a.app, **changes)
 
 
