@@ -660,9 +660,6 @@ def _quiet_offscreen_warnings() -> None:
 def demo_scenarios(ctx: Context) -> Any:
     from desktop.demo.scenarios import list_scenarios
 
-    from . import output
-
-    output.COLUMNS.setdefault("scenario", ("name", "title"))
     return list_scenarios(), "scenario"
 
 

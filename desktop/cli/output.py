@@ -17,6 +17,7 @@ COLUMNS: dict[str, Sequence[str]] = {
     "access": ("user", "group", "role", "since", "via_request"),
     "audit": ("seq", "at", "actor", "action", "target"),
     "outbox": ("id", "to", "status", "attempts", "subject", "last_error"),
+    "scenario": ("name", "title"),
 }
 
 
