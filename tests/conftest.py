@@ -33,13 +33,18 @@ DOMAIN = "example.test"
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the user's real data folder or database."""
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Never touch the user's real data folder, database or keyring; no data key is kept in
+    memory from one test to the next."""
+    from desktop import secrets
+
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ACCESS_DESK_HOME", str(home))
     monkeypatch.delenv("ACCESS_DESK_DB", raising=False)
-    monkeypatch.setenv("ACCESS_DESK_KEYRING", "0")  # data keys go to a file under the home
-    return home
+    monkeypatch.setenv(secrets.KEYRING_ENV, "0")  # data keys go to a file under the home
+    secrets.forget_cached_keys()
+    yield home
+    secrets.forget_cached_keys()
 
 
 def reset_postgres(url: str) -> None:

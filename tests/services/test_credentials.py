@@ -20,14 +20,6 @@ PASSWORD = "Tr0ub4dor&3-horse-battery"
 USERNAME = "alice.travel.7731"
 
 
-@pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv(secrets.KEYRING_ENV, "0")
-    secrets.forget_cached_keys()
-    yield
-    secrets.forget_cached_keys()
-
-
 @pytest.fixture
 def travel(make):
     """Tailspin Travel (password SSO), approver Johan who may set passwords; Alice has it."""

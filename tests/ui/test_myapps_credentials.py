@@ -18,11 +18,8 @@ USERNAME = "alice.tailspin"
 
 
 @pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv(secrets.KEYRING_ENV, "0")
-    secrets.forget_cached_keys()
+def _clear_clipboard():
     yield
-    secrets.forget_cached_keys()
     QGuiApplication.clipboard().clear()
 
 
