@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from desktop.demo.build import first_admin
 from desktop.models import (
     AccessRequest,
     Application,
-    DirectoryRoleAssignment,
     SelfServiceApprover,
     SelfServiceSettings,
     User,
@@ -16,16 +16,13 @@ from desktop.services.core import is_demo
 def tour_text() -> str:
     if not is_demo():
         return "This is not a demo database; the tour walks through the demo directory."
-    admin = (User.select().join(DirectoryRoleAssignment)
-             .where(DirectoryRoleAssignment.role == "global_admin").order_by(User.id).first())
+    admin = first_admin()  # who runs the commands given without --as
     approver_row = (SelfServiceApprover.select(SelfServiceApprover, SelfServiceSettings)
                     .join(SelfServiceSettings)
                     .join(Application)
                     .where(Application.pending_count > 0)
                     .order_by(Application.pending_count.desc()).first())
     approver = approver_row.user if approver_row else admin
-    pending = (AccessRequest.select().where(AccessRequest.status == "pending")
-               .order_by(AccessRequest.id).first())
     user = (User.select().where((User.license != "none") & User.enabled)
             .order_by(User.id.desc()).first())
     unlicensed = User.select().where((User.license == "none") & User.enabled).first()
@@ -45,17 +42,15 @@ def tour_text() -> str:
     ]
     if open_app is not None:
         lines.append(f"  access-desk --as {user.upn} request '{open_app.name}'   (no approval)")
-    if pending is not None:
+    if pending_total:
         lines += [
             f"  access-desk --as {approver.upn} requests --to-approve --status pending",
             f"  access-desk --as {approver.upn} approve <ID>",
         ]
     if unlicensed is not None:
         lines.append(f"  access-desk --as {unlicensed.upn} catalog   (no P1/P2 license)")
-    lines += [
-        "  access-desk audit verify",
-        "",
-        f"The first Global Administrator is {admin.upn}. Open the windows with "
-        "`access-desk gui` on a desktop, or `xvfb-run make run`.",
-    ]
+    lines += ["  access-desk audit verify", ""]
+    first = f"The first Global Administrator is {admin.upn}. " if admin is not None else ""
+    lines.append(f"{first}Open the windows with `access-desk gui` on a desktop, or "
+                 "`xvfb-run make run`.")
     return "\n".join(lines)
