@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import applications, auditlog, directory
-from desktop.ui.admin.widgets import page_splitter
+from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -73,7 +73,7 @@ class AuditPage(QWidget):
         self.message = Banner("info", name="Audit message")
         self.message.hide()
         self.model = PagedTableModel([
-            Column("seq", "#", align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("seq", "#", align=RIGHT),
             Column("at", "Time", formatter=when),
             Column("actor", "Actor", formatter=lambda v: v or "Access Desk"),
             Column("action", "Action"),

@@ -23,7 +23,7 @@ from desktop.models import User
 from desktop.resources import icon
 from desktop.services import auth, directory, rights
 from desktop.ui.admin.pickers import group_kind
-from desktop.ui.admin.widgets import page_splitter
+from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
     LICENSE_LABELS,
     ROLE_LABELS,
@@ -406,8 +406,7 @@ class GroupsPage(QWidget):
             Column("dynamic", "Dynamic"),
             Column("security_enabled", "Security"),
             Column("mail_enabled", "Mail"),
-            Column("members", "Members", sortable=False,
-                   align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("members", "Members", sortable=False, align=RIGHT),
         ], self._fetch, self)
         self.view = QTableView()
         self.view.setModel(self.model)

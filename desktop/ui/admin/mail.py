@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
-    QProgressBar,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.services import mail
-from desktop.ui.admin.widgets import form_frame
+from desktop.ui.admin.widgets import RIGHT, busy_bar, form_frame
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -45,18 +44,6 @@ DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 STATUS_FILTERS = [("All messages", None), ("Queued", "queued"), ("Sending", "sending"),
                   ("Sent", "sent"), ("Failed", "failed")]
 STORED_PASSWORD = "•••• (stored)"
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def busy_bar(name: str) -> QProgressBar:
-    """A small indeterminate bar: something runs in the background."""
-    bar = QProgressBar()
-    bar.setRange(0, 0)
-    bar.setTextVisible(False)
-    bar.setFixedSize(90, 8)
-    bar.setAccessibleName(name)
-    bar.hide()
-    return bar
 
 
 def short_time(iso_text: str | None) -> str:

@@ -20,7 +20,7 @@ from desktop.models import User
 from desktop.resources import icon
 from desktop.services import selfservice
 from desktop.services.eligibility import MAX_APPROVERS
-from desktop.ui.admin.widgets import PickerTable
+from desktop.ui.admin.widgets import RIGHT, PickerTable
 from desktop.ui.common import (
     LICENSE_LABELS,
     ErrorLabel,
@@ -122,8 +122,7 @@ class GroupPickerDialog(_PickerDialog):
         model = PagedTableModel([
             Column("name", "Name", icon=lambda r: icon("group")),
             Column("kind", "Type", sortable=False, formatter=None),
-            Column("members", "Members", sortable=False,
-                   align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("members", "Members", sortable=False, align=RIGHT),
             Column("unavailable_reason", "Can it be used?", sortable=False,
                    formatter=_group_note),
         ], self._fetch, self, row_enabled=lambda r: not _unavailable(r),

@@ -11,7 +11,7 @@ from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import requests
-from desktop.ui.admin.widgets import page_splitter
+from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
     STATUS_LABELS,
     Banner,
@@ -47,7 +47,7 @@ class RequestsPage(QWidget):
         self.message = Banner("info", name="Requests message")
         self.message.hide()
         self.model = PagedTableModel([
-            Column("id", "ID", align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            Column("id", "ID", align=RIGHT),
             Column("app", "Application", icon=lambda r: app_icon(r["app"])),
             Column("requester", "Requester"),
             Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v),

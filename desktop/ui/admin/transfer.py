@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import exports, graph_import, rights
-from desktop.ui.admin.mail import busy_bar
+from desktop.ui.admin.widgets import RIGHT, busy_bar
 from desktop.ui.common import Banner, accessible, button, label, transparent
 from desktop.ui.workers import run_task
 
@@ -215,13 +215,12 @@ class ImportSummaryDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, kind in enumerate(kinds):
             self.table.setItem(row, 0, QTableWidgetItem(kind.capitalize()))
             for column, counts in enumerate((added, changed, unchanged), start=1):
                 value = counts.get(kind, 0)
                 item = QTableWidgetItem(str(value) if value else "–")
-                item.setTextAlignment(right)
+                item.setTextAlignment(RIGHT)
                 self.table.setItem(row, column, item)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -1,12 +1,20 @@
 """Pieces the Admin console's pages share: the application list, a picker table, the boxed
-form frame and the pages' splitter."""
+form frame, the pages' splitter, a busy bar and the right alignment of number columns."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.models import User
 from desktop.resources import icon
@@ -26,6 +34,17 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 FORM_STYLE = ("QFrame#form { background-color: palette(base); border: 1px solid palette(mid); "
               "border-radius: 8px; }")
+
+
+def busy_bar(name: str) -> QProgressBar:
+    """A small indeterminate bar: something runs in the background."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setFixedSize(90, 8)
+    bar.setAccessibleName(name)
+    bar.hide()
+    return bar
 
 
 def form_frame() -> QFrame:
