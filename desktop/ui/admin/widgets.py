@@ -31,7 +31,6 @@ from desktop.ui.common import (
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-CENTER = Qt.AlignmentFlag.AlignCenter
 FORM_STYLE = ("QFrame#form { background-color: palette(base); border: 1px solid palette(mid); "
               "border-radius: 8px; }")
 
