@@ -85,7 +85,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
-# --- shared with bench/soak.py ----------------------------------------------------------------
+# --- shared with the other bench scripts ------------------------------------------------------
 
 
 def write_section(name: str, section: str) -> None:

@@ -44,7 +44,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 TARGET_MS = 16.0
 README = Path(__file__).resolve().parent / "README.md"
-BEGIN, END = "<!-- search:begin -->", "<!-- search:end -->"
 
 APP_WORDS = ["fabrikam", "project", "contoso hub", "north exp", "sales", "wingtip tickets",
              "litware wiki", "payroll", "adventure works", "zzz"]
@@ -330,17 +329,6 @@ def table(results: list[tuple[str, dict[str, float], dict[str, float]]]) -> list
     return lines
 
 
-def write_readme(section: str) -> None:
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="access-desk-bench-") as tmp:
@@ -507,7 +495,9 @@ def run(path: Path, built: dict[str, float], started: float) -> int:
         + f"; naive: all rows loaded into Python and shown {naive_load:.2f} s. "
         f"Whole run {elapsed:.0f} s.",
     ])
-    write_readme(section)
+    from live_latency import write_section  # bench/ is sys.path[0] for a bench script
+
+    write_section("search", section)
     print(f"\nwrote {README} (whole run {elapsed:.0f} s)")
     if "--check" in sys.argv[1:] and max(apps_p95, users_p95) > TARGET_MS:
         return 1

@@ -32,7 +32,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = Path(__file__).resolve().parent / "README.md"
-BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
 BUNDLE = ROOT / "dist" / "access-desk"
 TARGET = 1.5
 ADMIN = "megan.bowen@contoso.example"
@@ -201,20 +200,11 @@ def main() -> int:
     section = "\n".join(lines)
     print(section)
     if not args.no_write:
-        write_readme(section)
+        from live_latency import write_section  # bench/ is sys.path[0] for a bench script
+
+        write_section("startup", section)
         print(f"\nwrote {README} ({time.perf_counter() - begun:.0f} s)")
     return 0 if ratio <= TARGET else 1
-
-
-def write_readme(section: str) -> None:
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
