@@ -79,7 +79,7 @@ def test_administrator_sets_up_self_service(qtbot, admin_window, monkeypatch):
     assert not page.save_button.isEnabled()
     assert "Saved" in page.message.text.text()
 
-    stored = selfservice.show(demo_db_admin(admin_window), APP)
+    stored = selfservice.show(admin_window.actor, APP)
     assert stored["enabled"] is True
     assert stored["group"] == "IT Operations"
     assert stored["require_approval"] is True
@@ -90,10 +90,6 @@ def test_administrator_sets_up_self_service(qtbot, admin_window, monkeypatch):
     # The list shows it switched on.
     row = admin_window.applications.list.model.row_of(admin_window.applications.current["id"])
     assert admin_window.applications.list.model.row_data(row)["self_service"] is True
-
-
-def demo_db_admin(window):
-    return window.actor
 
 
 def test_a_disabled_or_unlicensed_person_cannot_be_picked(qtbot, demo_db):
