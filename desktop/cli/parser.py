@@ -43,9 +43,11 @@ def _count(text: str) -> int:
     return value
 
 
-def _paging(p: argparse.ArgumentParser) -> None:
+def _listing(p: argparse.ArgumentParser) -> None:
+    """The options every listing ends with: a page of rows, and --json."""
     p.add_argument("--limit", type=_count, help="at most N rows")
     p.add_argument("--offset", type=_count, default=0, help="skip the first N rows")
+    _json(p)
 
 
 SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -53,6 +55,12 @@ SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
 def _cmd(sub: SubParsers, name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=help, description=help, **kw)  # type: ignore[no-any-return]
+
+
+def _actions(sub: SubParsers, name: str, help: str, metavar: str = "ACTION") -> SubParsers:
+    """A command whose first word after it is a required action (`users list`)."""
+    return _cmd(sub, name, help).add_subparsers(dest="action", metavar=metavar, required=True,
+                                                parser_class=_Parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,8 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make the first Global Administrator (password: ACCESS_DESK_PASSWORD)")
     _json(p)
     p = _cmd(sub, "tour", "a short tour of the demo directory from the command line")
-    demo = _cmd(sub, "demo", "trainer tools on a demo database: teaching scenarios")
-    ds = demo.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    ds = _actions(sub, "demo", "trainer tools on a demo database: teaching scenarios")
     p = ds.add_parser("scenarios", help="list the scenarios")
     _json(p)
     p = ds.add_parser("scenario", help="set up one scenario on the demo directory "
@@ -93,13 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # users
-    users = _cmd(sub, "users", "people, licenses and directory roles")
-    us = users.add_subparsers(dest="action", metavar="ACTION", required=True,
-                              parser_class=_Parser)
+    us = _actions(sub, "users", "people, licenses and directory roles")
     p = us.add_parser("list", help="list users")
     p.add_argument("--search", help="name, UPN or department prefix")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = us.add_parser("show", help="one user")
     p.add_argument("upn")
     _json(p)
@@ -137,13 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # groups
-    groups = _cmd(sub, "groups", "groups and their members")
-    gs = groups.add_subparsers(dest="action", metavar="ACTION", required=True,
-                               parser_class=_Parser)
+    gs = _actions(sub, "groups", "groups and their members")
     p = gs.add_parser("list", help="list groups")
     p.add_argument("--search")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = gs.add_parser("add", help="add a group")
     p.add_argument("name")
     p.add_argument("--description")
@@ -155,8 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = gs.add_parser("members", help="list a group's members")
     p.add_argument("name")
-    _paging(p)
-    _json(p)
+    _listing(p)
     for name, help_ in (("add-member", "add a member"), ("remove-member", "remove a member")):
         p = gs.add_parser(name, help=help_)
         p.add_argument("name")
@@ -164,13 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         _json(p)
 
     # apps
-    apps = _cmd(sub, "apps", "enterprise applications")
-    as_ = apps.add_subparsers(dest="action", metavar="ACTION", required=True,
-                              parser_class=_Parser)
+    as_ = _actions(sub, "apps", "enterprise applications")
     p = as_.add_parser("list", help="list applications")
     p.add_argument("--search")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = as_.add_parser("show", help="one application")
     p.add_argument("app")
     _json(p)
@@ -206,9 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # self-service
-    ss = _cmd(sub, "selfservice", "self-service settings of an application")
-    sss = ss.add_subparsers(dest="action", metavar="ACTION", required=True,
-                            parser_class=_Parser)
+    sss = _actions(sub, "selfservice", "self-service settings of an application")
     p = sss.add_parser("show", help="show the settings")
     p.add_argument("app")
     _json(p)
@@ -247,8 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     # requests
     p = _cmd(sub, "catalog", "self-service applications you may request")
     p.add_argument("--search")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = _cmd(sub, "request", "request an application, or `request show ID`")
     p.add_argument("app", help="the application, or `show`")
     p.add_argument("id", nargs="?", help=argparse.SUPPRESS)
@@ -262,8 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["pending", "approved", "denied", "cancelled", "closed"])
     p.add_argument("--app")
     p.add_argument("--since", metavar="DATE")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = _cmd(sub, "approve", "approve a request")
     p.add_argument("id")
     p.add_argument("--reason")
@@ -281,13 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # access
-    acc = _cmd(sub, "access", "who has access through self-service")
-    accs = acc.add_subparsers(dest="action", metavar="ACTION", required=True,
-                              parser_class=_Parser)
+    accs = _actions(sub, "access", "who has access through self-service")
     p = accs.add_parser("list", help="members of the application's self-service group")
     p.add_argument("app")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = accs.add_parser("remove", help="remove a user's access (group and role together)")
     p.add_argument("app")
     p.add_argument("upn")
@@ -299,16 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # audit
-    aud = _cmd(sub, "audit", "the tamper-evident audit log")
-    auds = aud.add_subparsers(dest="action", metavar="ACTION", required=True,
-                              parser_class=_Parser)
+    auds = _actions(sub, "audit", "the tamper-evident audit log")
     p = auds.add_parser("list", help="events, newest first")
     p.add_argument("--app")
     p.add_argument("--actor", metavar="UPN")
     p.add_argument("--action", dest="event_action", metavar="A")
     p.add_argument("--since", metavar="DATE")
-    _paging(p)
-    _json(p)
+    _listing(p)
     p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
     _json(p)
 
@@ -327,8 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # credentials and the data key
-    pw_ = _cmd(sub, "password", "sign-in details of password-SSO applications")
-    pws = pw_.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    pws = _actions(sub, "password", "sign-in details of password-SSO applications")
     p = pws.add_parser("set", help="an approver sets a user's user name and password "
                        "(standard input: user name, then password, one a line)")
     p.add_argument("app")
@@ -338,8 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "30 seconds, then cleared; needs a desktop session")
     p.add_argument("app")
     p.add_argument("--username", action="store_true", help="copy the user name instead")
-    key = _cmd(sub, "key", "the database's data key, for the other desktops of a shared database")
-    ks = key.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    ks = _actions(sub, "key",
+                  "the database's data key, for the other desktops of a shared database")
     p = ks.add_parser("export", help="write the data key to an owner-only file")
     p.add_argument("file")
     _json(p)
@@ -348,8 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # mail
-    mail = _cmd(sub, "mail", "e-mail to approvers: SMTP settings and the outbox")
-    ms = mail.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    ms = _actions(sub, "mail", "e-mail to approvers: SMTP settings and the outbox")
     p = ms.add_parser("settings", help="show or change the SMTP settings")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -366,12 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = ms.add_parser("outbox", help="messages, newest first, with their state and last error")
     p.add_argument("--status", choices=["queued", "sending", "sent", "failed"])
-    _paging(p)
-    _json(p)
+    _listing(p)
 
     # import
-    imp = _cmd(sub, "import", "bring a directory in")
-    imps = imp.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=_Parser)
+    imps = _actions(sub, "import", "bring a directory in", metavar="SOURCE")
     p = imps.add_parser(
         "graph", help="Microsoft Graph JSON files or folders (Global Administrator)",
         description="Import users, groups, directory roles, service principals, applications "
@@ -384,8 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     # export
-    exp = _cmd(sub, "export", "settings, access, requests or the audit log as files")
-    exps = exp.add_subparsers(dest="action", metavar="WHAT", required=True, parser_class=_Parser)
+    exps = _actions(sub, "export", "settings, access, requests or the audit log as files",
+                    metavar="WHAT")
     for what in ("settings", "access", "requests", "audit"):
         p = exps.add_parser(what, help=f"export {what}")
         p.add_argument("--format", choices=["json", "csv", "graph"], default="json",
