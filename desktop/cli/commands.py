@@ -7,10 +7,11 @@ from typing import Any
 
 from desktop.errors import Refused, UsageError
 from desktop.models.database import parse_url
+from desktop.models.schema import open_database
 from desktop.paths import demo_db_path
 
 from . import Context, _has_display, command, parse_date
-from .session import open_url, read_stdin_line, resolve_url
+from .session import read_stdin_line, resolve_url
 
 # Windows, the tray and the tour open the demo directory unless told otherwise.
 DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour", "demo"}
@@ -27,7 +28,7 @@ def open_for(ctx: Context) -> None:
         if remembered and _vanished(remembered):
             remembered = None  # moved or deleted: ask, rather than create an empty one there
         if remembered:
-            open_url(remembered)
+            open_database(remembered)
             return
         _require_display()
         from PySide6.QtCore import QTimer
@@ -46,12 +47,11 @@ def open_for(ctx: Context) -> None:
         # leave a demo.db without the demo in it, which `make run` would then keep.
         _build_demo(url)
         return
-    open_url(url)
+    open_database(url)
 
 
 def _build_demo(url: str) -> None:
     from desktop.demo.build import build_demo
-    from desktop.models.schema import open_database
 
     open_database(parse_url(url), init=True)
     build_demo()
@@ -82,7 +82,6 @@ def init(ctx: Context) -> Any:
     import os
 
     from desktop.models import User
-    from desktop.models.schema import open_database
     from desktop.services.core import is_demo
 
     args = ctx.args

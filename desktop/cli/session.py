@@ -9,7 +9,6 @@ import sys
 from desktop import logs
 from desktop.errors import NotSignedIn
 from desktop.models import User
-from desktop.models.schema import open_database
 from desktop.paths import default_db_url, demo_db_path
 
 
@@ -22,10 +21,6 @@ def resolve_url(db: str | None, *, demo: bool = False) -> str:
     if url == "demo" or (not url and demo):
         return str(demo_db_path())
     return url or default_db_url()
-
-
-def open_url(url: str, *, init: bool = False) -> None:
-    open_database(url, init=init)
 
 
 def read_password(upn: str) -> str | None:
