@@ -10,13 +10,13 @@ from desktop.models import (
     AppRole,
     Group,
     GroupMember,
-    SelfServiceApprover,
     SelfServiceSettings,
     User,
 )
 
 from .core import iso
-from .rights import roles_of
+from .eligibility import approvers_of
+from .rights import ROLE_NAMES, roles_of
 
 View = dict[str, Any]
 
@@ -38,7 +38,7 @@ def user_views(users: list[User]) -> list[View]:
     """Views of many users with their roles read in one query (lists never query per row)."""
     from desktop.models import DirectoryRoleAssignment
 
-    order = ["global_admin", "cloud_app_admin", "app_admin"]
+    order = list(ROLE_NAMES)
     roles: dict[int, list[str]] = {u.id: [] for u in users}
     if users:
         for row in DirectoryRoleAssignment.select().where(
@@ -106,15 +106,7 @@ def _application_view(app: Application, self_service: bool, roles: list[View]) -
 
 
 def approver_upns(settings: SelfServiceSettings | None) -> list[str]:
-    if settings is None:
-        return []
-    rows = (
-        SelfServiceApprover.select(SelfServiceApprover, User)
-        .join(User)
-        .where(SelfServiceApprover.settings == settings)
-        .order_by(SelfServiceApprover.position, SelfServiceApprover.id)
-    )
-    return [row.user.upn for row in rows]
+    return [u.upn for u in approvers_of(settings)] if settings is not None else []
 
 
 _UNSET: Any = object()
