@@ -42,10 +42,6 @@ def written(actor: User, kind: str, fmt: str) -> str:
     return buffer.getvalue()
 
 
-def _changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
-
-
 # --- JSON -------------------------------------------------------------------------------------
 
 
