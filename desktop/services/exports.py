@@ -34,7 +34,7 @@ from .auditlog import event_view
 from .core import audit, get_setting, iso, transaction
 from .rights import require_admin
 from .selfservice import settings_view
-from .views import View, request_view
+from .views import View, request_views
 
 KINDS = ("settings", "access", "requests", "audit")
 FORMATS = ("json", "csv", "graph")
@@ -71,7 +71,12 @@ def _request_rows(since: dt.datetime | None = None, until: dt.datetime | None = 
                   app: Application | None = None) -> Iterator[View]:
     last = 0
     while True:
-        query = AccessRequest.select().where(AccessRequest.id > last)
+        # Application and requester joined, deciders read once a page: no lookups per row.
+        query = (AccessRequest.select(AccessRequest, Application, User)
+                 .join(Application, on=(AccessRequest.application == Application.id))
+                 .switch(AccessRequest)
+                 .join(User, on=(AccessRequest.requester == User.id))
+                 .where(AccessRequest.id > last))
         if since:
             query = query.where(AccessRequest.created_at >= since)
         if until:
@@ -79,8 +84,7 @@ def _request_rows(since: dt.datetime | None = None, until: dt.datetime | None = 
         if app is not None:
             query = query.where(AccessRequest.application == app)
         page = list(query.order_by(AccessRequest.id).limit(BATCH))
-        for req in page:
-            yield request_view(req)
+        yield from request_views(page)
         if len(page) < BATCH:
             return
         last = page[-1].id

@@ -25,7 +25,7 @@ from . import lookup
 from .core import audit, iso, notify, now, publish, sort_order, transaction
 from .eligibility import eligible_approvers, has_access, unavailable_reason
 from .rights import fresh, is_admin, require_admin, require_license
-from .views import View, request_view
+from .views import View, request_view, request_views
 
 MAX_JUSTIFICATION = 500
 
@@ -413,11 +413,5 @@ def list_requests(
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    rows = list(query)
-    decider_ids = {r.decided_by_id for r in rows if r.decided_by_id}
-    deciders = (
-        {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(decider_ids))}
-        if decider_ids else {}
-    )
-    return [request_view(r, deciders.get(r.decided_by_id)) for r in rows]
+    return request_views(list(query))
 

@@ -112,6 +112,17 @@ def approver_upns(settings: SelfServiceSettings | None) -> list[str]:
 _UNSET: Any = object()
 
 
+def request_views(requests: list[AccessRequest]) -> list[View]:
+    """Views of many requests with their deciders read in one query (the caller's query
+    joins each request's application and requester)."""
+    ids = {r.decided_by_id for r in requests if r.decided_by_id}
+    deciders = (
+        {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(list(ids)))}
+        if ids else {}
+    )
+    return [request_view(r, deciders.get(r.decided_by_id)) for r in requests]
+
+
 def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
     """`decider_upn` may be given by a listing that looked deciders up in one query."""
     if decider_upn is _UNSET:
