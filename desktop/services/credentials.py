@@ -22,7 +22,7 @@ from . import lookup
 from .core import audit, iso, notify, now, publish, transaction
 from .eligibility import approver_problem, has_access
 from .rights import fresh
-from .views import View
+from .views import View, settings_of
 
 MAX_FIELD = 256
 WHAT = ("username", "password", "both")
@@ -39,16 +39,12 @@ class Credentials:
         return "Credentials(<hidden>)"
 
 
-def _settings(app: Application) -> SelfServiceSettings | None:
-    return SelfServiceSettings.get_or_none(SelfServiceSettings.application == app)
-
-
 def _require_password_manager(actor: User, app: Application) -> SelfServiceSettings:
     """Rule 12 and the rights table: an enabled, licensed approver of an application whose
     administrator allowed approvers to set passwords, which uses password SSO."""
     if app.sso_mode != "password":
         raise Refused("rule 12", f"{app.name} does not use password-based single sign-on")
-    settings = _settings(app)
+    settings = settings_of(app)
     listed = settings is not None and SelfServiceApprover.select().where(
         (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == actor)
     ).exists()
