@@ -42,7 +42,7 @@ def tour_text() -> str:
     ]
     if open_app is not None:
         lines.append(f"  access-desk --as {user.upn} request '{open_app.name}'   (no approval)")
-    if pending_total:
+    if pending_total and approver is not None:
         lines += [
             f"  access-desk --as {approver.upn} requests --to-approve --status pending",
             f"  access-desk --as {approver.upn} approve <ID>",
