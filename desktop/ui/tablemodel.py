@@ -20,7 +20,7 @@ Usage::
          Column("self_service", "Self-service", formatter=lambda v: "On" if v else "Off")],
         fetch, parent=view)
     view.setModel(model)              # QTableView/QListView/QTreeView
-    search_box.textChanged.connect(model.set_search)   # debounced 150 ms, then reset
+    model.follow_search(search_box)    # a QLineEdit: debounced 150 ms, Enter at once
     feed.requests_changed.connect(model.refresh)       # re-query, selection kept by "id"
 
 Contract of ``fetch(offset, limit, search, sort) -> list[dict]``:
@@ -33,7 +33,8 @@ Contract of ``fetch(offset, limit, search, sort) -> list[dict]``:
 
 Rows are dicts; ``id_key`` (default ``"id"``) identifies a row across re-queries, so a
 ``refresh()`` keeps the view's selection and current row on the same objects. ``row_data(row)``
-gives the dict back, ``id_at(row)`` its id, ``row_of(id)`` the reverse. ``Qt.UserRole``
+gives the dict back, ``row_at(index)`` the dict at a view's index (None if invalid),
+``id_at(row)`` its id, ``row_of(id)`` the reverse. ``Qt.UserRole``
 (``ROW_ROLE``) returns the whole dict for delegates; ``VALUE_ROLE`` the raw value of a cell.
 
 What a cell shows is made once per loaded row and kept: ``cell(row, column)`` gives its
@@ -190,6 +191,10 @@ class PagedTableModel(QAbstractTableModel):
 
     def row_data(self, row: int) -> Row:
         return self._rows[row]
+
+    def row_at(self, index: Index) -> Row | None:
+        """The dict of the row an index points at (a view's ``currentIndex()``), or None."""
+        return self._rows[index.row()] if index.isValid() else None
 
     def id_at(self, row: int) -> Any:
         return self._rows[row].get(self._id_key)

@@ -166,8 +166,7 @@ class AccessPage(QWidget):
         return self.apps.select_name(name)
 
     def selected_user(self) -> dict[str, Any] | None:
-        index = self.view.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.view.currentIndex())
 
     def select_user(self, upn: str) -> bool:
         row = self.model.row_of(upn)

@@ -331,8 +331,7 @@ class UsersPage(QWidget):
         self._update()
 
     def selected(self) -> dict[str, Any] | None:
-        index = self.view.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.view.currentIndex())
 
     def set_enabled(self, enabled: bool) -> bool:
         user = self.selected()
@@ -491,8 +490,7 @@ class GroupsPage(QWidget):
         self._update()
 
     def selected(self) -> dict[str, Any] | None:
-        index = self.view.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.view.currentIndex())
 
     def add_member(self, upn: str) -> bool:
         group = self.selected()

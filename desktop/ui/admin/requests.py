@@ -121,8 +121,7 @@ class RequestsPage(QWidget):
         self.status.setCurrentIndex(max(0, self.status.findData(status)))
 
     def selected(self) -> dict[str, Any] | None:
-        index = self.view.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.view.currentIndex())
 
     def close_request(self) -> bool:
         row = self.selected()

@@ -163,8 +163,7 @@ class ApplicationList(QWidget):
             self_service_only=self._self_service_only)
 
     def current(self) -> dict[str, Any] | None:
-        index = self.view.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.view.currentIndex())
 
     def select_id(self, app_id: int) -> bool:
         row = self.model.row_of(app_id)

@@ -183,8 +183,7 @@ class PasswordsPage(QWidget):
         return False
 
     def selected_row(self) -> dict[str, Any] | None:
-        index = self.table.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.table.currentIndex())
 
     # --- slots ------------------------------------------------------------------------------
 

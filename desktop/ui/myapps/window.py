@@ -392,8 +392,7 @@ class CatalogPage(QWidget):
         return "\n".join(parts)
 
     def selected_row(self) -> dict[str, Any] | None:
-        index = self.table.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.table.currentIndex())
 
     def select_app(self, name: str) -> bool:
         for i, row in enumerate(self.model.rows()):
@@ -576,8 +575,7 @@ class RequestsPage(QWidget):
         self.table.viewport().update()
 
     def selected_row(self) -> dict[str, Any] | None:
-        index = self.table.currentIndex()
-        return self.model.row_data(index.row()) if index.isValid() else None
+        return self.model.row_at(self.table.currentIndex())
 
     def select_request(self, request_id: int) -> bool:
         row = self.model.row_of(request_id)
