@@ -694,18 +694,15 @@ def password_copy(ctx: Context) -> Any:
 
 @command("key export")
 def key_export(ctx: Context) -> Any:
-    from desktop import secrets
-    from desktop.services.rights import require_admin
+    from desktop.services import credentials
 
-    require_admin(ctx.actor, "export the data key")
-    fingerprint = secrets.export_key(ctx.args.file)
+    fingerprint = credentials.export_data_key(ctx.actor, ctx.args.file)
     return {"file": ctx.args.file, "fingerprint": fingerprint}
 
 
 @command("key import")
 def key_import(ctx: Context) -> Any:
-    from desktop import secrets
+    from desktop.services import credentials
 
-    ctx.actor  # noqa: B018  (any signed-in person may bring the key to his desktop)
-    fingerprint = secrets.import_key(ctx.args.file)
+    fingerprint = credentials.import_data_key(ctx.actor, ctx.args.file)
     return {"file": ctx.args.file, "fingerprint": fingerprint}

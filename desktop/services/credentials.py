@@ -21,7 +21,7 @@ from desktop.models import (
 from . import lookup
 from .core import audit, iso, notify, now, publish, transaction
 from .eligibility import approver_problem, has_access
-from .rights import fresh
+from .rights import fresh, require_admin
 from .views import View, settings_of
 
 MAX_FIELD = 256
@@ -201,3 +201,20 @@ def credential_users(actor: User, app: str, search: str | None = None, *,
         }
         for u in users
     ]
+
+
+# --- the data key, carried to other desktops ------------------------------------------------
+
+
+def export_data_key(actor: User, path: str) -> str:
+    """Write the database's data key to an owner-only file; returns its fingerprint.
+    Administrators only: with the key, a copy of the database gives up every credential."""
+    require_admin(actor, "export the data key")
+    return secrets.export_key(path)
+
+
+def import_data_key(actor: User, path: str) -> str:
+    """Keep an exported data key on this desktop; returns its fingerprint. Anyone signed in:
+    the key only opens what his own rights already let him read."""
+    fresh(actor)
+    return secrets.import_key(path)

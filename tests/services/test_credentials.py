@@ -226,3 +226,17 @@ def test_credential_users_lists_people_with_access(travel):
     assert rows[0]["has_credentials"] is False
     assert credentials.password_apps(travel["johan"]) == [
         {"id": travel["app"].id, "name": "Tailspin Travel", "publisher": None}]
+
+
+def test_only_an_administrator_exports_the_data_key(travel, make, tmp_path):
+    """The rights table in the service, not only in the command that calls it."""
+    credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
+                                USERNAME, PASSWORD)
+    refused = tmp_path / "refused.key"
+    with pytest.raises(Refused, match="export the data key"):
+        credentials.export_data_key(travel["johan"], str(refused))
+    assert not refused.exists()
+    exported = tmp_path / "admin.key"
+    fp = credentials.export_data_key(make.admin, str(exported))
+    assert fp == Setting.get(Setting.key == secrets.FINGERPRINT_SETTING).value
+    assert credentials.import_data_key(travel["alice"], str(exported)) == fp
