@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.live import LiveFeed
 from desktop.models import User
-from desktop.resources import icon, is_dark_palette, stylesheet
+from desktop.resources import icon
 from desktop.services import approvals, mail, notifications
 from desktop.ui.common import MessageLabel, button, label
 from desktop.ui.workers import run_task
@@ -396,7 +396,11 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
     gc_guard.install(app)
     app.setWindowIcon(icon("access-desk"))
     if not app.styleSheet():
-        app.setStyleSheet(stylesheet(is_dark_palette(app)))
+        # The look of every other window (Fusion, the stylesheet, icons following it): the
+        # Approvals window the tray opens must not look different from the one `gui` opens.
+        from desktop.ui.app import apply_style
+
+        apply_style(app)
     if BALLOON_STYLE not in app.styleSheet():
         app.setStyleSheet(app.styleSheet() + "\n" + BALLOON_STYLE)
     available = (QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None
