@@ -42,19 +42,12 @@ def open_for(ctx: Context) -> None:
             ctx.args.welcome_closed = True
         return
     url = resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT)
-    if url == str(demo_db_path()) and not demo_db_path().exists():
-        # The demo directory is made on first use, by any command: opening it empty would
-        # leave a demo.db without the demo in it, which `make run` would then keep.
-        _build_demo(url)
+    if url == str(demo_db_path()):
+        from desktop.demo.build import open_demo
+
+        open_demo(url)  # made on first use, by whichever command comes first
         return
     open_database(url)
-
-
-def _build_demo(url: str) -> None:
-    from desktop.demo.build import build_demo
-
-    open_database(parse_url(url), init=True)
-    build_demo()
 
 
 def _vanished(url: str) -> bool:

@@ -187,4 +187,14 @@ def first_admin() -> User | None:
     return row
 
 
-__all__ = ["auth", "build_demo", "first_admin"]
+def open_demo(path: str) -> None:
+    """Open the demo directory's database, building the demo on first use: when there is no
+    file yet, or a file nobody was put in (never leave an empty demo.db behind)."""
+    from desktop.models.schema import open_database
+
+    open_database(path, init=True)
+    if not User.select().exists():
+        build_demo()
+
+
+__all__ = ["auth", "build_demo", "first_admin", "open_demo"]

@@ -40,18 +40,13 @@ def remember(url: str, choice: str) -> None:
 
 def open_demo() -> str:
     """Open the demo directory, building it on first use; returns its path."""
-    from desktop.models import User
-    from desktop.models.schema import open_database
+    from desktop.demo.build import open_demo as open_demo_directory
     from desktop.paths import demo_db_path
 
-    path = demo_db_path()
-    open_database(str(path), init=True)
-    if not User.select().exists():
-        from desktop.demo.build import build_demo
-
-        build_demo()
-    remember(str(path), "demo")
-    return str(path)
+    path = str(demo_db_path())
+    open_demo_directory(path)
+    remember(path, "demo")
+    return path
 
 
 def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
