@@ -124,6 +124,9 @@ def test_administrators_may_read_the_directory(world, role):
     assert [a["name"] for a in applications.list_applications(actor)] == ["Ledger"]
     assert applications.get_application(actor, "Ledger")["self_service"] is True
     assert directory.get_user(actor, world["carol"].upn)["upn"] == world["carol"].upn
+    carol = world["carol"]
+    assert directory.display_names(actor, [carol.upn.upper(), "nobody@example.test"]) == {
+        carol.upn: carol.display_name}
     assert len(requests.list_requests(actor, "all")) == 1
 
 
@@ -134,6 +137,7 @@ def test_others_may_not_read_the_directory(world, refused, who):
                        (directory.list_members, ("Spare group",)),
                        (applications.list_applications, ()),
                        (applications.get_application, ("Ledger",)),
+                       (directory.display_names, ([world["carol"].upn],)),
                        (requests.list_requests, ("all",))):
         refused(Refused, "Administrator", call, actor, *args)
     refused(Refused, "only administrators", directory.get_user, actor, world["carol"].upn)

@@ -207,7 +207,8 @@ class SelfServicePage(QWidget):
             view = selfservice.show(self.actor, app_name)
             self._roles = selfservice.role_choices(self.actor, app_name)
             props = applications.get_application(self.actor, app_name)
-            approvers = [self._person(upn) for upn in view["approvers"]]
+            names = directory.display_names(self.actor, view["approvers"])
+            approvers = [{"upn": upn, "name": names.get(upn, upn)} for upn in view["approvers"]]
         except AccessDeskError as exc:
             self.loaded, self.form = None, {}
             self._show_form()
@@ -217,13 +218,6 @@ class SelfServicePage(QWidget):
         self.form = {k: self.loaded[k] for k in FIELDS}
         self.form["approvers"] = list(approvers)
         self._show_form()
-
-    def _person(self, upn: str) -> dict[str, str]:
-        try:
-            user = directory.get_user(self.actor, upn)
-            return {"upn": upn, "name": user["name"]}
-        except AccessDeskError:
-            return {"upn": upn, "name": upn}
 
     def _show_form(self) -> None:
         """Put self.form on screen; nothing here changes the form."""
