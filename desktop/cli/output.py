@@ -35,18 +35,6 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def group_kind(row: dict[str, Any]) -> str:
-    if row.get("on_prem_synced"):
-        return "synced"
-    if row.get("dynamic"):
-        return "dynamic"
-    if not row.get("security_enabled"):
-        return "distribution"
-    if row.get("mail_enabled"):
-        return "mail-security"
-    return "security"
-
-
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -60,6 +48,8 @@ def print_table(rows: list[dict[str, Any]], kind: str) -> None:
     cells = []
     for row in rows:
         if kind == "group":
+            from desktop.services.views import group_kind
+
             row = {**row, "kind": group_kind(row)}
         cells.append([_cell(row.get(c)) for c in columns])
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]

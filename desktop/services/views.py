@@ -141,6 +141,20 @@ def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
     }
 
 
+def group_kind(view: View) -> str:
+    """What sort of group a group view describes, as one word the command line prints and
+    the windows label: synced, dynamic, distribution, mail-security or security."""
+    if view.get("on_prem_synced"):
+        return "synced"
+    if view.get("dynamic"):
+        return "dynamic"
+    if not view.get("security_enabled"):
+        return "distribution"
+    if view.get("mail_enabled"):
+        return "mail-security"
+    return "security"
+
+
 def group_view(group: Group, members: int | None = None) -> View:
     if members is None:
         members = GroupMember.select().where(GroupMember.group == group).count()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError
 from desktop.models import User
 from desktop.resources import icon
-from desktop.services import selfservice
+from desktop.services import selfservice, views
 from desktop.services.eligibility import MAX_APPROVERS
 from desktop.ui.admin.widgets import RIGHT, PickerTable
 from desktop.ui.common import (
@@ -32,17 +32,14 @@ from desktop.ui.common import (
 )
 from desktop.ui.tablemodel import Column, PagedTableModel
 
+GROUP_KIND_LABELS = {"synced": "Synced from on-premises", "dynamic": "Dynamic membership",
+                     "distribution": "Distribution list",
+                     "mail-security": "Mail-enabled security", "security": "Security"}
+
 
 def group_kind(row: dict[str, Any]) -> str:
-    if row["on_prem_synced"]:
-        return "Synced from on-premises"
-    if row["dynamic"]:
-        return "Dynamic membership"
-    if not row["security_enabled"]:
-        return "Distribution list"
-    if row["mail_enabled"]:
-        return "Mail-enabled security"
-    return "Security"
+    """The group's sort (``services.views.group_kind``) as the windows label it."""
+    return GROUP_KIND_LABELS[views.group_kind(row)]
 
 
 def _group_note(reason: str | None) -> str:
