@@ -417,12 +417,9 @@ def access_list(ctx: Context) -> Any:
 
 @command("access remove")
 def access_remove(ctx: Context) -> Any:
-    from desktop.services import access, lookup
+    from desktop.services import access
 
-    access.remove_access(ctx.actor, ctx.args.app, ctx.args.upn)
-    # as stored (display name, UPN), not as typed
-    return {"app": lookup.application(ctx.args.app).name,
-            "user": lookup.user(ctx.args.upn).upn, "removed": True}
+    return access.remove_access(ctx.actor, ctx.args.app, ctx.args.upn)
 
 
 @command("access role")

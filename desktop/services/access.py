@@ -100,8 +100,9 @@ def _member(app: Application, user: User) -> tuple[SelfServiceSettings, GroupMem
     return settings, member
 
 
-def remove_access(actor: User, app_name: str, upn: str) -> None:
-    """Group membership and the direct role assignment go together; the user is told."""
+def remove_access(actor: User, app_name: str, upn: str) -> View:
+    """Group membership and the direct role assignment go together; the user is told.
+    Returns the application and the person as stored (not as typed)."""
     with transaction():
         actor = require_admin(actor, "remove access")
         app = lookup.application(app_name)
@@ -118,6 +119,7 @@ def remove_access(actor: User, app_name: str, upn: str) -> None:
         notify(user, "access_removed", f"An administrator removed your access to {app.name}",
                application_id=app.id)
         publish("access", app.id)
+        return {"app": app.name, "user": user.upn, "removed": True}
 
 
 def change_role(actor: User, app_name: str, upn: str, role_value: str) -> View:
