@@ -32,6 +32,7 @@ class Placeholder(Exception):  # noqa: N818 - a signal to skip an entity, not an
     def __init__(self, field: str, value: str) -> None:
         problem = f"holds {shown(value)}, not a Graph id (a documentation placeholder?)"
         super().__init__(f"field '{field}' {problem}")
+        self.problem = problem
         self.field = field
         self.value = value
 

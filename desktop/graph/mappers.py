@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from desktop.graph.fields import GUID_RE, Props
+from desktop.graph.fields import GUID_RE, Props, shown
 from desktop.graph.licenses import LicenseEvidence, user_evidence
 from desktop.graph.records import (
     DirectoryRoleName,
@@ -14,6 +15,7 @@ from desktop.graph.records import (
     GraphServicePrincipal,
     GraphUser,
     SsoMode,
+    UserType,
 )
 
 # appRoleAssignment.appRoleId for "default access": assigned to the app, no specific role.
@@ -66,8 +68,34 @@ def map_user(user: Props) -> tuple[GraphUser, LicenseEvidence]:
         # Graph's default $select leaves accountEnabled out; the reader warns about that.
         enabled=user.flag("accountEnabled") is not False,
         license="none",
+        user_type=_user_type(user, upn),
+        external_user_state=user.text("externalUserState"),
     )
     return record, user_evidence(user)
+
+
+def _user_type(user: Props, upn: str) -> UserType:
+    kind = user.text("userType")
+    if kind is None:
+        # Left out of $select: Entra gives every invited guest a #EXT# user principal name.
+        return "guest" if "#ext#" in upn.lower() else "member"
+    if kind.lower() not in ("member", "guest"):
+        user.fail("userType", f"expected Member or Guest, got {shown(kind)}")
+    return "guest" if kind.lower() == "guest" else "member"
+
+
+def _time(props: Props, name: str) -> dt.datetime | None:
+    """An Edm.DateTimeOffset as naive UTC (how the database keeps times), or None."""
+    text = props.text(name)
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        props.fail(name, f"expected a time like 2024-05-01T09:30:00Z, got {shown(text)}")
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def map_group(group: Props) -> GraphGroup:
@@ -161,19 +189,47 @@ def map_application(app: Props) -> Application:
 def map_assignment(assignment: Props) -> GraphAssignment:
     app_role_id = assignment.required_guid("appRoleId")
     return GraphAssignment(
-        graph_id=assignment.required_text("id"),
+        # Not required: an assignment without its id is matched by what it assigns.
+        graph_id=assignment.text("id") or None,
         principal_id=assignment.required_guid("principalId"),
         principal_type=assignment.text("principalType"),
         resource_id=assignment.required_guid("resourceId"),
         app_role_id=None if app_role_id == DEFAULT_ACCESS_ROLE_ID else app_role_id,
+        created=_time(assignment, "createdDateTime"),
     )
 
 
 def map_directory_role(role: Props) -> DirectoryRole:
-    display_name = role.required_text("displayName")
+    """The role; it needs its id, and its roleTemplateId or its displayName to be told."""
+    graph_id = role.required_guid("id")
     template = role.guid("roleTemplateId")
-    ours = ROLE_TEMPLATES.get(template or "") or ROLE_NAMES.get(display_name.strip().lower())
-    return DirectoryRole(role.required_guid("id"), display_name, ours)
+    display_name = role.text("displayName")
+    if not template and not (display_name and display_name.strip()):
+        role.fail("roleTemplateId", "missing, and so is displayName: the role cannot be told")
+    name = (display_name or "").strip()
+    ours = ROLE_TEMPLATES.get(template or "") or ROLE_NAMES.get(name.lower())
+    return DirectoryRole(graph_id, name or str(template), ours)
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """A unifiedRoleAssignment (roleManagement/directory/roleAssignments)."""
+
+    principal_id: str
+    role_definition_id: str
+    role: DirectoryRoleName | None  # None: a role Access Desk has no use for
+    scope: str  # directoryScopeId: "/" is the whole tenant
+
+
+def map_role_assignment(assignment: Props) -> RoleAssignment:
+    # For built-in roles the role definition's id is the role's template id.
+    definition = assignment.required_guid("roleDefinitionId")
+    return RoleAssignment(
+        principal_id=assignment.required_guid("principalId"),
+        role_definition_id=definition,
+        role=ROLE_TEMPLATES.get(definition),
+        scope=assignment.text("directoryScopeId") or "/",
+    )
 
 
 def map_organization(org: Props) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 
 from desktop.graph.fields import GUID_RE, Where, shown
 from desktop.graph.powershell import camel_case, check_depth
-from desktop.graph.records import GraphFormatError
+from desktop.graph.records import GraphFormatError, NotImported, Skipped
 
 KINDS = frozenset(
     {
@@ -24,6 +25,8 @@ KINDS = frozenset(
         "directoryRole",
         "appRoleAssignment",
         "licenseDetails",
+        # roleManagement/directory/roleAssignments: imported as directory roles we know.
+        "unifiedRoleAssignment",
     }
 )
 # A generic directory object: the kind is the item's own @odata.type, or its properties'.
@@ -40,6 +43,13 @@ _CONTEXT_KINDS = {
     "appRoleAssignments": "appRoleAssignment",
     "appRoleAssignedTo": "appRoleAssignment",
     "licenseDetails": "licenseDetails",
+    "roleAssignments": "unifiedRoleAssignment",
+    "roleDefinitions": "unifiedRoleDefinition",
+    "oauth2PermissionGrants": "oauth2PermissionGrant",
+    "subscribedSkus": "subscribedSku",
+    "devices": "device",
+    "contacts": "orgContact",
+    "administrativeUnits": "administrativeUnit",
     "directoryObjects": DIRECTORY_OBJECT,
     "members": DIRECTORY_OBJECT,
 }
@@ -47,7 +57,11 @@ _CONTEXT_KINDS = {
 # For items that say nothing of their kind (documentation examples, PowerShell arrays): a
 # property only that kind has. The first match wins, so shared properties never decide.
 _SIGNATURES: list[tuple[str, tuple[str, ...]]] = [
-    ("appRoleAssignment", ("principalId",)),
+    # These three all carry principalId: the properties only each has come first.
+    ("unifiedRoleAssignment", ("roleDefinitionId",)),
+    ("oauth2PermissionGrant", ("consentType", "scope")),
+    ("appRoleAssignment", ("appRoleId", "principalId")),
+    ("unifiedRoleDefinition", ("rolePermissions",)),
     # GET /subscribedSkus lists the tenant's SKUs with service plans too: not a user's.
     ("subscribedSku", ("consumedUnits", "prepaidUnits")),
     ("licenseDetails", ("skuPartNumber", "servicePlans")),
@@ -72,6 +86,35 @@ _SIGNATURES: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+# What each type is, in words, for the objects Access Desk reads but does not import.
+_TYPE_WORDS = {
+    "subscribedSku": "licence subscriptions of the tenant (subscribedSkus: what the tenant "
+    "bought and how much is used, not any one user's licences, which come from the users)",
+    "oauth2PermissionGrant": "delegated permission grants (consents to what an app may do "
+    "for a user)",
+    "unifiedRoleDefinition": "role definitions (what a role allows, not who holds it)",
+    "unifiedRoleAssignment": "role assignments of roles Access Desk does not use",
+    "directoryRole": "directory roles Access Desk does not use",
+    "device": "devices",
+    "orgContact": "organisational contacts",
+    "administrativeUnit": "administrative units",
+    "domain": "domains",
+    "member": "members that are not users (nested groups, service principals, devices): "
+    "Access Desk keeps only users as members",
+}
+UNRECOGNISED = "unrecognised"
+
+
+def type_words(kind: str) -> str:
+    """A type Access Desk does not import, as a person would say it."""
+    if kind == UNRECOGNISED:
+        return (
+            "objects of a kind that cannot be told (no @odata.type, no @odata.context and no "
+            "property only one kind has)"
+        )
+    return _TYPE_WORDS.get(kind, f"objects of type {kind}")
+
+
 @dataclass(frozen=True)
 class Entity:
     kind: str
@@ -79,6 +122,15 @@ class Entity:
     where: Where
     # The object a navigation hangs from, e.g. the user of /users/{id}/licenseDetails.
     owner_id: str | None
+    # Its position in the file's list (0-based); None for one nested in another object.
+    position: int | None = None
+
+    @property
+    def place(self) -> str:
+        """Where it is, for messages about two copies: the file and the position."""
+        if self.position is None:
+            return f"{self.where.file} ({self.where.entity})"
+        return f"{self.where.file} position {self.position}"
 
 
 @dataclass
@@ -90,6 +142,8 @@ class Page:
     members_of: str | None = None
     members: list[Entity] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    not_imported: list[NotImported] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -108,10 +162,12 @@ def json_files(paths: Sequence[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(_walk(path))
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():
             found.append(path)
         else:
             raise GraphFormatError(str(path), None, None, "no such file or folder")
+    for path in found:
+        _check_regular(path)
     # A file named twice counts where it was named last: that is the copy that should win.
     unique = {os.path.realpath(path): path for path in reversed(found)}
     return list(reversed(unique.values()))
@@ -124,6 +180,16 @@ def _walk(folder: Path) -> Iterator[Path]:
         for name in sorted(files):
             if name.lower().endswith(".json") and not name.startswith("."):
                 yield Path(root) / name
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse a pipe, a device or a dangling link before reading it (a pipe would hang)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise GraphFormatError(str(path), None, None, f"cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise GraphFormatError(str(path), None, None, "not a regular file")
 
 
 def read_page(path: Path) -> Page:
@@ -159,7 +225,7 @@ def _page(document: Any, file: str, name: str) -> Page:
     members_of = _members_owner(context, name, name_id, objects)
     if members_of:
         members = [
-            Entity(DIRECTORY_OBJECT, item, _where(file, "member", item, index), None)
+            Entity(DIRECTORY_OBJECT, item, _where(file, "member", item, index), None, index)
             for index, item in enumerate(objects)
         ]
         return Page(file, members_of=members_of, members=members)
@@ -177,18 +243,35 @@ def _objects(items: list[Any], file: str) -> list[dict[str, Any]]:
 def _entities(
     file: str, objects: list[dict[str, Any]], context_kind: str | None, owner_id: str | None
 ) -> Page:
-    """The entities of the kinds we import; the others counted in one warning per kind."""
+    """The entities of the kinds we import; the others counted by kind, never dropped silently."""
     page = Page(file)
-    skipped: Counter[str] = Counter()
+    other: Counter[str] = Counter()
+    removed = 0
     for index, item in enumerate(objects):
-        kind = item_kind(item, context_kind, Where(file, f"item {index}"))
-        if kind in KINDS:
-            page.entities.append(Entity(kind, item, _where(file, kind, item, index), owner_id))
+        try:
+            kind = item_kind(item, context_kind, Where(file, f"item {index}"))
+        except GraphFormatError as exc:
+            page.skipped.append(
+                Skipped(file, UNRECOGNISED, f"item {index}", exc.problem, exc.field, None, index)
+            )
+            continue
+        if "@removed" in item:
+            # A delta response's deleted object: the import adds and updates, never removes.
+            removed += 1
+        elif kind in KINDS:
+            page.entities.append(
+                Entity(kind, item, _where(file, kind, item, index), owner_id, index)
+            )
         else:
-            skipped[kind or "unrecognised"] += 1
-    page.warnings.extend(
-        f"{file}: skipped {count} {kind} object(s): not imported" for kind, count in skipped.items()
+            other[kind or UNRECOGNISED] += 1
+    page.not_imported.extend(
+        NotImported(file, kind, type_words(kind), count) for kind, count in other.items()
     )
+    if removed:
+        page.warnings.append(
+            f"{file}: {removed:,} object(s) marked removed (@removed in a delta response) left "
+            "as they are: the import never removes anything"
+        )
     return page
 
 
@@ -205,7 +288,10 @@ def _items(document: Any, file: str) -> tuple[list[Any] | None, Context]:
             file, None, "@odata.context", f"expected a URL, got {shown(raw_context)}"
         )
     context = parse_context(raw_context)
-    if isinstance(document.get("value"), list):
+    if "value" in document and "id" not in document:
+        if not isinstance(document["value"], list):
+            problem = f"expected a list of objects, got {shown(document['value'])}"
+            raise GraphFormatError(file, None, "value", problem)
         return document["value"], context
     if "id" in document or "@odata.type" in document or "$entity" in (raw_context or ""):
         return [document], context

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 License = Literal["none", "p1", "p2"]
+UserType = Literal["member", "guest"]
 SsoMode = Literal["password", "saml", "oidc", "none"]
 Origin = Literal["gallery", "app_proxy", "consent", "custom"]
 DirectoryRoleName = Literal["global_admin", "cloud_app_admin", "app_admin"]
@@ -44,6 +46,8 @@ class GraphUser:
     job_title: str | None
     enabled: bool
     license: License
+    user_type: UserType = "member"  # Graph's userType, lower-case
+    external_user_state: str | None = None  # Graph's externalUserState, as Graph spells it
 
 
 @dataclass(frozen=True)
@@ -102,18 +106,64 @@ class GraphServicePrincipal:
 
 @dataclass(frozen=True)
 class GraphAssignment:
-    graph_id: str
+    # None: exported without its id ($select left it out); matched by what it assigns.
+    graph_id: str | None
     principal_id: str
     principal_type: str | None
     resource_id: str
     # None: the all-zero app role id, Entra's "default access" without a specific role.
     app_role_id: str | None
+    # When it was made (createdDateTime), naive UTC; None when the export leaves it out.
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)
 class GraphDirectoryRole:
     role: DirectoryRoleName
     member_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An object the import leaves out, and why: one line names file, object, field, problem."""
+
+    file: str
+    kind: str  # user, group, servicePrincipal, appRoleAssignment, member, ...
+    label: str  # e.g. "user 'bob@contoso.com'" or "item 3"
+    problem: str
+    field: str | None = None
+    graph_id: str | None = None
+    # The object's position in its file's list (0-based); None for one nested in another.
+    position: int | None = None
+
+    def line(self) -> str:
+        parts = [self.file, self.label]
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        parts.append(self.problem)
+        return " ".join(": ".join(parts).split())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file, "kind": self.kind, "object": self.label, "id": self.graph_id,
+            "position": self.position, "field": self.field, "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class NotImported:
+    """Objects of a type Access Desk does not import, counted by file: reported, not refused."""
+
+    file: str
+    type: str  # Graph's name, e.g. oauth2PermissionGrant
+    what: str  # in words, e.g. "delegated permission grants"
+    count: int
+
+    def line(self) -> str:
+        return f"{self.file}: {self.what}: {self.count:,} not imported"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "type": self.type, "what": self.what, "count": self.count}
 
 
 @dataclass
@@ -128,3 +178,9 @@ class GraphExport:
     assignments: dict[str, GraphAssignment] = field(default_factory=dict)
     directory_roles: dict[str, GraphDirectoryRole] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Objects left out (missing or invalid fields, conflicting copies, their dependants) ...
+    skipped: list[Skipped] = field(default_factory=list)
+    # ... and objects of types Access Desk does not import, by file and count.
+    not_imported: list[NotImported] = field(default_factory=list)
+    # Where each record came from (file, object, position), by the key of its dict above.
+    places: dict[str, tuple[str, str, int | None]] = field(default_factory=dict, compare=False)

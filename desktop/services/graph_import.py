@@ -1,7 +1,13 @@
-"""Importing a Microsoft Graph export: add and update by Graph id, never remove, one transaction."""
+"""Importing a Microsoft Graph export: add and update by Graph id, never remove, one transaction.
+
+One policy for the command line and the window: a file that cannot be an export refuses the
+whole import; an object missing a required field or holding an invalid value is skipped with
+what depends on it, and the rest imported (`strict` refuses instead); types Access Desk does
+not import are counted by file. Every problem is told in one run, capped per file and kind."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +24,10 @@ from desktop.graph import (
     GraphUser,
     read_graph,
 )
+from desktop.graph.collect import assignment_key
 from desktop.graph.fields import shown
+from desktop.graph.reader import type_words
+from desktop.graph.records import GraphAssignment, NotImported, Skipped
 from desktop.models import (
     Application,
     AppRole,
@@ -28,13 +37,17 @@ from desktop.models import (
     GroupMember,
     User,
 )
+from desktop.models.base import new_assignment_key
 
 from .core import audit, get_setting, now, publish, put_setting, transaction
-from .eligibility import unavailable_reason
+from .policy import is_licensed, unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_global_admin
 
 Progress = Callable[[str, int, int], None]
+
+# Problems told one by one per file, kind of object and field; the rest are counted.
+SHOWN_PER_KIND = 5
 
 
 @dataclass
@@ -47,18 +60,63 @@ class ImportReport:
     kept_by_admin: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     not_in_export: dict[str, list[str]] = field(default_factory=dict)
+    # Every object left out, and why (as_dict tells the first few of each kind per file).
+    skipped: list[Skipped] = field(default_factory=list)
+    not_imported: list[NotImported] = field(default_factory=list)
+    strict: bool = False
 
     def count(self, bucket: str, kind: str) -> None:
         target = getattr(self, bucket)
         target[kind] = target.get(kind, 0) + 1
 
     def as_dict(self) -> dict[str, Any]:
+        shown_, more = _capped(self.skipped)
         return {
-            "dry_run": self.dry_run, "added": self.added, "changed": self.changed,
-            "unchanged": self.unchanged, "changes": self.changes,
-            "kept_by_admin": self.kept_by_admin, "warnings": self.warnings,
-            "not_in_export": self.not_in_export,
+            "dry_run": self.dry_run, "strict": self.strict, "added": self.added,
+            "changed": self.changed, "unchanged": self.unchanged,
+            "skipped_count": len(self.skipped),
+            "skipped": [found.as_dict() for found in shown_], "skipped_more": more,
+            "not_imported": [found.as_dict() for found in self.not_imported],
+            "changes": self.changes, "kept_by_admin": self.kept_by_admin,
+            "warnings": self.warnings, "not_in_export": self.not_in_export,
         }
+
+
+def _capped(skipped: Sequence[Skipped]) -> tuple[list[Skipped], list[dict[str, Any]]]:
+    """The first few of each file, kind and field; the rest as counts."""
+    seen: Counter[tuple[str, str, str | None]] = Counter()
+    shown_: list[Skipped] = []
+    for found in skipped:
+        key = (found.file, found.kind, found.field)
+        seen[key] += 1
+        if seen[key] <= SHOWN_PER_KIND:
+            shown_.append(found)
+    more = [{"file": file, "kind": kind, "field": field_, "count": count - SHOWN_PER_KIND}
+            for (file, kind, field_), count in seen.items() if count > SHOWN_PER_KIND]
+    return shown_, more
+
+
+def skipped_lines(report: dict[str, Any]) -> list[str]:
+    """What an import skipped and why, one line each, as the command line and window show it."""
+    lines: list[str] = []
+    shown_ = [Skipped(s["file"], s["kind"], s["object"], s["problem"], s["field"], s["id"],
+                      s["position"]) for s in report.get("skipped", [])]
+    more = {(m["file"], m["kind"], m["field"]): m["count"] for m in report.get("skipped_more", [])}
+    last: dict[tuple[str, str, str | None], int] = {}
+    for found in shown_:
+        last[(found.file, found.kind, found.field)] = len(lines)
+        lines.append(found.line())
+    # "and 1,234 more like this in users.json" right after the last one told of its kind.
+    for key, index in sorted(last.items(), key=lambda item: -item[1]):
+        if key in more:
+            lines.insert(index + 1, f"and {more[key]:,} more like this in {key[0]}")
+    return lines
+
+
+def not_imported_lines(report: dict[str, Any]) -> list[str]:
+    """The types Access Desk does not import, by file and count, one line each."""
+    return [NotImported(n["file"], n["type"], n["what"], n["count"]).line()
+            for n in report.get("not_imported", [])]
 
 
 class _DryRun(Exception):
@@ -66,7 +124,9 @@ class _DryRun(Exception):
 
 
 def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = False,
-                 progress: Progress | None = None) -> ImportReport:
+                 strict: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Import the export; `strict` refuses it (UsageError, nothing changed) when any object
+    would be skipped. A dry run does everything but commit, so it tells exactly the same."""
     require_global_admin(actor, "import a directory")
     try:
         export = read_graph(paths)
@@ -75,11 +135,15 @@ def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = Fa
     except OSError as exc:
         raise UsageError(f"nothing was imported: cannot read {exc.filename}: {exc.strerror}") \
             from exc
-    report = ImportReport(dry_run=dry_run, warnings=list(export.warnings))
+    report = ImportReport(dry_run=dry_run, warnings=list(export.warnings),
+                          skipped=list(export.skipped), not_imported=list(export.not_imported),
+                          strict=strict)
     try:
         with transaction():
             actor = require_global_admin(actor, "import a directory")
             _Importer(actor, export, report, progress).run()
+            if strict and report.skipped:
+                raise UsageError(_strict_refusal(report))  # rolls the transaction back
             if dry_run:
                 report.not_in_export = _not_in_export(export)
                 raise _DryRun
@@ -88,6 +152,15 @@ def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = Fa
     except pw.DataError as exc:  # e.g. a text PostgreSQL refuses; the transaction rolled back
         raise UsageError(f"nothing was imported: the database refused a value: {exc}") from exc
     return report
+
+
+def _strict_refusal(report: ImportReport) -> str:
+    count = len(report.skipped)
+    objects = "object has a problem" if count == 1 else "objects have problems"
+    lines = skipped_lines(report.as_dict())
+    # One line, as every error of the command line is: the problems separated by "; ".
+    return (f"nothing was imported (--strict): {count:,} {objects}; without --strict they "
+            "would be skipped and the rest imported: " + "; ".join(lines))
 
 
 def _not_in_export(export: GraphExport) -> dict[str, list[str]]:
@@ -112,6 +185,8 @@ class _Importer:
         self.groups: dict[str, Group] = {}
         self.apps: dict[str, Application] = {}
         self.roles: dict[str, AppRole] = {}
+        # Objects skipped here, by Graph id, with the reason their dependants are told.
+        self.skipped_ids: dict[str, str] = {}
 
     def run(self) -> None:
         e = self.export
@@ -128,7 +203,8 @@ class _Importer:
         r = self.report
         if r.added or r.changed:
             audit(self.actor, "import.graph", e.tenant_name or e.tenant_id,
-                  {"added": r.added, "changed": r.changed, "warnings": len(r.warnings)})
+                  {"added": r.added, "changed": r.changed, "warnings": len(r.warnings),
+                   "skipped": len(r.skipped)})
             publish("directory")
             publish("settings")
             publish("access")
@@ -140,15 +216,25 @@ class _Importer:
             if index % 200 == 0 or index == total:
                 self.progress(stage, index, total)
 
-    def _too_long(self, kind: str, label: str, model: Any, values: dict[str, Any]) -> bool:
-        """Warn and return True when a text exceeds its column (PostgreSQL would refuse it)."""
-        for key, value in values.items():
-            field = model._meta.fields[key]
-            limit = getattr(field, "max_length", None)
-            if isinstance(field, pw.CharField) and isinstance(value, str) and limit \
+    def _skip(self, kind: str, key: str | None, label: str, problem: str,
+              field_: str | None = None) -> None:
+        """Leave an object out, saying where it came from and why."""
+        file, where, position = self.export.places.get(key or "", ("", label, None))
+        self.report.skipped.append(Skipped(file or "(export)", kind, where, problem, field_,
+                                           key if key and "|" not in key else None, position))
+        if key and key not in self.skipped_ids:
+            self.skipped_ids[key] = f"{label} was skipped ({problem})"
+
+    def _too_long(self, kind: str, key: str | None, label: str, model: Any,
+                  values: dict[str, Any]) -> bool:
+        """Skip and return True when a text exceeds its column (PostgreSQL would refuse it)."""
+        for name, value in values.items():
+            field_ = model._meta.fields[name]
+            limit = getattr(field_, "max_length", None)
+            if isinstance(field_, pw.CharField) and isinstance(value, str) and limit \
                     and len(value) > limit:
-                self.report.warnings.append(
-                    f"{kind} {shown(label)}: {key} is longer than {limit} characters; skipped")
+                self._skip(kind, key, f"{kind} {shown(label)}",
+                           f"{name} is longer than {limit} characters")
                 return True
         return False
 
@@ -168,18 +254,21 @@ class _Importer:
     # --- users, groups, roles ---------------------------------------------------------
 
     def _user(self, g: GraphUser) -> None:
+        # A row made here (its GUID minted, not Graph's) is the same person when the UPN is.
         user = User.get_or_none(User.graph_id == g.graph_id) or User.get_or_none(
-            (User.upn == g.upn.lower()) & User.graph_id.is_null())
+            (User.upn == g.upn.lower()) & ~User.graph_imported)
         values = {"upn": g.upn.lower(), "display_name": g.display_name, "mail": g.mail,
                   "department": g.department, "job_title": g.job_title, "enabled": g.enabled,
-                  "license": g.license, "graph_id": g.graph_id}
-        if self._too_long("user", g.upn, User, values):
+                  "license": g.license, "user_type": g.user_type,
+                  "external_user_state": g.external_user_state, "graph_id": g.graph_id,
+                  "graph_imported": True}
+        if self._too_long("user", g.graph_id, g.upn, User, values):
             return
         if user is None:
             clash = User.get_or_none(User.upn == g.upn.lower())
             if clash is not None:
-                self.report.warnings.append(
-                    f"user {g.upn}: another Graph object already has this UPN; skipped")
+                self._skip("user", g.graph_id, f"user {shown(g.upn)}",
+                           "another object in the database already has this UPN")
                 return
             user = User.create(created_at=now(), **values)
             self.report.count("added", "users")
@@ -187,28 +276,28 @@ class _Importer:
             if user.upn != values["upn"] and User.select().where(
                     (User.upn == values["upn"]) & (User.id != user.id)).exists():
                 # a UPN moved to another Graph object: updating would break UPN uniqueness
-                self.report.warnings.append(
-                    f"user {g.upn}: another user already has this UPN; not updated")
+                self._skip("user", g.graph_id, f"user {shown(g.upn)}",
+                           "another user in the database already has this UPN; not updated")
                 self.users[g.graph_id] = user
                 return
-            was_enabled, was_licensed = user.enabled, user.licensed
+            was_enabled, was_licensed = user.enabled, is_licensed(user)
             if self._apply("users", user, values, g.upn.lower()):
                 from . import directory
 
                 if was_enabled and not user.enabled:
                     directory._on_disabled(self.actor, user)
-                elif was_licensed and not user.licensed:
+                elif was_licensed and not is_licensed(user):
                     directory._on_license_lost(self.actor, user)
         self.users[g.graph_id] = user
 
     def _group(self, g: GraphGroup) -> None:
         group = Group.get_or_none(Group.graph_id == g.graph_id) or Group.get_or_none(
-            (pw.fn.LOWER(Group.name) == g.display_name.lower()) & Group.graph_id.is_null())
+            (pw.fn.LOWER(Group.name) == g.display_name.lower()) & ~Group.graph_imported)
         values = {"name": g.display_name, "description": g.description,
                   "security_enabled": g.security_enabled, "mail_enabled": g.mail_enabled,
                   "on_prem_synced": g.on_prem_synced, "dynamic": g.dynamic,
-                  "graph_id": g.graph_id}
-        if self._too_long("group", g.display_name, Group, values):
+                  "graph_id": g.graph_id, "graph_imported": True}
+        if self._too_long("group", g.graph_id, g.display_name, Group, values):
             return
         if group is None:
             group = Group.create(created_at=now(), **values)
@@ -226,10 +315,11 @@ class _Importer:
         for member_id in g.member_ids:
             user = self._find_user(member_id)
             if user is None:
-                if member_id not in self.export.groups:  # nested groups are not modelled
-                    self.report.warnings.append(
-                        f"group {g.display_name}: member {member_id} is neither in the export "
-                        "nor in the database; skipped")
+                if member_id in self.export.groups:  # nested groups are not modelled
+                    self._not_imported(g.graph_id, "member")
+                else:
+                    self._skip("member", g.graph_id, f"group {shown(g.display_name)}",
+                               self._unknown(member_id, "member"))
                 continue
             exists = GroupMember.select().where(
                 (GroupMember.group == group) & (GroupMember.user == user)).exists()
@@ -241,9 +331,8 @@ class _Importer:
         for member_id in role.member_ids:
             user = self._find_user(member_id)
             if user is None:
-                self.report.warnings.append(
-                    f"directory role {role.role}: member {member_id} is not a known user; "
-                    "skipped")
+                self._skip("member", None, f"directory role {role.role}",
+                           self._unknown(member_id, "member"))
                 continue
             exists = DirectoryRoleAssignment.select().where(
                 (DirectoryRoleAssignment.user == user)
@@ -251,6 +340,21 @@ class _Importer:
             if not exists:
                 DirectoryRoleAssignment.create(user=user, role=role.role)
                 self.report.count("added", "directory roles")
+
+    def _unknown(self, graph_id: str, what: str) -> str:
+        """Why a reference to `graph_id` leads nowhere."""
+        if graph_id in self.skipped_ids:
+            return f"{what} {graph_id}: {self.skipped_ids[graph_id]}"
+        return f"{what} {graph_id} is neither in the export nor in the database"
+
+    def _not_imported(self, key: str, kind: str) -> None:
+        file = self.export.places.get(key, ("(export)", "", None))[0]
+        for index, found in enumerate(self.report.not_imported):
+            if (found.file, found.type) == (file, kind):
+                self.report.not_imported[index] = NotImported(file, kind, found.what,
+                                                              found.count + 1)
+                return
+        self.report.not_imported.append(NotImported(file, kind, type_words(kind), 1))
 
     def _find_user(self, graph_id: str) -> User | None:
         return self.users.get(graph_id) or User.get_or_none(User.graph_id == graph_id)
@@ -260,15 +364,15 @@ class _Importer:
     def _app(self, sp: GraphServicePrincipal) -> None:
         app = Application.get_or_none(Application.graph_id == sp.graph_id) or \
             Application.get_or_none((pw.fn.LOWER(Application.name) == sp.display_name.lower())
-                                    & Application.graph_id.is_null())
+                                    & ~Application.graph_imported)
         origin = sp.origin(self.export.tenant_id)
         values: dict[str, Any] = {
             "name": sp.display_name, "publisher": sp.publisher, "description": sp.description,
             "homepage": sp.homepage, "sso_mode": sp.sso_mode, "hidden": sp.hidden,
             "public_client_flows": sp.public_client, "app_id": sp.app_id,
-            "graph_id": sp.graph_id, "origin": origin,
+            "graph_id": sp.graph_id, "graph_imported": True, "origin": origin,
         }
-        if self._too_long("application", sp.display_name, Application, values):
+        if self._too_long("application", sp.graph_id, sp.display_name, Application, values):
             return
         if app is None:
             app = Application.create(created_at=now(), **values)
@@ -294,7 +398,8 @@ class _Importer:
                            "user_assignable": r.user_assignable,
                            "application_assignable": r.application_assignable,
                            "enabled": r.enabled, "graph_id": r.graph_id}
-            if self._too_long("app role", f"{app.name}/{r.value}", AppRole, role_values):
+            if self._too_long("app role", sp.graph_id, f"{app.name}/{r.value}", AppRole,
+                              role_values):
                 continue
             if role is None:
                 role = AppRole.create(application=app, **role_values)
@@ -303,12 +408,14 @@ class _Importer:
                 self._apply("app roles", role, role_values, f"{app.name}/{r.value}")
             self.roles[r.graph_id] = role
 
-    def _assignment(self, a: Any) -> None:
+    def _assignment(self, a: GraphAssignment) -> None:
+        key = assignment_key(a)
+        label = f"assignment {a.graph_id}" if a.graph_id else "assignment"
         app = self.apps.get(a.resource_id) or Application.get_or_none(
             Application.graph_id == a.resource_id)
         if app is None:
-            self.report.warnings.append(
-                f"assignment {a.graph_id}: application {a.resource_id} is not known; skipped")
+            self._skip("appRoleAssignment", key, label,
+                       self._unknown(a.resource_id, "application (resourceId)"))
             return
         user = group = None
         if (a.principal_type or "").lower() == "group" or a.principal_id in self.export.groups:
@@ -317,18 +424,34 @@ class _Importer:
         else:
             user = self._find_user(a.principal_id)
         if user is None and group is None:
-            self.report.warnings.append(
-                f"assignment {a.graph_id}: principal {a.principal_id} is not known; skipped")
+            self._skip("appRoleAssignment", key, label,
+                       self._unknown(a.principal_id, "principal"))
             return
         role = None
         if a.app_role_id:
             role = self.roles.get(a.app_role_id) or AppRole.get_or_none(
-                AppRole.graph_id == a.app_role_id)
+                (AppRole.graph_id == a.app_role_id) & (AppRole.application == app))
+            if role is None or role.application_id != app.id:
+                # Never default access in its place: that would change what he may do.
+                who = user.upn if user else group.name if group else a.principal_id
+                self._skip("appRoleAssignment", key, label,
+                           f"app role {a.app_role_id} of {shown(app.name)} (assigned to "
+                           f"{shown(who)}, {a.principal_id}) is in neither the export nor the "
+                           "database (appRoles left out of $select, or the role deleted)",
+                           "appRoleId")
+                return
         values = {"application": app.id, "user": user.id if user else None,
                   "group": group.id if group else None, "role": role.id if role else None}
-        existing = Assignment.get_or_none(Assignment.graph_id == a.graph_id)
+        if a.graph_id:
+            existing = Assignment.get_or_none(Assignment.graph_id == a.graph_id)
+        else:  # exported without its id: the same application, principal and role
+            existing = Assignment.get_or_none(
+                (Assignment.application == app.id) & (Assignment.user == values["user"])
+                & (Assignment.group == values["group"]) & (Assignment.role == values["role"]))
         if existing is None:
-            Assignment.create(graph_id=a.graph_id, created_at=now(), **values)
+            # createdDateTime: when it was made in the tenant, not when it came in.
+            Assignment.create(graph_id=a.graph_id or new_assignment_key(),
+                              created_at=a.created or now(), **values)
             self.report.count("added", "assignments")
         else:
             current = {"application": existing.application_id, "user": existing.user_id,

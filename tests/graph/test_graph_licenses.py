@@ -104,12 +104,12 @@ def test_license_details_survive_a_later_copy_of_the_user(write_json) -> None:
             "value": [_details(P2_SKU, (P1_PLAN, "Success", "User"), (P2_PLAN, "Success", "User"))],
         },
     )
-    first = write_json("b/users.json", {"value": [_user(displayName="Old")]})
-    last = write_json("c/users.json", {"value": [_user(displayName="New")]})
+    first = write_json("b/users.json", {"value": [_user(displayName="New")]})
+    last = write_json("c/users.json", {"value": [_user(displayName="New", mail="a@b.c")]})
 
     user = read_graph([details, first, last]).users[USER_ID]
 
-    assert (user.display_name, user.license) == ("New", "p2")
+    assert (user.display_name, user.mail, user.license) == ("New", "a@b.c", "p2")
 
 
 def test_license_details_without_plans_fall_back_to_the_sku(write_json) -> None:
@@ -140,4 +140,6 @@ def test_license_details_without_their_user_are_reported(write_json) -> None:
 
     export = read_graph([path])
 
-    assert any(str(path) in warning and "licenseDetails" in warning for warning in export.warnings)
+    (skipped,) = export.skipped
+    assert skipped.file == str(path)
+    assert "licenseDetails without their user" in skipped.line()

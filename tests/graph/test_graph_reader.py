@@ -53,7 +53,10 @@ def _member(member_id: str, kind: str = "user") -> dict[str, Any]:
         (f"groups('{GROUP}')/members/microsoft.graph.user", "user", "members", GROUP),
         ("Collection(microsoft.graph.servicePrincipal)", "servicePrincipal", None, None),
         ("directoryObjects", "directoryObject", None, None),
-        ("devices", "devices", None, None),
+        ("devices", "device", None, None),
+        ("roleManagement/directory/roleAssignments", "unifiedRoleAssignment", None, None),
+        ("oauth2PermissionGrants", "oauth2PermissionGrant", None, None),
+        ("subscribedSkus", "subscribedSku", None, None),
     ],
 )
 def test_parse_context(context: str, kind: str, navigation: str | None, owner: str | None) -> None:
@@ -96,8 +99,11 @@ def test_unknown_kinds_are_reported_and_skipped(write_json) -> None:
     export = read_graph([devices, odd, scalar])
 
     assert not export.users
-    assert any(str(devices) in warning and "2 devices" in warning for warning in export.warnings)
-    assert any(str(odd) in warning and "unrecognised" in warning for warning in export.warnings)
+    assert export.skipped == []
+    counted = {(n.file, n.type): n.count for n in export.not_imported}
+    assert counted == {(str(devices), "device"): 2, (str(odd), "unrecognised"): 1}
+    assert any(str(devices) in n.line() and "devices: 2 not imported" in n.line()
+               for n in export.not_imported)
     assert any(
         str(scalar) in warning and "not a Graph response" in warning for warning in export.warnings
     )
@@ -159,13 +165,44 @@ def test_guid_ids_are_lowercased(write_json) -> None:
 # ------------------------------------------------------------------ merging
 
 
-def test_last_copy_of_an_entity_wins(tmp_path, write_json) -> None:
-    write_json("1/users.json", {"value": [_user(displayName="Old", accountEnabled=True)]})
-    write_json("2/users.json", {"value": [_user(displayName="New", accountEnabled=False)]})
+def test_two_copies_that_differ_are_neither_imported(tmp_path, write_json) -> None:
+    first = write_json("1/users.json", {"value": [_user(displayName="Old"), _user(USER_2)]})
+    second = write_json("2/users.json", [_user(USER_2), _user(displayName="New")])
 
-    user = read_graph([tmp_path]).users[USER]
+    export = read_graph([tmp_path])
 
-    assert (user.display_name, user.enabled) == ("New", False)
+    assert set(export.users) == {USER_2}  # the identical copies are one user
+    assert [(s.file, s.position) for s in export.skipped] == [(str(first), 0), (str(second), 1)]
+    for skipped in export.skipped:
+        assert USER in skipped.line()
+        assert f"{first} position 0" in skipped.line()
+        assert f"{second} position 1" in skipped.line()
+        assert "displayName differs" in skipped.line()
+
+
+def test_copies_that_complete_each_other_merge(write_json) -> None:
+    selected = write_json("select.json", [{"id": USER, "displayName": "Ann"}])  # $select=id,...
+    full = write_json("users.json", {"value": [_user(displayName="Ann", accountEnabled=False)]})
+
+    export = read_graph([selected, full])
+
+    assert export.skipped == []
+    assert (export.users[USER].display_name, export.users[USER].enabled) == ("Ann", False)
+
+
+def test_a_second_copy_that_takes_another_users_roles_is_refused(write_json) -> None:
+    admins = {"id": ROLE, "displayName": "Global Administrator", "members": [_member(USER)]}
+    users = write_json("users.json", [_user(displayName="Ann"), _user(USER_2)])
+    impostor = write_json("more/users.json", [{**_user(), "userPrincipalName": "eve@x.test"}])
+    roles = write_json("roles.json", {"@odata.context": CONTEXT + "directoryRoles",
+                                      "value": [admins]})
+
+    export = read_graph([users, impostor, roles])
+
+    assert USER not in export.users
+    assert "global_admin" not in export.directory_roles or USER not in (
+        export.directory_roles["global_admin"].member_ids)
+    assert {s.kind for s in export.skipped} == {"user", "member"}
 
 
 def test_members_file_named_with_the_group_id(write_json) -> None:
@@ -230,7 +267,9 @@ def test_members_of_an_unknown_group_are_reported(write_json) -> None:
     export = read_graph([path])
 
     assert not export.groups
-    assert any(str(path) in warning and GROUP in warning for warning in export.warnings)
+    (skipped,) = export.skipped
+    assert skipped.file == str(path)
+    assert GROUP in skipped.line()
 
 
 @pytest.mark.parametrize(
@@ -465,18 +504,22 @@ def test_a_missing_path(tmp_path) -> None:
         ),
     ],
 )
-def test_bad_user_names_file_entity_and_field(write_json, entity, field, problem) -> None:
+def test_bad_user_is_skipped_naming_file_entity_and_field(
+    write_json, entity, field, problem
+) -> None:
     path = write_json(
-        "users.json", {"@odata.context": CONTEXT + "users", "value": [_user(), entity]}
+        "users.json", {"@odata.context": CONTEXT + "users", "value": [_user(USER_2), entity]}
     )
 
-    error = _error([path])
+    export = read_graph([path])
 
-    assert error.file == str(path)
-    assert error.field == field
-    assert str(error.entity).startswith("user")
-    assert problem in str(error)
-    assert str(error).startswith(f"{path}: user")
+    assert set(export.users) == {USER_2}
+    (skipped,) = export.skipped
+    assert (skipped.file, skipped.kind, skipped.field, skipped.position) == (
+        str(path), "user", field, 1)
+    assert problem in skipped.problem
+    assert skipped.line().startswith(f"{path}: user")
+    assert "\n" not in skipped.line()
 
 
 @pytest.mark.parametrize(
@@ -495,11 +538,34 @@ def test_bad_user_names_file_entity_and_field(write_json, entity, field, problem
         (_sp(tags=[1]), "tags"),
         ({"@odata.context": CONTEXT + "organization", "value": [{"id": TENANT}]}, "displayName"),
         ({"id": "a", "principalId": USER, "resourceId": SP}, "appRoleId"),
-        ({"@odata.context": 5, "value": []}, "@odata.context"),
+        ({"@odata.context": CONTEXT + "directoryRoles", "value": [{"id": ROLE}]},
+         "roleTemplateId"),
+        ([{"@odata.type": 5, "id": USER}], "@odata.type"),
     ],
 )
-def test_bad_entities(write_json, document, field) -> None:
+def test_bad_entities_are_skipped(write_json, document, field) -> None:
+    export = read_graph([write_json("x.json", document)])
+
+    (skipped,) = export.skipped
+    assert skipped.field == field
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [({"@odata.context": 5, "value": []}, "@odata.context"), ({"value": 5}, "value")],
+)
+def test_a_file_of_the_wrong_shape_is_refused(write_json, document, field) -> None:
     assert _error([write_json("x.json", document)]).field == field
+
+
+def test_a_file_that_is_not_regular_is_refused(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+
+    assert "not a regular file" in str(_error([tmp_path]))
+    assert "not a regular file" in str(_error([fifo]))
 
 
 def test_a_collection_item_that_is_not_an_object(write_json) -> None:
