@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import peewee as pw
 
 from desktop.models import AuditEvent, User
 
-from . import lookup
-from .core import GENESIS_HASH, event_hash, get_setting, iso, sort_order
-from .rights import require_admin
+from . import auditchain, lookup
+from .core import iso, sort_order
+from .rights import require_admin, require_global_admin
 from .views import View
 
 
 def event_view(e: AuditEvent) -> View:
     return {
         "seq": e.seq, "at": iso(e.at), "actor": e.actor, "action": e.action,
-        "target": e.target, "details": json.loads(e.details), "hash": e.hash,
+        "target": e.target, "application_id": e.application_id,
+        "details": json.loads(e.details), "hash": e.hash,
     }
 
 
@@ -54,35 +54,29 @@ def list_events(actor: User, *, limit: int | None = None, offset: int = 0,
     return [event_view(e) for e in query]
 
 
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    events: int
-    first_bad: int | None
-    message: str
+# What verify returns: ok, the events checked, the first bad event and a message, with the
+# ranges of both hash formulas and the checkpoints (services/auditchain.py).
+Verdict = auditchain.Report
 
 
-def verify(actor: User) -> Verdict:
-    """Recompute every hash in order; an edited, deleted, reordered or cut-off event is found."""
+def verify(actor: User, since_head: str | None = None) -> Verdict:
+    """Recompute every hash in order and check every signed checkpoint and key: an edited,
+    deleted, reordered or cut-off event is found (what is proven and what is not:
+    docs/audit.md). With since_head ("SEQ:HASH" from `audit head`), only that the log still
+    extends that point. Raises auditchain.AuditUnverifiable when the check cannot be made."""
     require_admin(actor, "verify the audit log")
-    prev, expected_seq, count = GENESIS_HASH, 1, 0
-    for e in AuditEvent.select().order_by(AuditEvent.seq).iterator():
-        if e.seq != expected_seq:
-            return Verdict(False, count, e.seq,
-                           f"event {expected_seq} is missing (the next one is {e.seq})")
-        if e.prev_hash != prev:
-            return Verdict(False, count, e.seq,
-                           f"event {e.seq} does not follow event {e.seq - 1}")
-        digest = event_hash(e.seq, e.at, e.actor, e.action, e.target, e.details, e.prev_hash)
-        if digest != e.hash:
-            return Verdict(False, count, e.seq, f"event {e.seq} was changed after it was written")
-        prev, expected_seq, count = e.hash, expected_seq + 1, count + 1
-    head = get_setting("audit_head")
-    if count and head != f"{count}:{prev}":
-        last = head.split(":")[0] if head else "?"
-        return Verdict(False, count, count + 1,
-                       f"the log ends at event {count} but event {last} was written: "
-                       "events were removed from the end")
-    if not count and head:
-        return Verdict(False, 0, 1, "every event was removed")
-    return Verdict(True, count, None, f"the audit chain of {count} events is intact")
+    return auditchain.check(since_head)
+
+
+def head(actor: User) -> View:
+    """The newest event's number and hash (what exports record), the newest checkpoint and
+    the signing key's fingerprint."""
+    require_admin(actor, "read the audit log")
+    return auditchain.head()
+
+
+def rotate_key(actor: User) -> View:
+    """A new signing key, endorsed by the current one. Global Administrators only: the key
+    decides whose signatures the log trusts."""
+    require_global_admin(actor, "rotate the audit signing key")
+    return auditchain.rotate_key()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
+from desktop import audithash
 from desktop.models import AuditEvent
 from desktop.services import auditlog, auth, directory, requests
+from desktop.services.core import event_hash
 
 
 @pytest.fixture
@@ -101,6 +104,30 @@ def test_swapping_two_events_seq_is_found(history, admin):
     assert not verdict.ok
     assert verdict.first_bad == a
     assert f"event {a}" in verdict.message
+
+
+def test_each_hash_covers_the_previous_events_hash():
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    one = event_hash(2, at, "a@example.test", "request.deny", "request 1", "{}", "0" * 64)
+    other = event_hash(2, at, "a@example.test", "request.deny", "request 1", "{}", "1" * 64)
+    assert one != other
+
+
+def test_rewriting_an_event_and_relinking_the_next_one_is_found(history, admin):
+    """A forger who recomputes an edited event's hash and points the next event at it is
+    caught by the next event's own hash, which covers the hash it follows."""
+    seq = seq_of("request.deny")
+    event = AuditEvent.get(AuditEvent.seq == seq)
+    details = json.dumps(dict(json.loads(event.details), reason="approved after all"),
+                         sort_keys=True, separators=(",", ":"))
+    forged = audithash.formula2(event.id, event.seq, event.at, event.actor, event.action,
+                                event.target, event.application_id, details, event.prev_hash)
+    AuditEvent.update(details=details, hash=forged).where(AuditEvent.seq == seq).execute()
+    AuditEvent.update(prev_hash=forged).where(AuditEvent.seq == seq + 1).execute()
+    verdict = auditlog.verify(admin)
+    assert not verdict.ok
+    assert verdict.first_bad == seq + 1
+    assert "changed" in verdict.message
 
 
 def test_no_password_in_the_audit_log(make, admin, dump):
