@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class AccessDeskError(Exception):
     """Base class. `exit_code` is what the command line returns for it."""
@@ -33,6 +35,36 @@ class Refused(AccessDeskError):
         self.plain = message
 
 
+# "(rule 7)", "(rules 1-2)", "(rights table)": where the command line names what said no.
+_RULE_TAG = re.compile(
+    r"\s*\((?:rules? \d+(?:\s*(?:-|–|,|and)\s*\d+)*|rights table|sign-in|audit)\)")
+# A message starting with a plain word ("nobody", "self-service") gets its capital; one
+# starting with a name ("megan@…", "sg-sales") keeps the name as it is spelled.
+_LOWER_WORD = re.compile(r"(?:self-)?[a-z]+(?=[\s,;:]|$)")
+
+
+def for_people(error: BaseException | str | None) -> str:
+    """What a window says for a service's error or reason: a sentence with a capital letter and
+    a full stop, without the rule's number (the command line, the log and the audit record keep
+    it). A message that starts with a name (an address, "sg-finance") keeps the name as is."""
+    if error is None:
+        return ""
+    if isinstance(error, Refused):
+        text = error.plain
+    elif isinstance(error, AccessDeskError):
+        text = error.message
+    else:
+        text = str(error)
+    text = _RULE_TAG.sub("", text).strip()
+    if not text:
+        return ""
+    if _LOWER_WORD.match(text):
+        text = text[0].upper() + text[1:]
+    if not text.endswith((".", "!", "?", "…")):
+        text += "."
+    return text
+
+
 class NotSignedIn(Refused):
     def __init__(self, message: str) -> None:
         super().__init__("", message)
@@ -44,6 +76,12 @@ class NotFound(AccessDeskError):
 
 class DatabaseUnusable(AccessDeskError):
     """Needs `init`, is newer than this program, or is not an Access Desk database."""
+
+    exit_code = 4
+
+
+class CannotWrite(AccessDeskError):
+    """A file could not be written: the disk is full, or the place cannot be used."""
 
     exit_code = 4
 

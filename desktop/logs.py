@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from desktop.paths import log_dir
@@ -12,9 +13,16 @@ _secrets: set[str] = set()
 MASK = "********"
 
 
+# Shorter values are not masked: a short password ("user", "name") would garble every
+# message containing that word and, by the masks, tell an observer what it was. Nothing
+# writes a secret into a message on purpose; the mask is the second line of defence.
+MIN_MASKED = 8
+
+
 def register_secret(value: str | None) -> None:
-    """Anything registered here is replaced by a mask in every log line, tracebacks included."""
-    if value and len(value) >= 4:
+    """A secret of MIN_MASKED characters or more is replaced by a mask wherever it appears
+    exactly in a log line or an error message, tracebacks included."""
+    if value and len(value) >= MIN_MASKED:
         _secrets.add(value)
 
 
@@ -29,6 +37,15 @@ class _MaskingFormatter(logging.Formatter):
         return mask(super().format(record))
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file and its rotated copies are created readable by their owner only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # a log file made by an older version was readable by others
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def log_file() -> Path:
     return log_dir() / "access-desk.log"
 
@@ -39,7 +56,7 @@ def setup(debug: bool = False) -> Path:
     path = log_file()
     if any(getattr(h, "_access_desk", False) for h in root.handlers):
         return path
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler._access_desk = True  # type: ignore[attr-defined]

@@ -36,15 +36,15 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
                    monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Never touch the user's real data folder, database or keyring; no data key is kept in
     memory from one test to the next."""
-    from desktop import secrets
+    from desktop import keystore
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ACCESS_DESK_HOME", str(home))
     monkeypatch.delenv("ACCESS_DESK_DB", raising=False)
-    monkeypatch.setenv(secrets.KEYRING_ENV, "0")  # data keys go to a file under the home
-    secrets.forget_cached_keys()
+    monkeypatch.setenv(keystore.KEYRING_ENV, "0")  # data keys go to a file under the home
+    keystore.forget_cached_keys()
     yield home
-    secrets.forget_cached_keys()
+    keystore.forget_cached_keys()
 
 
 def reset_postgres(url: str) -> None:

@@ -20,8 +20,9 @@ APP_ID = "io.github.accessdesk.AccessDesk"
 
 REQUIRED_ICONS = {
     "access-desk", "tray", "search", "save", "discard", "add", "remove", "approve", "deny",
-    "cancel", "request", "refresh", "audit", "verify", "users", "group", "application", "key",
-    "copy", "settings", "export", "import", "warning", "info", "lock", "role", "mail", "demo",
+    "cancel", "request", "refresh", "audit", "verify", "user", "users", "group", "application",
+    "key", "copy", "settings", "export", "import", "warning", "info", "lock", "role", "mail",
+    "demo",
     "origin-gallery", "origin-app_proxy", "origin-consent", "origin-custom",
 }  # fmt: skip
 

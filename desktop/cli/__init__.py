@@ -99,11 +99,34 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Characters in one argument: more than any name, UPN, reason, path or search needs, and far
+# below what SQLite refuses to match (a LIKE pattern of 50,000 bytes).
+MAX_ARGUMENT = 4096
+
+
+def _argument_problem(argv: Sequence[str]) -> str | None:
+    """Why the raw arguments cannot be read (bytes that are not UTF-8, absurd lengths)."""
+    for position, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"argument {position} is not valid UTF-8 text"
+        if len(arg) > MAX_ARGUMENT:
+            return (f"argument {position} is {len(arg):,} characters long; at most "
+                    f"{MAX_ARGUMENT:,} are accepted")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    problem = _argument_problem(raw)
+    if problem:
+        print(f"access-desk: {problem}", file=sys.stderr)
+        return 2
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:  # a usage error: the help goes to stderr, stdout stays empty
-        parser.print_help(sys.stderr)
+    args = parser.parse_args(raw)
+    if not args.command:  # a usage error: one line on stderr, stdout stays empty
+        print("access-desk: name a command (access-desk --help lists them)", file=sys.stderr)
         return 2
     logs.setup(args.debug)
     _defer_postgres_driver(args)
@@ -132,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AccessDeskError as exc:
         log.info("%s by %s: exit %d: %s", key, getattr(ctx._actor, "upn", "-"), exc.exit_code,
                  exc)
-        print(f"access-desk: {logs.mask(str(exc))}", file=sys.stderr)
+        print(f"access-desk: {output.one_line(logs.mask(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # `| head` closed the pipe: not an error of ours
         sys.stderr.close()
@@ -140,13 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("access-desk: interrupted", file=sys.stderr)
         return 130
+    except UnicodeError as exc:  # text read from stdin or a file that is not UTF-8
+        log.info("%s: unreadable input: %s", key, exc)
+        print("access-desk: the input is not valid UTF-8 text",
+              file=sys.stderr)
+        return 2
     except Exception as exc:  # an internal error: one line, the traceback in the log
         log.exception("%s: internal error", key)
         if args.debug:
             import traceback
 
             print(logs.mask(traceback.format_exc()), file=sys.stderr)
-        message = logs.mask(f"{type(exc).__name__}: {exc}")
+        message = output.one_line(logs.mask(f"{type(exc).__name__}: {exc}"))
         print(f"access-desk: internal error ({message}); details in {logs.log_file()}",
               file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ def open_for(ctx: Context) -> None:
     import os
 
     if ctx.args.command == "gui" and not (ctx.args.db or os.environ.get("ACCESS_DESK_DB")):
-        from desktop.ui.app import last_database
+        from desktop.ui.settings import last_database
 
         # The windows reopen the database used last time, else the welcome window asks.
         remembered = last_database()
@@ -74,8 +74,8 @@ def _given(**options: Any) -> dict[str, Any]:
 def init(ctx: Context) -> Any:
     import os
 
-    from desktop.models import User
-    from desktop.services.core import is_demo
+    from desktop.services import setup
+    from desktop.services.policy import require_demo
 
     args = ctx.args
     if args.reset and not args.demo:
@@ -86,25 +86,29 @@ def init(ctx: Context) -> Any:
         if args.if_missing and parsed.kind == "sqlite" and parsed.path and parsed.path.exists() \
                 and parsed.path.stat().st_size > 0:
             return None  # quiet, and not a byte changed: `make run` calls this every time
-        open_database(parsed, init=True)
-        has_people = User.select().exists()
-        if has_people and not is_demo():
-            raise Refused("", f"{parsed.display()} is not a demo database; --demo and --reset "
-                          "only work on a demo database")
+        setup.open_directory(parsed, init=True)
+        has_people = setup.has_people()
+        if has_people:
+            require_demo("--demo and --reset", parsed.display())
         if has_people and not args.reset:
             return _init_view(parsed, created=False)
         if args.reset:
             from desktop.demo.scenarios import reset_demo
 
-            reset_demo(url)  # wipes and builds it again, as the trainer window's reset does
+            # Rebuilt in place, as the Trainer menu's reset does; --as must be an administrator.
+            reset_demo(actor=ctx.actor if args.as_upn else None)
         else:
             from desktop.demo.build import build_demo
 
             build_demo()
         return _init_view(parsed, created=True)
-    open_database(parsed, init=True)
+    setup.open_directory(parsed, init=True)
     if args.admin:
-        return _first_admin(args.admin, os.environ.get("ACCESS_DESK_PASSWORD"))
+        # The same service as the welcome window's "Create a new directory".
+        password = os.environ.get("ACCESS_DESK_PASSWORD")
+        if not password:
+            raise UsageError("set ACCESS_DESK_PASSWORD to the first administrator's password")
+        return setup.first_admin(args.admin, password)
     return _init_view(parsed, created=None)
 
 
@@ -125,14 +129,6 @@ def _init_view(parsed: Any, *, created: bool | None) -> dict[str, Any]:
         view["first_admin"] = admin.upn if admin else None
         view["sign_in"] = "any enabled demo person, no password"
     return view
-
-
-def _first_admin(upn: str, password: str | None) -> Any:
-    from desktop.services import auth
-
-    if not password:
-        raise UsageError("set ACCESS_DESK_PASSWORD to the first administrator's password")
-    return auth.create_first_admin(upn, password)
 
 
 @command("backup")
@@ -192,6 +188,7 @@ def users_add(ctx: Context) -> Any:
     return directory.add_user(
         actor, a.upn, a.name, mail=a.mail, department=a.department, job_title=a.job_title,
         license=a.license, roles=a.role, enabled=not a.disabled, password=password,
+        user_type="guest" if a.guest else "member",
     )
 
 
@@ -444,11 +441,30 @@ def audit_list(ctx: Context) -> Any:
 def audit_verify(ctx: Context) -> Any:
     from desktop.services import auditlog
 
-    verdict = auditlog.verify(ctx.actor)
+    verdict = auditlog.verify(ctx.actor, ctx.args.since_head)  # exit 4: cannot be checked
     if not verdict.ok:
-        raise Refused("audit", f"the audit chain is broken at event {verdict.first_bad}: "
-                      f"{verdict.message}")
-    return {"ok": True, "events": verdict.events, "message": verdict.message}
+        where = f" at event {verdict.first_bad}" if verdict.first_bad else ""
+        raise Refused("audit", f"the audit chain is broken{where}: {verdict.message}")
+    return {"ok": True, "events": verdict.events, "message": verdict.message,
+            "old_formula": list(verdict.formula_1) if verdict.formula_1 else None,
+            "signed_formula": list(verdict.formula_2) if verdict.formula_2 else None,
+            "checkpoints": verdict.checkpoints, "signed_to": verdict.signed_to,
+            "unsigned": verdict.unsigned, "key_fingerprint": verdict.key_fingerprint,
+            "holds_key": verdict.holds_key, "head": verdict.head, "notes": verdict.notes}
+
+
+@command("audit head")
+def audit_head(ctx: Context) -> Any:
+    from desktop.services import auditlog
+
+    return auditlog.head(ctx.actor)
+
+
+@command("audit rotate-key")
+def audit_rotate_key(ctx: Context) -> Any:
+    from desktop.services import auditlog
+
+    return auditlog.rotate_key(ctx.actor)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -461,19 +477,21 @@ def _export(ctx: Context) -> Any:
 
     a = ctx.args
     actor = ctx.actor
-    if a.out:
-        target = Path(a.out)
-        # utf-8-sig: spreadsheets recognise UTF-8 CSV by its byte-order mark.
-        encoding = "utf-8-sig" if a.format == "csv" else "utf-8"
-        with target.open("w", encoding=encoding, newline="") as fh:
-            count = exports.write(actor, a.action, a.format, fh)
-        return {"export": a.action, "format": a.format, "out": str(target), "rows": count}
+    if a.out:  # the same file as the window's File > Export writes
+        return exports.write_file(actor, a.action, a.format, Path(a.out))
     exports.write(actor, a.action, a.format, sys.stdout)
     return None
 
 
 for _what in ("settings", "access", "requests", "audit"):
     command(f"export {_what}")(_export)
+
+
+@command("export directory")
+def export_directory(ctx: Context) -> Any:
+    from desktop.services import exports
+
+    return exports.write_directory(ctx.actor, Path(ctx.args.folder), ctx.args.format)
 
 
 @command("export evidence")
@@ -497,11 +515,18 @@ def import_graph(ctx: Context) -> Any:
         if sys.stderr.isatty():
             print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
-    report = graph_import.import_graph(ctx.actor, ctx.args.paths, dry_run=ctx.args.dry_run,
-                                       progress=progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    return report.as_dict()
+    try:
+        report = graph_import.import_graph(ctx.actor, ctx.args.paths, dry_run=ctx.args.dry_run,
+                                           strict=ctx.args.strict, progress=progress)
+    finally:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+    if ctx.args.json:
+        return report.as_dict()
+    from .output import print_import
+
+    print_import(report.as_dict())
+    return None
 
 
 # --- mail ----------------------------------------------------------------------------------
@@ -577,10 +602,9 @@ def gui(ctx: Context) -> Any:
     actor = ctx.actor if ctx.args.as_upn else None
     from desktop.ui.app import run_gui
 
-    code = run_gui(_db_display(ctx), ctx.args.window, actor)
-    if code:
-        raise AccessDeskError("the window closed with an error") if code == 1 else \
-            SystemExit(code)
+    # The windows raise (a refusal, an unknown window) or return; the exit code is decided here.
+    if run_gui(_db_display(ctx), ctx.args.window, actor) != 0:
+        raise AccessDeskError("the windows closed with an error")
     return None
 
 
@@ -612,12 +636,12 @@ def screenshot(ctx: Context) -> Any:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _quiet_offscreen_warnings()
     if a.all:
-        from desktop.ui.trainer import render_handout
+        from desktop.ui.handout import render_handout
 
         return render_handout(Path(a.out), (width, height))
     actor = ctx.actor
-    from desktop.ui.app import allowed_kinds
     from desktop.ui.screenshot import screenshot as render
+    from desktop.ui.windows import allowed_kinds
 
     if a.window != "signin":
         why = allowed_kinds(actor).get(a.window)
@@ -684,10 +708,11 @@ def password_copy(ctx: Context) -> Any:
 
 @command("key export")
 def key_export(ctx: Context) -> Any:
-    from desktop.services import credentials
+    from desktop.services import auditchain, credentials
 
     fingerprint = credentials.export_data_key(ctx.actor, ctx.args.file)
-    return {"file": ctx.args.file, "fingerprint": fingerprint}
+    return {"file": ctx.args.file, "fingerprint": fingerprint,
+            "signing_key": auditchain.current_fingerprint()}
 
 
 @command("key import")

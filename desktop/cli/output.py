@@ -21,6 +21,15 @@ COLUMNS: dict[str, Sequence[str]] = {
 }
 
 
+def one_line(text: str) -> str:
+    """Text for one line of a terminal: control characters (escape sequences, carriage returns,
+    newlines) written as Python escapes, so a typed or stored name can neither break the
+    line nor drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
@@ -31,7 +40,7 @@ def _cell(value: Any) -> str:
     elif isinstance(value, dict):
         text = json.dumps(value, ensure_ascii=False)
     else:
-        text = str(value)
+        text = one_line(str(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -64,4 +73,43 @@ def print_object(obj: dict[str, Any]) -> None:
         if key == "roles" and value and isinstance(value[0], dict):
             value = [f"{r['value']}{'' if r['enabled'] else ' (disabled)'}"
                      f"{'' if r['user_assignable'] else ' (apps only)'}" for r in value]
-        print(f"{key.ljust(width)}  {_cell(value) if not isinstance(value, str) else value}")
+        text = one_line(value) if isinstance(value, str) else _cell(value)
+        print(f"{key.ljust(width)}  {text}")
+
+
+def print_import(report: dict[str, Any]) -> None:
+    """A Graph import's summary: counts by kind in columns, then what was skipped and why."""
+    from desktop.services.graph_import import not_imported_lines, skipped_lines
+
+    counts = {key: report.get(key, {}) for key in ("added", "changed", "unchanged")}
+    kinds = list(dict.fromkeys(kind for bucket in counts.values() for kind in bucket))
+    if report.get("dry_run"):
+        print("Dry run: nothing was written. The import would do this:")
+    rows = [{"kind": kind, **{key: counts[key].get(kind, 0) for key in counts}} for kind in kinds]
+    if rows:
+        widths = {"kind": max(4, *(len(r["kind"]) for r in rows))}
+        header = ["KIND".ljust(widths["kind"]), "ADDED", "CHANGED", "UNCHANGED"]
+        print("  ".join(header))
+        for r in rows:
+            print(f"{r['kind'].ljust(widths['kind'])}  {r['added']:>5}  {r['changed']:>7}  "
+                  f"{r['unchanged']:>9}")
+    else:
+        print("Nothing to add or change.")
+    sections = [
+        (f"Skipped ({report.get('skipped_count', 0):,} objects)", skipped_lines(report)),
+        ("Not imported (types Access Desk does not import)", not_imported_lines(report)),
+        ("Changes", report.get("changes", [])),
+        ("Kept as an administrator set them", report.get("kept_by_admin", [])),
+        ("Warnings", report.get("warnings", [])),
+    ]
+    for title, lines in sections:
+        if lines:
+            print(f"\n{title}:")
+            for line in lines:
+                print(f"  {line}")
+    missing = report.get("not_in_export") or {}
+    if any(missing.values()):
+        print("\nIn the database but not in the export (kept: the import never removes):")
+        for kind, names in missing.items():
+            for name in names:
+                print(f"  {kind[:-1]}: {name}")

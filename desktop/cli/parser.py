@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, NoReturn
 
 from desktop import __version__
 
@@ -27,6 +27,16 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
 
+    def error(self, message: str) -> NoReturn:
+        """One line on stderr, as every other error (the usage is one --help away)."""
+        from .output import one_line
+
+        self.exit(2, f"access-desk: {one_line(message)} (see {self.prog} --help)\n")
+
+
+# Larger integers fit neither SQLite's nor PostgreSQL's 64-bit integers.
+MAX_INT = 2**63 - 1
+
 
 def _json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of columns")
@@ -40,6 +50,19 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    if value > MAX_INT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT}")
+    return value
+
+
+def _number(text: str) -> int:
+    """An integer option (a version, a port): a usage error when it is not one or too large."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if abs(value) > MAX_INT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT}")
     return value
 
 
@@ -84,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _cmd(sub, "init", "create or upgrade the database; --demo fills the demo directory")
     p.add_argument("--demo", action="store_true",
                    help="fill the demo directory (in --db when given, else in demo.db)")
-    p.add_argument("--reset", action="store_true", help="with --demo: rebuild it from scratch")
+    p.add_argument("--reset", action="store_true",
+                   help="with --demo: rebuild it as first built, in place (open windows "
+                   "follow; --as must be an administrator)")
     p.add_argument("--if-missing", action="store_true",
                    help="with --demo: do nothing when the demo directory already exists")
     p.add_argument("--admin", metavar="UPN",
@@ -117,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append", default=[],
                    choices=["global_admin", "cloud_app_admin", "app_admin"])
     p.add_argument("--disabled", action="store_true")
+    p.add_argument("--guest", action="store_true",
+                   help="an external person (Graph's userType Guest); his license decides "
+                   "what he may request, as for anyone")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the new user's password from one line of standard input")
     _json(p)
@@ -235,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                    const=True)
     g.add_argument("--no-approver-passwords", dest="approver_passwords",
                    action="store_const", const=False)
-    p.add_argument("--if-version", type=int, metavar="N",
+    p.add_argument("--if-version", type=_number, metavar="N",
                    help="refuse (exit 5) when the stored version is not N")
     _json(p)
 
@@ -296,7 +324,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action", dest="event_action", metavar="A")
     p.add_argument("--since", metavar="DATE")
     _listing(p)
-    p = auds.add_parser("verify", help="check the hash chain (exit 3 naming the first bad event)")
+    p = auds.add_parser(
+        "verify", help="check the hash chain and its signed checkpoints (exit 3 naming the "
+        "first bad event, 4 when it cannot be checked)",
+        description="Recompute every event's hash in order and check every signed checkpoint "
+        "and signing key: an edited, removed or reordered event or checkpoint exits 3. What "
+        "this proves and what it cannot: docs/audit.md.")
+    p.add_argument("--since-head", metavar="SEQ:HASH",
+                   help="only prove that the log still extends this head (from `audit head`, "
+                   "an export or an evidence bundle): quick")
+    _json(p)
+    p = auds.add_parser("head", help="the newest event's number and hash, the newest signed "
+                        "checkpoint and the signing key's fingerprint: keep them elsewhere")
+    _json(p)
+    p = auds.add_parser("rotate-key", help="a new audit signing key, endorsed by the current "
+                        "one (then export the keys again: key export FILE)")
     _json(p)
 
     # windows
@@ -337,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms = _actions(sub, "mail", "e-mail to approvers: SMTP settings and the outbox")
     p = ms.add_parser("settings", help="show or change the SMTP settings")
     p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--port", type=_number)
     p.add_argument("--security", choices=["starttls", "tls", "none"])
     p.add_argument("--user")
     p.add_argument("--password-stdin", action="store_true",
@@ -358,16 +400,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = imps.add_parser(
         "graph", help="Microsoft Graph JSON files or folders (Global Administrator)",
         description="Import users, groups, directory roles, service principals, applications "
-        "and app role assignments exported from Microsoft Graph (or Graph PowerShell's "
-        "ConvertTo-Json -Depth 10). Adds and updates by Graph id; never removes. The whole "
-        "import is one transaction: a malformed file changes nothing.")
+        "and app role assignments exported from Microsoft Graph (REST pages, delta responses, "
+        "or Graph PowerShell's ConvertTo-Json -Depth 10). Adds and updates by Graph id; never "
+        "removes. The whole import is one transaction. A file that is not JSON, is cut short, "
+        "has the wrong shape or is not a regular file refuses it all (exit 2, nothing "
+        "changed). An object missing a required field or holding an invalid value is skipped, "
+        "with what depends on it, and the rest imported (exit 0); so is an id found twice with "
+        "different content. Types Access Desk does not import (permission grants, role "
+        "definitions, subscribedSkus, ...) are counted by file. Every problem is listed in "
+        "one run.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--dry-run", action="store_true",
-                   help="print what would be added and changed, and what the export lacks")
+                   help="print what would be added, changed and skipped, and what the export "
+                   "lacks; nothing is written (same exit code as the real run)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse the whole import (exit 2, nothing changed) if any object would "
+                   "be skipped")
     _json(p)
 
     # export
-    exps = _actions(sub, "export", "settings, access, requests or the audit log as files",
+    exps = _actions(sub, "export",
+                    "settings, access, requests, the audit log or the directory as files",
                     metavar="WHAT")
     for what in ("settings", "access", "requests", "audit"):
         p = exps.add_parser(what, help=f"export {what}")
@@ -375,6 +428,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="graph: access as Graph appRoleAssignment objects")
         p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
         _json(p)
+    p = exps.add_parser(
+        "directory", help="the whole directory as Microsoft Graph files `import graph` reads",
+        description="Write users (with licenses), groups (with members), directory roles, "
+        "applications, service principals (with app roles) and app role assignments as "
+        "Microsoft Graph v1.0 JSON files into FOLDER (new or empty; files readable by you "
+        "only). Importing the folder into an empty database gives the same directory.")
+    p.add_argument("--format", choices=["graph"], default="graph",
+                   help="Microsoft Graph v1.0 entities (the only format)")
+    p.add_argument("folder", metavar="FOLDER", help="a new or empty folder")
+    _json(p)
     p = exps.add_parser("evidence", help="a zip an auditor can check on his own")
     p.add_argument("app")
     p.add_argument("--from", dest="start", required=True, metavar="DATE")

@@ -3,45 +3,31 @@
 from __future__ import annotations
 
 from desktop.demo.build import first_admin
-from desktop.models import (
-    AccessRequest,
-    Application,
-    SelfServiceApprover,
-    SelfServiceSettings,
-    User,
-)
 from desktop.services.core import is_demo
+from desktop.services.tour import tour_facts
 
 
 def tour_text() -> str:
     if not is_demo():
         return "This is not a demo database; the tour walks through the demo directory."
     admin = first_admin()  # who runs the commands given without --as
-    approver_row = (SelfServiceApprover.select(SelfServiceApprover, SelfServiceSettings)
-                    .join(SelfServiceSettings)
-                    .join(Application)
-                    .where(Application.pending_count > 0)
-                    .order_by(Application.pending_count.desc()).first())
-    approver = approver_row.user if approver_row else admin
-    user = (User.select().where((User.license != "none") & User.enabled)
-            .order_by(User.id.desc()).first())
-    unlicensed = User.select().where((User.license == "none") & User.enabled).first()
-    open_app = (Application.select().join(SelfServiceSettings)
-                .where(SelfServiceSettings.enabled & ~SelfServiceSettings.require_approval)
-                .first())
-    pending_total = AccessRequest.select().where(AccessRequest.status == "pending").count()
+    facts = tour_facts()
+    approver = facts.approver or admin
+    unlicensed, open_app = facts.unlicensed, facts.open_app
+    user = facts.user.upn if facts.user is not None else "UPN"
+    pending_total = facts.pending
     lines = [
         "Access Desk demo directory (no passwords: sign in as anyone with --as).",
-        f"  {User.select().count()} people, {Application.select().count()} applications, "
+        f"  {facts.people} people, {facts.applications} applications, "
         f"{pending_total} pending requests.",
         "",
         "Try, as an administrator, a user, and an approver (first: export ACCESS_DESK_DB=demo):",
         "  access-desk apps list",
         "  access-desk selfservice show 'Fabrikam CRM'",
-        f"  access-desk --as {user.upn} catalog",
+        f"  access-desk --as {user} catalog",
     ]
     if open_app is not None:
-        lines.append(f"  access-desk --as {user.upn} request '{open_app.name}'   (no approval)")
+        lines.append(f"  access-desk --as {user} request '{open_app}'   (no approval)")
     if pending_total and approver is not None:
         lines += [
             f"  access-desk --as {approver.upn} requests --to-approve --status pending",

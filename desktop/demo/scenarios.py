@@ -40,13 +40,10 @@ def _scenario(name: str, title: str, teaches: str) -> Callable[[Callable[[User],
 
 
 def require_demo(what: str = "scenarios") -> None:
-    """Trainer tools change the directory wholesale: never on a real one."""
-    from desktop.services.core import is_demo
+    """Trainer tools change the directory wholesale: ``policy.require_demo``."""
+    from desktop.services.policy import require_demo as demo_only
 
-    if not is_demo():
-        raise Refused("", f"not a demo database: {what} work only on the demo directory "
-                      "(access-desk init --demo); this database holds a real directory and "
-                      "was not changed")
+    demo_only(what)
 
 
 def list_scenarios() -> list[View]:
@@ -173,7 +170,7 @@ ELEVENTH = "arjun.patel"
            "is refused with the message the Admin console shows.")
 def _eleventh_approver(admin: User) -> View:
     from desktop.services import selfservice
-    from desktop.services.eligibility import approver_problem
+    from desktop.services.policy import approver_problem
 
     app = "Lamna Learning"
     listed = list(selfservice.show(admin, app)["approvers"])
@@ -276,38 +273,44 @@ def race_decisions(request_id: int, upns: list[str]) -> dict[str, Any]:
 # --- reset ---------------------------------------------------------------------------------
 
 
-def reset_demo(url: str | None = None) -> Path | str:
-    """Rebuild the open (or named) demo database from scratch; refuses on a real one.
+def reset_demo(url: str | None = None, actor: User | None = None) -> Path | str:
+    """Rebuild the open (or named) demo database in place; refuses on a real one.
 
-    The same deterministic directory every time (build_demo runs on a frozen clock).
+    The same deterministic directory every time (build_demo runs on a frozen clock), made
+    inside the same file (or PostgreSQL tables) in one write transaction: other processes
+    keep their connection, see the old directory or the new one, never half of either, and
+    learn of it from the change feed's "reset" notice, whose ids never go backwards. Nothing
+    is deleted or replaced on disk: a process holding the old file would otherwise write
+    into a deleted one. `actor`, when given, must be an administrator (rights table).
     """
     from desktop.models.database import parse_url
-    from desktop.models.schema import close_database, open_database
+    from desktop.models.schema import clear_rows, open_database, resync_sequences
+    from desktop.services import rights
+    from desktop.services.core import publish, transaction
 
-    if url is None:
-        db = database_proxy.obj
-        if db is None:
-            raise NotFound("no database is open")
-        url = url_of(db)
-    parsed = parse_url(url)
-    open_database(parsed, init=True)
-    if User.select().exists():
-        require_demo("resets")
-    close_database()
-    if parsed.kind == "sqlite":
-        assert parsed.path is not None
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(parsed.path) + suffix).unlink(missing_ok=True)
-    else:
-        from desktop.models import ALL_MODELS
-
-        db = open_database(parsed, init=True)
-        db.drop_tables(ALL_MODELS, cascade=True)
-        db.close()
-    open_database(parsed, init=True)
     from .build import build_demo
 
-    build_demo()
+    if url is not None:
+        open_database(parse_url(url), init=True)
+    db = database_proxy.obj
+    if db is None:
+        raise NotFound("no database is open")
+    cleared = False
+    try:
+        with transaction():
+            if User.select().exists():
+                require_demo("resets")
+                if actor is not None:
+                    rights.require_admin(actor, "reset the demo directory")
+            clear_rows(db)
+            cleared = True
+            build_demo()
+            publish("reset")
+    except BaseException:
+        if cleared:
+            resync_sequences(db)
+        raise
+    parsed = parse_url(url_of(db))
     return parsed.path if parsed.kind == "sqlite" and parsed.path else parsed.display()
 
 

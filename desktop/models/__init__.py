@@ -16,12 +16,22 @@ from .directory import (
     ADMIN_ROLES,
     DIRECTORY_ROLES,
     LICENSES,
+    USER_TYPES,
     DirectoryRoleAssignment,
     Group,
     GroupMember,
     User,
 )
-from .infra import AuditEvent, Change, EmailOutbox, SchemaInfo, Setting, SignInFailure
+from .infra import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSigningKey,
+    Change,
+    EmailOutbox,
+    SchemaInfo,
+    Setting,
+    SignInFailure,
+)
 from .requests import STATUSES, AccessRequest, Notification
 
 ALL_MODELS: list[type[BaseModel]] = [
@@ -42,6 +52,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     Change,
     EmailOutbox,
     AuditEvent,
+    AuditSigningKey,
+    AuditCheckpoint,
     SignInFailure,
 ]
 
@@ -54,11 +66,14 @@ __all__ = [
     "SELF_SERVICE_ORIGINS",
     "SSO_MODES",
     "STATUSES",
+    "USER_TYPES",
     "AccessRequest",
     "AppRole",
     "Application",
     "Assignment",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditSigningKey",
     "BaseModel",
     "Change",
     "DirectoryRoleAssignment",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .base import BaseModel, utcnow
+from .base import BaseModel, new_assignment_key, new_guid, utcnow
 from .directory import Group, User
 
 ORIGINS = ("gallery", "app_proxy", "consent", "custom")
@@ -23,8 +23,10 @@ class Application(BaseModel):
     hidden = pw.BooleanField(default=False)
     homepage = pw.CharField(null=True)
     icon = pw.CharField(null=True)
-    graph_id = pw.CharField(null=True, unique=True)
-    app_id = pw.CharField(null=True, index=True)
+    # The service principal's id and its application's appId, as User.graph_id.
+    graph_id = pw.CharField(null=True, unique=True, default=new_guid)
+    app_id = pw.CharField(null=True, index=True, default=new_guid)
+    graph_imported = pw.BooleanField(default=False)
     # Kept up to date by the request services, so lists never count per row.
     pending_count = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=utcnow)
@@ -37,7 +39,7 @@ class AppRole(BaseModel):
     user_assignable = pw.BooleanField(default=True)
     application_assignable = pw.BooleanField(default=False)
     enabled = pw.BooleanField(default=True)
-    graph_id = pw.CharField(null=True)
+    graph_id = pw.CharField(null=True, default=new_guid)
 
     class Meta:
         indexes = ((("application", "value"), True),)
@@ -75,8 +77,8 @@ class Assignment(BaseModel):
     group = pw.ForeignKeyField(Group, null=True, backref="assignments", on_delete="CASCADE")
     role = pw.ForeignKeyField(AppRole, null=True, backref="+", on_delete="SET NULL")
     via_request = pw.IntegerField(null=True)
-    graph_id = pw.CharField(null=True, unique=True)
-    created_at = pw.DateTimeField(default=utcnow)
+    graph_id = pw.CharField(null=True, unique=True, default=new_assignment_key)
+    created_at = pw.DateTimeField(default=utcnow)  # when it was made (Graph's createdDateTime)
 
     class Meta:
         indexes = ((("application", "user"), False), (("application", "group"), False))

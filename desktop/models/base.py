@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,25 @@ clock: Callable[[], dt.datetime] = system_utcnow
 
 def utcnow() -> dt.datetime:
     return clock()
+
+
+def random_guid() -> str:
+    return str(uuid.uuid4())
+
+
+# Every GUID a row is created with (users, groups, applications, app roles: their ids in
+# Microsoft Graph's shape) comes from here; the demo builder swaps it with the clock.
+guid: Callable[[], str] = random_guid
+
+
+def new_guid() -> str:
+    return guid()
+
+
+def new_assignment_key() -> str:
+    """An appRoleAssignment id as Graph writes one: 32 bytes, base64url without padding."""
+    raw = uuid.UUID(guid()).bytes + uuid.UUID(guid()).bytes
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 class BaseModel(pw.Model):

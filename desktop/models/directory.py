@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .base import BaseModel, utcnow
+from .base import BaseModel, new_guid, utcnow
 
 LICENSES = ("none", "p1", "p2")
 DIRECTORY_ROLES = ("global_admin", "cloud_app_admin", "app_admin")
 ADMIN_ROLES = frozenset(DIRECTORY_ROLES)
+# Graph's userType: a guest is an external person invited into the tenant. The rules treat
+# him like anyone else: his license decides.
+USER_TYPES = ("member", "guest")
 
 
 class User(BaseModel):
@@ -20,12 +23,13 @@ class User(BaseModel):
     license = pw.CharField(default="none")
     enabled = pw.BooleanField(default=True)
     password_hash = pw.CharField(null=True)
-    graph_id = pw.CharField(null=True, unique=True)
+    user_type = pw.CharField(default="member")
+    external_user_state = pw.CharField(null=True)  # Graph's: PendingAcceptance, Accepted
+    # The object's id in Graph: from an import, or minted here (graph_imported False), so
+    # every Graph-shaped output has a GUID to give; an import may adopt a minted one's row.
+    graph_id = pw.CharField(null=True, unique=True, default=new_guid)
+    graph_imported = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
-
-    @property
-    def licensed(self) -> bool:
-        return self.license in ("p1", "p2")
 
 
 class DirectoryRoleAssignment(BaseModel):
@@ -43,20 +47,9 @@ class Group(BaseModel):
     dynamic = pw.BooleanField(default=False)
     security_enabled = pw.BooleanField(default=True)
     mail_enabled = pw.BooleanField(default=False)
-    graph_id = pw.CharField(null=True, unique=True)
+    graph_id = pw.CharField(null=True, unique=True, default=new_guid)  # as User's
+    graph_imported = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
-
-    def assignable_reason(self) -> str | None:
-        """Why self-service cannot add members to this group (rule 3), or None."""
-        if self.on_prem_synced:
-            return "it is synchronized from on-premises"
-        if self.dynamic:
-            return "its membership is dynamic"
-        if not self.security_enabled:
-            return "it is a distribution list"
-        if self.mail_enabled:
-            return "it is a mail-enabled group"
-        return None
 
 
 class GroupMember(BaseModel):

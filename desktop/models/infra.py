@@ -10,7 +10,7 @@ from .base import BaseModel, utcnow
 class Change(BaseModel):
     """One row per committed write; the live feed reads rows after the last id it saw."""
 
-    topic = pw.CharField()  # requests | notifications | settings | access | directory
+    topic = pw.CharField()  # requests | notifications | settings | access | directory | reset
     entity_id = pw.IntegerField(null=True)
     at = pw.DateTimeField(default=utcnow)
 
@@ -49,6 +49,35 @@ class AuditEvent(BaseModel):
     class Meta:
         table_name = "audit_event"
         indexes = ((("actor",), False),)
+
+
+class AuditSigningKey(BaseModel):
+    """The audit log's Ed25519 public keys, oldest first: the rotation history. Each row is
+    signed by the key before it (the first by itself); the private keys live on desktops."""
+
+    id = pw.IntegerField(primary_key=True)  # 1, 2, ... in rotation order (signed)
+    key_id = pw.CharField(unique=True)
+    public_key = pw.CharField()  # raw 32 bytes, base64
+    created_at = pw.DateTimeField()
+    endorsement = pw.TextField()  # signature by the previous key (key 1: by itself), base64
+
+    class Meta:
+        table_name = "audit_signing_key"
+
+
+class AuditCheckpoint(BaseModel):
+    """A signed statement: event `seq` had hash `hash` at time `at`. Numbered 1, 2, ... with
+    no gap; written at least every 100 events and at every export."""
+
+    id = pw.IntegerField(primary_key=True)  # the checkpoint's number (signed)
+    seq = pw.IntegerField(index=True)
+    hash = pw.CharField()
+    at = pw.DateTimeField()
+    key_id = pw.CharField()
+    signature = pw.TextField()  # base64
+
+    class Meta:
+        table_name = "audit_checkpoint"
 
 
 class Setting(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -11,10 +12,22 @@ from pathlib import Path
 import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
+from desktop import audithash
 from desktop.errors import DatabaseUnusable
 
-from . import ALL_MODELS, AccessRequest, Application, SchemaInfo, search
-from .base import database_proxy
+from . import (
+    ALL_MODELS,
+    AccessRequest,
+    Application,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSigningKey,
+    SchemaInfo,
+    Setting,
+    base,
+    search,
+)
+from .base import database_proxy, new_assignment_key, new_guid
 from .database import (
     DatabaseUrl,
     connect,
@@ -27,7 +40,10 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
+# The setting naming the first audit event hashed with formula 2 (every column, see
+# services/auditchain.py); without it every event is. Written by the version 6 upgrade.
+AUDIT_FORMULA_2_FROM = "audit_formula_2_from"
 
 
 def _v2_pending_count(db: pw.Database, migrator: SchemaMigrator) -> None:
@@ -51,12 +67,112 @@ def _v4_search_order(db: pw.Database, _migrator: SchemaMigrator) -> None:
     search.install(db)
 
 
+def _v5_guests_and_guids(db: pw.Database, migrator: SchemaMigrator) -> None:
+    """Version 5: users keep Graph's userType and externalUserState; every user, group,
+    application, app role and assignment has a Graph id (minted here where none came from
+    Graph), and graph_imported tells the ones Graph gave."""
+    # NOT NULL with a DEFAULT in the ALTER itself: SQLite then adds the column in place
+    # instead of rebuilding the table (which would drop the search triggers on it).
+    def not_null(field: pw.Field, default: str) -> pw.Field:
+        copy = field.clone()
+        copy.constraints = [pw.SQL(f"DEFAULT {default}")]
+        return copy
+
+    imported = pw.BooleanField(default=False)
+    migrate(
+        migrator.add_column("user", "user_type",
+                            not_null(pw.CharField(default="member"), "'member'"),
+                            allow_not_null=True),
+        migrator.add_column("user", "external_user_state", pw.CharField(null=True)),
+        *(migrator.add_column(table, "graph_imported", not_null(imported, "FALSE"),
+                              allow_not_null=True)
+          for table in ("user", "group", "application")),
+    )
+    for table in ("user", "group", "application"):
+        db.execute_sql(f'UPDATE "{table}" SET graph_imported = (graph_id IS NOT NULL)')
+    # Guests imported before userType was kept: Entra gives every guest a #EXT# UPN.
+    db.execute_sql(f'UPDATE "user" SET user_type = {db.param} '
+                   f"WHERE graph_imported AND upn LIKE {db.param}", ("guest", "%#ext#%"))
+    for table, column, mint in (("user", "graph_id", new_guid), ("group", "graph_id", new_guid),
+                                ("application", "graph_id", new_guid),
+                                ("application", "app_id", new_guid),
+                                ("app_role", "graph_id", new_guid),
+                                ("assignment", "graph_id", new_assignment_key)):
+        rows = db.execute_sql(f'SELECT id FROM "{table}" WHERE {column} IS NULL').fetchall()
+        for (row_id,) in rows:
+            db.execute_sql(f'UPDATE "{table}" SET {column} = %s WHERE id = %s'
+                           .replace("%s", db.param), (mint(), row_id))
+
+
+def _v6_signed_audit(db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 6: the audit hash covers every column (formula 2) and signed checkpoints with
+    their keys. The events already written keep formula 1: the first new event's number is
+    kept, and the first signed checkpoint is written with it (services/auditchain.py)."""
+    db.create_tables([AuditSigningKey, AuditCheckpoint])
+    head = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
+    if head is None:
+        return
+    # Formula 1 leaves out id and application_id: the upgrade's own event (formula 2) records
+    # a digest of them, so they are covered from now on too.
+    old = (AuditEvent.select(AuditEvent.seq, AuditEvent.id, AuditEvent.application_id)
+           .order_by(AuditEvent.seq).tuples().iterator())
+    details = json.dumps({"formula_1_events": head.seq,
+                          "formula_1_uncovered_columns": audithash.legacy_columns_digest(old)},
+                         sort_keys=True, separators=(",", ":"))
+    event_id = (AuditEvent.select(pw.fn.MAX(AuditEvent.id)).scalar() or 0) + 1
+    seq, at = head.seq + 1, base.clock()
+    digest = audithash.formula2(event_id, seq, at, None, "audit.upgrade", "formula 2", None,
+                                details, head.hash)
+    AuditEvent.create(id=event_id, seq=seq, at=at, actor=None, action="audit.upgrade",
+                      target="formula 2", application_id=None, details=details,
+                      prev_hash=head.hash, hash=digest)
+    Setting.update(value=f"{seq}:{digest}").where(Setting.key == "audit_head").execute()
+    Setting.create(key=AUDIT_FORMULA_2_FROM, value=str(seq))
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
     3: _v3_search,
     4: _v4_search_order,
+    5: _v5_guests_and_guids,
+    6: _v6_signed_audit,
 }
+
+
+# What each step adds that a later version still has: (table, column), or (table, None) for a
+# table. Its presence tells which steps a database has really been through.
+STEP_MARKS: dict[int, tuple[tuple[str, str | None], ...]] = {
+    2: (("application", "pending_count"),),
+    5: (("user", "user_type"), ("user", "graph_imported")),
+    6: (("audit_checkpoint", None), ("audit_signing_key", None)),
+}
+
+
+def _check_steps(db: pw.Database, version: int, display: str) -> None:
+    """Refuse, before any backup or change, a database whose version row contradicts its
+    tables (a step's columns there although the row says it never ran, or missing although
+    it says it did): upgrading it would fail half-way at every start."""
+    tables = set(db.get_tables())
+    columns: dict[str, set[str]] = {}
+    for step, marks in sorted(STEP_MARKS.items()):
+        found = []
+        for table, column in marks:
+            if column is None:
+                found.append(table in tables)
+                continue
+            if table not in columns:
+                columns[table] = ({c.name for c in db.get_columns(table)}
+                                  if table in tables else set())
+            found.append(column in columns[table])
+        ran = step <= version
+        if any(found) if not ran else not all(found):
+            raise DatabaseUnusable(
+                f"{display} says it is at schema {version}, but its tables are "
+                f"{'those of a later' if not ran else 'missing what'} version {step} "
+                f"{'' if not ran else 'added'}".rstrip()
+                + "; it was not changed. Restore a backup, or ask for help to set its "
+                "schema_info row right")
 
 
 def _extra_indexes(db: pw.Database) -> None:
@@ -84,7 +200,8 @@ def _extra_indexes(db: pw.Database) -> None:
             ("user", "department", f"{lower}(department)"),
             ("user", "mail", "mail"),
             ("user", "license", "license"),
-            ("user", "enabled", "enabled")):
+            ("user", "enabled", "enabled"),
+            ("user", "user_type", "user_type")):
         db.execute_sql(
             f'CREATE INDEX IF NOT EXISTS {table}_{column}_sort ON "{table}" ({expression})')
 
@@ -206,6 +323,7 @@ def open_database(url: str | DatabaseUrl, *, init: bool = False) -> pw.Database:
                 f"program knows {SCHEMA_VERSION}); upgrade Access Desk. It was not changed."
             )
         elif version < SCHEMA_VERSION:
+            _check_steps(db, version, parsed.display())
             if parsed.kind == "postgresql" and not init:
                 raise DatabaseUnusable(
                     f"{parsed.display()} has an older schema ({version}): run init to upgrade it"
@@ -229,6 +347,46 @@ def close_database() -> None:
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+# Kept by clear_rows: the schema version, and the change feed, whose ids other processes
+# remember (a feed that went backwards would hide every later change from them).
+KEPT_BY_CLEAR = ("schema_info", "change")
+
+
+def clear_rows(db: pw.Database) -> None:
+    """Delete every row but the schema version and the change feed, children first, and start
+    the ids from 1 again, so a rebuilt directory gets the same ids. Runs inside the caller's
+    write transaction; the tables, the file and its WAL stay (other processes keep them open).
+
+    On PostgreSQL, restarting a sequence is never rolled back: a caller whose transaction fails
+    calls resync_sequences afterwards."""
+    models = [m for m in reversed(pw.sort_models(ALL_MODELS))  # type: ignore[attr-defined]
+              if m._meta.table_name not in KEPT_BY_CLEAR]
+    for model in models:
+        model.delete().execute()
+    search.clear(db)
+    if is_postgres(db):
+        for model in models:
+            # sign_in_failure is written outside the write lock (failed sign-ins): never restart
+            # a sequence another connection may be drawing from.
+            if model._meta.table_name.startswith("sign_in"):
+                continue
+            db.execute_sql("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1, false)",
+                           (f'"{model._meta.table_name}"',))
+
+
+def resync_sequences(db: pw.Database) -> None:
+    """PostgreSQL: every id sequence past its table's largest id (after a failed clear_rows)."""
+    if not is_postgres(db):
+        return
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        if table in KEPT_BY_CLEAR or table.startswith("sign_in"):
+            continue
+        db.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)', (f'"{table}"',))
 
 
 def pending_counts_consistent() -> bool:

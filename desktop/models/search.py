@@ -333,3 +333,13 @@ def install(db: pw.Database) -> None:
                       else _sqlite_statements(index))
         for statement in statements:
             db.execute_sql(statement)
+
+
+def clear(db: pw.Database) -> None:
+    """After every indexed row was deleted (schema.clear_rows): SQLite's FTS5 tables start
+    afresh, as a new database's do, rather than keep the segments of the deleted rows. The
+    GIN indexes of PostgreSQL follow their rows by themselves."""
+    if is_postgres(db):
+        return
+    for index in INDEXES:
+        db.execute_sql(f"INSERT INTO {index.name}({index.name}) VALUES ('delete-all')")

@@ -10,11 +10,12 @@ import peewee as pw
 
 from desktop.errors import Conflict, UsageError
 from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
+from desktop.models.base import new_guid
 from desktop.models.search import application_match
 
 from . import lookup
 from .core import audit, now, publish, rows_read, sort_order, transaction
-from .eligibility import unavailable_reason
+from .policy import available_sql, is_password_sso, unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
 from .views import View, application_view, application_views
@@ -72,7 +73,7 @@ def add_application(
         app = Application.create(
             name=name, publisher=publisher, description=description, origin=origin,
             sso_mode=sso, public_client_flows=public_client, hidden=hidden, homepage=homepage,
-            graph_id=graph_id, app_id=app_id, created_at=now(),
+            graph_id=graph_id or new_guid(), app_id=app_id or new_guid(), created_at=now(),
         )
         for role in roles:
             AppRole.create(application=app, **role._asdict())
@@ -119,7 +120,7 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
         if was_available and why:
             close_requests(pending_for_app(app.id),
                            f"{app.name} is no longer offered for self-service: {why[1]}", actor)
-        if "sso_mode" in diff and app.sso_mode != "password":
+        if "sso_mode" in diff and not is_password_sso(app):
             from desktop.models import SelfServiceSettings
 
             SelfServiceSettings.update(approver_sets_passwords=False).where(
@@ -172,8 +173,9 @@ def applications_page(actor: User, search: str | None = None, *, limit: int | No
     """One page of the Admin console's list, in one query: flags, self-service, pending count."""
     from desktop.models import SelfServiceSettings
 
-    sorts = dict(APP_SORTS, self_service=SelfServiceSettings.enabled.is_null(False)
-                 & SelfServiceSettings.enabled)
+    # The Self-service column's order: Not available (rules 1-2), Off, On.
+    enabled = SelfServiceSettings.enabled.is_null(False) & SelfServiceSettings.enabled
+    sorts = dict(APP_SORTS, self_service=pw.Case(None, [(~available_sql(), 0), (enabled, 2)], 1))
     order = sort_order(sort, sorts, [pw.fn.LOWER(Application.name)], Application.id)
     first = None if self_service_only else rows_read(sort, "name", limit, offset)
     query = (app_query(actor, search, first=first)
@@ -196,6 +198,7 @@ def applications_page(actor: User, search: str | None = None, *, limit: int | No
             "hidden": bool(app.hidden), "icon": app.icon, "self_service": bool(app.enabled),
             "pending": app.pending_count, "available": why is None,
             "unavailable_reason": why[1] if why else None,
+            "self_service_state": "not_available" if why else "on" if app.enabled else "off",
         })
     return rows
 

@@ -10,9 +10,11 @@ from desktop.errors import Refused
 from desktop.models import AccessRequest, Application, User
 
 from . import lookup
+from .catalog import catalog_query
 from .core import iso
+from .policy import approver_apps_subquery, approver_problem, is_approver_anywhere
 from .requests import can_see, request_query
-from .rights import fresh, is_approver_anywhere
+from .rights import fresh
 from .views import View
 
 SORTS = {
@@ -106,13 +108,16 @@ def request_detail(actor: User, request_id: int | str) -> View:
 
 
 def approved_apps(actor: User) -> list[str]:
-    """Names of the applications the actor is an approver of, alphabetically."""
-    from desktop.models import SelfServiceApprover, SelfServiceSettings
+    """Names of the applications whose requests reach the actor now, alphabetically: offered
+    for self-service (the catalog's own predicate: on, rules 1-2), needing approval, with him
+    among their approvers, and he able to approve (rule 4)."""
+    from desktop.models import SelfServiceSettings
 
     actor = fresh(actor)
-    rows = (Application.select(Application.name)
-            .join(SelfServiceSettings)
-            .join(SelfServiceApprover)
-            .where(SelfServiceApprover.user == actor)
+    if approver_problem(actor):
+        return []
+    rows = (catalog_query()
+            .where(Application.id.in_(approver_apps_subquery(actor))
+                   & SelfServiceSettings.require_approval)
             .order_by(pw.fn.LOWER(Application.name)))
     return [a.name for a in rows]

@@ -9,7 +9,7 @@ from desktop.models import SignInFailure, User
 
 from . import lookup
 from .core import audit, is_demo, now, publish, transaction
-from .passwords import check_strength, hash_password, verify_password
+from .passwords import check_strength, hash_password, needs_rehash, verify_password
 from .rights import fresh, require_global_admin
 
 FREE_FAILURES = 5
@@ -22,6 +22,14 @@ def throttle_delay(failures: int) -> int:
     if failures < FREE_FAILURES:
         return 0
     return int(min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_S))
+
+
+def wait_words(seconds: int) -> str:
+    """A wait as people say it: "1 second", "40 seconds", "1 minute", "15 minutes" (rounded up)."""
+    if seconds < 60:
+        return f"{seconds} second" if seconds == 1 else f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _record_failure(upn: str) -> None:
@@ -51,7 +59,7 @@ def sign_in(upn: str, password: str | None) -> User:
         if wait and now() < ready_at:
             seconds = int((ready_at - now()).total_seconds()) + 1
             raise NotSignedIn(
-                f"too many failed sign-ins for {key}; try again in {seconds} seconds"
+                f"too many failed sign-ins for {key}; try again in {wait_words(seconds)}"
             )
     if user is not None and user.enabled and user.password_hash is None:
         raise NotSignedIn(
@@ -64,7 +72,20 @@ def sign_in(upn: str, password: str | None) -> User:
     if row is not None:
         with transaction():
             SignInFailure.delete().where(SignInFailure.upn == key).execute()
+    if needs_rehash(user.password_hash):
+        _upgrade_hash(user, password or "")
     return user
+
+
+def _upgrade_hash(user: User, password: str) -> None:
+    """Store a hash made with today's parameters, now that the password is known. One write of
+    this user's hash, only if nobody changed it meanwhile; not audited, as a sign-in is not."""
+    old, new = user.password_hash, hash_password(password)  # hashed before the write lock
+    with transaction():
+        updated = User.update(password_hash=new).where(
+            User.id == user.id, User.password_hash == old).execute()
+    if updated:
+        user.password_hash = new
 
 
 def create_first_admin(upn: str, password: str) -> dict[str, object]:

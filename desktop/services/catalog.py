@@ -7,8 +7,6 @@ from typing import Any
 import peewee as pw
 
 from desktop.models import (
-    SELF_SERVICE_ORIGINS,
-    AccessRequest,
     Application,
     SelfServiceApprover,
     SelfServiceSettings,
@@ -16,7 +14,13 @@ from desktop.models import (
 )
 from desktop.models import User as UserModel
 
-from .eligibility import apps_with_access
+from .policy import (
+    apps_with_access,
+    apps_with_open_request,
+    is_licensed,
+    offered_sql,
+    request_state,
+)
 from .rights import fresh
 from .views import View, application_views
 
@@ -27,16 +31,11 @@ LICENSE_MESSAGE = (
 
 
 def catalog_query(search: str | None = None) -> pw.ModelSelect[Any]:
-    """Applications offered for self-service: enabled and eligible (rules 1-2), in SQL."""
+    """Applications offered for self-service (rule 1: ``policy.offered_sql``)."""
     query = (
         Application.select(Application, SelfServiceSettings)
         .join(SelfServiceSettings)
-        .where(
-            SelfServiceSettings.enabled
-            & ~Application.hidden
-            & ~Application.public_client_flows
-            & Application.origin.in_(sorted(SELF_SERVICE_ORIGINS))
-        )
+        .where(offered_sql())
     )
     if search and search.strip():
         text = search.strip().lower()
@@ -56,14 +55,8 @@ def catalog(actor: UserModel, search: str | None = None, *, limit: int | None = 
     if limit is not None:
         query = query.limit(limit)
     apps = list(query)
-    pending = {
-        r.application_id
-        for r in AccessRequest.select(AccessRequest.application).where(
-            (AccessRequest.requester == actor) & (AccessRequest.status == "pending")
-            & AccessRequest.application.in_([a.id for a in apps])
-        )
-    }
     # A page is read in a fixed number of queries, whatever its length.
+    pending = apps_with_open_request(actor, [a.id for a in apps])
     owned = apps_with_access(actor, [a.id for a in apps])
     approvers: dict[int, list[str]] = {}
     for row in (SelfServiceApprover.select(SelfServiceApprover, User)
@@ -75,14 +68,7 @@ def catalog(actor: UserModel, search: str | None = None, *, limit: int | None = 
     rows = []
     for app, view in zip(apps, application_views(apps), strict=True):
         settings = app.selfservicesettings
-        if not actor.licensed:
-            state = "license_required"
-        elif app.id in pending:
-            state = "requested"
-        elif app.id in owned:
-            state = "owned"
-        else:
-            state = "requestable"
+        state = request_state(actor, True, app.id in pending, app.id in owned)
         view.update({
             "publisher": app.publisher,
             "description": app.description,
@@ -91,4 +77,4 @@ def catalog(actor: UserModel, search: str | None = None, *, limit: int | None = 
             "approvers": approvers.get(settings.id, []) if settings.require_approval else [],
         })
         rows.append(view)
-    return rows, None if actor.licensed else LICENSE_MESSAGE
+    return rows, None if is_licensed(actor) else LICENSE_MESSAGE

@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from desktop import audithash
 from desktop.models import AuditEvent, Change, Notification, Setting, User, base
 from desktop.models.database import PG_CHANNEL, is_postgres, write_transaction
 
-TOPICS = ("requests", "notifications", "settings", "access", "directory")
-GENESIS_HASH = "0" * 64
+# "audit": an event was appended (every write use case); "mail": the outbox moved (a message
+# sent or failed); "reset": the demo directory was rebuilt in place, every process re-reads.
+TOPICS = ("requests", "notifications", "settings", "access", "directory", "audit", "mail",
+          "reset")
+GENESIS_HASH = audithash.GENESIS_HASH
 
 
 def now() -> dt.datetime:
@@ -25,8 +31,10 @@ def now() -> dt.datetime:
 def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1)) -> Iterator[
     Callable[[dt.datetime], None]
 ]:
-    """Deterministic time: each call advances by `step`; the yielded function jumps to a time."""
+    """Deterministic time: each call advances by `step`; the yielded function jumps to a time.
+    The GUIDs minted meanwhile are deterministic too (random-looking version 4 GUIDs)."""
     state = {"t": start}
+    minted = iter(range(1, 1 << 62))
 
     def tick() -> dt.datetime:
         state["t"] = state["t"] + step
@@ -35,11 +43,17 @@ def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1
     def jump(to: dt.datetime) -> None:
         state["t"] = to
 
+    def guid() -> str:
+        seed = f"{start.isoformat()}/{next(minted)}".encode()
+        return str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4))
+
     previous, base.clock = base.clock, tick
+    previous_guid, base.guid = base.guid, guid
     try:
         yield jump
     finally:
         base.clock = previous
+        base.guid = previous_guid
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -77,11 +91,8 @@ def event_hash(
     seq: int, at: dt.datetime, actor: str | None, action: str, target: str | None,
     details: str, prev_hash: str,
 ) -> str:
-    material = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), actor, action, target, details, prev_hash],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
+    """Formula 1, for events written before schema version 6 (desktop/audithash.py)."""
+    return audithash.formula1(seq, at, actor, action, target, details, prev_hash)
 
 
 def audit(
@@ -90,35 +101,66 @@ def audit(
     target: str | None,
     details: dict[str, Any] | None = None,
     application_id: int | None = None,
+    *,
+    checkpoint: bool = False,
 ) -> AuditEvent:
-    """Append one event to the chain. Callers are inside the write transaction (one writer)."""
-    head = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
-    seq = head.seq + 1 if head else 1
+    """Append one event to the chain. Callers are inside the write transaction (one writer).
+    Its hash covers every column (formula 2); a signed checkpoint follows when one is due,
+    or always with checkpoint=True (exports)."""
+    from . import auditchain
+
+    head = (AuditEvent.select(AuditEvent.id, AuditEvent.seq, AuditEvent.hash)
+            .order_by(AuditEvent.seq.desc()).first())
+    seq, event_id = (head.seq + 1, head.id + 1) if head else (1, 1)
     prev = head.hash if head else GENESIS_HASH
     at = now()
     text = json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str)
     actor_upn = actor.upn if actor is not None else None
-    digest = event_hash(seq, at, actor_upn, action, target, text, prev)
+    digest = audithash.formula2(event_id, seq, at, actor_upn, action, target, application_id,
+                                text, prev)
     event = AuditEvent.create(
-        seq=seq, at=at, actor=actor_upn, action=action, target=target,
+        id=event_id, seq=seq, at=at, actor=actor_upn, action=action, target=target,
         application_id=application_id, details=text, prev_hash=prev, hash=digest,
     )
     # The head is kept apart so that cutting events off the end is detected too.
     put_setting("audit_head", f"{seq}:{digest}")
+    auditchain.after_event(event, checkpoint)
+    # Every audit log on screen follows, also for writes that change nothing else a window
+    # shows (an export, the SMTP settings, a test message).
+    publish("audit", application_id)
     return event
 
 
 # --- change feed and notifications ---------------------------------------------------------
 
 
+# The change rows this process wrote (database, id), newest last: the live feed tells its
+# listeners whether a change was made here or elsewhere (who started it) without a column
+# for it. Keyed by database too: another database's ids start at 1 again.
+_published: deque[tuple[str, int]] = deque(maxlen=2000)
+
+
 def publish(topic: str, entity_id: int | None = None) -> None:
     """Tell every desktop that something changed; on PostgreSQL NOTIFY is delivered at commit."""
     assert topic in TOPICS, topic
-    Change.create(topic=topic, entity_id=entity_id, at=now())
+    change = Change.create(topic=topic, entity_id=entity_id, at=now())
+    _published.append((_database_name(), int(change.id)))
     if is_postgres():
         from desktop.models import database_proxy
 
         database_proxy.obj.execute_sql(f"NOTIFY {PG_CHANNEL}")
+
+
+def published_here(change_id: int) -> bool:
+    """True if this process wrote the change row `change_id` of the open database (one of
+    its last 2000 writes)."""
+    return (_database_name(), change_id) in _published
+
+
+def _database_name() -> str:
+    from desktop.models import database_proxy
+
+    return str(getattr(database_proxy.obj, "database", ""))
 
 
 def notify(

@@ -6,21 +6,26 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from desktop import logs, secrets
+from desktop import logs
 from desktop.errors import NotFound, Refused, UsageError
 from desktop.models import (
     Application,
-    Assignment,
-    GroupMember,
     PasswordCredential,
-    SelfServiceApprover,
     SelfServiceSettings,
     User,
 )
 
-from . import lookup
+from . import keys, lookup
 from .core import audit, iso, notify, now, publish, transaction
-from .eligibility import approver_problem, has_access
+from .policy import (
+    access_holders_subquery,
+    approver_problem,
+    has_access,
+    is_listed_approver,
+    is_password_sso,
+    may_copy_credentials,
+    password_manager_apps_sql,
+)
 from .rights import fresh, require_admin
 from .views import View, settings_of
 
@@ -42,13 +47,10 @@ class Credentials:
 def _require_password_manager(actor: User, app: Application) -> SelfServiceSettings:
     """Rule 12 and the rights table: an enabled, licensed approver of an application whose
     administrator allowed approvers to set passwords, which uses password SSO."""
-    if app.sso_mode != "password":
+    if not is_password_sso(app):
         raise Refused("rule 12", f"{app.name} does not use password-based single sign-on")
     settings = settings_of(app)
-    listed = settings is not None and SelfServiceApprover.select().where(
-        (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == actor)
-    ).exists()
-    if not listed:
+    if settings is None or not is_listed_approver(actor, app):
         raise Refused("rights table",
                       f"only an approver of {app.name} may set its users' sign-in details")
     assert settings is not None
@@ -88,8 +90,8 @@ def set_credentials(actor: User, app: str, upn: str, username: str, password: st
     # its own write), then checked again inside it.
     _check_set(actor, app, upn)
     logs.register_secret(password)  # masked in any log line, tracebacks included
-    username_enc = secrets.encrypt(username)
-    password_enc = secrets.encrypt(password)
+    username_enc = keys.encrypt(username)
+    password_enc = keys.encrypt(password)
     with transaction():
         actor, application, target = _check_set(actor, app, upn)
         existing = PasswordCredential.get_or_none(
@@ -130,9 +132,9 @@ def read_own_credentials(actor: User, app: str, what: str = "both") -> Credentia
     row = PasswordCredential.get_or_none(
         (PasswordCredential.application == application) & (PasswordCredential.user == actor)
     )
-    if row is None or not has_access(actor, application):
+    if row is None or not may_copy_credentials(actor, application):
         raise NotFound(f"no sign-in details were set for you for {application.name}")
-    creds = Credentials(secrets.decrypt(row.username_enc), secrets.decrypt(row.password_enc))
+    creds = Credentials(keys.decrypt(row.username_enc), keys.decrypt(row.password_enc))
     logs.register_secret(creds.password)
     with transaction():
         audit(fresh(actor), "credentials.copy", actor.upn,
@@ -150,10 +152,7 @@ def password_apps(actor: User) -> list[View]:
     rows = (
         Application.select(Application)
         .join(SelfServiceSettings)
-        .join(SelfServiceApprover)
-        .where((SelfServiceApprover.user == actor)
-               & SelfServiceSettings.approver_sets_passwords
-               & (Application.sso_mode == "password"))
+        .where(password_manager_apps_sql(actor))
         .order_by(pw.fn.LOWER(Application.name))
     )
     if approver_problem(actor):
@@ -167,12 +166,7 @@ def credential_users(actor: User, app: str, search: str | None = None, *,
     actor = fresh(actor)
     application = lookup.application(app)
     _require_password_manager(actor, application)
-    in_groups = (Assignment.select(Assignment.group)
-                 .where((Assignment.application == application) & Assignment.group.is_null(False)))
-    member_ids = GroupMember.select(GroupMember.user).where(GroupMember.group.in_(in_groups))
-    direct_ids = Assignment.select(Assignment.user).where(
-        (Assignment.application == application) & Assignment.user.is_null(False))
-    query = User.select().where(User.id.in_(member_ids) | User.id.in_(direct_ids))
+    query = User.select().where(access_holders_subquery(application))
     if search and search.strip():
         text = search.strip().lower()
         query = query.where(User.upn.contains(text) | pw.fn.LOWER(User.display_name).contains(text))
@@ -210,11 +204,11 @@ def export_data_key(actor: User, path: str) -> str:
     """Write the database's data key to an owner-only file; returns its fingerprint.
     Administrators only: with the key, a copy of the database gives up every credential."""
     require_admin(actor, "export the data key")
-    return secrets.export_key(path)
+    return keys.export_keys(path)
 
 
 def import_data_key(actor: User, path: str) -> str:
     """Keep an exported data key on this desktop; returns its fingerprint. Anyone signed in:
     the key only opens what his own rights already let him read."""
     fresh(actor)
-    return secrets.import_key(path)
+    return keys.import_keys(path)

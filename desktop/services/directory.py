@@ -12,6 +12,7 @@ from desktop.errors import Conflict, NotFound, Refused, UsageError
 from desktop.models import (
     DIRECTORY_ROLES,
     LICENSES,
+    USER_TYPES,
     AccessRequest,
     DirectoryRoleAssignment,
     Group,
@@ -20,11 +21,13 @@ from desktop.models import (
     SelfServiceSettings,
     User,
 )
+from desktop.models.base import new_guid
 from desktop.models.search import user_match
 
 from . import lookup
 from .core import audit, now, publish, rows_read, sort_order, transaction
 from .passwords import check_strength, hash_password
+from .policy import is_licensed, members_editable
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
 from .views import View, group_view, group_views, user_view, user_views
@@ -66,11 +69,16 @@ def add_user(
     enabled: bool = True,
     password: str | None = None,
     graph_id: str | None = None,
+    user_type: str = "member",
+    external_user_state: str | None = None,
 ) -> View:
+    """A guest (user_type "guest") is added like anyone: the rules look at his license only."""
     upn = _check_upn(upn)
     if not name.strip():
         raise UsageError("a user needs a display name")
     license = _check_license(license)
+    if user_type not in USER_TYPES:
+        raise UsageError(f"unknown user type {user_type!r}; one of {', '.join(USER_TYPES)}")
     roles = _check_roles(roles)
     if password is not None:
         check_strength(password)
@@ -80,13 +88,17 @@ def add_user(
             raise Conflict(f"a user {upn} already exists")
         user = User.create(
             upn=upn, display_name=name.strip(), mail=mail, department=department,
-            job_title=job_title, license=license, enabled=enabled, graph_id=graph_id,
+            job_title=job_title, license=license, enabled=enabled, user_type=user_type,
+            external_user_state=external_user_state, graph_id=graph_id or new_guid(),
             password_hash=hash_password(password) if password else None, created_at=now(),
         )
         for role in roles:
             DirectoryRoleAssignment.create(user=user, role=role)
-        audit(actor, "user.add", upn, {"name": user.display_name, "license": license,
-                                       "roles": roles, "enabled": enabled})
+        details = {"name": user.display_name, "license": license, "roles": roles,
+                   "enabled": enabled}
+        if user_type != "member":
+            details["user_type"] = user_type
+        audit(actor, "user.add", upn, details)
         publish("directory", user.id)
         return user_view(user)
 
@@ -142,7 +154,7 @@ def update_user(
               {k: [before[k], after[k]] for k in after if before[k] != after[k]})
         if changes.get("enabled") is False:
             _on_disabled(actor, user)
-        elif "license" in changes and not user.licensed:
+        elif "license" in changes and not is_licensed(user):
             _on_license_lost(actor, user)
         publish("directory", user.id)
         return after
@@ -213,6 +225,7 @@ USER_SORTS: dict[str, Any] = {
     "department": pw.fn.LOWER(User.department),
     "license": User.license,
     "enabled": User.enabled,
+    "user_type": User.user_type,
 }
 
 
@@ -258,7 +271,7 @@ def add_group(
         group = Group.create(
             name=name, description=description, on_prem_synced=on_prem_synced, dynamic=dynamic,
             security_enabled=not distribution, mail_enabled=distribution or mail_enabled,
-            graph_id=graph_id, created_at=now(),
+            graph_id=graph_id or new_guid(), created_at=now(),
         )
         view = group_view(group)
         audit(actor, "group.add", name, {k: v for k, v in view.items() if k != "members"})
@@ -267,12 +280,13 @@ def add_group(
 
 
 def _require_hand_managed(group: Group) -> None:
+    """Rule 3 (``policy.members_editable``), saying where the members are changed instead."""
+    if members_editable(group):
+        return
     if group.on_prem_synced:
         raise Refused("rule 3", f"{group.name} is synchronized from on-premises; "
                       "change its members there")
-    if group.dynamic:
-        raise Refused("rule 3", f"{group.name} has dynamic membership; "
-                      "its rule decides its members")
+    raise Refused("rule 3", f"{group.name} has dynamic membership; its rule decides its members")
 
 
 def add_member(actor: User, group_name: str, upn: str) -> View:

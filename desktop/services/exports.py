@@ -7,38 +7,39 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import json
+import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import peewee as pw
 
-from desktop.errors import UsageError
+from desktop.errors import AccessDeskError, CannotWrite, UsageError
 from desktop.models import (
     AccessRequest,
     Application,
-    AppRole,
-    Assignment,
     AuditEvent,
-    Group,
     SelfServiceSettings,
     User,
 )
+from desktop.models.base import new_guid
 
-from . import lookup
+from . import auditchain, graph_export, lookup
 from .access import list_access
 from .auditlog import event_view
-from .core import audit, get_setting, iso, transaction
+from .core import audit, get_setting, iso, put_setting, transaction
 from .rights import require_admin
 from .selfservice import settings_view
 from .views import View, request_views
 
 KINDS = ("settings", "access", "requests", "audit")
 FORMATS = ("json", "csv", "graph")
-DEFAULT_ACCESS_ID = "00000000-0000-0000-0000-000000000000"
 BATCH = 500
 
 
@@ -105,35 +106,6 @@ def _audit_rows(since: dt.datetime | None = None, until: dt.datetime | None = No
         yield view
 
 
-def _graph_access_rows() -> Iterator[View]:
-    """Direct and group assignments in Graph's appRoleAssignment shape, to hold against a tenant."""
-    query = (Assignment.select(Assignment, Application, User, Group, AppRole)
-             .join(Application)
-             .switch(Assignment).join(User, pw.JOIN.LEFT_OUTER)
-             .switch(Assignment).join(Group, pw.JOIN.LEFT_OUTER)
-             .switch(Assignment).join(AppRole, pw.JOIN.LEFT_OUTER)
-             .order_by(Assignment.id))
-    for a in query.iterator():  # one query, streamed: no lookups per row
-        if a.user_id is not None:
-            principal = a.user
-            pid, ptype, pname = (principal.graph_id or f"user-{principal.id}", "User",
-                                 principal.display_name)
-        else:
-            group = a.group
-            pid, ptype, pname = group.graph_id or f"group-{group.id}", "Group", group.name
-        role = a.role if a.role_id else None
-        yield {
-            "id": a.graph_id or f"assignment-{a.id}",
-            "createdDateTime": iso(a.created_at),
-            "principalId": pid,
-            "principalType": ptype,
-            "principalDisplayName": pname,
-            "resourceId": a.application.graph_id or f"app-{a.application.id}",
-            "resourceDisplayName": a.application.name,
-            "appRoleId": (role.graph_id or f"role-{role.id}") if role else DEFAULT_ACCESS_ID,
-        }
-
-
 def rows(actor: User, kind: str, fmt: str = "json") -> Iterator[View]:
     actor = require_admin(actor, "export")
     if kind not in KINDS:
@@ -143,7 +115,7 @@ def rows(actor: User, kind: str, fmt: str = "json") -> Iterator[View]:
     if fmt == "graph" and kind != "access":
         raise UsageError("the graph format exists for access only (appRoleAssignment)")
     if fmt == "graph":
-        return _graph_access_rows()
+        return graph_export.app_role_assignments()
     return {
         "settings": _settings_rows,
         "access": lambda: _access_rows(actor),
@@ -164,28 +136,183 @@ def _csv_value(value: Any) -> Any:
 
 
 def write(actor: User, kind: str, fmt: str, out: io.TextIOBase | Any) -> int:
-    """Write the export to a text stream; returns the number of rows. Audited."""
-    count = 0
-    iterator = rows(actor, kind, fmt)
-    if fmt == "csv":
-        writer: csv.DictWriter[str] | None = None
-        for row in iterator:
-            if writer is None:
-                writer = csv.DictWriter(out, fieldnames=list(row), quoting=csv.QUOTE_NONNUMERIC,
-                                        extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow({k: _csv_value(v) for k, v in row.items()})
-            count += 1
-    else:
-        out.write("[")
-        for row in iterator:
-            out.write(",\n  " if count else "\n  ")
-            out.write(json.dumps(row, ensure_ascii=False, sort_keys=False))
-            count += 1
-        out.write("\n]\n" if count else "]\n")
-    with transaction():
-        audit(actor, "export", kind, {"format": fmt, "rows": count})
+    """Write the export to a text stream (standard output); returns the number of rows.
+    Audited. Files are written by `write_file`."""
+    count = _write_rows(rows(actor, kind, fmt), fmt, out)
+    _audit_export(actor, kind, fmt, count)
     return count
+
+
+def write_file(actor: User, kind: str, fmt: str, path: Path | str) -> dict[str, Any]:
+    """Write the export to a file, for the command line's --out and the windows alike, so
+    both write the same bytes: CSV in UTF-8 with a byte-order mark (spreadsheets such as
+    Excel read a CSV without one in the system's code page), JSON in UTF-8 without one. The
+    file is made readable by its owner only and replaces the target only once complete
+    (`replacing`). Audited. Returns what was written."""
+    iterator = rows(actor, kind, fmt)  # refused (rights, kind, format) before any file
+    with replacing(path, encoding=encoding_of(fmt)) as out:
+        count = _write_rows(iterator, fmt, out)
+    _audit_export(actor, kind, fmt, count)
+    return {"export": kind, "format": fmt, "out": str(path), "rows": count}
+
+
+def encoding_of(fmt: str) -> str:
+    """How an export file of this format is encoded (see `write_file`)."""
+    return "utf-8-sig" if fmt == "csv" else "utf-8"
+
+
+def _write_rows(iterator: Iterator[View], fmt: str, out: io.TextIOBase | Any) -> int:
+    if fmt != "csv":
+        return _write_json(iterator, out)
+    count = 0
+    writer: csv.DictWriter[str] | None = None
+    for row in iterator:
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(row), quoting=csv.QUOTE_NONNUMERIC,
+                                    extrasaction="ignore")
+            writer.writeheader()
+        writer.writerow({k: _csv_value(v) for k, v in row.items()})
+        count += 1
+    return count
+
+
+def _audit_export(actor: User, kind: str, fmt: str, count: int) -> None:
+    with transaction():
+        # The log's head when the export was read, and a signed checkpoint over this event.
+        audit(actor, "export", kind, {"format": fmt, "rows": count,
+                                      "audit_head": auditchain.head_text()}, checkpoint=True)
+
+
+def _write_json(rows: Iterator[View], out: io.TextIOBase | Any, context: str | None = None) -> int:
+    """A JSON array, one row a line, streamed; with `context`, inside a Graph response
+    ({"@odata.context": ..., "value": [...]}). Returns the number of rows."""
+    count = 0
+    if context is not None:
+        out.write("{" + json.dumps("@odata.context") + ": " + json.dumps(context) + ',\n "value": ')
+    out.write("[")
+    for row in rows:
+        out.write(",\n  " if count else "\n  ")
+        out.write(json.dumps(row, ensure_ascii=False, sort_keys=False))
+        count += 1
+    out.write("\n]" if count else "]")
+    out.write("}\n" if context is not None else "\n")
+    return count
+
+
+# --- writing files --------------------------------------------------------------------------
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_UNUSABLE = {errno.EROFS, errno.EIO}
+
+
+def cannot_write(path: Path | str, exc: OSError) -> AccessDeskError:
+    """One sentence for a failed write: a full disk or an unusable place exits 4, a target
+    that cannot be written (a folder, no permission, a missing folder) is a usage error."""
+    if exc.errno in _FULL:
+        return CannotWrite(f"the disk is full: {path} was not written")
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno in _UNUSABLE:
+        return CannotWrite(f"cannot write {path}: {reason}")
+    return UsageError(f"cannot write {path}: {reason}")
+
+
+def check_target(path: Path | str) -> Path:
+    """The file an export replaces, refused at once when it is a folder; a link is followed,
+    so that the file it points to is replaced and the link kept."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"{path} is a folder; name a file to write")
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    folder = next((p for p in target.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"cannot write {path}: {folder} is a file, not a folder")
+    return target
+
+
+@contextmanager
+def replacing(path: Path | str, *, encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """A stream to write a file through: a temporary file beside `path`, created readable by
+    its owner only (0600), renamed over `path` when the block ends without an error, removed
+    otherwise; so a refused or failed write leaves `path` as it was. Missing folders are
+    made. A device or a pipe (/dev/stdout) is written into directly. `encoding` None: bytes.
+    OSError becomes `cannot_write`'s error."""
+    target = check_target(path)
+    if target.exists() and not target.is_file():
+        try:
+            with _open(os.open(target, os.O_WRONLY), encoding) as stream:
+                yield stream
+        except OSError as exc:
+            raise cannot_write(path, exc) from exc
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                    dir=target.parent)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    partial = Path(name)
+    try:
+        with _open(fd, encoding) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, target)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _open(fd: int, encoding: str | None) -> IO[Any]:
+    if encoding is None:
+        return open(fd, "wb")
+    return open(fd, "w", encoding=encoding, newline="")
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file; name a folder for the directory export")
+    names = {name for name, _ in graph_export.DIRECTORY_FILES}
+    others = sorted(p.name for p in folder.glob("*.json") if p.name not in names) \
+        if folder.is_dir() else []
+    if others:
+        # `import graph FOLDER` would read them too, as if they were part of this export.
+        raise UsageError(f"{folder} holds other JSON files ({', '.join(others[:3])}); "
+                         "choose an empty or new folder")
+
+
+def write_directory(actor: User, folder: Path, fmt: str = "graph") -> dict[str, Any]:
+    """The whole directory as Microsoft Graph export files, in the layout `import graph`
+    reads: users (with licenses), groups (with members), directory roles, applications,
+    service principals (with app roles) and app role assignments. Each file is written
+    beside its name and renamed, so a failed export leaves no half file. Audited."""
+    actor = require_admin(actor, "export")
+    if fmt != "graph":
+        raise UsageError(f"the directory is exported in the graph format only, not {fmt!r}")
+    try:
+        _check_folder(folder)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {folder}: {exc.strerror}") from exc
+    with transaction():
+        tenant_id = get_setting("tenant_id")
+        if tenant_id is None:
+            # Graph objects belong to a tenant: one id, kept, so every export says the same.
+            tenant_id = new_guid()
+            put_setting("tenant_id", tenant_id)
+    entities = graph_export.directory_entities(tenant_id, get_setting("tenant_name"))
+    counts: dict[str, int] = {}
+    for name, context in graph_export.DIRECTORY_FILES:
+        with replacing(folder / name) as out:
+            counts[name] = _write_json(entities[name], out, graph_export.GRAPH + context)
+    with transaction():
+        audit(actor, "export", "directory", {"format": fmt, "rows": sum(counts.values()),
+                                             "audit_head": auditchain.head_text()},
+              checkpoint=True)
+    return {"export": "directory", "format": fmt, "out": str(folder),
+            **{name.removesuffix(".json"): count for name, count in counts.items()},
+            "rows": sum(counts.values())}
 
 
 EVIDENCE_README = """\
@@ -195,82 +322,186 @@ Access Desk evidence bundle
 Application: {app}
 Period:      {start} to {end} (UTC, end excluded)
 Written:     {written} by {actor}
+Audit log:   event {head_seq} was the newest (chain_head.txt)
+Signed by:   key {fingerprint}
 
 Files
-- settings.json   the application's self-service settings when the bundle was written
-- requests.json   every request made in the period, with its decision, decider and reason
-- access.json     who has access through self-service now (group, role, since, request)
-- audit.json      the audit events of this application in the period, each with its hash
-                  and the hash of the event before it in the whole log
-- chain_head.txt  the number and hash of the newest event of the whole audit log
-- verify.py       checks audit.json on its own: python3 verify.py
+- settings.json    the application's self-service settings when the bundle was written
+- requests.json    every request made in the period, with its decision, decider and reason
+- access.json      who has access through self-service now (group, role, since, request)
+- audit.json       the audit events of this application in the period, every column, each
+                   with its hash and the hash of the event before it in the whole log
+- checkpoint.json  a signed checkpoint of the whole log at or after the last event above,
+                   the public key that signed it, and the content digests of the other
+                   events in between (their content stays out of this bundle)
+- chain_head.txt   the number and hash of the newest event of the whole audit log
+- verify.py        checks all of it offline: python3 verify.py
 
 How to verify
-Each event's hash is SHA-256 over the JSON array
-[seq, at (ISO 8601, microseconds), actor, action, target, details (JSON text), prev_hash]
-with separators "," and ":". verify.py recomputes every hash in audit.json and checks
-that consecutive events of the whole log chain (prev_hash equals the previous hash).
+python3 verify.py recomputes every event's hash from its content, follows the chain from
+the first event of the signed scheme to the checkpoint, and checks the checkpoint's Ed25519
+signature (this needs the Python package `cryptography`; without it verify.py checks the
+chain, says the signature was not checked, and exits 2). Exit 0: everything checked; 1: a
+problem, printed. Compare the key's fingerprint above with the one your administrator keeps
+(`access-desk audit head`): a bundle signed by another key proves nothing.
+
+Formulas (docs/audit.md). Canonical form: a JSON array, separators "," and ":", non-ASCII
+as \\u escapes. Events from number formula_2_from on: digest = SHA-256 of
+["access-desk audit event 2", id, seq, at (ISO 8601, microseconds), actor, action, target,
+application_id, details (the stored JSON text)], hash = SHA-256 of [prev_hash, digest].
+Older events: hash = SHA-256 of [seq, at, actor, action, target, details, prev_hash]; they
+are checked one by one, not against the signature. The signature covers
+["access-desk audit checkpoint 1", number, seq, hash, at, key_id].
 To check the bundle against the live database, an administrator runs
-`access-desk audit verify` and compares chain_head.txt with `access-desk audit list --limit 1`.
+`access-desk audit verify --since-head SEQ:HASH` with the numbers of chain_head.txt.
 """
 
 VERIFY_PY = '''\
-"""Recompute the hashes of audit.json (an Access Desk evidence bundle). Exit 1 if any differs."""
-import hashlib, json, sys
+"""Check an Access Desk evidence bundle offline: python3 verify.py (README.txt says how).
+Exit 0: everything checked; 1: a problem (printed); 2: the chain is intact but the signature
+could not be checked (the Python package `cryptography` is not installed)."""
+import base64, hashlib, json, sys
 from pathlib import Path
 
-events = json.loads((Path(__file__).parent / "audit.json").read_text(encoding="utf-8"))
-bad = 0
-previous = None
+here = Path(__file__).parent
+events = json.loads((here / "audit.json").read_text(encoding="utf-8"))
+proof = json.loads((here / "checkpoint.json").read_text(encoding="utf-8"))
+checkpoint, first_2 = proof["checkpoint"], proof["formula_2_from"]
+problems = []
+
+
+def canonical(values):
+    return json.dumps(values, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def sha(values):
+    return hashlib.sha256(canonical(values)).hexdigest()
+
+
+digests, previous = {}, None
 for e in events:
-    details = json.dumps(e["details"], sort_keys=True, separators=(",", ":"))
-    material = json.dumps([e["seq"], e["at_exact"], e["actor"], e["action"], e["target"],
-                           details, e["prev_hash"]], separators=(",", ":"))
-    if hashlib.sha256(material.encode()).hexdigest() != e["hash"]:
-        print(f"event {e['seq']}: hash does not match its content"); bad += 1
-    if previous and previous["seq"] + 1 == e["seq"] and previous["hash"] != e["prev_hash"]:
-        print(f"event {e['seq']}: does not follow event {previous['seq']}"); bad += 1
+    seq = e["seq"]
+    if json.loads(e["details_text"]) != e["details"]:
+        problems.append(f"event {seq}: its details do not match the text that was hashed")
+    if seq >= first_2:
+        digest = sha(["access-desk audit event 2", e["id"], seq, e["at_exact"], e["actor"],
+                      e["action"], e["target"], e["application_id"], e["details_text"]])
+        digests[seq] = digest
+        computed = sha([e["prev_hash"], digest])
+    else:
+        computed = sha([seq, e["at_exact"], e["actor"], e["action"], e["target"],
+                        e["details_text"], e["prev_hash"]])
+    if computed != e["hash"]:
+        problems.append(f"event {seq}: hash does not match its content")
+    if previous and previous["seq"] + 1 == seq and previous["hash"] != e["prev_hash"]:
+        problems.append(f"event {seq}: does not follow event {previous['seq']}")
     previous = e
-print(f"{len(events)} events checked, {bad} problems")
-sys.exit(1 if bad else 0)
+
+# The chain from the first event of the signed scheme to the checkpoint.
+links = {seq: digest for seq, digest in proof["links"]}
+hashes = {e["seq"]: e for e in events}
+if digests:
+    start = min(digests)
+    chained = hashes[start]["prev_hash"]
+    for seq in range(start, checkpoint["seq"] + 1):
+        digest = digests.get(seq, links.get(seq))
+        if digest is None:
+            problems.append(f"event {seq} is missing from the proof")
+            break
+        chained = sha([chained, digest])
+        if seq in digests and chained != hashes[seq]["hash"]:
+            problems.append(f"event {seq}: not in the chain the checkpoint signed")
+            break
+    else:
+        if chained != checkpoint["hash"]:
+            problems.append("the events do not lead to the hash the checkpoint signed")
+if events and checkpoint["seq"] < max(e["seq"] for e in events):
+    problems.append("the checkpoint does not cover the last event")
+
+message = canonical(["access-desk audit checkpoint 1", checkpoint["number"], checkpoint["seq"],
+                     checkpoint["hash"], checkpoint["at_exact"], checkpoint["key_id"]])
+fingerprint = "sha256:" + hashlib.sha256(proof["public_key"].encode("ascii")).hexdigest()[:32]
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+except ImportError:
+    signature = None
+else:
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(proof["public_key"])).verify(
+            base64.b64decode(checkpoint["signature"]), message)
+        signature = True
+    except (InvalidSignature, ValueError):
+        signature = False
+        problems.append("the checkpoint's signature does not match its public key")
+
+for text in problems:
+    print(text)
+old = sum(1 for e in events if e["seq"] < first_2)
+print(f"{len(events)} events checked, {len(problems)} problems")
+if old:
+    print(f"{old} events were written before signing began: checked one by one, "
+          "not against the signature")
+if signature is None:
+    print("The package cryptography is not installed: the chain was checked, the signature "
+          f"of checkpoint {checkpoint['number']} was NOT. Install it (pip install cryptography) "
+          "and run verify.py again.")
+elif signature:
+    print(f"Checkpoint {checkpoint['number']} (event {checkpoint['seq']}) is signed by key "
+          f"{fingerprint}: compare it with the one your administrator keeps.")
+sys.exit(1 if problems else 2 if signature is None else 0)
 '''
+
+
+def _evidence_view(event: AuditEvent) -> View:
+    """An event as the bundle carries it: every column, and the exact text that was hashed."""
+    view = event_view(event)
+    view.update(id=event.id, prev_hash=event.prev_hash, details_text=event.details,
+                at_exact=event.at.isoformat(timespec="microseconds"))
+    return view
 
 
 def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
              out: Path) -> dict[str, Any]:
-    """A zip an auditor can keep and check on his own."""
+    """A zip an auditor can keep and check on his own, signature included."""
     actor = require_admin(actor, "export evidence")
     if end <= start:
         raise UsageError("--to must be after --from")
+    check_target(out)  # a folder is refused before a checkpoint is signed
     app = lookup.application(app_name)
-    events = []
-    for event in (AuditEvent.select().where(
-            (AuditEvent.application_id == app.id) & (AuditEvent.at >= start)
-            & (AuditEvent.at < end)).order_by(AuditEvent.seq).iterator()):
-        view = event_view(event)
-        view["prev_hash"] = event.prev_hash
-        view["at_exact"] = event.at.isoformat(timespec="microseconds")
-        events.append(view)
+    rows = list(AuditEvent.select().where(
+        (AuditEvent.application_id == app.id) & (AuditEvent.at >= start)
+        & (AuditEvent.at < end)).order_by(AuditEvent.seq))
+    events = [_evidence_view(event) for event in rows]
     requests = list(_request_rows(start, end, app))
     access = list_access(actor, str(app.id))
-    head = get_setting("audit_head") or "0:"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    head = auditchain.head_text()
+    # Signs a checkpoint now if none covers the last event: refused (exit 4) on a desktop
+    # without the signing key, before anything is written.
+    proof = auditchain.evidence_proof(rows)
+    # Owner-only, and beside the target until complete, as every export (`replacing`).
+    with replacing(out, encoding=None) as stream, \
+            zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("README.txt", EVIDENCE_README.format(
             app=app.name, start=iso(start), end=iso(end), written=iso(dt.datetime.now(dt.UTC)),
-            actor=actor.upn))
+            actor=actor.upn, head_seq=head.split(":")[0], fingerprint=proof["key_fingerprint"]))
         zf.writestr("settings.json", json.dumps(settings_view(app), indent=2))
         zf.writestr("requests.json", json.dumps(requests, indent=2, ensure_ascii=False))
         zf.writestr("access.json", json.dumps(access, indent=2, ensure_ascii=False))
         zf.writestr("audit.json", json.dumps(events, indent=2, ensure_ascii=False))
+        zf.writestr("checkpoint.json", json.dumps(proof, indent=1))
         zf.writestr("chain_head.txt", head.replace(":", " ") + "\n")
         zf.writestr("verify.py", VERIFY_PY)
     with transaction():
         audit(actor, "export.evidence", app.name,
               {"from": iso(start), "to": iso(end), "requests": len(requests),
-               "events": len(events)}, application_id=app.id)
+               "events": len(events), "audit_head": head,
+               "checkpoint": proof["checkpoint"]["number"]},
+              application_id=app.id, checkpoint=True)
     return {"app": app.name, "out": str(out), "requests": len(requests), "events": len(events),
-            "members": len(access)}
+            "members": len(access), "audit_head": head, "checkpoint": proof["checkpoint"]["number"],
+            "key_fingerprint": proof["key_fingerprint"]}
 
 
-__all__ = ["evidence", "rows", "write"]
+__all__ = ["cannot_write", "check_target", "encoding_of", "evidence", "replacing", "rows", "write",
+           "write_directory", "write_file"]

@@ -10,11 +10,14 @@ from desktop.errors import NotFound, UsageError
 from desktop.models import AccessRequest, Application, Group, User
 
 M = TypeVar("M", bound=pw.Model)
+# Ids are 64-bit integers in both databases: a longer number names nothing (and would not fit
+# into a query parameter).
+MAX_ID = 2**63 - 1
 
 
 def _by_id_or_name(model: type[M], field: pw.Field, text: str, kind: str) -> M:
     text = text.strip()
-    if text.isdigit():
+    if text.isdigit() and int(text) <= MAX_ID:
         found = model.get_or_none(model.id == int(text))  # type: ignore[attr-defined]
         if found is not None:
             return found
@@ -47,6 +50,8 @@ def request(request_id: int | str) -> AccessRequest:
         rid = int(request_id)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"a request id is a number, not {request_id!r}") from exc
+    if not 0 < rid <= MAX_ID:
+        raise NotFound(f"no request {rid}")
     found = AccessRequest.get_or_none(AccessRequest.id == rid)
     if found is None:
         raise NotFound(f"no request {rid}")

@@ -20,7 +20,7 @@ import peewee as pw
 from desktop.errors import UsageError
 from desktop.models import EmailOutbox, User
 
-from .core import audit, get_setting, iso, now, put_setting, transaction
+from .core import audit, get_setting, iso, now, publish, put_setting, transaction
 from .rights import require_admin
 from .views import View
 
@@ -79,9 +79,9 @@ def configure(actor: User, *, host: str | None = None, port: int | None = None,
         raise UsageError(f"{sender!r} is not an e-mail address")
     encrypted = None
     if password is not None:
-        from desktop import secrets
+        from . import keys
 
-        encrypted = base64.b64encode(secrets.encrypt(password)).decode()
+        encrypted = base64.b64encode(keys.encrypt(password)).decode()
     with transaction():
         actor = require_admin(actor, "change the SMTP settings")
         changed = []
@@ -105,9 +105,11 @@ def load_settings() -> SmtpSettings | None:
     password = None
     encrypted = get_setting("mail.password_enc")
     if encrypted:
-        from desktop import logs, secrets
+        from desktop import logs
 
-        password = secrets.decrypt(base64.b64decode(encrypted))
+        from . import keys
+
+        password = keys.decrypt(base64.b64decode(encrypted))
         logs.register_secret(password)
     return SmtpSettings(
         host=host, port=int(get_setting("mail.port") or 587),
@@ -204,6 +206,7 @@ def _claim(sender_id: str) -> EmailOutbox | None:
 
 def _mark(row: EmailOutbox, *, sent: bool, error: str | None = None) -> None:
     with transaction():
+        publish("mail", row.id)  # the outbox on screen follows
         if sent:
             EmailOutbox.update(status="sent", sent_at=now(), last_error=None,
                                attempts=EmailOutbox.attempts + 1).where(

@@ -11,7 +11,6 @@ from desktop.models import (
     Application,
     AppRole,
     Assignment,
-    GroupMember,
     PasswordCredential,
     SelfServiceSettings,
     User,
@@ -20,7 +19,15 @@ from desktop.models import (
 from . import lookup
 from .catalog import catalog_query
 from .core import iso
-from .eligibility import approvers_of, eligible_approvers, has_access, unavailable_reason
+from .policy import (
+    access_subquery,
+    approvers_of,
+    eligible_approvers,
+    has_access,
+    is_offered,
+    open_request,
+    request_state,
+)
 from .rights import fresh
 from .views import View
 
@@ -33,12 +40,9 @@ MY_REQUEST_SORTS = {
 
 
 def _apps_query(actor: User) -> pw.ModelSelect[Any]:
-    """Applications the actor has: assigned directly or through a group (rule 9), not hidden."""
-    my_groups = GroupMember.select(GroupMember.group).where(GroupMember.user == actor)
-    assigned = Assignment.select(Assignment.application).where(
-        (Assignment.user == actor) | Assignment.group.in_(my_groups)
-    )
-    return Application.select().where(Application.id.in_(assigned) & ~Application.hidden)
+    """Applications the actor has access to (rule 9: ``policy.access_subquery``), not hidden."""
+    return Application.select().where(Application.id.in_(access_subquery(actor))
+                                      & ~Application.hidden)
 
 
 def my_apps(actor: User, search: str | None = None) -> list[View]:
@@ -80,24 +84,12 @@ def request_preview(actor: User, app: str) -> View:
     actor = fresh(actor)
     application = lookup.application(app)
     settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == application)
-    offered = (settings is not None and settings.enabled
-               and unavailable_reason(application) is None)
     approvers: list[User] = []
     if settings is not None and settings.require_approval:
         approvers = eligible_approvers(settings, excluding=actor)
-    pending = AccessRequest.select().where(
-        (AccessRequest.application == application) & (AccessRequest.requester == actor)
-        & (AccessRequest.status == "pending")).exists()
-    if not actor.licensed:
-        state = "license_required"
-    elif not offered:
-        state = "unavailable"
-    elif pending:
-        state = "requested"
-    elif has_access(actor, application):
-        state = "owned"
-    else:
-        state = "requestable"
+    pending = open_request(actor, application) is not None
+    state = request_state(actor, is_offered(application, settings), pending,
+                          not pending and has_access(actor, application))
     return {
         "app": application.name,
         "publisher": application.publisher,
@@ -140,9 +132,8 @@ def list_my_requests(actor: User, search: str | None = None, *, limit: int | Non
     approver_names: dict[int, str] = {}
     for r in rows:
         if r.status == "pending" and r.application_id not in approver_names:
-            settings = SelfServiceSettings.get_or_none(
-                SelfServiceSettings.application == r.application_id)
-            people = approvers_of(settings) if settings else []
+            people = approvers_of(SelfServiceSettings.get_or_none(
+                SelfServiceSettings.application == r.application_id))
             approver_names[r.application_id] = ", ".join(
                 u.display_name for u in people if u.id != actor.id)
     result = []

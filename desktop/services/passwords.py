@@ -11,7 +11,12 @@ import secrets
 from desktop.errors import Refused
 
 MIN_LENGTH = 12
+# Today's parameters. Raising them upgrades each stored hash at its user's next sign-in.
 _N, _R, _P = 2**14, 8, 1
+_SALT_BYTES, _DIGEST_BYTES = 16, 32
+# scrypt needs 128 * n * r bytes; OpenSSL refuses more than 32 MiB unless told, which would
+# make n=2**15 (r=8) unusable. This cap still bounds what a stored hash can make us spend.
+_MAX_MEMORY = 256 * 1024 * 1024
 
 
 def _b64(data: bytes) -> str:
@@ -19,8 +24,9 @@ def _b64(data: bytes) -> str:
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_DIGEST_BYTES,
+                            maxmem=_MAX_MEMORY)
     return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
 
 
@@ -37,11 +43,24 @@ def verify_password(password: str, stored: str | None) -> bool:
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
             password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-            dklen=len(expected),
+            dklen=len(expected), maxmem=_MAX_MEMORY,
         )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected) and not dummy
+
+
+def needs_rehash(stored: str | None) -> bool:
+    """True when a stored scrypt hash was made with any parameter (cost, block size,
+    parallelism, salt or digest length) below today's: sign-in then stores a new hash."""
+    try:
+        scheme, n, r, p, salt, digest = (stored or "").split("$")
+        weaker = (int(n) < _N or int(r) < _R or int(p) < _P
+                  or len(base64.b64decode(salt)) < _SALT_BYTES
+                  or len(base64.b64decode(digest)) < _DIGEST_BYTES)
+    except (ValueError, TypeError):  # not a hash this module made: nothing to upgrade
+        return False
+    return scheme == "scrypt" and weaker
 
 
 def check_strength(password: str) -> None:

@@ -16,15 +16,26 @@ from desktop.models import (
     Application,
     Assignment,
     GroupMember,
-    SelfServiceApprover,
     SelfServiceSettings,
     User,
 )
 
 from . import lookup
 from .core import audit, iso, notify, now, publish, sort_order, transaction
-from .eligibility import eligible_approvers, has_access, unavailable_reason
-from .rights import fresh, is_admin, require_admin, require_license
+from .policy import (
+    approver_apps_subquery,
+    can_be_decided,
+    eligible_approvers,
+    has_access,
+    is_listed_approver,
+    is_offered,
+    may_cancel,
+    may_see_request,
+    open_request,
+    to_approve_sql,
+    unavailable_reason,
+)
+from .rights import fresh, require_admin, require_license
 from .views import View, request_view, request_views
 
 MAX_JUSTIFICATION = 500
@@ -123,10 +134,7 @@ def close_unapprovable(app_ids: Iterable[int], by: User | None) -> list[int]:
         settings = SelfServiceSettings.get_or_none(SelfServiceSettings.application == app_id)
         if settings is None or not settings.require_approval:
             continue
-        stranded = [
-            r for r in pending_for_app(app_id)
-            if not eligible_approvers(settings, excluding=r.requester)
-        ]
+        stranded = [r for r in pending_for_app(app_id) if not can_be_decided(settings, r.requester)]
         closed += close_requests(
             stranded, "no eligible approver is left for this application; ask again later", by
         )
@@ -134,12 +142,7 @@ def close_unapprovable(app_ids: Iterable[int], by: User | None) -> list[int]:
 
 
 def apps_approved_by(user: User) -> list[int]:
-    rows = (
-        SelfServiceSettings.select(SelfServiceSettings.application)
-        .join(SelfServiceApprover)
-        .where(SelfServiceApprover.user == user)
-    )
-    return [r.application_id for r in rows]
+    return [r.application_id for r in approver_apps_subquery(user)]
 
 
 # --- use cases -----------------------------------------------------------------------------
@@ -160,24 +163,18 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
         why = unavailable_reason(app)
         if why:
             raise Refused(*why)
-        if settings is None or not settings.enabled:
+        if not is_offered(app, settings):
             raise Refused("rule 1", f"{app.name} is not offered for self-service")
+        assert settings is not None
         if has_access(actor, app):
             raise Refused("rule 9", f"you already have access to {app.name}")
-        open_request = AccessRequest.get_or_none(
-            (AccessRequest.application == app)
-            & (AccessRequest.requester == actor)
-            & (AccessRequest.status == "pending")
-        )
-        if open_request is not None:
+        already = open_request(actor, app)
+        if already is not None:
             raise Conflict(
-                f"you already have an open request for {app.name} (request {open_request.id}) "
+                f"you already have an open request for {app.name} (request {already.id}) "
                 "(rule 9)"
             )
-        approvers = (
-            eligible_approvers(settings, excluding=actor) if settings.require_approval else []
-        )
-        if settings.require_approval and not approvers:
+        if settings.require_approval and not can_be_decided(settings, actor):
             raise Refused(
                 "rule 4", f"nobody but you could approve a request for {app.name}; "
                 "ask an administrator to add an approver",
@@ -192,7 +189,7 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
         audit(actor, "request.create", f"request {req.id}",
               {"app": app.name, "justification": justification}, application_id=app.id)
         if settings.require_approval:
-            for approver in approvers:
+            for approver in eligible_approvers(settings, excluding=actor):  # rule 14
                 notify(approver, "new_request",
                        f"{actor.display_name} requests {app.name}",
                        request_id=req.id, application_id=app.id)
@@ -250,10 +247,7 @@ def _decide(actor: User, request_id: int | str, approve: bool, reason: str | Non
         settings = SelfServiceSettings.get_or_none(
             SelfServiceSettings.application == req.application_id
         )
-        listed = settings is not None and SelfServiceApprover.select().where(
-            (SelfServiceApprover.settings == settings) & (SelfServiceApprover.user == actor)
-        ).exists()
-        if not listed:
+        if settings is None or not is_listed_approver(actor, req.application_id):
             raise Refused(
                 "rights table",
                 f"only an approver of {req.application.name} may approve or deny its requests",
@@ -297,7 +291,7 @@ def cancel(actor: User, request_id: int | str) -> View:
     with transaction():
         actor = fresh(actor)
         req = lookup.request(request_id)
-        if req.requester_id != actor.id:
+        if not may_cancel(actor, req):
             raise Refused("rule 10", "only the requester may cancel his request")
         if req.status != "pending":
             raise _already_decided(req)
@@ -326,12 +320,8 @@ def close(actor: User, request_id: int | str, reason: str) -> View:
 
 
 def can_see(actor: User, req: AccessRequest) -> bool:
-    if req.requester_id == actor.id or is_admin(actor):
-        return True
-    return SelfServiceApprover.select().join(SelfServiceSettings).where(
-        (SelfServiceSettings.application == req.application_id)
-        & (SelfServiceApprover.user == actor)
-    ).exists()
+    """The rights table: ``policy.may_see_request``."""
+    return may_see_request(actor, req)
 
 
 def show(actor: User, request_id: int | str) -> View:
@@ -363,14 +353,7 @@ def request_query(
     if scope == "mine":
         query = query.where(AccessRequest.requester == actor)
     elif scope == "to_approve":
-        mine = (
-            SelfServiceSettings.select(SelfServiceSettings.application)
-            .join(SelfServiceApprover)
-            .where(SelfServiceApprover.user == actor)
-        )
-        query = query.where(
-            AccessRequest.application.in_(mine) & (AccessRequest.requester != actor)
-        )
+        query = query.where(to_approve_sql(actor))
     elif scope == "all":
         require_admin(actor, "see everyone's requests")
     else:

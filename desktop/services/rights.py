@@ -1,18 +1,30 @@
-"""The rights table of SPEC.md, in one place."""
+"""The rights table of SPEC.md as refusals: who acts, and the checks that raise (see policy)."""
 
 from __future__ import annotations
 
 import peewee as pw
 
 from desktop.errors import NotSignedIn, Refused
-from desktop.models import ADMIN_ROLES, DirectoryRoleAssignment, SelfServiceApprover, User
+from desktop.models import DirectoryRoleAssignment, User
+
+from .policy import (
+    ADMINISTRATORS,
+    is_admin,
+    is_admin_role,
+    is_approver_anywhere,
+    is_global_admin,
+    is_global_admin_role,
+    is_licensed,
+)
 
 ROLE_NAMES = {
     "global_admin": "Global Administrator",
     "cloud_app_admin": "Cloud Application Administrator",
     "app_admin": "Application Administrator",
 }
-ADMINISTRATORS = "Global, Cloud Application or Application Administrator"
+__all__ = ["ADMINISTRATORS", "ROLE_NAMES", "fresh", "fresh_with_roles", "is_admin",
+           "is_approver_anywhere", "is_global_admin", "require_admin", "require_global_admin",
+           "require_license", "roles_of"]
 
 
 def roles_of(user: User) -> list[str]:
@@ -21,18 +33,6 @@ def roles_of(user: User) -> list[str]:
     )
     order = list(ROLE_NAMES)
     return sorted((r.role for r in rows), key=order.index)
-
-
-def is_admin(user: User) -> bool:
-    return bool(set(roles_of(user)) & ADMIN_ROLES)
-
-
-def is_global_admin(user: User) -> bool:
-    return "global_admin" in roles_of(user)
-
-
-def is_approver_anywhere(user: User) -> bool:
-    return SelfServiceApprover.select().where(SelfServiceApprover.user == user).exists()
 
 
 def fresh(actor: User) -> User:
@@ -58,7 +58,7 @@ def fresh_with_roles(actor: User) -> tuple[User, set[str]]:
 def require_admin(actor: User, doing: str) -> User:
     """Applications, groups, self-service settings, access, requests, audit, SMTP."""
     actor, roles = fresh_with_roles(actor)
-    if not roles & ADMIN_ROLES:
+    if not is_admin_role(roles):
         raise Refused(
             "rights table", f"only a {ADMINISTRATORS} may {doing}"
         )
@@ -68,13 +68,13 @@ def require_admin(actor: User, doing: str) -> User:
 def require_global_admin(actor: User, doing: str) -> User:
     """Users, licenses, directory roles, other people's passwords, import."""
     actor, roles = fresh_with_roles(actor)
-    if "global_admin" not in roles:
+    if not is_global_admin_role(roles):
         raise Refused("rights table", f"only a Global Administrator may {doing}")
     return actor
 
 
 def require_license(user: User, doing: str) -> None:
-    if not user.licensed:
+    if not is_licensed(user):
         raise Refused(
             "rule 7",
             f"a Microsoft Entra ID P1 or P2 license is required to {doing}; "

@@ -17,13 +17,14 @@ from desktop.models import (
 
 from . import lookup
 from .core import audit, iso, now, publish, transaction
-from .eligibility import (
+from .eligibility import choosable_role, require_assignable_group, require_eligible_approver
+from .policy import (
     MAX_APPROVERS,
+    approver_problem,
     approvers_of,
-    choosable_role,
     eligible_approvers,
-    require_assignable_group,
-    require_eligible_approver,
+    is_password_sso,
+    self_service_group_problem,
     unavailable_reason,
 )
 from .requests import close_requests, close_unapprovable, pending_for_app
@@ -130,7 +131,7 @@ def update(
         if role is not UNSET:
             settings.role = choosable_role(app, role) if role else None
         if approver_sets_passwords is not None:
-            if approver_sets_passwords and app.sso_mode != "password":
+            if approver_sets_passwords and not is_password_sso(app):
                 raise Refused("rule 12", f"{app.name} does not use password-based single "
                               "sign-on, so approvers cannot set passwords for it")
             settings.approver_sets_passwords = approver_sets_passwords
@@ -206,7 +207,7 @@ def _check_whole(app: Application, settings: SelfServiceSettings) -> None:
     if settings.require_approval and not eligible_approvers(settings):
         raise Refused("rule 4", "requiring approval needs at least one approver who is enabled "
                       "and holds a P1 or P2 license (at most 10)")
-    if settings.approver_sets_passwords and app.sso_mode != "password":
+    if settings.approver_sets_passwords and not is_password_sso(app):
         raise Refused("rule 12", f"{app.name} does not use password-based single sign-on")
 
 
@@ -249,7 +250,7 @@ def group_choices(actor: User, search: str | None = None, *, limit: int | None =
     groups = list(group_page(actor, search, limit=limit, offset=offset, sort=sort))
     rows = []
     for g, view in zip(groups, group_views(groups), strict=True):
-        why = g.assignable_reason()
+        why = self_service_group_problem(g)
         rows.append(dict(view, unavailable_reason=(
             f"{g.name} cannot receive self-service users because {why} (rule 3)" if why
             else None)))
@@ -260,7 +261,6 @@ def approver_choices(actor: User, search: str | None = None, *, limit: int | Non
                      offset: int = 0, sort: str | None = None) -> list[View]:
     """People for "Select approvers", each saying why he cannot approve (rule 4), or None."""
     from .directory import user_page
-    from .eligibility import approver_problem
     from .views import user_views
 
     require_admin(actor, "choose approvers")

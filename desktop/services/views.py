@@ -15,7 +15,7 @@ from desktop.models import (
 )
 
 from .core import iso
-from .eligibility import approvers_of
+from .policy import approvers_of
 from .rights import ROLE_NAMES, roles_of
 
 View = dict[str, Any]
@@ -56,6 +56,8 @@ def user_view(user: User, roles: list[str] | None = None) -> View:
         "license": user.license,
         "roles": roles if roles is not None else roles_of(user),
         "enabled": bool(user.enabled),
+        "user_type": user.user_type,
+        "external_user_state": user.external_user_state,
     }
 
 

@@ -55,7 +55,8 @@ def test_users_add_set_roles_license_and_rights(demo: Cli) -> None:
                     "--license", "p1", "--role", "app_admin", "--role", "cloud_app_admin")
     assert added == {"upn": "zoe.field@contoso.example", "name": "Zoe Field",
                      "mail": "zoe@contoso.example", "department": "Sales", "license": "p1",
-                     "roles": ["cloud_app_admin", "app_admin"], "enabled": True}
+                     "roles": ["cloud_app_admin", "app_admin"], "enabled": True,
+                     "user_type": "member", "external_user_state": None}
     changed = demo.ok("users", "set", "zoe.field@contoso.example", "--license", "p2",
                       "--role", "global_admin", "--name", "Zoe F.")
     assert changed == dict(added, license="p2", roles=["global_admin"], name="Zoe F.")
@@ -63,6 +64,12 @@ def test_users_add_set_roles_license_and_rights(demo: Cli) -> None:
                       "--license", "none")
     assert cleared == dict(changed, roles=[], license="none")
     assert set(cleared) == USER_KEYS
+    guest = demo.ok("users", "add", "ann_fabrikam.example#EXT#@contoso.example", "--name", "Ann",
+                    "--license", "p1", "--guest")
+    assert (guest["user_type"], guest["external_user_state"]) == ("guest", None)
+    assert demo.ok("users", "show", guest["upn"]) == guest
+    listed = {u["upn"]: u["user_type"] for u in demo.ok("users", "list", "--search", "ann")}
+    assert listed[guest["upn"]] == "guest"
 
     before = dump(demo.db_path)
     demo.fails(3, "users", "add", "x@contoso.example", "--name", "X",

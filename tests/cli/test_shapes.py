@@ -28,6 +28,8 @@ def check_user(row: dict[str, Any]) -> None:
     assert row["license"] in ("none", "p1", "p2")
     assert set(row["roles"]) <= {"global_admin", "cloud_app_admin", "app_admin"}
     assert isinstance(row["enabled"], bool)
+    assert row["user_type"] in ("member", "guest")
+    assert row["external_user_state"] is None or isinstance(row["external_user_state"], str)
 
 
 def check_app(row: dict[str, Any], keys: set[str] = APP_KEYS) -> None:

@@ -32,7 +32,8 @@ def test_plain_database_sign_in_rules(plain: Cli) -> None:
     me = plain.ok("whoami", as_upn="Carol@Example.Test", password=CAROL_PASSWORD)
     assert set(me) == USER_KEYS
     assert me == {"upn": "carol@example.test", "name": "Carol", "mail": None,
-                  "department": None, "license": "p1", "roles": [], "enabled": True}
+                  "department": None, "license": "p1", "roles": [], "enabled": True,
+                  "user_type": "member", "external_user_state": None}
 
 
 def test_piped_stdin_is_never_the_sign_in_password(plain: Cli) -> None:
@@ -55,7 +56,8 @@ def test_demo_sign_in_asks_for_no_password(demo: Cli) -> None:
     assert demo.ok("whoami")["upn"] == DEMO_ADMIN
     alice = demo.ok("whoami", as_upn="Alice.Wu@CONTOSO.example")
     assert alice == {"upn": upn("alice.wu"), "name": "Alice Wu", "mail": upn("alice.wu"),
-                     "department": "Sales", "license": "p2", "roles": [], "enabled": True}
+                     "department": "Sales", "license": "p2", "roles": [], "enabled": True,
+                     "user_type": "member", "external_user_state": None}
     # a password in the environment is not checked on a demo database
     assert demo.ok("whoami", as_upn=upn("rahul.mehta"),
                    password="whatever-it-is")["roles"] == ["cloud_app_admin"]

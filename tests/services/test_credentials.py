@@ -11,10 +11,10 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
-from desktop import secrets
+from desktop import keystore
 from desktop.errors import NotFound, Refused, UsageError
 from desktop.models import AuditEvent, PasswordCredential, Setting
-from desktop.services import credentials, selfservice
+from desktop.services import credentials, keys, selfservice
 
 PASSWORD = "Tr0ub4dor&3-horse-battery"
 USERNAME = "alice.travel.7731"
@@ -87,17 +87,18 @@ def test_the_secret_is_nowhere_in_clear(travel, db, make, dump):
         assert PASSWORD not in out.getvalue()
         assert USERNAME not in out.getvalue()
     # The data key is not in the database either: only its id and fingerprint.
-    keys = {s.key for s in Setting.select()}
-    assert {secrets.KEY_ID_SETTING, secrets.FINGERPRINT_SETTING} <= keys
+    stored = {s.key for s in Setting.select()}
+    assert {keys.KEY_ID_SETTING, keys.FINGERPRINT_SETTING} <= stored
 
 
 def test_the_key_file_is_readable_by_its_owner_only(travel):
     credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
                                 USERNAME, PASSWORD)
-    files = list(secrets.key_dir().glob("*.key"))
-    assert len(files) == 1
-    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
-    assert stat.S_IMODE(secrets.key_dir().stat().st_mode) == 0o700
+    files = list(keystore.key_dir().glob("*.key"))
+    # The data key and, beside it, the audit signing key.
+    assert sorted(f.name.endswith(".signing.key") for f in files) == [False, True]
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE(keystore.key_dir().stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize(("who", "match"), [
@@ -155,11 +156,11 @@ def test_a_desktop_without_the_key_says_so_and_everything_else_works(
     credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
                                 USERNAME, PASSWORD)
     monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "second-desktop"))
-    secrets.forget_cached_keys()
-    assert secrets.key_status() == secrets.MISSING_MESSAGE
-    with pytest.raises(secrets.DataKeyMissing, match="access-desk key import FILE"):
+    keystore.forget_cached_keys()
+    assert keys.key_status() == keys.MISSING_MESSAGE
+    with pytest.raises(keys.DataKeyMissing, match="access-desk key import FILE"):
         credentials.read_own_credentials(travel["alice"], "Tailspin Travel")
-    with pytest.raises(secrets.DataKeyMissing):
+    with pytest.raises(keys.DataKeyMissing):
         credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
                                     USERNAME, "new-password-here")
     # Everything else works: reads, a request, the flag that details exist.
@@ -173,16 +174,16 @@ def test_export_and_import_let_a_second_desktop_read(travel, monkeypatch, tmp_pa
     credentials.set_credentials(travel["johan"], "Tailspin Travel", travel["alice"].upn,
                                 USERNAME, PASSWORD)
     exported = tmp_path / "data.key"
-    fp = secrets.export_key(exported)
+    fp = keys.export_keys(exported)
     assert stat.S_IMODE(exported.stat().st_mode) == 0o600
-    assert fp == Setting.get(Setting.key == secrets.FINGERPRINT_SETTING).value
+    assert fp == Setting.get(Setting.key == keys.FINGERPRINT_SETTING).value
 
     monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "second-desktop"))
-    secrets.forget_cached_keys()
-    with pytest.raises(secrets.DataKeyMissing):
+    keystore.forget_cached_keys()
+    with pytest.raises(keys.DataKeyMissing):
         credentials.read_own_credentials(travel["alice"], "Tailspin Travel")
-    assert secrets.import_key(exported) == fp
-    secrets.forget_cached_keys()
+    assert keys.import_keys(exported) == fp
+    keystore.forget_cached_keys()
     creds = credentials.read_own_credentials(travel["alice"], "Tailspin Travel")
     assert creds.password == PASSWORD
 
@@ -195,29 +196,29 @@ def test_a_key_of_another_database_is_refused(travel, monkeypatch, tmp_path):
     foreign = tmp_path / "foreign.key"
     key = Fernet.generate_key()
     foreign.write_text(f"key-id: 00000000-0000-0000-0000-000000000000\n"
-                       f"fingerprint: {secrets.fingerprint(key)}\nkey: {key.decode()}\n")
-    with pytest.raises(secrets.DataKeyMismatch, match="another database"):
-        secrets.import_key(foreign)
+                       f"fingerprint: {keystore.fingerprint(key)}\nkey: {key.decode()}\n")
+    with pytest.raises(keys.DataKeyMismatch, match="another database"):
+        keys.import_keys(foreign)
     broken = tmp_path / "broken.key"
     broken.write_text("hello\n")
     with pytest.raises(UsageError, match="not an Access Desk key file"):
-        secrets.import_key(broken)
+        keys.import_keys(broken)
 
 
 def test_a_fresh_database_adopts_an_imported_key(make, db, tmp_path, monkeypatch):
     # Desktop one makes the key on its own database and exports it...
-    secrets.data_key(create=True)
+    keys.data_key(create=True)
     exported = tmp_path / "k.key"
-    fp = secrets.export_key(exported)
-    key_id = Setting.get(Setting.key == secrets.KEY_ID_SETTING).value
+    fp = keys.export_keys(exported)
+    key_id = Setting.get(Setting.key == keys.KEY_ID_SETTING).value
     # ...a second desktop whose shared database has no key yet adopts it on import.
-    Setting.delete().where(Setting.key.in_([secrets.KEY_ID_SETTING,
-                                            secrets.FINGERPRINT_SETTING])).execute()
+    Setting.delete().where(Setting.key.in_([keys.KEY_ID_SETTING,
+                                            keys.FINGERPRINT_SETTING])).execute()
     monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "other"))
-    secrets.forget_cached_keys()
-    assert secrets.import_key(exported) == fp
-    assert Setting.get(Setting.key == secrets.KEY_ID_SETTING).value == key_id
-    assert secrets.key_status() is None
+    keystore.forget_cached_keys()
+    assert keys.import_keys(exported) == fp
+    assert Setting.get(Setting.key == keys.KEY_ID_SETTING).value == key_id
+    assert keys.key_status() is None
 
 
 def test_credential_users_lists_people_with_access(travel):
@@ -238,5 +239,5 @@ def test_only_an_administrator_exports_the_data_key(travel, make, tmp_path):
     assert not refused.exists()
     exported = tmp_path / "admin.key"
     fp = credentials.export_data_key(make.admin, str(exported))
-    assert fp == Setting.get(Setting.key == secrets.FINGERPRINT_SETTING).value
+    assert fp == Setting.get(Setting.key == keys.FINGERPRINT_SETTING).value
     assert credentials.import_data_key(travel["alice"], str(exported)) == fp

@@ -6,9 +6,9 @@ from desktop.demo import data
 from desktop.demo.build import first_admin
 from desktop.models import AccessRequest, SelfServiceApprover, SelfServiceSettings, User
 from desktop.models.schema import pending_counts_consistent
-from desktop.services import auditlog, catalog, requests, selfservice
+from desktop.services import auditlog, catalog, policy, requests, selfservice
 from desktop.services.core import is_demo
-from desktop.services.eligibility import (
+from desktop.services.policy import (
     approver_problem,
     eligible_approvers,
     unavailable_reason,
@@ -43,7 +43,7 @@ def test_demo_settings_obey_rules_1_to_5(demo):
         if not view["enabled"]:
             continue
         assert unavailable_reason(app) is None, app.name
-        assert settings.group.assignable_reason() is None, app.name
+        assert policy.self_service_group_problem(settings.group) is None, app.name
         if settings.require_approval:
             assert 1 <= len(view["approvers"]) <= 10, app.name
             assert eligible_approvers(settings), app.name

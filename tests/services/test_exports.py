@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import json
 import subprocess
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
+import pytest
 
-from desktop.errors import Refused, UsageError
+from desktop.errors import CannotWrite, Refused, UsageError
 from desktop.models import AccessRequest, Application, Assignment, AuditEvent, User
 from desktop.services import auth, credentials, exports, mail, requests
 from desktop.services.access import list_access
@@ -27,7 +29,7 @@ DOMAIN = "contoso.example"
 KINDS = ("settings", "access", "requests", "audit")
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json", "audit.json",
-                  "chain_head.txt", "verify.py"}
+                  "checkpoint.json", "chain_head.txt", "verify.py"}
 ALL_TIME = (dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1))
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,7 +57,9 @@ def test_json_export_reads_back_as_the_rows(db: pw.Database, demo: User) -> None
         assert expected, f"the demo has {kind} to export"
         last = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
         assert (last.action, last.target, last.actor) == ("export", kind, demo.upn)
-        assert json.loads(last.details) == {"format": "json", "rows": len(expected)}
+        details = json.loads(last.details)
+        assert details.pop("audit_head").startswith(f"{last.seq - 1}:")  # the log it read
+        assert details == {"format": "json", "rows": len(expected)}
     _requests_export_matches_the_database(demo)
     _audit_export_carries_the_chain(demo)
 
@@ -288,7 +292,7 @@ def test_evidence_bundle_verifies_and_detects_an_edit(
     (folder / "audit.json").write_text(json.dumps(events, indent=2), encoding="utf-8")
     bad = _run_verify(folder)
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "does not match" in bad.stdout
+    assert "not match" in bad.stdout
 
     last = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
     assert (last.action, last.target) == ("export.evidence", "Fabrikam CRM")
@@ -297,3 +301,42 @@ def test_evidence_bundle_verifies_and_detects_an_edit(
     refused(UsageError, "after", exports.evidence, demo, "Fabrikam CRM", end, start,
             tmp_path / "e.zip")
     assert not (tmp_path / "e.zip").exists()
+
+
+# --- writing files (issue 12: one service for both front ends; issue 17, items 9 and 10) ------
+
+
+def test_a_write_that_fails_half_way_leaves_the_target_as_it_was(
+        db: pw.Database, demo: User, tmp_path: Path, monkeypatch: Any) -> None:
+    target = tmp_path / "audit.csv"
+    target.write_bytes(b"yesterday's export\n")
+    events = AuditEvent.select().count()
+
+    def full_disk(iterator: Any, fmt: str, out: Any) -> int:
+        out.write("half a file")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(exports, "_write_rows", full_disk)
+    with pytest.raises(CannotWrite, match="the disk is full") as caught:
+        exports.write_file(demo, "audit", "csv", target)
+
+    assert caught.value.exit_code == 4
+    assert target.read_bytes() == b"yesterday's export\n"
+    assert not list(tmp_path.glob("*.part"))  # no temporary file left
+    assert AuditEvent.select().count() == events  # nothing was exported: nothing audited
+
+
+def test_write_file_is_audited_and_csv_carries_a_byte_order_mark(
+        db: pw.Database, demo: User, tmp_path: Path) -> None:
+    view = exports.write_file(demo, "settings", "csv", tmp_path / "s.csv")
+
+    raw = (tmp_path / "s.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf\"app\"")
+    assert view == {"export": "settings", "format": "csv", "out": str(tmp_path / "s.csv"),
+                    "rows": raw.count(b"\r\n") - 1}
+    last = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
+    assert (last.action, last.target, json.loads(last.details)["rows"]) == (
+        "export", "settings", view["rows"])
+    assert not (tmp_path / "j.json").exists()
+    exports.write_file(demo, "settings", "json", tmp_path / "j.json")
+    assert (tmp_path / "j.json").read_bytes().startswith(b"[")  # JSON: no byte-order mark

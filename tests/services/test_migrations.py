@@ -6,12 +6,22 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
 
 from desktop.errors import DatabaseUnusable
-from desktop.models import AccessRequest, Application, DirectoryRoleAssignment, SchemaInfo, User
+from desktop.models import (
+    AccessRequest,
+    Application,
+    AppRole,
+    Assignment,
+    DirectoryRoleAssignment,
+    Group,
+    SchemaInfo,
+    User,
+)
 from desktop.models.schema import (
     SCHEMA_VERSION,
     close_database,
@@ -65,12 +75,34 @@ def snapshot() -> dict[str, object]:
     }
 
 
+# Back to version 5: no signed checkpoints, no keys, no formula-2 marker.
+UNDO_V6 = ("DROP TABLE audit_checkpoint", "DROP TABLE audit_signing_key",
+           "DELETE FROM setting WHERE key = 'audit_formula_2_from'")
+
+
+def undo_v5(con: sqlite3.Connection) -> None:
+    """Back to version 4: no guest columns, no graph_imported, Graph ids only where an import
+    gave them (the ones graph_imported says)."""
+    con.execute("DROP INDEX user_user_type_sort")
+    for table in ("user", "group", "application"):
+        con.execute(f'UPDATE "{table}" SET graph_id = NULL WHERE NOT graph_imported')
+        con.execute(f'ALTER TABLE "{table}" DROP COLUMN graph_imported')
+    con.execute("UPDATE application SET app_id = NULL")
+    con.execute("UPDATE app_role SET graph_id = NULL")
+    con.execute("UPDATE assignment SET graph_id = NULL")
+    con.execute('ALTER TABLE "user" DROP COLUMN user_type')
+    con.execute('ALTER TABLE "user" DROP COLUMN external_user_state')
+
+
 def make_v1(path: Path) -> dict[str, object]:
     open_database(str(path))
     fill()
     before = snapshot()
     close_database()
     con = sqlite3.connect(path)
+    for statement in UNDO_V6:
+        con.execute(statement)
+    undo_v5(con)
     # What later versions added: the sort indexes, the search index (versions 3 and 4).
     for (index,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                 "AND name LIKE '%\\_sort' ESCAPE '\\'").fetchall():
@@ -119,6 +151,51 @@ def test_version_1_file_is_upgraded_with_backup_and_data_kept(tmp_path):
     assert pending_counts_consistent()
 
 
+GUEST_ID = "0a000000-7e57-4a11-9d00-000000000009"
+
+
+def test_version_4_file_gets_user_types_and_a_graph_id_for_every_object(tmp_path):
+    path = tmp_path / "t.db"
+    open_database(str(path))
+    fill()
+    admin = User.get(User.upn == "admin@example.test")
+    directory.add_user(admin, "heidi_fabrikam.test#ext#@example.test", "Heidi")
+    User.update(graph_id=GUEST_ID, graph_imported=True).where(User.upn.contains("#ext#")).execute()
+    before = snapshot()
+    close_database()
+    con = sqlite3.connect(path)
+    for statement in UNDO_V6:
+        con.execute(statement)
+    undo_v5(con)
+    con.execute("UPDATE schema_info SET version=4")
+    con.commit()
+    con.close()
+
+    open_database(str(path))
+
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert snapshot() == before
+    users = {u.upn: u for u in User.select()}
+    guest = users.pop("heidi_fabrikam.test#ext#@example.test")
+    assert (guest.user_type, guest.external_user_state) == ("guest", None)
+    assert (guest.graph_id, guest.graph_imported) == (GUEST_ID, True)  # Graph's id is kept
+    assert {u.user_type for u in users.values()} == {"member"}
+    assert not any(u.graph_imported for u in users.values())
+    minted = [u.graph_id for u in users.values()]
+    minted += [g.graph_id for g in Group.select()]
+    minted += [x for a in Application.select() for x in (a.graph_id, a.app_id)]
+    minted += [r.graph_id for r in AppRole.select()]
+    assert all(uuid.UUID(value).version == 4 for value in minted)
+    assert len(set(minted)) == len(minted) > 10
+    keys = [a.graph_id for a in Assignment.select()]
+    assert keys
+    assert all(len(k) == 43 and k.isascii() for k in keys)
+    # Made after the upgrade: a GUID from the start; the search still finds new people.
+    view = directory.add_user(admin, "new@example.test", "Newcomer Person")
+    assert uuid.UUID(User.get(User.upn == view["upn"]).graph_id)
+    assert [u["upn"] for u in directory.list_users(admin, "Newcomer")] == ["new@example.test"]
+
+
 def test_current_version_file_is_opened_without_backup(tmp_path):
     path = tmp_path / "t.db"
     open_database(str(path))
@@ -150,6 +227,29 @@ def test_newer_schema_refused_and_file_unchanged(tmp_path):
         open_database(str(path))
     assert "999" in str(info.value)
     assert info.value.exit_code == 4
+    assert sha256(path) == digest
+    assert not list(tmp_path.glob("*.bak"))
+
+
+@pytest.mark.parametrize(("claimed", "step"), [(1, 2), (4, 5), (5, 6)])
+def test_a_version_row_that_contradicts_the_tables_is_refused_once_unchanged(
+        tmp_path, claimed, step):
+    """Issue 17, item 16: the row says an older version than the tables are; upgrading would
+    fail half-way ("duplicate column name") and leave a backup at every try."""
+    path = tmp_path / "t.db"
+    open_database(str(path))
+    fill(1)
+    close_database()
+    con = sqlite3.connect(path)
+    con.execute(f"UPDATE schema_info SET version={claimed}")
+    con.commit()
+    con.close()
+    digest = sha256(path)
+    for _ in range(2):
+        with pytest.raises(DatabaseUnusable, match=f"says it is at schema {claimed}") as info:
+            open_database(str(path))
+        assert f"later version {step}" in str(info.value)
+        assert info.value.exit_code == 4
     assert sha256(path) == digest
     assert not list(tmp_path.glob("*.bak"))
 
@@ -222,6 +322,13 @@ def test_postgres_older_schema_upgraded_only_by_init(pg_url):
     fill()
     before = snapshot()
     db = SchemaInfo._meta.database
+    for statement in UNDO_V6:
+        db.execute_sql(statement)
+    db.execute_sql("DROP INDEX user_user_type_sort")
+    for table, column in (("user", "user_type"), ("user", "external_user_state"),
+                          ("user", "graph_imported"), ("group", "graph_imported"),
+                          ("application", "graph_imported")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN {column}')
     db.execute_sql("ALTER TABLE application DROP COLUMN pending_count")
     db.execute_sql("UPDATE schema_info SET version=1")
     close_database()

@@ -128,6 +128,23 @@ def test_rule4_requester_among_approvers_is_not_notified(setup, make):
     assert told == {setup["boss"].id}
 
 
+def test_rule4_an_approvers_own_request_is_never_his_to_approve(setup, make):
+    """Not in his pending list, his history, his count (the tray's and the tab's badge)."""
+    from desktop.services import approvals, notifications
+
+    make.selfservice_app("Vault", approvers=(setup["boss"], setup["deputy"]))
+    own = make.request(setup["deputy"], "Vault")
+    other = make.request(setup["alice"], "Vault")
+    deputy, boss = setup["deputy"], setup["boss"]
+    assert [r["id"] for r in approvals.list_pending(deputy)] == [other.id]
+    assert [r["id"] for r in requests.list_requests(deputy, "to_approve")] == [other.id]
+    assert notifications.pending_to_approve_count(deputy) == 1
+    assert {r["id"] for r in approvals.list_pending(boss)} == {own.id, other.id}
+    assert notifications.pending_to_approve_count(boss) == 2
+    requests.approve(boss, own.id)
+    assert [r["id"] for r in approvals.list_decided(deputy)] == []
+
+
 # --- rule 8: what approval grants -------------------------------------------------------------
 
 

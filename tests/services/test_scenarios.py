@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from typing import Any
 
+import peewee as pw
 import pytest
 
 from desktop.demo import scenarios
 from desktop.demo.build import first_admin
 from desktop.errors import NotFound, Refused
-from desktop.models import AccessRequest, User
+from desktop.models import AccessRequest, Change, User
 from desktop.models.schema import pending_counts_consistent
 from desktop.services import auditlog, catalog, selfservice
 from desktop.services.core import is_demo
@@ -147,12 +148,21 @@ def content(dump_tables: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_reset_returns_the_directory_to_its_initial_content(demo, dump):
     before = content(dump)
+    feed_before = before.pop("change")
     for name in scenarios.SCENARIOS:
         scenarios.run_scenario(name)
     assert content(dump) != before
+    last_change = Change.select(pw.fn.MAX(Change.id)).scalar()
     scenarios.reset_demo()
     assert is_demo()
     after = content(dump)
+    # The change feed is the one thing kept: other processes remember how far they read it,
+    # so it goes on past the reset (never backwards) and ends with the reset notice.
+    feed_after = after.pop("change")
+    assert len(feed_after) > len(feed_before)
+    newest = Change.select().order_by(Change.id.desc()).first()
+    assert newest.topic == "reset"
+    assert newest.id > last_change
     assert [t for t in before if before[t] != after.get(t)] == []
     assert after == before
     assert first_admin().upn == demo.upn
@@ -161,3 +171,12 @@ def test_reset_returns_the_directory_to_its_initial_content(demo, dump):
 
 def test_reset_refuses_a_real_directory(admin, refused):
     refused(Refused, "demo database", scenarios.reset_demo)
+
+
+def test_reset_refuses_a_person_who_is_not_an_administrator(demo, dump):
+    """`init --demo --reset --as` and the Trainer menu: resetting is an administrator's."""
+    carlos = User.get(User.upn == scenarios.demo_upn("carlos.mendes"))
+    before = dump()
+    with pytest.raises(Refused, match="Administrator may reset"):
+        scenarios.reset_demo(actor=carlos)
+    assert dump() == before

@@ -297,6 +297,16 @@ def version_3_index(db, index) -> None:
 
 def downgrade(db, version: int) -> None:
     """Make the open database look as a version-1, -2 or -3 program left it."""
+    # What version 6 added (signed audit checkpoints and their keys).
+    db.execute_sql("DROP TABLE audit_checkpoint")
+    db.execute_sql("DROP TABLE audit_signing_key")
+    db.execute_sql("DELETE FROM setting WHERE key = 'audit_formula_2_from'")
+    # What version 5 added (guests, graph_imported); the Graph ids may stay.
+    db.execute_sql("DROP INDEX user_user_type_sort")
+    for table, column in (("user", "user_type"), ("user", "external_user_state"),
+                          ("user", "graph_imported"), ("group", "graph_imported"),
+                          ("application", "graph_imported")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN {column}')
     if is_postgres_db():
         for index in INDEXES:  # the stored words and their index go together
             db.execute_sql(f'ALTER TABLE "{index.table}" DROP COLUMN {PG_WORDS_COLUMN}')
@@ -323,7 +333,7 @@ def test_an_older_database_upgraded_finds_its_existing_rows(world, db, db_url, v
     downgrade(db, version)
     close_database()
     open_database(db_url, init=True)
-    assert SchemaInfo.get().version == SCHEMA_VERSION == 4
+    assert SchemaInfo.get().version == SCHEMA_VERSION == 6
     admin = User.get(User.upn == world.upn)
     assert app_names(admin, "fab crm") == ["Fabrikam CRM"]
     assert app_names(admin, "traders") == ["Northwind Expenses"]
