@@ -52,6 +52,13 @@ def resource_path(*parts: str) -> Path:
     return resources_root().joinpath(*parts)
 
 
+def user_guide() -> Path | None:
+    """The user guide's first page, ``docs/index.md``, beside the resources folder (the source
+    tree, or a bundle that ships ``docs``); None when this copy was installed without it."""
+    path = resources_root().parent / "docs" / "index.md"
+    return path if path.is_file() else None
+
+
 def icon_path(name: str) -> Path:
     """Path of the SVG for icon ``name`` (with or without the ``.svg`` suffix)."""
     filename = name if name.endswith(".svg") else f"{name}.svg"

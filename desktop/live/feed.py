@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import peewee as pw
@@ -14,6 +15,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from desktop.errors import AccessDeskError
 from desktop.models import database_proxy
 from desktop.models.database import is_postgres, reconnect_if_lost
+from desktop.services.core import published_here
 
 if TYPE_CHECKING:
     from desktop.live.pg import Listener
@@ -27,6 +29,19 @@ LOST_MESSAGE = "Connection to the database lost \u2014 retrying\u2026"
 # Seconds between reconnection attempts: doubling from half a second, at most ten.
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
 SAFETY_POLL_MS = 5000
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One burst of changes as the feed read it: what changed and who started it (Anki's
+    operations carry the same). `own` is True when every change row was written by this
+    process (``services.core.published_here``), so a window may tell its own writes from
+    other desktops'."""
+
+    topics: frozenset[str]
+    app_ids: tuple[int, ...]
+    own: bool
+    last_id: int
 
 
 class LiveFeed(QObject):
@@ -54,6 +69,12 @@ class LiveFeed(QObject):
         settings_changed(int): an application's settings or properties; 0 for "several".
         access_changed(): an assignment or a self-service group membership changed.
         directory_changed(): users or groups changed.
+        audit_changed(): events were appended to the audit log (every write use case does).
+        mail_changed(): a message of the outbox was sent, or failed.
+        directory_rebuilt(): the demo directory was reset in place; people and ids may be new,
+            so every window re-reads everything (the other signals follow, all of them).
+        changed(Changes): the whole burst, before the typed signals above (what changed
+            and whether this process wrote it).
         connection_changed(bool, str): the database was lost (False, a message for the status
             bar) or is reachable again (True, "").
     """
@@ -63,6 +84,10 @@ class LiveFeed(QObject):
     settings_changed = Signal(int)
     access_changed = Signal()
     directory_changed = Signal()
+    audit_changed = Signal()
+    mail_changed = Signal()
+    directory_rebuilt = Signal()
+    changed = Signal(object)
     connection_changed = Signal(bool, str)
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = 200,
@@ -330,12 +355,24 @@ class LiveFeed(QObject):
     def _emit(self, rows: Iterable[tuple[int, str, int | None]]) -> None:
         topics: set[str] = set()
         apps: list[int] = []
-        for _id, topic, entity in rows:
+        own = True
+        last_id = 0
+        for change_id, topic, entity in rows:
             topics.add(topic)
+            own = own and published_here(change_id)
+            last_id = max(last_id, change_id)
             if topic == "settings":
                 app_id = int(entity) if entity is not None else ALL_APPLICATIONS
                 if app_id not in apps:
                     apps.append(app_id)
+        if "reset" in topics:
+            # Everything changed: say so first (windows rebuild), then tell every listener.
+            self.directory_rebuilt.emit()
+            topics.update(("directory", "access", "requests", "notifications", "audit",
+                           "mail"))
+            apps = [ALL_APPLICATIONS]
+        if topics:
+            self.changed.emit(Changes(frozenset(topics), tuple(apps), own, last_id))
         # Directory and access first: a request list often depends on both.
         if "directory" in topics:
             self.directory_changed.emit()
@@ -347,3 +384,7 @@ class LiveFeed(QObject):
             self.requests_changed.emit()
         if "notifications" in topics:
             self.notifications_changed.emit()
+        if "mail" in topics:
+            self.mail_changed.emit()
+        if "audit" in topics:
+            self.audit_changed.emit()

@@ -1,116 +1,48 @@
-"""The application shell: style, sign-in, the window a person may use, and switching windows."""
+"""The application shell: sign-in, the first window, switching windows, and the live feed."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
+from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtWidgets import QMainWindow, QWidget
 
+from desktop.errors import Refused, UsageError
 from desktop.models import User
-from desktop.resources import icon, is_dark_palette, set_theme, stylesheet
-
-SETTINGS = ("access-desk", "access-desk")
-WINDOWS = [  # kind, menu text, module, shortcut
-    ("admin", "&Admin console", "desktop.ui.admin", "Ctrl+Shift+A"),
-    ("myapps", "&My Apps", "desktop.ui.myapps", "Ctrl+Shift+M"),
-    ("approvals", "A&pprovals", "desktop.ui.approvals", "Ctrl+Shift+P"),
-]
-TITLES = {"admin": "the Admin console", "myapps": "My Apps", "approvals": "Approvals"}
-
-
-def settings() -> QSettings:
-    return QSettings(*SETTINGS)
-
-
-def last_database() -> str | None:
-    """The database the GUI last opened (the CLI may offer it when none is given)."""
-    value = settings().value("database/last")
-    return str(value) if value else None
+from desktop.ui.editor import unsaved_pages
+from desktop.ui.settings import settings
+from desktop.ui.style import styled_application
+from desktop.ui.windows import (
+    TITLES,
+    WINDOWS,
+    add_window_menu,
+    allowed_kinds,
+    build_window,
+    default_kind,
+    module_available,
+)
 
 
-def apply_style(app: QApplication) -> None:
-    """Fusion plus Access Desk's stylesheet: the light one, or the dark one on a dark desktop."""
-    app.setStyle("Fusion")
-    dark = is_dark_palette(app)
-    set_theme(dark)
-    app.setStyleSheet(stylesheet(dark))
-    app.setWindowIcon(icon("access-desk"))
+def shell_window(kind: str, actor: User, feed: Any, switch: Callable[[str], None],
+                 switcher: Any = None) -> QWidget:
+    """The window `gui` shows for `kind`, as the tray opens it too: built for this person at
+    its remembered size, with the Window menu (`switch` opens another window), the Trainer
+    menu on a demo database when a `switcher` runs the windows, and Help last."""
+    window = build_window(kind, actor, feed)
+    geometry = settings().value(f"geometry/{kind}")
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    if isinstance(window, QMainWindow):
+        add_window_menu(window, actor, kind, switch)
+        if switcher is not None:
+            from desktop.ui.trainer import add_trainer_menu
 
+            add_trainer_menu(window, switcher)  # demo databases only
+        from desktop.ui.help import add_help_menu
 
-def styled_application() -> QApplication:
-    """The QApplication (the splash's, when `gui` showed one), named and styled for the
-    windows: the welcome window and run_gui both start from here."""
-    from desktop.ui.splash import application
-
-    app = application()
-    app.setApplicationName("Access Desk")
-    app.setOrganizationName("access-desk")
-    app.setApplicationDisplayName("Access Desk")
-    apply_style(app)
-    return app
-
-
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def allowed_kinds(actor: User) -> dict[str, str | None]:
-    """kind -> None when this person may open it, else why not (the rights table)."""
-    from desktop.services import rights
-
-    result: dict[str, str | None] = {}
-    for kind, _text, module, _keys in WINDOWS:
-        if not _available(module):
-            result[kind] = f"{TITLES[kind]} is not part of this build yet"
-        elif kind == "admin" and not rights.is_admin(actor):
-            result[kind] = (f"only a {rights.ADMINISTRATORS} may open the Admin console "
-                            "(rights table)")
-        elif kind == "approvals" and not rights.is_approver_anywhere(actor):
-            result[kind] = f"{actor.upn} is not an approver of any application"
-        else:
-            result[kind] = None
-    return result
-
-
-def default_kind(actor: User) -> str:
-    """Administrators get the Admin console, approvers Approvals, everyone My Apps."""
-    allowed = allowed_kinds(actor)
-    for kind in ("admin", "approvals", "myapps"):
-        if allowed.get(kind) is None:
-            return kind
-    return "myapps"
-
-
-def add_window_menu(window: QMainWindow, actor: User, current: str,
-                    switch: Callable[[str], None]) -> QMenu:
-    """The Window menu: the windows this person may use; the others disabled with why."""
-    menu = getattr(window, "window_menu", None)
-    if not isinstance(menu, QMenu):
-        menu = window.menuBar().addMenu("&Window")
-    menu.clear()
-    group = QActionGroup(menu)
-    for kind, text, _module, keys in WINDOWS:
-        action = QAction(text, menu)
-        action.setCheckable(True)
-        action.setChecked(kind == current)
-        action.setShortcut(QKeySequence(keys))
-        why = allowed_kinds(actor)[kind]
-        action.setEnabled(why is None)
-        action.setStatusTip(why or f"Open {TITLES[kind]}")
-        action.setToolTip(why or f"Open {TITLES[kind]}")
-        action.triggered.connect(lambda _checked=False, k=kind: switch(k))
-        group.addAction(action)
-        menu.addAction(action)
-    menu.setToolTipsVisible(True)
-    return menu
+        add_help_menu(window)
+    return window
 
 
 class WindowSwitcher:
@@ -122,19 +54,11 @@ class WindowSwitcher:
         self.kind: str | None = None
         self.window: QWidget | None = None
         self.trainer: Any = None  # the Trainer menu's state, on demo databases
+        if feed is not None:
+            feed.directory_rebuilt.connect(self.on_feed_directory_rebuilt)
 
     def open(self, kind: str) -> QWidget:
-        from desktop.ui.screenshot import build_window
-
-        window = build_window(kind, self.actor, self.feed)
-        geometry = settings().value(f"geometry/{kind}")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            window.restoreGeometry(geometry)
-        if isinstance(window, QMainWindow):
-            add_window_menu(window, self.actor, kind, self.switch)
-            from desktop.ui.trainer import add_trainer_menu
-
-            add_trainer_menu(window, self)  # demo databases only
+        window = shell_window(kind, self.actor, self.feed, self.switch, self)
         old = self.window
         self.window, self.kind = window, kind
         window.show()
@@ -144,21 +68,37 @@ class WindowSwitcher:
             old.deleteLater()
         return window
 
+    def on_feed_directory_rebuilt(self) -> None:
+        """The demo was reset (here or in another process): the same person and window again,
+        built on the rebuilt directory, so nothing on screen is left from the old one."""
+        if self.window is None:
+            return
+        fresh = User.get_or_none(User.upn == self.actor.upn)
+        if fresh is None or not fresh.enabled:
+            return  # not in the rebuilt directory: the windows re-read and say so on use
+        self.actor = fresh
+        kind = self.kind if self.kind and allowed_kinds(fresh)[self.kind] is None \
+            else default_kind(fresh)
+        self.open(kind)
+        view_as = getattr(self.trainer, "view_as", None)
+        if view_as is not None:
+            view_as.reload()
+
     def switch(self, kind: str) -> None:
         if kind == self.kind or allowed_kinds(self.actor)[kind] is not None:
             return
         if self.window is not None:
             self.save_geometry(self.window)
-            dirty = getattr(self.window, "applications", None)
-            if dirty is not None and dirty.is_dirty():
+            unsaved = unsaved_pages(self.window)
+            if unsaved:
                 from desktop.ui.common import ConfirmDialog
 
                 if not ConfirmDialog.ask(self.window, "Leave without saving?",
                                          "The settings being edited are not saved.",
                                          "Leave without saving", danger=True):
                     return
-                dirty.selfservice.discard()
-                dirty.properties.discard()
+                for page in unsaved:  # closing the window must not ask again
+                    page.discard()
         self.open(kind)
 
     def save_geometry(self, window: QWidget | None = None) -> None:
@@ -174,7 +114,7 @@ class WindowSwitcher:
 
 
 def _start_feed() -> Any:
-    if not _available("desktop.live"):
+    if not module_available("desktop.live"):
         return None
     try:
         from desktop.live import LiveFeed
@@ -190,12 +130,16 @@ def _start_feed() -> Any:
 
 
 def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
-    """Open the GUI on the database already opened by the caller; returns the exit code.
+    """Open the GUI on the database already opened by the caller; returns the event loop's
+    result (0 when the windows closed normally, or when sign-in was cancelled).
 
     Shows the sign-in window unless `actor` is given, then `kind` ("admin", "myapps",
-    "approvals") or the window this person's rights suggest. Exit 3 when `kind` is not
-    allowed for him (the message names the right), 0 when sign-in is cancelled.
+    "approvals") or the window this person's rights suggest. Raises UsageError for an
+    unknown `kind`, Refused (naming the right) when it is not allowed for him: the caller
+    decides what to show and which exit code that is.
     """
+    if kind is not None and kind not in TITLES:
+        raise UsageError(f"unknown window {kind!r}; one of {', '.join(TITLES)}")
     app = styled_application()
     from desktop.ui import gc_guard
 
@@ -214,17 +158,11 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
         if actor is None:
             return 0
     if kind is not None:
-        if kind not in TITLES:
-            print(f"access-desk: unknown window {kind!r}; one of {', '.join(TITLES)}",
-                  file=sys.stderr)
-            return 2
         why = allowed_kinds(actor)[kind]
         if why is not None:
-            print(f"access-desk: refused: {why}", file=sys.stderr)
-            return 3
+            raise Refused("rights table", why)
     feed = _start_feed()
     switcher = WindowSwitcher(actor, feed)
     switcher.open(kind or default_kind(actor))
     app.aboutToQuit.connect(lambda: switcher.save_geometry())
-    code = app.exec()
-    return int(code)
+    return int(app.exec())

@@ -28,6 +28,7 @@ as a bold ``FontRole``), a right-to-left layout, and a cell narrower than its pa
 from __future__ import annotations
 
 from collections import Counter
+from typing import cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
@@ -121,9 +122,10 @@ class FastCellDelegate(QStyledItemDelegate):
             return
         if option.font != self._font:
             self._forget_text(option.font)
-        x, y, width, height = option.rect.getRect()
+        # the stubs give getRect() as object; the model is a PagedTableModel (own is true)
+        x, y, width, height = cast("tuple[int, int, int, int]", option.rect.getRect())
         column = index.column()
-        text, icon = model.cell(index.row(), column)
+        text, icon = cast(PagedTableModel, model).cell(index.row(), column)
         if icon is None:
             geometry = self._plain.get(height)
         else:
@@ -165,7 +167,7 @@ class FastCellDelegate(QStyledItemDelegate):
                 static, advance = elided if elided is not None else self._elide(text, room)
             painter.setPen(pen)
             painter.setFont(self._font)  # QStaticText draws in the painter's font
-            alignment = model.alignment(column)
+            alignment = cast(PagedTableModel, model).alignment(column)
             if alignment is None:
                 painter.drawStaticText(x + text_left, y + centred, static)
             else:

@@ -18,9 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLayout,
     QLineEdit,
-    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -33,10 +31,14 @@ from PySide6.QtWidgets import (
 from desktop.resources import icon
 from desktop.ui.appicons import app_icon  # noqa: F401 - where the windows import it from
 from desktop.ui.celldelegate import FastCellDelegate
+from desktop.ui.columnfit import fit_columns
+from desktop.ui.keys import dialog_keys
 from desktop.ui.tablemodel import Column, PagedTableModel
 
+W = TypeVar("W", bound=QWidget)
 
-def accessible(widget: QWidget, name: str, description: str | None = None) -> QWidget:
+
+def accessible(widget: W, name: str, description: str | None = None) -> W:
     """Give a control the name a screen reader says (and a description where it helps)."""
     widget.setAccessibleName(name)
     if description:
@@ -66,7 +68,7 @@ def button(text: str, icon_name: str | None = None, *, kind: str | None = None,
     return widget
 
 
-def transparent(widget: QWidget) -> QWidget:
+def transparent(widget: W) -> W:
     """A layout-only container: let its parent's background show (the stylesheet paints all
     QWidgets, which puts grey bands inside white forms)."""
     widget.setObjectName("plain")
@@ -101,7 +103,7 @@ class SearchBox(QLineEdit):
         self.setAccessibleName(name)
         name_clear_button(self)
         self.setToolTip(f"{placeholder} (Ctrl+F)")
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(180)
 
     def event(self, event):
         # Esc clears a search before it reaches the window's Esc (discard) shortcut.
@@ -134,12 +136,38 @@ class MessageLabel(QLabel):
         if role and role != self.property("role"):
             self.setProperty("role", role)
             repolish(self)
+        window = self.window()
+        if (text and self.isHidden() and isinstance(window, QDialog) and window.isVisible()
+                and window.property(HEIGHT_BEFORE_MESSAGE) is None):
+            window.setProperty(HEIGHT_BEFORE_MESSAGE, window.height())
         self.setText(text or "")
         self.setAccessibleDescription(text or "")
         self.setVisible(bool(text))
+        fit_dialog_height(window)
 
     def clear_message(self) -> None:
         self.show_message(None)
+
+
+HEIGHT_BEFORE_MESSAGE = "height_before_message"
+
+
+def fit_dialog_height(window: QWidget) -> None:
+    """Grow a dialog to the height its content needs at its width, and give the height back
+    once its message is gone. A top-level window sizes itself without asking wrapped labels
+    how tall they get, so a long message would otherwise squeeze the fields above it."""
+    layout = window.layout()
+    if not isinstance(window, QDialog) or layout is None or not window.isVisible():
+        return
+    layout.activate()
+    needed = max(window.heightForWidth(window.width()), layout.minimumSize().height())
+    before = window.property(HEIGHT_BEFORE_MESSAGE)
+    if needed > window.height():
+        window.resize(window.width(), needed)
+    elif before is not None and window.height() > max(needed, before):
+        window.resize(window.width(), max(needed, before))
+    if before is not None and needed <= before:
+        window.setProperty(HEIGHT_BEFORE_MESSAGE, None)
 
 
 class ErrorLabel(MessageLabel):
@@ -310,7 +338,9 @@ class ConfirmDialog(QDialog):
         layout.addWidget(label(title, "question"))
         layout.addWidget(message)
         layout.addWidget(buttons)
-        cancel.setDefault(True)
+        # Enter confirms, unless what is confirmed cannot be undone: then Enter cancels.
+        default = cancel if danger else self.confirm_button
+        dialog_keys(self, default, default)
 
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, text: str, confirm: str,
@@ -331,7 +361,7 @@ class ReasonDialog(QDialog):
         self.reason.setAccessibleName("Reason")
         self.reason.setFixedHeight(90)
         buttons = QDialogButtonBox()
-        self.confirm_button = button(confirm, kind="primary")
+        self.confirm_button = button(confirm, kind="primary", tip=f"{confirm} (Ctrl+Enter)")
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
@@ -343,6 +373,9 @@ class ReasonDialog(QDialog):
         layout.addWidget(label(text, wrap=True))
         layout.addWidget(self.reason)
         layout.addWidget(buttons)
+        # Enter starts a new line of the reason; Ctrl+Enter closes the request.
+        self.reason.setTabChangesFocus(True)
+        dialog_keys(self, self.reason, self.confirm_button)
 
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, text: str, confirm: str) -> str | None:
@@ -359,7 +392,9 @@ def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
 
     Cells of a ``PagedTableModel`` are painted by ``FastCellDelegate`` straight from the
     model's cache (any other model, whenever it is set, is painted as Qt's own delegate
-    does); a delegate the caller installed before is kept."""
+    does); a delegate the caller installed before is kept. Its columns are sized from their
+    declarations (``desktop.ui.columnfit``); `stretch` is the free-text column that takes the
+    spare width when no ``Column`` says ``stretch=True``."""
     view.setAccessibleName(name)
     if type(view.itemDelegate()) is QStyledItemDelegate:
         view.setItemDelegate(FastCellDelegate(view))
@@ -384,7 +419,7 @@ def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
     # Set the indicator before enabling sorting: enabling sorts by it at once, in SQL.
     header.setSortIndicator(-1 if sort_column is None else sort_column, sort_order)
     view.setSortingEnabled(True)
-    if stretch is not None:
+    if fit_columns(view, stretch) is None and stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
 
@@ -427,7 +462,8 @@ STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
 def status_column() -> Column:
     """A request's status, in words and with its icon (My requests, the Approvals history)."""
     return Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v or ""),
-                  icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info")))
+                  icon=lambda row: icon(STATUS_ICONS.get(row["status"], "info")),
+                  samples=tuple(STATUS_LABELS.values()))
 
 
 def when(iso_text: str | None) -> str:
@@ -435,21 +471,6 @@ def when(iso_text: str | None) -> str:
     if not iso_text:
         return ""
     return iso_text.replace("T", " ")[:16] + " UTC"
-
-
-def set_tabbed_central(window: QMainWindow, header: QLayout, tabs: QWidget) -> None:
-    """The body My Apps and Approvals share: the demo banner, a header, then the tabs."""
-    from desktop.services.core import is_demo
-
-    central = QWidget()
-    layout = QVBoxLayout(central)
-    layout.setContentsMargins(16, 12, 16, 16)
-    layout.setSpacing(10)
-    if is_demo():
-        layout.addWidget(DemoBanner())
-    layout.addLayout(header)
-    layout.addWidget(tabs, 1)
-    window.setCentralWidget(central)
 
 
 def scrolling_column(widgets: list[QWidget], name: str) -> QScrollArea:

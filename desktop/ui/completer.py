@@ -49,7 +49,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCompleter, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLineEdit
 
 from desktop.errors import AccessDeskError
 
@@ -81,16 +81,22 @@ class SearchCompleter(QCompleter):
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.suggest_now)
-        self.popup().setAccessibleName(name or "Suggestions")
+        self._popup().setAccessibleName(name or "Suggestions")
         # QCompleter sizes the popup for rows plus a 3-pixel frame; the theme's list padding
         # would take more and show a scroll bar over a short list.
-        self.popup().setStyleSheet(f"QListView {{ padding: {POPUP_PADDING}px; }}")
+        self._popup().setStyleSheet(f"QListView {{ padding: {POPUP_PADDING}px; }}")
         edit.setCompleter(self)
         self._in_enter = False  # an Enter key on the popup is being handled
         self._finished_with: str | None = None  # the text of the last editingFinished
         edit.textEdited.connect(self.on_edit_text_edited)
         edit.editingFinished.connect(self.on_edit_editing_finished)
-        self.activated[str].connect(self.on_activated)
+        # the stubs declare one Signal for both overloads; [str] picks activated(QString)
+        self.activated[str].connect(self.on_activated)  # type: ignore[index]
+
+    def _popup(self) -> QAbstractItemView:
+        popup = self.popup()
+        assert popup is not None  # QCompleter makes its default list on first call
+        return popup
 
     # --- what callers use ------------------------------------------------------------------
 
@@ -114,7 +120,7 @@ class SearchCompleter(QCompleter):
                 answers = []  # quietly: typing the whole text still works
         self._model.setStringList(answers)
         if not answers or not self._edit.hasFocus():
-            self.popup().hide()
+            self._popup().hide()
             return
         self.setCompletionPrefix(self._edit.text())
         self._fit_popup_width(answers)
@@ -126,13 +132,13 @@ class SearchCompleter(QCompleter):
         if not text.strip():
             self._timer.stop()
             self._model.setStringList([])
-            self.popup().hide()
+            self._popup().hide()
             return
         self._timer.start()
 
     def on_activated(self, text: str) -> None:
         self._timer.stop()
-        self.popup().hide()
+        self._popup().hide()
         if self._edit.text() != text:
             self._edit.setText(text)
         if not self._in_enter:  # a click; Enter is finished in eventFilter
@@ -181,7 +187,7 @@ class SearchCompleter(QCompleter):
     def _fit_popup_width(self, answers: list[str]) -> None:
         """As wide as the field, or as the longest suggestion: up to POPUP_MAX_WIDTH and the
         screen's right edge (QCompleter keeps only a popup as wide as the field on screen)."""
-        popup = self.popup()
+        popup = self._popup()
         widest = max(popup.fontMetrics().horizontalAdvance(a) for a in answers)
         extra = 48 + popup.verticalScrollBar().sizeHint().width()  # padding, frame, scroll bar
         width = min(widest + extra, POPUP_MAX_WIDTH)

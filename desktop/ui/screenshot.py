@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-KINDS = ("admin", "myapps", "approvals", "signin")
-
 
 def ensure_app() -> Any:
     """The QApplication, created offscreen when none runs yet, styled like run_gui's."""
@@ -17,31 +15,10 @@ def ensure_app() -> Any:
     app = QApplication.instance()
     if app is None:
         app = QApplication(["access-desk"])
-        from desktop.ui.app import apply_style
+        from desktop.ui.style import apply_style
 
         apply_style(app)
     return app
-
-
-def build_window(kind: str, actor: Any, feed: Any = None) -> Any:
-    """The top-level widget of `kind` for this person (refused when his rights say no)."""
-    if kind == "admin":
-        from desktop.ui.admin import AdminWindow
-
-        return AdminWindow(actor, feed)
-    if kind == "myapps":
-        from desktop.ui.myapps import MyAppsWindow  # type: ignore[import-not-found]
-
-        return MyAppsWindow(actor, feed)
-    if kind == "approvals":
-        from desktop.ui.approvals import ApprovalsWindow  # type: ignore[import-not-found]
-
-        return ApprovalsWindow(actor, feed)
-    if kind == "signin":
-        from desktop.ui.signin import SignInDialog
-
-        return SignInDialog()
-    raise ValueError(f"unknown window {kind!r}; one of {', '.join(KINDS)}")
 
 
 def grab(widget: Any, out: Path, size: tuple[int, int]) -> Path:
@@ -64,7 +41,7 @@ def grab(widget: Any, out: Path, size: tuple[int, int]) -> Path:
 def screenshot(kind: str, actor: Any, out: Path, size: tuple[int, int] = (1280, 800)) -> Path:
     """Render the `kind` window ("admin", "myapps", "approvals"; "signin") as `actor` to a PNG."""
     ensure_app()
-    from desktop.ui.app import add_window_menu
+    from desktop.ui.windows import add_window_menu, build_window
 
     window = build_window(kind, actor)
     try:

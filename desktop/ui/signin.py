@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -18,12 +18,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import auth, core
-from desktop.ui.app import settings
 from desktop.ui.common import ROLE_LABELS, DemoBanner, ErrorLabel, accessible, button, label
+from desktop.ui.keys import dialog_keys
+from desktop.ui.settings import settings
+
+LAST_UPN = "signin/last_upn"
+
+
+def last_upn() -> str:
+    """Who signed in last (or the administrator a new directory was made for)."""
+    return str(settings().value(LAST_UPN, "") or "")
+
+
+def remember_upn(upn: str) -> None:
+    """The sign-in window opens with this user name filled in next time."""
+    settings().setValue(LAST_UPN, upn)
 
 
 class SignInDialog(QDialog):
@@ -37,7 +50,7 @@ class SignInDialog(QDialog):
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName("Sign in")
         self.setMinimumWidth(500)
-        last = str(settings().value("signin/last_upn", "") or "")
+        last = last_upn()
 
         logo = QLabel()
         logo.setPixmap(icon("access-desk").pixmap(QSize(48, 48)))
@@ -93,7 +106,6 @@ class SignInDialog(QDialog):
             form.addRow(label("User name", "question"), self.upn)
             form.addRow(label("Password", "question"), self.password)
             layout.addLayout(form)
-            (self.password if last else self.upn).setFocus()
         if database:
             db = label(f"Database: {database}", "hint", wrap=True)
             db.setAccessibleName("Database")
@@ -101,21 +113,25 @@ class SignInDialog(QDialog):
             layout.addWidget(db)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        first = self.person or (self.password if last else self.upn)
+        dialog_keys(self, first, self.sign_in_button, errors=[self.error])
 
     def _fill_people(self, last: str) -> None:
         assert self.person is not None
         try:
             people = auth.demo_people()
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             return
         selected = 0
         for i, p in enumerate(people):
-            what = ", ".join(ROLE_LABELS[r] for r in p["roles"]) or p["department"] or ""
-            self.person.addItem(icon("users"), f"{p['name']}  ·  {what}" if what else p["name"],
+            roles = cast("list[str]", p["roles"])  # see auth.demo_people
+            name = str(p["name"])
+            what = ", ".join(ROLE_LABELS[r] for r in roles) or p["department"] or ""
+            self.person.addItem(icon("users"), f"{name}  ·  {what}" if what else name,
                                 p["upn"])
             self.person.setItemData(i, p["upn"], Qt.ItemDataRole.ToolTipRole)
-            if p["upn"] == last or (not last and not selected and "global_admin" in p["roles"]):
+            if p["upn"] == last or (not last and not selected and "global_admin" in roles):
                 selected = i
         self.person.setCurrentIndex(selected)
         completer = self.person.completer()
@@ -147,12 +163,12 @@ class SignInDialog(QDialog):
         try:
             self.user = auth.sign_in(upn, password)
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             if self.password is not None:
                 self.password.clear()
                 self.password.setFocus()
             return
-        settings().setValue("signin/last_upn", self.user.upn)
+        remember_upn(self.user.upn)
         self.accept()
 
     @classmethod

@@ -87,9 +87,10 @@ def install_startup_probe(app: QApplication) -> None:
     """bench/startup.py: with ACCESS_DESK_STARTUP_PROBE=FILE, write the wall-clock time of the
     first paint of a top-level window to FILE and exit at once (the bundle is measured too).
     With ACCESS_DESK_STARTUP_PROBE_WINDOW=CLASS, wait for a window of that class instead."""
-    target = os.environ.get("ACCESS_DESK_STARTUP_PROBE")
-    if not target or app.findChild(QObject, "startup-probe") is not None:
+    found = os.environ.get("ACCESS_DESK_STARTUP_PROBE")
+    if not found or app.findChild(QObject, "startup-probe") is not None:
         return
+    target: str = found  # narrowed for the closure below
     wanted = os.environ.get("ACCESS_DESK_STARTUP_PROBE_WINDOW")
 
     class FirstPaint(QObject):

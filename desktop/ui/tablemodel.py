@@ -64,7 +64,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QIcon
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
+from desktop.models import database_proxy
+from desktop.ui import staleness
+from desktop.ui.workers import run_task
 
 # A page fills a tall window twice over; more rows come as the view scrolls (fetchMore).
 PAGE_SIZE = 100
@@ -94,7 +97,16 @@ class Column:
     ``formatter(value) -> str`` turns the raw value into text (default: ``None`` -> "",
     ``bool`` -> "Yes"/"No", anything else ``str``); ``icon(row) -> QIcon | None`` decorates
     the cell; ``align`` is a ``Qt.AlignmentFlag``; ``tooltip`` is the header's tool tip;
-    ``sort_key`` is what ``fetch`` receives when sorting by this column (default ``key``).
+    ``sort_key`` is what ``fetch`` receives when sorting by this column (default ``key``);
+    ``cell_tooltip(row) -> str | None`` is a cell's own tool tip (e.g. why it says "Not
+    available"), shown instead of its text.
+
+    Width (``desktop.ui.columnfit``, installed by ``setup_table``): a column is as wide as
+    its header and its texts on the first page, and at least as wide as each of ``samples``
+    (the labels of a fixed set, a formatted time: what may come on a later page), between
+    ``min_width`` and ``max_width`` pixels. A ``stretch`` column holds free text
+    (a description, a reason): it takes the width the others leave, and gives it up first;
+    the ``primary`` column (what the row is: the application, the person) gives it up last.
     """
 
     key: str
@@ -105,6 +117,12 @@ class Column:
     formatter: Callable[[Any], str] | None = None
     icon: Callable[[Row], QIcon | None] | None = None
     sort_key: str | None = None
+    cell_tooltip: Callable[[Row], str | None] | None = None
+    stretch: bool = False
+    primary: bool = False
+    samples: tuple[str, ...] = ()
+    min_width: int = 0
+    max_width: int = 320
 
     def text(self, row: Row) -> str:
         value = row.get(self.key)
@@ -157,6 +175,16 @@ class PagedTableModel(QAbstractTableModel):
         self._pending_search: str | None = None
         self._sort = sort
         self.last_error: str | None = None
+        # Rows painted since the last refresh (cell() is asked for what is on screen), and
+        # what that refresh re-read: a refresh re-reads no further.
+        self._seen_end = 0
+        self._last_end = 0
+        # Bumped by every refresh and reload: a background read answering an older one is
+        # dropped. `background_reads` counts the reads sent to the pool (tests, bench/).
+        self._generation = 0
+        self._pending: tuple[int, int] | None = None
+        self.background_reads = 0
+        self._replacing = False
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(debounce_ms)
@@ -214,6 +242,8 @@ class PagedTableModel(QAbstractTableModel):
         """The text and icon (or None) a cell shows: what ``data()`` answers for the display
         and decoration roles, made once per loaded row and kept until rows are replaced."""
         data = self._rows[row]
+        if row >= self._seen_end:
+            self._seen_end = row + 1
         # Keyed by the dict itself: a fetchMore or a layout change moves rows, not their cells.
         cells = self._cells.get(id(data))
         if cells is None:
@@ -262,6 +292,8 @@ class PagedTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Forget every row and load the first page (a model reset: selections are cleared)."""
+        self._generation += 1
+        self._seen_end = self._last_end = 0
         rows, error = self._query(0, self._page_size)
         self.beginResetModel()
         self._rows = rows if error is None else []
@@ -271,14 +303,66 @@ class PagedTableModel(QAbstractTableModel):
         self.loaded.emit()
 
     def refresh(self) -> None:
-        """Re-query the rows loaded so far; the view's selection stays on the same ids."""
-        limit = max(len(self._rows), self._page_size)
+        """Re-query the rows from the top down to the last one on screen or selected (whole
+        pages); the view's selection stays on the same ids and its scroll position holds. Rows
+        loaded below them are dropped: the view fetches them again when scrolled to.
+
+        In a refresh the live feed triggered for a page on screen (``desktop.ui.staleness``),
+        the query runs on the worker pool and the rows are swapped in on the GUI thread."""
+        limit = self._refresh_limit()
+        self._generation += 1
+        if staleness.in_background() and self._can_read_in_background():
+            generation, search, sort = self._generation, self._search, self._sort
+            self.background_reads += 1
+            run_task(lambda: list(self._fetch(0, limit, search, sort)),
+                     succeeded=self._on_background_succeeded,
+                     failed=self._on_background_failed)
+            self._pending = (generation, limit)
+            return
         new_rows, error = self._query(0, limit)
         if error is not None:
             return
-        self._replace(new_rows)
+        self._apply_refresh(new_rows, limit)
+
+    def _refresh_limit(self) -> int:
+        """How many rows a refresh re-reads: those painted since the last refresh (or, none
+        painted yet, as many as that one read) and the selected ones, in whole pages."""
+        end = self._seen_end or self._last_end
+        for index in self.persistentIndexList():
+            end = max(end, index.row() + 1)
+        end = min(end, len(self._rows))
+        self._last_end, self._seen_end = end, 0
+        pages = max(1, -(-end // self._page_size))
+        return pages * self._page_size
+
+    def _apply_refresh(self, new_rows: list[Row], limit: int) -> None:
+        self._replacing = True
+        try:
+            self._replace(new_rows)
+        finally:
+            self._replacing = False
         self._exhausted = len(new_rows) < limit
         self.loaded.emit()
+
+    def _can_read_in_background(self) -> bool:
+        # An in-memory database is seen by one connection only: a worker's would be empty.
+        db = database_proxy.obj
+        return db is not None and db.database not in ("", ":memory:")
+
+    def _on_background_succeeded(self, rows: object) -> None:
+        pending, self._pending = self._pending, None
+        # A later refresh, reload, search or sort made this answer stale: it is dropped.
+        if pending is None or pending[0] != self._generation:
+            return
+        self.last_error = None
+        self._apply_refresh(list(rows), pending[1])  # type: ignore[call-overload]
+
+    def _on_background_failed(self, message: str) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None or pending[0] != self._generation:
+            return
+        self.last_error = for_people(message)
+        self.error_raised.emit(self.last_error)
 
     # --- Qt's model interface ---------------------------------------------------------------
 
@@ -289,10 +373,12 @@ class PagedTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
+        # Not while rows are being swapped: a view (or the model tester) asking between the
+        # layout change and the removal of the rows cut off would append after placeholders.
+        return not parent.isValid() and not self._exhausted and not self._replacing
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted:
+        if parent.isValid() or self._exhausted or self._replacing:
             return
         rows, error = self._query(len(self._rows), self._page_size)
         if error is not None:
@@ -324,11 +410,17 @@ class PagedTableModel(QAbstractTableModel):
         column = self._columns[column_number]
         row = self._rows[number]
         if role == _TOOLTIP:
+            if column.cell_tooltip is not None:
+                own = column.cell_tooltip(row)
+                if own:
+                    return own
+            # The cell's whole text (a narrow column elides it), then the row's own tip.
+            text = self.cell(number, column_number)[0]
             if self._row_tooltip is not None:
                 tip = self._row_tooltip(row)
                 if tip:
-                    return tip
-            return column.text(row) or None
+                    return tip if not text or text in tip else f"{text}\n\n{tip}"
+            return text or None
         if role == ROW_ROLE:
             return row
         if role == VALUE_ROLE:
@@ -378,7 +470,7 @@ class PagedTableModel(QAbstractTableModel):
         try:
             rows = list(self._fetch(offset, limit, self._search, self._sort))
         except AccessDeskError as exc:
-            self.last_error = str(exc)
+            self.last_error = for_people(exc)
             self.error_raised.emit(self.last_error)
             return [], self.last_error
         self.last_error = None
@@ -396,7 +488,7 @@ class PagedTableModel(QAbstractTableModel):
             self._rows.extend(new_rows[old_count:])
             self.endInsertRows()
         width = max(new_count, old_count)
-        position = {}
+        position: dict[object, int] = {}
         for i, row in enumerate(new_rows):
             position.setdefault(row.get(self._id_key), i)
         self.layoutAboutToBeChanged.emit()

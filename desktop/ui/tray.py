@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import AccessDeskError
-from desktop.live import LiveFeed
+from desktop.live import Changes, LiveFeed
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import approvals, mail, notifications
@@ -136,7 +136,7 @@ class FallbackWindow(QWidget):
 
     def __init__(self, actor: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Access Desk")
+        self.setWindowTitle("Tray")  # Qt adds " — Access Desk"
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName("Access Desk tray window")
         self.setMinimumWidth(380)
@@ -189,7 +189,7 @@ class FallbackWindow(QWidget):
         self.badge.setText(str(count))
         self.badge.setVisible(count > 0)
         self.count.setText(count_text(count) + ".")
-        self.setWindowTitle(f"Access Desk ({count})" if count else "Access Desk")
+        self.setWindowTitle(f"Tray ({count})" if count else "Tray")
 
     def show_notification(self, title: str, message: str) -> None:
         self.latest.show_message(f"{title}: {message}.")
@@ -242,9 +242,8 @@ class ApproverTray(QObject):
         self.notifier = notifier or Notifier(self.tray, self.fallback, self)
         self.notifier.activated.connect(self.on_notifier_activated)
         self._last_seen = notifications.latest_id(actor)
-        feed.requests_changed.connect(self.on_feed_requests_changed)
-        feed.notifications_changed.connect(self.on_feed_notifications_changed)
-        feed.settings_changed.connect(self.on_feed_settings_changed)
+        feed.changed.connect(self.on_feed_changed)
+        feed.directory_rebuilt.connect(self.on_feed_directory_rebuilt)
         feed.start()
         self.update_count()
         # E-mail goes out from here, off the GUI thread; start_tray starts the timers.
@@ -306,15 +305,30 @@ class ApproverTray(QObject):
         for row in rows:
             self.notifier.notify("New access request", row["message"], row["request_id"])
 
-    def on_feed_requests_changed(self) -> None:
-        self.update_count()
+    def on_feed_changed(self, changes: Changes) -> None:
+        # One count per burst, whichever of its topics move it.
+        if "notifications" in changes.topics:
+            self.check_new_requests()
+        if changes.topics & {"requests", "notifications", "settings"}:
+            self.update_count()
 
-    def on_feed_notifications_changed(self) -> None:
-        self.check_new_requests()
+    def on_feed_directory_rebuilt(self) -> None:
+        """The demo was reset: the same person on the rebuilt directory. Its notifications
+        start again from id 1, so the last one seen is taken afresh (the rebuilt history is
+        not news); open windows are built again on the new directory."""
+        fresh = User.get_or_none(User.upn == self.actor.upn)
+        if fresh is not None:
+            self.actor = fresh
+        self._last_seen = notifications.latest_id(self.actor)
+        self.count = -1
         self.update_count()
-
-    def on_feed_settings_changed(self, _app_id: int) -> None:
-        self.update_count()
+        shown = [kind for kind, window in self.windows.items() if window.isVisible()]
+        for window in self.windows.values():
+            window.close()
+            window.deleteLater()
+        self.windows.clear()
+        for kind in shown:
+            self._open_window(kind, None)
 
     # --- e-mail -----------------------------------------------------------------------------
 
@@ -347,16 +361,14 @@ class ApproverTray(QObject):
     # --- opening windows --------------------------------------------------------------------
 
     def _default_open_window(self, kind: str, request_id: int | None) -> Any:
-        window = self.windows.get(kind)
+        # any of the shell windows (show_request: the Approvals one)
+        window: Any = self.windows.get(kind)
         if window is None:
-            if kind == "approvals":
-                from desktop.ui.approvals import ApprovalsWindow
+            # The very window `gui` opens: its title, menu bar, remembered size.
+            from desktop.ui.app import shell_window
 
-                window = ApprovalsWindow(self.actor, self.feed)
-            else:
-                from desktop.ui.myapps import MyAppsWindow
-
-                window = MyAppsWindow(self.actor, self.feed)
+            window = shell_window(kind, self.actor, self.feed,
+                                  lambda other: self._open_window(other, None))
             self.windows[kind] = window
         window.show()
         window.raise_()
@@ -390,7 +402,9 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
     if app is None:
         app = QApplication(sys.argv[:1] or ["access-desk"])
     assert isinstance(app, QApplication)
-    app.setApplicationName("Access Desk")
+    from desktop.ui.style import name_application
+
+    name_application(app)  # the windows it opens are titled as `gui`'s are
     from desktop.ui import gc_guard
 
     gc_guard.install(app)
@@ -398,7 +412,7 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
     if not app.styleSheet():
         # The look of every other window (Fusion, the stylesheet, icons following it): the
         # Approvals window the tray opens must not look different from the one `gui` opens.
-        from desktop.ui.app import apply_style
+        from desktop.ui.style import apply_style
 
         apply_style(app)
     if BALLOON_STYLE not in app.styleSheet():

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -22,16 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError, UsageError
+from desktop.errors import AccessDeskError, for_people
 from desktop.resources import icon
+from desktop.services import setup
 from desktop.ui.common import Banner, ErrorLabel, accessible, busy, button, label, transparent
+from desktop.ui.keys import dialog_keys, open_at
 
 # --- what each choice does (no widgets) -----------------------------------------------------
 
 
 def remember(url: str, choice: str) -> None:
     """The next `access-desk gui` opens this database without asking (run_gui keeps it too)."""
-    from desktop.ui.app import settings
+    from desktop.ui.settings import settings
 
     store = settings()
     store.setValue("database/last", url)
@@ -50,124 +49,38 @@ def open_demo() -> str:
 
 
 def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
-    """A new SQLite directory with its first Global Administrator; returns its path."""
-    from desktop.models import User
-    from desktop.models.schema import close_database, open_database
+    """A new SQLite directory with its first Global Administrator (services.setup, as
+    `access-desk init --admin`); returns its path, remembered for the next start."""
+    from desktop.ui.signin import remember_upn
 
-    path = path.strip()
-    if not path:
-        raise UsageError("choose where the directory's database file goes")
-    upn = check_first_admin(upn, password, confirm)  # before a file is made
-    target = Path(path).expanduser()
-    if target.exists() and target.stat().st_size > 0:
-        open_database(str(target))
-        has_people = User.select().exists()
-        close_database()
-        if has_people:
-            raise UsageError(f"{target} already holds a directory: choose a new file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    open_database(str(target), init=True)
-    _first_admin(upn, password)
-    remember(str(target), "new")
-    return str(target)
+    admin = setup.create_directory(path, upn, password, confirm)
+    remember_upn(str(admin["upn"]))  # the sign-in window that follows asks for his password
+    target = str(Path(path.strip()).expanduser())
+    remember(target, "new")
+    return target
 
 
-def check_first_admin(upn: str, password: str, confirm: str) -> str:
-    """The first-administrator form (FirstAdminForm), checked before anything is created;
-    returns the user name without its surrounding spaces."""
-    from desktop.services.passwords import check_strength
+def first_admin(upn: str, password: str) -> None:
+    """The first Global Administrator of a new shared directory (services.setup)."""
+    from desktop.ui.signin import remember_upn
 
-    if not upn.strip():
-        raise UsageError("enter the first Global Administrator's user name, like "
-                         "you@example.com")
-    if password != confirm:
-        raise UsageError("the two passwords differ")
-    check_strength(password)
-    return upn.strip()
+    admin = setup.first_admin(upn, password)
+    remember_upn(str(admin["upn"]))
 
 
-def _first_admin(upn: str, password: str) -> None:
-    # The same service as `access-desk init --admin`, so both obey the same rules.
-    from desktop.services.auth import create_first_admin
-
-    create_first_admin(upn, password)
+Probe = setup.Probe
 
 
-@dataclass
-class Probe:
-    """What a test connection found: `version` None means no Access Desk schema yet."""
-
-    display: str
-    version: int | None
-    people: int
-    current: int
-
-    @property
-    def needs_init(self) -> bool:
-        return self.version is None or self.version < self.current
-
-    def explain(self) -> str:
-        if self.version is None:
-            return (f"Connected to {self.display}. It has no Access Desk tables yet: "
-                    "Create and connect makes them (what `access-desk init` does). The other "
-                    "desktops of your team then connect to the same URL and share it.")
-        if self.version < self.current:
-            return (f"Connected to {self.display}. Its Access Desk schema is version "
-                    f"{self.version}; this program uses {self.current}. Upgrade and connect "
-                    "upgrades it for everyone: every desktop of the team then needs this "
-                    "version of Access Desk.")
-        who = f"{self.people} people" if self.people != 1 else "1 person"
-        return f"Connected to {self.display}: an Access Desk directory with {who}."
-
-
-def postgres_url(url: str, password: str = "") -> str:
-    """The URL with the password put in (it is typed apart, and never remembered)."""
-    from desktop.models.database import parse_url
-
-    url = url.strip()
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise UsageError("a PostgreSQL URL starts with postgresql://, like "
-                         "postgresql://you@db.example.com:5432/accessdesk")
-    parsed = parse_url(url)
-    if not password or parsed.password:
-        return url
-    if not parsed.user:
-        raise UsageError("name the database user in the URL: postgresql://USER@host/db")
-    rest = url.split("://", 1)[1].split("@", 1)[1]
-    return f"postgresql://{quote(parsed.user, safe='')}:{quote(password, safe='')}@{rest}"
-
-
-def probe_postgres(url: str) -> Probe:
-    """Connect, read the schema version and count the people; changes nothing."""
-    from desktop.models import User
-    from desktop.models.database import connect, parse_url
-    from desktop.models.schema import SCHEMA_VERSION, stored_version
-
-    # A wrong host should not freeze the window for minutes (libpq's own variable).
-    os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
-    parsed = parse_url(url)
-    db = connect(parsed)
-    try:
-        db.connect(reuse_if_open=True)
-    except Exception as exc:  # noqa: BLE001 - any driver error is shown as it is
-        raise AccessDeskError(f"cannot connect to {parsed.display()}: {exc}".strip()) from exc
-    try:
-        version = stored_version(db)
-        people = User.select().count() if version is not None else 0
-    finally:
-        db.close()
-    return Probe(parsed.display(), version, people, SCHEMA_VERSION)
+def probe_postgres(url: str) -> setup.Probe:
+    """What a test connection finds (services.setup.probe); changes nothing."""
+    return setup.probe(url)
 
 
 def connect_postgres(url: str, *, init: bool) -> str:
     """Open the shared database (init creates or upgrades its schema); returns its display."""
-    from desktop.models.database import parse_url
-    from desktop.models.schema import open_database
-
-    parsed = parse_url(url)
-    open_database(parsed, init=init)
-    remember(parsed.display(), "postgresql")
-    return parsed.display()
+    display = setup.open_directory(url, init=init)
+    remember(display, "postgresql")
+    return display
 
 
 LABEL_WIDTH = 190  # one label column for every form of the window, so the fields line up
@@ -177,12 +90,6 @@ def field_label(text: str) -> QLabel:
     widget = label(text, "question")
     widget.setMinimumWidth(LABEL_WIDTH)
     return widget
-
-
-def has_people() -> bool:
-    from desktop.models import User
-
-    return bool(User.select().exists())
 
 
 # --- the window ----------------------------------------------------------------------------
@@ -289,6 +196,8 @@ class WelcomeWindow(QDialog):
         layout.addLayout(header)
         layout.addWidget(self.pages, 1)
         self._connect_signals()
+        dialog_keys(self, self.demo_card, None,
+                    errors=[self.choices_error, self.new_error, self.pg_error])
 
     # pages
 
@@ -413,7 +322,6 @@ class WelcomeWindow(QDialog):
         row.addWidget(back)
         row.addStretch(1)
         row.addWidget(action)
-        action.setDefault(True)
         return row
 
     def _connect_signals(self) -> None:
@@ -436,9 +344,15 @@ class WelcomeWindow(QDialog):
                      "new": "A new directory of your own.",
                      "postgresql": "A database your team shares."}
         self.subtitle.setText(subtitles[name])
-        focus = {"choices": self.demo_card, "new": self.new_admin.upn,
-                 "postgresql": self.pg_url}[name]
-        focus.setFocus()
+        # The database file is filled in already: the administrator is what to type first.
+        focus, default = {"choices": (self.demo_card, None),
+                          "new": (self.new_admin.upn, self.create_button),
+                          "postgresql": (self.pg_url, self._pg_default())}[name]
+        open_at(focus, default)
+
+    def _pg_default(self) -> QPushButton:
+        """Enter tests the connection until a test succeeded, then connects."""
+        return self.connect_button if self.connect_button.isEnabled() else self.test_button
 
     # slots
 
@@ -446,7 +360,7 @@ class WelcomeWindow(QDialog):
         try:
             self.url = busy(open_demo)
         except AccessDeskError as exc:
-            self.choices_error.show_message(str(exc))
+            self.choices_error.show_message(for_people(exc))
             return
         self.accept()
 
@@ -464,7 +378,7 @@ class WelcomeWindow(QDialog):
                 self.new_path.text(), form.upn.text(), form.password.text(),
                 form.confirm.text()))
         except AccessDeskError as exc:
-            self.new_error.show_message(str(exc))
+            self.new_error.show_message(for_people(exc))
             return
         self.accept()
 
@@ -475,9 +389,10 @@ class WelcomeWindow(QDialog):
         self.pg_status.hide()
         self.pg_admin.hide()
         self.pg_admin_hint.hide()
+        open_at(None, self.test_button)
 
     def _pg_full_url(self) -> str:
-        return postgres_url(self.pg_url.text(), self.pg_password.text())
+        return setup.postgres_url(self.pg_url.text(), self.pg_password.text())
 
     def on_test_button_clicked(self) -> None:
         self.pg_error.clear_message()
@@ -485,7 +400,7 @@ class WelcomeWindow(QDialog):
             self.probe = busy(lambda: probe_postgres(self._pg_full_url()))
         except AccessDeskError as exc:
             self.probe = None
-            self.pg_status.show_text(str(exc), "error")
+            self.pg_status.show_text(for_people(exc), "error")
             self.connect_button.setEnabled(False)
             return
         probe = self.probe
@@ -502,6 +417,7 @@ class WelcomeWindow(QDialog):
             self.connect_button.setText("Connect")
         self.connect_button.setEnabled(True)
         self.connect_button.setToolTip("")
+        open_at(self.pg_admin.upn if empty else None, self.connect_button)
 
     def on_connect_button_clicked(self) -> None:
         probe = self.probe
@@ -512,23 +428,24 @@ class WelcomeWindow(QDialog):
 
         def work() -> str:
             if probe.people == 0:  # check what the form says before anything is created
-                check_first_admin(form.upn.text(), form.password.text(), form.confirm.text())
+                setup.check_first_admin(form.upn.text(), form.password.text(),
+                                        form.confirm.text())
             display = connect_postgres(self._pg_full_url(), init=probe.needs_init)
-            if probe.people == 0 and not has_people():
-                _first_admin(form.upn.text().strip(), form.password.text())
+            if probe.people == 0 and not setup.has_people():
+                first_admin(form.upn.text().strip(), form.password.text())
             return display
 
         try:
             self.url = busy(work)
         except AccessDeskError as exc:
-            self.pg_error.show_message(str(exc))
+            self.pg_error.show_message(for_people(exc))
             return
         self.accept()
 
     @classmethod
     def ask(cls, parent: QWidget | None = None) -> str | None:
         """Show the welcome window; the database chosen is open afterwards. None: closed."""
-        from desktop.ui.app import styled_application
+        from desktop.ui.style import styled_application
 
         styled_application()
         dialog = cls(parent)

@@ -95,7 +95,9 @@ class _Task(QRunnable):
                 else:
                     result = self._fn()
         except AccessDeskError as exc:
-            relay.failed.emit(str(exc))
+            # The service's own words, rule and all, as the log keeps them: a window shows
+            # them through for_people.
+            relay.failed.emit(exc.message)
         except Exception as exc:  # a worker must report, never die silently
             log.exception("background task failed")
             relay.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}")

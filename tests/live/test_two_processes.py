@@ -61,10 +61,11 @@ def test_a_subprocess_requests_and_the_approvers_tab_counts_it(qtbot, feed, make
     make.selfservice_app("Fabrikam CRM", approvers=(approver,))
     window = ApprovalsWindow(User.get_by_id(approver.id), feed)
     qtbot.addWidget(window)
+    window.show()  # a window not shown refreshes when it is
     assert window.pending_count == 0
 
     run(REQUEST, db.database, alice.upn, "Fabrikam CRM")
 
     qtbot.waitUntil(lambda: window.pending_count == 1, timeout=5000)
     assert window.tabs.tabText(0) == "Pending (1)"
-    assert window.pending_page.model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.pending_page.model.rowCount() == 1)  # read off the GUI thread

@@ -29,8 +29,10 @@ def test_access_lists_user_group_role_since_and_request(page):
     assert olga["role"] == "Sales.Rep"
     assert olga["via_request"] == 14
     row = page.model.row_of("olga.ivanova@contoso.example")
-    assert page.model.data(page.model.index(row, 4)) == "Request 14"
-    assert page.model.data(page.model.index(row, 3)) == "2026-10-14"
+    cell = page.model.column_index
+    assert page.model.data(page.model.index(row, cell("via_request"))) == "Request 14"
+    assert page.model.data(page.model.index(row, cell("since"))) == "2026-10-14"
+    assert page.model.data(page.model.index(row, cell("name"))) == "Olga Ivanova"
 
 
 def test_remove_access_is_confirmed_gone_and_audited(page, demo_db, confirm_yes):
@@ -92,3 +94,51 @@ def test_change_role_is_off_for_an_application_without_roles(page):
     if page.model.rowCount():
         page.view.selectRow(0)
     assert not page.role_button.isEnabled()
+
+
+DENY_ELSEWHERE = """
+import sys
+from desktop.models.schema import open_database
+from desktop.models import User
+from desktop.services import requests
+open_database(sys.argv[1])
+requests.deny(User.get(User.upn == sys.argv[2]), int(sys.argv[3]), "no seats left")
+"""
+
+
+def test_the_pending_column_follows_requests_decided_elsewhere(qtbot, demo_db, person):
+    """Lamna Learning has two pending requests (26 and 29) in the demo."""
+    import os
+    import subprocess
+    import sys
+
+    from desktop.live import LiveFeed
+    from desktop.models import database_proxy
+    from desktop.services import requests
+    from desktop.ui.admin import AdminWindow
+    from desktop.ui.admin.window import ACCESS
+
+    feed = LiveFeed(interval_ms=50)
+    feed.start()
+    window = AdminWindow(demo_db, feed)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page(ACCESS)
+    page = window.access
+    assert page.select_application("Lamna Learning")
+    apps = page.apps.model
+
+    def pending() -> str:
+        row = apps.row_of(page.app["id"])
+        return apps.data(apps.index(row, apps.column_index("pending")))
+
+    try:
+        assert pending() == "2"
+        requests.cancel(person("mateo.silva"), 26)  # this process, another connection
+        qtbot.waitUntil(lambda: pending() == "1", timeout=1000)
+        subprocess.run([sys.executable, "-c", DENY_ELSEWHERE, database_proxy.obj.database,
+                        "rahul.mehta@contoso.example", "29"],
+                       check=True, timeout=60, env=dict(os.environ), capture_output=True)
+        qtbot.waitUntil(lambda: pending() == "", timeout=1000)  # nothing pending: blank
+    finally:
+        feed.stop()

@@ -46,9 +46,69 @@ def test_filters_by_application_actor_and_action(page):
 def test_an_unknown_application_is_said_inline(page):
     page.set_filters(app="No Such App")
     assert page.message.isVisible()
-    assert "no application named" in page.message.text.text()
+    assert "No application named" in page.message.text.text()
 
 
 def test_selecting_an_event_shows_its_details(page):
     page.view.selectRow(0)
     assert "hash" in page.details.toPlainText()
+
+
+def test_a_check_is_dated_when_new_events_arrive_and_the_details_stay(qtbot, demo_db, person):
+    from desktop.live import LiveFeed
+    from desktop.services import requests
+    from desktop.ui.admin import AdminWindow
+    from desktop.ui.admin.window import AUDIT
+
+    feed = LiveFeed(interval_ms=50)
+    feed.start()
+    window = AdminWindow(demo_db, feed)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page(AUDIT)
+    page = window.audit
+    try:
+        page.view.selectRow(2)
+        details = page.details.toPlainText()
+        assert details.startswith("Event ")
+        assert page.verify()
+        checked = page.verdict.text.text()
+        assert page.verdict.property("tone") == "success"
+        requests.cancel(person("mateo.silva"), 26)  # as from another desktop: one event
+        qtbot.waitUntil(lambda: "1 new event was written since this check" in
+                        page.verdict.text.text(), timeout=1000)
+        assert page.verdict.text.text().startswith(checked)
+        assert "Verify chain again" in page.verdict.text.text()
+        assert page.verdict.property("tone") == "info"
+        assert page.details.toPlainText() == details  # the same event, still shown
+        assert page.model.row_data(page.view.currentIndex().row())["action"] != "request.cancel"
+        page.verify_button.click()
+        assert page.verdict.text.text() != checked
+        assert "new event" not in page.verdict.text.text()
+        assert page.verdict.property("tone") == "success"
+    finally:
+        feed.stop()
+
+
+def test_the_log_follows_writes_that_change_nothing_else_on_screen(qtbot, demo_db):
+    """An export made on another desktop is in the audit log at once (it publishes "audit")."""
+    import io
+
+    from desktop.live import LiveFeed
+    from desktop.services import exports
+    from desktop.ui.admin import AdminWindow
+    from desktop.ui.admin.window import AUDIT
+
+    feed = LiveFeed(interval_ms=50)
+    feed.start()
+    window = AdminWindow(demo_db, feed)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page(AUDIT)
+    page = window.audit
+    try:
+        assert page.model.row_data(0)["action"] != "export"
+        exports.write(demo_db, "settings", "json", io.StringIO())
+        qtbot.waitUntil(lambda: page.model.row_data(0)["action"] == "export", timeout=1000)
+    finally:
+        feed.stop()

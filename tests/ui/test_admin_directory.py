@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from desktop.services import directory
 from desktop.ui.admin import AdminWindow
 from desktop.ui.admin.directory import PersonPickerDialog
@@ -65,3 +67,20 @@ def test_an_administrator_adds_a_member_to_a_cloud_group(admin_window, demo_db, 
     assert page.members.rowCount() == before + 1
     assert "zara.ahmed@contoso.example" in [
         u["upn"] for u in directory.list_members(demo_db, "IT Operations")]
+
+
+def test_users_show_guests_in_their_own_column(qtbot, demo_db, qtmodeltester):
+    directory.add_user(demo_db, "heidi_fabrikam.example#ext#@contoso.example", "Heidi Guest",
+                       license="p1", user_type="guest", external_user_state="Accepted")
+    w = AdminWindow(demo_db)
+    qtbot.addWidget(w)
+    page = w.users
+    qtmodeltester.check(page.model)
+    column = [c.key for c in page.model.columns].index("user_type")
+    assert page.model.headerData(column, Qt.Orientation.Horizontal) == "Type"
+    row = select(page, "upn", "heidi_fabrikam.example#ext#@contoso.example")
+    cell = page.model.index(row, column)
+    assert page.model.data(cell) == "Guest"
+    assert "accepted the invitation" in page.model.data(cell, Qt.ItemDataRole.ToolTipRole)
+    member = page.model.index(select(page, "upn", "alice.wu@contoso.example"), column)
+    assert page.model.data(member) == "Member"

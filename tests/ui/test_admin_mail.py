@@ -34,7 +34,7 @@ def fill(page, *, host="smtp.contoso.example", security="starttls", port=None, u
     page.user.setText(user)
     if password is not None:
         page.password.setText(password)
-    page.sender.setText(sender)
+    page.sender_address.setText(sender)
 
 
 def use_server(page, server):
@@ -110,7 +110,7 @@ def test_send_test_email_through_a_real_server_then_with_it_stopped(qtbot, windo
     page.test_button.click()
     qtbot.waitUntil(lambda: not page.test_running, timeout=10_000)
     assert page.test_message.property("tone") == "error"
-    assert "the test e-mail to megan.bowen@contoso.example failed" in \
+    assert "The test e-mail to megan.bowen@contoso.example failed" in \
         page.test_message.text.text()
     assert page.test_button.isEnabled()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from desktop.ui.admin.transfer import (
 DATA = Path(__file__).resolve().parent.parent / "graph" / "data"
 TENANT = DATA / "tenant"
 EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json", "audit.json",
-                  "chain_head.txt", "verify.py"}
+                  "chain_head.txt", "checkpoint.json", "verify.py"}
 
 
 @pytest.fixture
@@ -75,6 +77,9 @@ def save_to(monkeypatch, tmp_path):
 
 
 def user_upns(window) -> list[str]:
+    from desktop.ui.admin.window import USERS
+
+    window.show_page(USERS)  # a hidden page is read when it is shown
     model = window.users.model
     while model.canFetchMore():
         model.fetchMore()
@@ -125,7 +130,7 @@ def test_a_malformed_export_shows_the_services_message_and_imports_nothing(
     admin_window.transfers.import_action.trigger()
     qtbot.waitUntil(lambda: admin_window.transfers.message_box is not None, timeout=20_000)
     text = admin_window.transfers.message_box.text()
-    assert text.startswith("nothing was imported: ")
+    assert text.startswith("Nothing was imported: ")
     assert "ConvertTo-Json -Depth 10" in text
     assert seen == []  # no preview to confirm
     assert User.select().count() == users
@@ -154,13 +159,36 @@ def test_export_requests_as_csv(qtbot, admin_window, save_to, tmp_path):
     qtbot.waitUntil(lambda: "Exported" in admin_window.statusBar().currentMessage(), timeout=10_000)
     assert save_to[0][1] == "csv"
     assert save_to[0][0].endswith(".csv")
-    with target.open(newline="", encoding="utf-8") as stream:
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # what spreadsheets look for
+    with target.open(newline="", encoding="utf-8-sig") as stream:
         rows = list(csv.reader(stream))
     count = AccessRequest.select().count()
     assert len(rows) == count + 1
     assert "id" in rows[0]  # the header row
     assert admin_window.statusBar().currentMessage() == f"Exported {count} requests to {target}."
     assert not list(tmp_path.glob(".*.part"))  # written next to it, then renamed
+
+
+def test_the_window_and_the_command_line_write_the_same_bytes(qtbot, admin_window, monkeypatch,
+                                                             tmp_path):
+    from desktop import paths
+    from desktop.cli import main
+
+    chosen: list[Path] = []
+    monkeypatch.setattr(SaveFileDialog, "ask", classmethod(lambda *_args: str(chosen[-1])))
+    os.umask(0o022)
+    for kind, fmt in (("settings", "json"), ("requests", "csv"), ("access", "graph")):
+        chosen.append(tmp_path / f"window-{kind}-{fmt}")
+        admin_window.statusBar().clearMessage()
+        admin_window.transfers.export_actions[(kind, fmt)].trigger()
+        qtbot.waitUntil(lambda: "Exported" in admin_window.statusBar().currentMessage(),
+                        timeout=10_000)
+        by_cli = tmp_path / f"cli-{kind}-{fmt}"
+        assert main(["--db", str(paths.demo_db_path()), "export", kind, "--format", fmt,
+                     "--out", str(by_cli)]) == 0
+        assert chosen[-1].read_bytes() == by_cli.read_bytes(), (kind, fmt)
+        assert stat.S_IMODE(chosen[-1].stat().st_mode) == 0o600  # readable by its owner only
+    assert chosen[-2].read_bytes().startswith(b"\xef\xbb\xbf")  # CSV: UTF-8 with a BOM
 
 
 def test_every_export_is_offered(admin_window):
@@ -198,6 +226,7 @@ def test_the_evidence_dialog_writes_a_zip(qtbot, admin_window, tmp_path):
     assert dialog.message.property("tone") == "success", dialog.message.text.text()
     with zipfile.ZipFile(target) as zf:
         assert set(zf.namelist()) == EVIDENCE_FILES
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     text = dialog.message.text.text()
     assert text.startswith(f"Wrote {target}: ")
     assert "audit event" in text
@@ -237,3 +266,25 @@ def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, admin_window
             if not widget.accessibleName():
                 nameless.append(f"{type(dialog).__name__}: {type(widget).__name__}")
     assert nameless == []
+
+
+def test_the_preview_lists_what_would_be_skipped_and_why(qtbot, admin_window, demo_db, tmp_path):
+    """The window shows the same list as the command line: skipped objects, types not
+    imported, and the headline says how many."""
+    from desktop.services import graph_import
+
+    report = graph_import.import_graph(demo_db, [str(DATA / "docs" / "rest")],
+                                       dry_run=True).as_dict()
+    dialog = ImportSummaryDialog(admin_window, report)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    skipped = dialog.lists["skipped"]
+    assert dialog.tabs.currentWidget() is skipped
+    assert [skipped.item(i).text() for i in range(skipped.count())] == \
+        graph_import.skipped_lines(report)
+    assert "6 objects would be skipped" in dialog.headline.text()
+    not_imported = dialog.lists["not_imported"]
+    assert any("delegated permission grants" in not_imported.item(i).text()
+               for i in range(not_imported.count()))
+    dialog.grab().save(str(tmp_path / "preview.png"))

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import Refused
 from desktop.ui.admin import AdminWindow
-from desktop.ui.admin.window import PAGES
+from desktop.ui.admin.window import ACCESS, AUDIT, GROUPS, PAGES, REQUESTS
 
 
 def test_a_non_administrator_cannot_open_the_console(qtbot, person):
@@ -102,22 +102,69 @@ def test_the_demo_marker_is_shown(admin_window):
 
 
 def test_live_feed_changes_refresh_the_lists(qtbot, demo_db):
-    from PySide6.QtCore import QObject, Signal
-
+    from desktop.live import LiveFeed
     from desktop.services import requests
 
-    class Feed(QObject):
-        requests_changed = Signal()
-        notifications_changed = Signal()
-        settings_changed = Signal(int)
-        access_changed = Signal()
-        directory_changed = Signal()
-
-    feed = Feed()
+    feed = LiveFeed()  # never started: the test emits its signals itself
     w = AdminWindow(demo_db, feed)
     qtbot.addWidget(w)
     pending = w.requests.model.rowCount()
     first = w.requests.model.row_data(0)
     requests.close(demo_db, first["id"], "handled by phone")  # as if another desktop did it
     feed.requests_changed.emit()
+    assert w.requests.model.rowCount() == pending  # not shown: marked stale, not re-read
+    w.show()
+    w.show_page(REQUESTS)  # shown: re-read before it is painted
     assert w.requests.model.rowCount() == pending - 1
+
+
+def test_the_title_follows_the_page_and_its_application(admin_window):
+    from desktop.ui.admin.window import ACCESS, APPLICATIONS, AUDIT
+
+    w = admin_window
+    assert w.windowTitle() == "Admin console · Enterprise applications"
+    assert w.applications.select("Fabrikam CRM")
+    assert w.windowTitle() == "Admin console · Fabrikam CRM"
+    w.show_page(AUDIT)
+    assert w.windowTitle() == "Admin console · Audit log"
+    w.show_page(ACCESS)
+    assert w.windowTitle() == "Admin console · Users and groups · Fabrikam CRM"
+    assert w.access.select_application("Lamna Learning")
+    assert w.windowTitle() == "Admin console · Users and groups · Lamna Learning"
+    w.show_page(APPLICATIONS)
+    assert w.windowTitle() == "Admin console · Fabrikam CRM"
+
+
+def test_every_page_follows_changes_made_elsewhere(qtbot, demo_db, person):
+    """Approving adds the requester to the self-service group: the Groups page's member count,
+    the Users and groups list and the audit log follow, not only the Requests page."""
+    from desktop.live import LiveFeed
+    from desktop.services import requests
+
+    feed = LiveFeed(interval_ms=50)
+    feed.start()
+    w = AdminWindow(demo_db, feed)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        assert w.access.select_application("Lamna Learning")
+        groups = w.groups.model
+        group = "SS - Lamna Learning users"
+        while groups.canFetchMore():
+            groups.fetchMore()
+
+        def members() -> int:
+            return next(r["members"] for r in groups.rows() if r["name"] == group)
+
+        before, people = members(), w.access.model.rowCount()
+        newest = w.audit.model.row_data(0)["seq"]
+        w.show_page(ACCESS)
+        requests.approve(person("rahul.mehta"), 26)
+        qtbot.waitUntil(lambda: w.access.model.rowCount() == people + 1, timeout=1000)
+        assert members() == before  # hidden pages wait until they are shown
+        w.show_page(GROUPS)
+        assert members() == before + 1
+        w.show_page(AUDIT)
+        assert w.audit.model.row_data(0)["seq"] > newest
+    finally:
+        feed.stop()

@@ -58,7 +58,7 @@ def test_the_tab_badge_counts_new_requests_live(qtbot, crm, make, feed):
     qtbot.waitUntil(lambda: window.tabs.tabText(0) == "Pending (1)")
     make.request(make.user("carl"), "Fabrikam CRM")
     qtbot.waitUntil(lambda: window.pending_count == 2)
-    assert window.pending_page.model.rowCount() == 2
+    qtbot.waitUntil(lambda: window.pending_page.model.rowCount() == 2)  # read off the GUI thread
 
 
 def test_ctrl_enter_approves_and_del_denies_with_the_reason(qtbot, crm, make, feed):
@@ -80,6 +80,7 @@ def test_ctrl_enter_approves_and_del_denies_with_the_reason(qtbot, crm, make, fe
     denied = AccessRequest.get_by_id(second.id)
     assert (denied.status, denied.reason) == ("denied", "No seats left")
     assert window.pending_count == 0
+    window.tabs.setCurrentWidget(window.history_page)  # a hidden tab is read when shown
     history = window.history_page.model.rows()
     assert [(r["status"], r["decided_by_name"]) for r in history] == [
         ("denied", "Ann Approver"), ("approved", "Ann Approver")]
@@ -186,3 +187,75 @@ def test_every_control_has_an_accessible_name(qtbot, crm, make, feed):
                    if isinstance(w, kinds) and not w.accessibleName()
                    and not w.objectName().startswith("qt_")]
         assert not unnamed, unnamed
+
+
+def test_a_decisions_outcome_clears_after_a_while_or_on_the_next_selection(
+        qtbot, crm, make, feed):
+    from desktop.ui.approvals import window as approvals_window
+
+    first = make.request(make.user("alice"), "Fabrikam CRM")
+    second = make.request(make.user("carl"), "Fabrikam CRM")
+    third = make.request(make.user("dora"), "Fabrikam CRM")
+    window = open_approvals(qtbot, crm["ann"], feed)
+    page = window.pending_page
+    assert approvals_window.OUTCOME_SECONDS == 10
+    assert page.outcome_timer.interval() == 10_000
+    page.select_ids([first.id])
+    page.approve_button.click()
+    assert page.outcome.isVisible()
+    assert page.outcome_timer.isActive()
+    page.outcome_timer.setInterval(50)  # the production wait, shortened
+    page.outcome_timer.start()
+    qtbot.waitUntil(lambda: not page.outcome.isVisible(), timeout=1000)
+
+    # A conflict is not timed out, but selecting another request means the approver moved on.
+    feed.stop()
+    page.select_ids([second.id])
+    requests.approve(crm["ben"], second.id)
+    page.approve_button.click()
+    assert "already approved by Ben Approver" in page.outcome.text.text()
+    assert not page.outcome_timer.isActive()
+    page.model.refresh()  # lists refreshing on their own do not clear it
+    assert page.outcome.isVisible()
+    page.select_ids([third.id])
+    assert not page.outcome.isVisible()
+
+
+def test_the_subtitle_lists_only_applications_that_take_requests_live(qtbot, crm, make, feed):
+    from desktop.services import selfservice
+
+    make.selfservice_app("Woodgrove Benefits", approvers=(crm["ann"],))
+    make.selfservice_app("Litware Wiki")  # no approval needed, no approver
+    window = open_approvals(qtbot, crm["ann"], feed)
+    assert window.scope.text() == "You approve requests for Fabrikam CRM, Woodgrove Benefits."
+    selfservice.update(make.admin, "Woodgrove Benefits", enabled=False)  # as elsewhere
+    qtbot.waitUntil(lambda: "Woodgrove" not in window.scope.text(), timeout=1000)
+    assert window.scope.text() == "You approve requests for Fabrikam CRM."
+    selfservice.update(make.admin, "Fabrikam CRM", require_approval=False)
+    qtbot.waitUntil(lambda: "Fabrikam" not in window.scope.text(), timeout=1000)
+    assert "No application you approve takes requests" in window.scope.text()
+
+
+def test_a_search_then_enter_takes_the_request_and_goes_to_the_reason(qtbot, crm, make, feed):
+    make.request(make.user("alice", name="Alice Wu"), "Fabrikam CRM")
+    wanted = make.request(make.user("carl", name="Carl Berg"), "Fabrikam CRM")
+    window = open_approvals(qtbot, crm["ann"], feed)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    page = window.pending_page
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, "carl")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.reason.hasFocus()
+    assert [r["id"] for r in page.selected_rows()] == [wanted.id]
+    qtbot.keyClick(page.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert AccessRequest.get_by_id(wanted.id).status == "approved"
+
+
+def test_the_detail_line_reads_as_a_sentence_for_a_new_request(qtbot, crm, make, feed):
+    req = make.request(make.user("alice", name="Alice Wu"), "Fabrikam CRM", "Benelux accounts")
+    window = open_approvals(qtbot, crm["ann"], feed)
+    window.pending_page.select_ids([req.id])
+    text = window.pending_page.detail.text()
+    assert "requests Fabrikam CRM, just now (" in text
+    assert "just now ago" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -68,7 +69,8 @@ def test_an_approval_free_app_is_in_apps_at_once(qtbot, world, feed):
     dialog.submit_button.click()
     assert not dialog.isVisible()
     assert "Litware Wiki was added to your apps" in window.catalog_page.outcome.text.text()
-    # At once: no waiting for the timer.
+    # At once: no waiting for the timer (the Apps tab is read as it is shown).
+    window.tabs.setCurrentIndex(APPS_TAB)
     assert window.apps_page.app_names() == ["Litware Wiki"]
     row = window.catalog_page.model.row_of(
         window.catalog_page.model.rows()[0]["id"])
@@ -88,6 +90,7 @@ def test_a_request_needing_approval_is_pending_then_approved_in_another_window(
     assert "waiting for approval" in window.catalog_page.outcome.text.text()
     states = {r["name"]: r["state"] for r in window.catalog_page.model.rows()}
     assert states["Fabrikam CRM"] == "requested"  # marked, not hidden
+    window.tabs.setCurrentIndex(REQUESTS_TAB)  # a hidden tab is read when it is shown
     rows = window.requests_page.model.rows()
     assert [(r["app"], r["status"], r["approver"]) for r in rows] == [
         ("Fabrikam CRM", "pending", "Bob Approver")]
@@ -102,13 +105,13 @@ def test_a_request_needing_approval_is_pending_then_approved_in_another_window(
 
     qtbot.waitUntil(lambda: window.unseen == 1)
     assert window.tabs.tabText(REQUESTS_TAB) == "My requests (1)"
-    qtbot.waitUntil(lambda: window.requests_page.model.rows()[0]["status"] == "approved")
-    assert window.requests_page.model.rows()[0]["approver"] == "Bob Approver"
-    assert window.apps_page.app_names() == ["Fabrikam CRM"]
+    qtbot.waitUntil(lambda: window.apps_page.app_names() == ["Fabrikam CRM"])
     assert approvals.pending_count == 0
 
     # Looking at My requests counts as seeing the decision: the badge clears.
     window.tabs.setCurrentIndex(REQUESTS_TAB)
+    assert window.requests_page.model.rows()[0]["status"] == "approved"
+    assert window.requests_page.model.rows()[0]["approver"] == "Bob Approver"
     qtbot.waitUntil(lambda: window.unseen == 0)
     assert window.tabs.tabText(REQUESTS_TAB) == "My requests"
     assert rows[0]["id"] in window.requests_page.model.fresh_ids  # still bold this time
@@ -151,6 +154,7 @@ def test_cancel_a_pending_request(qtbot, world, feed, make, monkeypatch):
     assert page.model.rows()[0]["status"] == "cancelled"
     assert "cancelled" in page.result.text()
     assert not page.cancel_button.isEnabled()
+    window.tabs.setCurrentIndex(CATALOG_TAB)
     states = {r["name"]: r["state"] for r in window.catalog_page.model.rows()}
     assert states["Fabrikam CRM"] == "requestable"
 
@@ -192,6 +196,21 @@ def test_the_catalog_searches_and_ctrl_r_opens_the_request(qtbot, world, feed):
     page.request_dialog.reject()
 
 
+@pytest.mark.parametrize("keys", [[Qt.Key.Key_Return], [Qt.Key.Key_Down, Qt.Key.Key_Return]])
+def test_typing_a_search_then_enter_requests_the_only_match(qtbot, world, feed, keys):
+    window = open_myapps(qtbot, world["alice"], feed)
+    page = window.catalog_page
+    window.tabs.setCurrentIndex(CATALOG_TAB)
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, "fabrikam")
+    for key in keys:
+        qtbot.keyClick(page.table if page.table.hasFocus() else page.search, key)
+    assert page.request_dialog is not None
+    assert page.request_dialog.isVisible()
+    assert "Fabrikam CRM" in page.request_dialog.windowTitle()
+    page.request_dialog.reject()
+
+
 def test_he_is_told_when_an_administrator_removes_access_or_changes_the_role(
         qtbot, world, feed, make):
     req = make.request(world["alice"], "Fabrikam CRM")
@@ -221,3 +240,62 @@ def test_shortcuts_and_accessible_names(qtbot, world, feed):
     window.on_find_shortcut_activated()
     window.on_request_shortcut_activated()
     assert window.tabs.currentIndex() == CATALOG_TAB
+
+
+def test_the_request_outcome_follows_the_decision_made_elsewhere(qtbot, world, feed, make):
+    from desktop.services import requests
+
+    window = open_myapps(qtbot, world["alice"], feed)
+    request(qtbot, window, "Fabrikam CRM").submit_button.click()
+    outcome = window.catalog_page.outcome.text
+    assert "Your request for Fabrikam CRM is waiting for approval" in outcome.text()
+    req_id = window.catalog_page.outcome_request
+    requests.approve(world["bob"], req_id)  # Bob, on another desktop
+    qtbot.waitUntil(lambda: "was approved" in outcome.text(), timeout=1000)
+    assert outcome.text() == "Your request for Fabrikam CRM was approved. Find it under Apps."
+    # The details of an application follow its properties too, changed elsewhere.
+    from desktop.services import applications
+
+    window.tabs.setCurrentIndex(APPS_TAB)
+    assert window.apps_page.select_app("Fabrikam CRM")
+    applications.update_application(make.admin, "Fabrikam CRM",
+                                    description="Customers and deals")
+    qtbot.waitUntil(
+        lambda: window.apps_page.detail_description.text() == "Customers and deals",
+        timeout=1000)
+
+
+def test_open_sign_in_page_without_a_browser_says_so_and_gives_the_address(
+        qtbot, world, feed, make, monkeypatch):
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+    from desktop.services import applications
+
+    applications.update_application(make.admin, "Litware Wiki",
+                                    homepage="https://wiki.litware.example/start")
+    opened: list[str] = []
+
+    def no_browser(url):
+        opened.append(url.toString())
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(no_browser))
+    window = open_myapps(qtbot, world["alice"], feed)
+    request(qtbot, window, "Litware Wiki").submit_button.click()
+    window.tabs.setCurrentIndex(APPS_TAB)
+    page = window.apps_page
+    assert page.select_app("Litware Wiki")
+    assert not page.no_browser.isVisible()
+    page.open_button.click()
+    assert opened == ["https://wiki.litware.example/start"]
+    assert page.no_browser.isVisible()
+    assert "No web browser opened" in page.no_browser_banner.text.text()
+    assert page.address.text() == "https://wiki.litware.example/start"
+    page.copy_address_button.click()
+    assert QGuiApplication.clipboard().text() == "https://wiki.litware.example/start"
+    assert page.clip_message.text() == "The address was copied."
+    # Enter on the tile does the same; a browser that opens it takes the notice away.
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: True))
+    page.tiles.setFocus()
+    qtbot.keyClick(page.tiles, Qt.Key.Key_Return)
+    assert not page.no_browser.isVisible()

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QMainWindow
 from desktop.services import auth
 from desktop.services.core import put_setting, transaction
 from desktop.ui import app as shell
+from desktop.ui import windows
+from desktop.ui.settings import settings
 from desktop.ui.signin import SignInDialog
 
 
@@ -42,7 +44,7 @@ def test_a_disabled_demo_person_cannot_sign_in(qtbot, demo_db):
     dialog.person.setEditText("sean.murphy@contoso.example")
     dialog.sign_in_button.click()
     assert dialog.user is None
-    assert "no enabled demo user" in dialog.error.text()
+    assert "No enabled demo user" in dialog.error.text()
 
 
 @pytest.fixture
@@ -63,31 +65,31 @@ def test_any_other_database_asks_for_a_password(qtbot, real_db):
     dialog.password.setText("wrong password!")
     dialog.sign_in_button.click()
     assert dialog.user is None
-    assert dialog.error.text() == "unknown user or wrong password"
+    assert dialog.error.text() == "Unknown user or wrong password."
     dialog.password.setText("correct horse battery")
     dialog.sign_in_button.click()
     assert dialog.user is not None
 
 
 def test_the_right_window_for_each_person(demo_db, person):
-    assert shell.default_kind(demo_db) == "admin"
+    assert windows.default_kind(demo_db) == "admin"
     approver = person("alice.wu")
-    assert shell.allowed_kinds(approver)["admin"] is not None
-    assert shell.default_kind(approver) in ("approvals", "myapps")
+    assert windows.allowed_kinds(approver)["admin"] is not None
+    assert windows.default_kind(approver) in ("approvals", "myapps")
     nobody = person("aisha.khan")
-    assert shell.allowed_kinds(nobody)["admin"].startswith("only a Global")
+    assert windows.allowed_kinds(nobody)["admin"].startswith("only a Global")
 
 
 def test_the_window_menu_offers_only_what_the_rights_allow(qtbot, demo_db, person):
     window = QMainWindow()
     qtbot.addWidget(window)
     chosen = []
-    menu = shell.add_window_menu(window, person("aisha.khan"), "myapps", chosen.append)
+    menu = windows.add_window_menu(window, person("aisha.khan"), "myapps", chosen.append)
     actions = {a.text(): a for a in menu.actions()}
     assert not actions["&Admin console"].isEnabled()
     assert "only a Global" in actions["&Admin console"].toolTip()
     assert actions["&My Apps"].isChecked()
-    menu = shell.add_window_menu(window, demo_db, "myapps", chosen.append)
+    menu = windows.add_window_menu(window, demo_db, "myapps", chosen.append)
     admin_action = next(a for a in menu.actions() if a.text() == "&Admin console")
     assert admin_action.isEnabled()
     admin_action.trigger()
@@ -100,7 +102,7 @@ def test_switcher_remembers_geometry(qtbot, demo_db):
     qtbot.addWidget(window)
     window.resize(1000, 700)
     switcher.save_geometry()
-    assert not shell.settings().value("geometry/admin").isEmpty()
+    assert not settings().value("geometry/admin").isEmpty()
 
 
 def test_screenshot_renders_the_admin_console(tmp_path, qapp, demo_db):
@@ -118,3 +120,26 @@ def test_screenshot_refuses_a_window_the_person_may_not_open(tmp_path, qapp, per
     with pytest.raises(Refused):
         screenshot("admin", person("aisha.khan"), tmp_path / "x.png")
     assert not Path(tmp_path / "x.png").exists()
+
+
+def test_a_lockout_message_keeps_the_fields_whole(qtbot, real_db):
+    dialog = SignInDialog(None, "/srv/access-desk.db")
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    assert dialog.focusWidget() is dialog.upn  # nobody signed in here before
+    heights = {w: w.height() for w in (dialog.upn, dialog.password, dialog.sign_in_button)}
+    dialog.choose("alice.wu@contoso.example")
+    for _ in range(auth.FREE_FAILURES + 1):
+        dialog.password.setText("wrong password!")
+        dialog.sign_in_button.click()
+    message = dialog.error.text()
+    assert "Too many failed sign-ins" in message
+    assert "second" in message
+    assert "1 seconds" not in message
+    qtbot.waitUntil(lambda: dialog.error.height() >= dialog.error.heightForWidth(
+        dialog.error.width()))  # every line of the message shows
+    assert {w: w.height() for w in heights} == heights
+    assert dialog.height() >= dialog.heightForWidth(dialog.width())
+    bottom = dialog.password.geometry().bottom()
+    assert dialog.error.geometry().top() > bottom  # below the fields, not over them

@@ -119,7 +119,7 @@ def test_a_refused_fetch_is_reported_not_raised(service, qtbot):
     model = PagedTableModel(COLUMNS, service.fetch, autoload=False)
     with qtbot.waitSignal(model.error_raised) as blocker:
         model.reload()
-    assert "only an administrator" in blocker.args[0]
+    assert "Only an administrator" in blocker.args[0]
     assert model.rowCount() == 0
     assert not model.canFetchMore()
 

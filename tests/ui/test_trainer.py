@@ -15,8 +15,9 @@ from desktop.models import AccessRequest, User
 from desktop.services import directory, requests
 from desktop.services.core import put_setting, transaction
 from desktop.ui import app as shell
-from desktop.ui import trainer
-from desktop.ui.trainer import ResultDialog, Trainer, ViewAsWindow
+from desktop.ui import handout
+from desktop.ui.trainer import ResultDialog, Trainer
+from desktop.ui.viewas import ViewAsWindow
 
 
 @pytest.fixture
@@ -106,19 +107,43 @@ def test_view_as_shows_a_request_travel_live(qtbot, demo_db, feed):
     window = ViewAsWindow(feed)
     qtbot.addWidget(window)
     window.show()
-    window.journey()
+    window.journey()  # the box starts on Oliver Schmidt, who may request Fabrikam CRM
     panes = window.panes()
     assert [(p.user.upn, p.kind) for p in panes] == [
-        (demo_upn(local), kind) for local, kind in trainer.JOURNEY]
-    alice = panes[1].window
+        (demo_upn("oliver.schmidt"), "myapps"), (demo_upn("alice.wu"), "approvals"),
+        (demo_upn("yuki.tanaka"), "approvals")]
+    alice = panes[1].person_window
     before = alice.pending_count
     oliver = User.get(User.upn == demo_upn("oliver.schmidt"))
     created = requests.create_request(oliver, "Fabrikam CRM", "Shadowing key accounts")
     qtbot.waitUntil(lambda: alice.pending_count == before + 1, timeout=5000)
-    yuki = panes[2].window
+    yuki = panes[2].person_window
     qtbot.waitUntil(lambda: yuki.pending_count >= 1, timeout=5000)
     requests.approve(User.get(User.upn == demo_upn("alice.wu")), created["id"])
     qtbot.waitUntil(lambda: alice.pending_count == before, timeout=5000)
+
+
+def test_request_journey_opens_the_chosen_person_with_room_to_work(qtbot, demo_db):
+    window = ViewAsWindow()
+    qtbot.addWidget(window)
+    window.resize(1500, 860)
+    window.show()
+    window.person_box.setCurrentIndex(window.person_box.findData(demo_upn("sofia.rossi")))
+    window.journey_button.click()
+    panes = window.panes()
+    # Sofia's pending request is for Proseware Design, which Chloé and Kofi approve.
+    assert [(p.user.upn, p.kind) for p in panes] == [
+        (demo_upn("sofia.rossi"), "myapps"), (demo_upn("chloe.dubois"), "approvals"),
+        (demo_upn("kofi.mensah"), "approvals")]
+    assert "Proseware Design" in window.note.text()
+    # Her My Apps on the left, the approvers stacked on the right: each half the width.
+    qtbot.waitUntil(lambda: all(p.width() > window.width() * 0.45 for p in panes))
+    assert panes[1].x() == panes[2].x()
+    assert panes[2].y() > panes[1].y()
+    # A person nobody approves for still gets his own window, and is told why it is alone.
+    window.person_box.setCurrentIndex(window.person_box.findData(demo_upn("aisha.khan")))
+    window.journey_button.click()
+    assert [p.user.upn for p in window.panes()][0] == demo_upn("aisha.khan")
 
 
 def test_view_as_refuses_a_window_the_person_may_not_open(qtbot, demo_db):
@@ -134,7 +159,7 @@ def test_view_as_refuses_a_window_the_person_may_not_open(qtbot, demo_db):
 
 
 def test_the_handout_renders_every_window_with_an_index(qtbot, demo_db, tmp_path):
-    result = trainer.render_handout(tmp_path / "handout", (1024, 700))
+    result = handout.render_handout(tmp_path / "handout", (1024, 700))
     index = Path(result["index"]).read_text(encoding="utf-8")
     pictures = sorted(p.name for p in (tmp_path / "handout").glob("*.png"))
     assert result["images"] == len(pictures) >= 15

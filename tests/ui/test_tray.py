@@ -77,6 +77,23 @@ def test_decisions_elsewhere_lower_the_count(qtbot, crm, make, feed):
     assert not tray.fallback.badge.isVisible()
 
 
+def test_an_approvers_own_request_is_not_in_his_count(qtbot, crm, make, feed):
+    ben = make.user("ben", license="p2", name="Ben Approver")
+    make.selfservice_app("Vault", approvers=(crm["ann"], ben))
+    notifier = RecordingNotifier()
+    ann = ApproverTray(crm["ann"], feed, notifier=notifier, tray_available=False)
+    others = ApproverTray(User.get_by_id(ben.id), feed, notifier=RecordingNotifier(),
+                          tray_available=False)
+    for fallback in (ann.fallback, others.fallback):
+        qtbot.addWidget(fallback)
+    make.request(crm["ann"], "Vault")  # rule 4: Ben decides it, never Ann
+    qtbot.waitUntil(lambda: others.count == 1)
+    feed.poll_now()
+    assert ann.count == 0
+    assert notifier.shown == []
+    assert not ann.fallback.badge.isVisible()
+
+
 def test_the_real_tray_icon_carries_the_count(qtbot, crm, make, feed):
     make.request(crm["alice"], "Fabrikam CRM")
     tray = ApproverTray(crm["ann"], feed, tray_available=True)

@@ -11,9 +11,12 @@ from desktop.models import User
 from desktop.models.schema import close_database
 from desktop.services.core import is_demo
 from desktop.services.rights import is_global_admin
+from desktop.services.setup import postgres_url
 from desktop.ui import app as shell
+from desktop.ui.settings import last_database
 from desktop.ui.signin import SignInDialog
-from desktop.ui.welcome import WelcomeWindow, postgres_url
+from desktop.ui.welcome import WelcomeWindow
+from desktop.ui.windows import default_kind
 
 ADMIN = "first.admin@example.test"
 PASSWORD = "a long enough password"
@@ -30,7 +33,7 @@ def welcome(qtbot, tmp_path, monkeypatch):
 
 def signs_in(qtbot, upn: str, password: str | None) -> User:
     """The sign-in window run_gui shows next works on the database the welcome opened."""
-    dialog = SignInDialog(None, shell.last_database() or "")
+    dialog = SignInDialog(None, last_database() or "")
     qtbot.addWidget(dialog)
     dialog.choose(upn)
     if dialog.password is not None:
@@ -45,9 +48,9 @@ def test_the_demo_choice_builds_and_opens_the_demo_directory(qtbot, welcome):
     assert welcome.result() == WelcomeWindow.DialogCode.Accepted
     assert welcome.url == str(paths.demo_db_path())
     assert is_demo()
-    assert shell.last_database() == welcome.url  # remembered: no welcome next time
+    assert last_database() == welcome.url  # remembered: no welcome next time
     user = signs_in(qtbot, "alice.wu@contoso.example", None)
-    window = shell.WindowSwitcher(user, None).open(shell.default_kind(user))
+    window = shell.WindowSwitcher(user, None).open(default_kind(user))
     qtbot.addWidget(window)
     assert window.isVisible()
 
@@ -71,11 +74,11 @@ def test_the_new_directory_choice_asks_for_the_first_administrator(qtbot, welcom
     assert not is_demo()
     admin = User.get(User.upn == ADMIN)
     assert is_global_admin(admin)
-    assert shell.last_database() == str(target)
+    assert last_database() == str(target)
     user = signs_in(qtbot, ADMIN, PASSWORD)
-    window = shell.WindowSwitcher(user, None).open(shell.default_kind(user))
+    window = shell.WindowSwitcher(user, None).open(default_kind(user))
     qtbot.addWidget(window)
-    assert shell.default_kind(user) == "admin"
+    assert default_kind(user) == "admin"
 
 
 def test_a_weak_password_is_refused_with_the_rule(qtbot, welcome, tmp_path):
@@ -117,7 +120,7 @@ def test_an_unreachable_postgres_says_so(qtbot, welcome, monkeypatch):
     welcome.pg_card.click()
     welcome.pg_url.setText("postgresql://nobody@127.0.0.1:1/none")
     welcome.test_button.click()
-    assert "cannot connect" in welcome.pg_status.text.text()
+    assert "Cannot connect" in welcome.pg_status.text.text()
     assert not welcome.connect_button.isEnabled()
 
 
@@ -137,8 +140,8 @@ def test_the_postgres_choice_tests_then_creates_the_schema(qtbot, welcome, pg_ur
     welcome.pg_admin.confirm.setText(PASSWORD)
     welcome.connect_button.click()
     assert welcome.result() == WelcomeWindow.DialogCode.Accepted, welcome.pg_error.text()
-    assert shell.last_database().startswith("postgresql://")
-    assert ":" not in shell.last_database().split("//")[1].split("@")[0]  # no password kept
+    assert last_database().startswith("postgresql://")
+    assert ":" not in last_database().split("//")[1].split("@")[0]  # no password kept
     user = signs_in(qtbot, ADMIN, PASSWORD)
     assert is_global_admin(user)
     # A second desktop testing the same URL finds the directory, nothing to create.
@@ -191,3 +194,55 @@ def test_closing_the_welcome_quits_quietly(monkeypatch, tmp_path):
     assert main(["gui"]) == 0
     assert not paths.demo_db_path().exists()
     assert os.environ.get("ACCESS_DESK_DB") is None
+
+
+def test_enter_creates_the_directory_and_sign_in_then_names_its_administrator(
+        qtbot, welcome, tmp_path):
+    from PySide6.QtCore import Qt
+
+    target = tmp_path / "keyboard.db"
+    with qtbot.waitExposed(welcome):
+        welcome.show()
+    assert welcome.focusWidget() is welcome.demo_card
+    qtbot.keyClick(welcome.focusWidget(), Qt.Key.Key_Tab)
+    assert welcome.focusWidget() is welcome.new_card
+    qtbot.keyClick(welcome.focusWidget(), Qt.Key.Key_Return)
+    assert welcome.pages.currentIndex() == WelcomeWindow.PAGES.index("new")
+    assert welcome.focusWidget() is welcome.new_admin.upn  # the file is filled in already
+    welcome.new_path.setText(str(target))
+    qtbot.keyClicks(welcome.focusWidget(), ADMIN)
+    qtbot.keyClick(welcome.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(welcome.focusWidget(), PASSWORD)
+    qtbot.keyClick(welcome.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(welcome.focusWidget(), PASSWORD)
+    qtbot.keyClick(welcome.focusWidget(), Qt.Key.Key_Return)
+    assert welcome.result() == WelcomeWindow.DialogCode.Accepted, welcome.new_error.text()
+    assert welcome.url == str(target)
+    # The sign-in window that follows knows who he is and asks only for his password.
+    dialog = SignInDialog(None, welcome.url)
+    qtbot.addWidget(dialog)
+    assert dialog.upn is not None
+    assert dialog.upn.text() == ADMIN
+    assert dialog.focusWidget() is dialog.password
+
+
+def test_enter_on_the_postgres_page_tests_the_connection_then_connects(
+        qtbot, welcome, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from desktop.ui import welcome as module
+
+    monkeypatch.setattr(module, "probe_postgres", lambda url: module.Probe("db", 7, 3, 7))
+    connected: list[str] = []
+    monkeypatch.setattr(module, "connect_postgres",
+                        lambda url, init: connected.append(url) or "db")
+    with qtbot.waitExposed(welcome):
+        welcome.show()
+    welcome.pg_card.click()
+    assert welcome.focusWidget() is welcome.pg_url
+    qtbot.keyClicks(welcome.pg_url, "postgresql://ann@db/accessdesk")
+    qtbot.keyClick(welcome.pg_url, Qt.Key.Key_Return)  # Connect waits for a test: Enter tests
+    assert "3 people" in welcome.pg_status.text.text()
+    qtbot.keyClick(welcome.pg_url, Qt.Key.Key_Return)
+    assert connected == ["postgresql://ann@db/accessdesk"]
+    assert welcome.result() == WelcomeWindow.DialogCode.Accepted

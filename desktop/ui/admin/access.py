@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.resources import icon
-from desktop.services import access, selfservice
+from desktop.services import access, directory, selfservice
 from desktop.ui.admin.widgets import ApplicationList, page_splitter
 from desktop.ui.common import (
     Banner,
@@ -29,7 +30,12 @@ from desktop.ui.common import (
     label,
     setup_table,
 )
+from desktop.ui.keys import dialog_keys
+from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
+
+# Narrower than this, the application list sits above the people instead of beside them.
+STACK_BELOW = 820
 
 
 class RoleDialog(QDialog):
@@ -48,9 +54,11 @@ class RoleDialog(QDialog):
             self.combo.addItem(icon("role"), f"{role['name']}  ({role['value']})", role["value"])
             i = self.combo.count() - 1
             if role["unavailable_reason"]:
-                item = self.combo.model().item(i)
+                model = self.combo.model()
+                assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+                item = model.item(i)
                 item.setEnabled(False)
-                item.setToolTip(role["unavailable_reason"])
+                item.setToolTip(for_people(role["unavailable_reason"]))
             if role["value"] == current:
                 self.combo.setCurrentIndex(i)
         buttons = QDialogButtonBox()
@@ -67,6 +75,7 @@ class RoleDialog(QDialog):
                                "change is recorded in the audit log.", wrap=True))
         layout.addWidget(self.combo)
         layout.addWidget(buttons)
+        dialog_keys(self, self.combo, self.confirm)
 
     @classmethod
     def ask(cls, parent: QWidget | None, user: str, app: str, roles: list[dict[str, Any]],
@@ -98,19 +107,19 @@ class AccessPage(QWidget):
         self.message = Banner("info", name="Access message")
         self.message.hide()
         self.model = PagedTableModel([
-            Column("user", "User", icon=lambda r: icon("users"), tooltip="User name"),
+            Column("name", "Name", icon=lambda r: icon("users"), sortable=False, primary=True),
+            Column("user", "User name", tooltip="User principal name"),
             Column("group", "Group", sortable=False),
             Column("role", "Role", sortable=False, formatter=lambda v: v or "Default access"),
-            Column("since", "Since", formatter=lambda v: (v or "")[:10],
+            Column("since", "Since", formatter=lambda v: (v or "")[:10], samples=("2026-12-28",),
                    tooltip="When the person joined the self-service group (UTC)"),
-            Column("via_request", "Via request", sortable=False,
-                   formatter=lambda v: f"Request {v}" if v else "Added directly"),
+            Column("via_request", "Via request", sortable=False, stretch=True,
+                   formatter=lambda v: f"Request {v}" if v else "Added directly",
+                   samples=("Added directly",)),
         ], self._fetch, self, id_key="user", autoload=False)
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, "People with access", stretch=0)
-        for column, width in ((1, 190), (2, 130), (3, 105), (4, 115)):
-            self.view.setColumnWidth(column, width)
+        setup_table(self.view, "People with access")
         self.empty = EmptyState("Nobody has access through self-service yet.")
 
         tools = QHBoxLayout()
@@ -129,7 +138,7 @@ class AccessPage(QWidget):
         right_layout.addWidget(self.view, 1)
         right_layout.addWidget(self.empty)
         splitter = page_splitter(Qt.Orientation.Horizontal, self.apps, right, stretch=(2, 5),
-                                 sizes=(260, 790))
+                                 sizes=(260, 790), stack_below=STACK_BELOW)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -149,8 +158,13 @@ class AccessPage(QWidget):
                sort: str | None) -> list[dict[str, Any]]:
         if self.app is None:
             return []
-        return access.list_access(self.actor, self.app["name"], search=search, limit=limit,
+        rows = access.list_access(self.actor, self.app["name"], search=search, limit=limit,
                                   offset=offset, sort=sort)
+        # People are shown by name; the page's names are read in one query.
+        names = directory.display_names(self.actor, [r["user"] for r in rows])
+        for row in rows:
+            row["name"] = names.get(row["user"]) or names.get(row["user"].lower()) or row["user"]
+        return rows
 
     # --- page protocol ----------------------------------------------------------------------
 
@@ -159,7 +173,14 @@ class AccessPage(QWidget):
         self.search.selectAll()
 
     def refresh(self) -> None:
+        """Re-read everything shown (the live feed calls it): the applications with their
+        Pending counts, the roles that can be chosen, and who has access."""
         self.apps.refresh()
+        current = self.apps.current()
+        if current is not None and self.app is not None and current["id"] == self.app["id"]:
+            self.app = current  # renamed elsewhere: the list is read by the new name
+            self.title.setText(f"Users and groups of {current['name']}")
+        self._read_roles()
         self.model.refresh()
 
     def select_application(self, name: str) -> bool:
@@ -190,11 +211,10 @@ class AccessPage(QWidget):
         try:
             access.remove_access(self.actor, app["name"], row["user"])
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.message.show_text(f"Removed {row['user']}'s access to {app['name']}.", "info")
-        self.model.refresh()
-        self.apps.refresh()
+        after_own_write(self, self.refresh)
         return True
 
     def change_role(self) -> bool:
@@ -207,11 +227,11 @@ class AccessPage(QWidget):
         try:
             access.change_role(self.actor, app["name"], row["user"], value)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.message.show_text(f"{row['user']} now has the role {value} in {app['name']}.",
                                "info")
-        self.model.refresh()
+        after_own_write(self, self.model.refresh)
         return True
 
     # --- slots ------------------------------------------------------------------------------
@@ -241,19 +261,22 @@ class AccessPage(QWidget):
     def _show_app(self) -> None:
         app = self.app
         self.title.setText(f"Users and groups of {app['name']}" if app else "Users and groups")
-        self._roles = []
-        if app is not None:
-            try:
-                self._roles = selfservice.role_choices(self.actor, app["name"])
-            except AccessDeskError as exc:
-                self.message.show_text(str(exc), "error")
+        self._read_roles()
         self.model.reload()
+
+    def _read_roles(self) -> None:
+        self._roles = []
+        if self.app is not None:
+            try:
+                self._roles = selfservice.role_choices(self.actor, self.app["name"])
+            except AccessDeskError as exc:
+                self.message.show_text(for_people(exc), "error")
 
     def _update(self) -> None:
         has_app = self.app is not None
         self.view.setVisible(has_app and self.model.rowCount() > 0)
         self.empty.setVisible(not self.view.isVisibleTo(self))
-        if not has_app:
+        if self.app is None:
             self.empty.setText("Select an application to see who has access through "
                                "self-service.")
         elif self.model.search_text:

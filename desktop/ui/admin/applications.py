@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QStackedWidget,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import User
+from desktop.ui.admin.new_application import NewApplicationDialog
 from desktop.ui.admin.properties import PropertiesPage
 from desktop.ui.admin.selfservice import SelfServicePage
 from desktop.ui.admin.transfer import EvidenceDialog
@@ -28,8 +31,67 @@ from desktop.ui.common import (
     label,
     shortcut,
 )
+from desktop.ui.editor import EditorPage, dirty
 
 SELF_SERVICE_TAB, PROPERTIES_TAB = 0, 1
+NEW_APPLICATION_TIP = ("Add an application to the directory: its name, publisher, origin, "
+                       "single sign-on mode and roles (Ctrl+N)")
+
+
+class NoApplications(QFrame):
+    """What Enterprise applications shows while the directory has no application at all:
+    what to do, with the two ways to do it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noApps")
+        self.setAccessibleName("No applications yet")
+        self.new_button = button("New application…", kind="primary",
+                                 tip=NEW_APPLICATION_TIP)
+        self.import_button = button("Import from Microsoft Graph…", "import")
+        self.import_button.setEnabled(False)
+        self._import_action: QAction | None = None
+        text = label("Add the applications people sign in to, one at a time, or all of them "
+                     "at once from a Microsoft Graph export (File › Import from Microsoft "
+                     "Graph…). Then set up self-service for each.", "hint", wrap=True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setFixedWidth(540)  # a fixed width lets the wrapped text take its full height
+        heading = label("This directory has no applications yet", "heading")
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(10)
+        buttons.addStretch(1)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addStretch(1)
+        layout.addWidget(heading)
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(text)
+        centred.addStretch(1)
+        layout.addLayout(centred)
+        layout.addSpacing(6)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        self.import_button.clicked.connect(self.on_import_button_clicked)
+
+    def set_import_action(self, action: QAction) -> None:
+        self._import_action = action
+        action.changed.connect(self.on_import_action_changed)
+        self.on_import_action_changed()
+
+    def on_import_action_changed(self) -> None:
+        action = self._import_action
+        if action is not None:  # its tool tip says why a disabled import is disabled
+            self.import_button.setEnabled(action.isEnabled())
+            self.import_button.setToolTip(action.toolTip())
+
+    def on_import_button_clicked(self) -> None:
+        if self._import_action is not None:
+            self._import_action.trigger()
 
 
 class ApplicationsPage(QWidget):
@@ -48,6 +110,8 @@ class ApplicationsPage(QWidget):
         self.list = ApplicationList(actor, name="Enterprise applications")
         self.selfservice = SelfServicePage(actor)
         self.properties = PropertiesPage(actor)
+        # The application's settings pages (desktop.ui.editor), loaded together.
+        self.editors: list[EditorPage] = [self.selfservice, self.properties]
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Application settings")
         self.tabs.addTab(self.selfservice, "Self-service")
@@ -92,15 +156,24 @@ class ApplicationsPage(QWidget):
         detail_layout.addLayout(header)
         detail_layout.addWidget(self.tabs, 1)
 
+        self.new_button = button("New application…", kind="primary",
+                                 tip=NEW_APPLICATION_TIP)
+        self.no_apps = NoApplications()
+        self.no_apps.hide()
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 0, 0)
+        title_row.addWidget(label("Enterprise applications", "heading"), 1)
+        title_row.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(8)
-        list_layout.addWidget(label("Enterprise applications", "heading"))
+        list_layout.addLayout(title_row)
         list_layout.addWidget(label("Select an application to set up self-service: users find "
                                     "it in My Apps, request it, and approvers decide.", "hint",
                                     wrap=True))
         list_layout.addWidget(self.list, 1)
+        list_layout.addWidget(self.no_apps, 1)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(list_page)
@@ -111,11 +184,16 @@ class ApplicationsPage(QWidget):
         shortcut(self, "Alt+Left", self.show_list)
         self._connect_signals()
         self._show_current()
+        self.on_list_model_loaded()
 
     def _connect_signals(self) -> None:
         self.list.application_selected.connect(self.on_list_application_selected)
         self.list.view.clicked.connect(self.on_list_view_activated)
         self.list.view.activated.connect(self.on_list_view_activated)
+        self.list.application_opened.connect(self.on_list_view_activated)
+        self.list.model.loaded.connect(self.on_list_model_loaded)
+        self.new_button.clicked.connect(self.new_application)
+        self.no_apps.new_button.clicked.connect(self.new_application)
         self.back_button.clicked.connect(self.show_list)
         self.evidence_button.clicked.connect(self.on_evidence_button_clicked)
         self.selfservice.saved.connect(self.on_selfservice_saved)
@@ -145,16 +223,33 @@ class ApplicationsPage(QWidget):
         self.properties.reload_if_clean()
 
     def save(self) -> bool:
-        page = self.tabs.currentWidget()
-        return bool(page is not None and page.save())
+        page = self.tabs.currentWidget()  # each tab is one of self.editors
+        return bool(isinstance(page, EditorPage) and page.save())
 
     def discard(self) -> None:
         page = self.tabs.currentWidget()
-        if page is not None:
+        if isinstance(page, EditorPage):
             page.discard()
 
     def is_dirty(self) -> bool:
-        return self.selfservice.is_dirty() or self.properties.is_dirty()
+        return bool(dirty(self.editors))
+
+    def set_import_action(self, action: QAction) -> None:
+        """The window's File › Import from Microsoft Graph…, offered by the empty directory."""
+        self.no_apps.set_import_action(action)
+
+    def new_application(self) -> None:
+        """Add an application (the dialog applies `apps add`'s rules), then open it."""
+        view = NewApplicationDialog.ask(self, self.actor)
+        if view is None:
+            return
+        self.list.refresh()
+        self.data_saved.emit()
+        if self.select(view["name"]):
+            self.tabs.setCurrentIndex(SELF_SERVICE_TAB)
+            self.selfservice.show_message(
+                f"{view['name']} was added to the directory. Set up self-service here, or "
+                "change its properties.", "info")
 
     def select(self, name: str) -> bool:
         """Open an application's settings by name (searching for it when not loaded)."""
@@ -173,7 +268,8 @@ class ApplicationsPage(QWidget):
     # --- slots ------------------------------------------------------------------------------
 
     def on_list_application_selected(self, row: dict[str, Any] | None) -> None:
-        if row is not None and self.current is not None and row["id"] == self.current["id"]:
+        if (row is not None and self.current is not None and row["id"] == self.current["id"]
+                and self.selfservice.app_name == row["name"]):  # the pages show it already
             self.current = row
             self._show_header()
             return
@@ -192,6 +288,14 @@ class ApplicationsPage(QWidget):
 
     def on_list_view_activated(self, _index: object) -> None:
         self.show_detail()
+
+    def on_list_model_loaded(self) -> None:
+        model = self.list.model
+        nothing = (model.rowCount() == 0 and not model.search_text
+                   and model.last_error is None)
+        self.list.setVisible(not nothing)
+        self.new_button.setVisible(not nothing)  # the empty state offers it
+        self.no_apps.setVisible(nothing)
 
     def on_evidence_button_clicked(self) -> None:
         if self.current is None:
@@ -222,12 +326,14 @@ class ApplicationsPage(QWidget):
         self.properties.public_client.setFocus()
 
     def _show_current(self) -> None:
-        row = self.current
-        if row is None:
-            self.show_list()
-        name = row["name"] if row else None
-        self.selfservice.load(name)
-        self.properties.load(name)
+        if self.current is None and self.showing_detail():
+            # Not show_list(): that moves the focus to the list, and a list that gains the
+            # focus makes its first row current at once, re-entering here while the person
+            # may still be typing a search.
+            self.stack.setCurrentIndex(0)
+        name = self.current["name"] if self.current else None
+        for page in self.editors:
+            page.load(name)
         self._show_header()
 
     def _show_header(self) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.services import applications, auditlog, directory
 from desktop.ui.admin.widgets import RIGHT, page_splitter
@@ -67,23 +67,24 @@ class AuditPage(QWidget):
         for text, value in ACTIONS:
             self.action_filter.addItem(text, value)
         self.verify_button = button("Verify chain", "verify",
-                                    tip="Recompute every event's hash, in order")
+                                    tip="Recompute every event's hash, in order, and check "
+                                    "the signed checkpoints")
         self.verdict = Banner("verify", name="Verification result")
         self.verdict.hide()
+        # What the last check said, its tone, and the newest event it covered.
+        self._checked: tuple[str, str, int] | None = None
         self.message = Banner("info", name="Audit message")
         self.message.hide()
         self.model = PagedTableModel([
             Column("seq", "#", align=RIGHT),
-            Column("at", "Time", formatter=when),
+            Column("at", "Time", formatter=when, samples=(when("2026-12-28T20:00:00Z"),)),
             Column("actor", "Actor", formatter=lambda v: v or "Access Desk"),
             Column("action", "Action"),
-            Column("target", "Target"),
+            Column("target", "Target", stretch=True),
         ], self._fetch, self, id_key="seq")
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, "Audit events", stretch=4)
-        for column, width in enumerate((60, 160, 260, 190)):
-            self.view.setColumnWidth(column, width)
+        setup_table(self.view, "Audit events")
         self.empty = EmptyState("No event matches these filters.")
         self.empty.hide()
         self.details = QPlainTextEdit()
@@ -186,14 +187,42 @@ class AuditPage(QWidget):
         try:
             verdict = auditlog.verify(self.actor)
         except AccessDeskError as exc:
-            self.verdict.show_text(str(exc), "error")
+            self.verdict.show_text(for_people(exc), "error")
             return False
         if verdict.ok:
-            self.verdict.show_text(f"Verified: {verdict.message}.", "success")
+            # The message names both ranges (old formula, signed) and the checkpoints.
+            text = " ".join([f"Verified: {verdict.message}.",
+                             *(for_people(note) for note in verdict.notes)])
+            tone = "info" if verdict.notes else "success"
         else:
-            self.verdict.show_text(f"The audit log was tampered with: {verdict.message}.",
-                                   "error")
+            text, tone = f"The audit log was tampered with: {verdict.message}.", "error"
+        self.verdict.show_text(text, tone)
+        self._checked = (text, tone, self._newest_seq())
         return verdict.ok
+
+    def _newest_seq(self) -> int:
+        try:
+            newest = auditlog.list_events(self.actor, limit=1)
+        except AccessDeskError:
+            return 0
+        return int(newest[0]["seq"]) if newest else 0
+
+    def _date_verdict(self) -> None:
+        """A check's result is about the events written before it: say when newer ones came."""
+        if self._checked is None or not self.verdict.isVisibleTo(self):
+            return
+        text, tone, seq = self._checked
+        newest = self._newest_seq()
+        if newest == seq:
+            self.verdict.show_text(text, tone)
+            return
+        if newest > seq:
+            count = newest - seq
+            news = f"{count} new events were" if count > 1 else "1 new event was"
+            note = f"{news} written since this check: Verify chain again to include them."
+        else:
+            note = "The audit log changed since this check: Verify chain again."
+        self.verdict.show_text(f"{text} {note}", "info" if tone == "success" else tone)
 
     def on_filter_text_changed(self, text: str) -> None:
         # The clear button empties the field without finishing the edit: apply at once.
@@ -216,7 +245,9 @@ class AuditPage(QWidget):
         self.view.setVisible(not empty)
         if self.model.last_error is None:
             self.message.hide()
-        self.details.setPlainText("")
+        # New events arrive while one is read: its details stay (the selection is kept).
+        self.on_view_current_changed(self.view.currentIndex(), QModelIndex())
+        self._date_verdict()
 
     def on_model_error_raised(self, text: str) -> None:
         self.message.show_text(text, "error")

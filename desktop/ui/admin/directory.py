@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import auth, directory, rights
+from desktop.services.policy import members_editable
 from desktop.ui.admin.pickers import group_kind
 from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
@@ -36,9 +37,20 @@ from desktop.ui.common import (
     label,
     setup_table,
 )
+from desktop.ui.keys import SearchListKeys, dialog_keys
+from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 ONLY_GLOBAL = "Only a Global Administrator may change users"
+
+
+def _user_type_tip(row: dict[str, Any]) -> str | None:
+    if row.get("user_type") != "guest":
+        return None
+    state = {"PendingAcceptance": "has not accepted the invitation yet",
+             "Accepted": "accepted the invitation"}.get(row.get("external_user_state") or "")
+    text = "A guest from outside the organization; his license decides what he may request"
+    return f"{text}. He {state}." if state else f"{text}."
 
 
 def _roles_text(roles: list[str]) -> str:
@@ -112,6 +124,7 @@ class UserDialog(QDialog):
         if user is None:
             form.addRow("Password", self.password)
         buttons.accepted.connect(self.on_buttons_accepted)
+        dialog_keys(self, self.name if user else self.upn, buttons, errors=[self.error])
 
     def on_buttons_accepted(self) -> None:
         roles = [r for r, box in self.roles.items() if box.isChecked()]
@@ -131,7 +144,7 @@ class UserDialog(QDialog):
                     license=self.license.currentData(), roles=roles,
                     enabled=self.enabled.isChecked())
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             return
         self.accept()
 
@@ -155,6 +168,7 @@ class PasswordDialog(QDialog):
         form.addRow("New password", self.first)
         form.addRow("Repeat it", self.second)
         buttons.accepted.connect(self.on_buttons_accepted)
+        dialog_keys(self, self.first, buttons, errors=[self.error])
 
     def on_buttons_accepted(self) -> None:
         if self.first.text() != self.second.text():
@@ -163,7 +177,7 @@ class PasswordDialog(QDialog):
         try:
             auth.set_password(self.actor, self.upn, self.first.text())
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             return
         self.accept()
 
@@ -172,10 +186,19 @@ class PasswordDialog(QDialog):
         return cls(parent, actor, upn).exec() == QDialog.DialogCode.Accepted
 
 
+class GroupFlags(TypedDict, total=False):
+    """The keyword arguments of directory.add_group that make a group's kind."""
+
+    mail_enabled: bool
+    distribution: bool
+    on_prem_synced: bool
+    dynamic: bool
+
+
 class GroupDialog(QDialog):
     """Add a group: a cloud security group unless another kind is chosen."""
 
-    KINDS = [("Security group (members added by hand)", {}),
+    KINDS: list[tuple[str, GroupFlags]] = [("Security group (members added by hand)", {}),
              ("Mail-enabled security group", {"mail_enabled": True}),
              ("Distribution list", {"distribution": True}),
              ("Synchronized from on-premises", {"on_prem_synced": True}),
@@ -194,6 +217,7 @@ class GroupDialog(QDialog):
         form.addRow("Description", self.description)
         form.addRow("Type", self.kind)
         buttons.accepted.connect(self.on_buttons_accepted)
+        dialog_keys(self, self.name, buttons, errors=[self.error])
 
     def on_buttons_accepted(self) -> None:
         flags = self.KINDS[self.kind.currentIndex()][1]
@@ -201,7 +225,7 @@ class GroupDialog(QDialog):
             directory.add_group(self.actor, self.name.text(),
                                 description=self.description.text().strip() or None, **flags)
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             return
         self.accept()
 
@@ -220,15 +244,14 @@ class PersonPickerDialog(QDialog):
         self.setAccessibleName(title)
         self.resize(620, 480)
         self.search = SearchBox("Search people", "Search people")
-        self.model = PagedTableModel([Column("name", "Name", icon=lambda r: icon("users")),
-                                      Column("upn", "User name"),
-                                      Column("department", "Department")],
-                                     self._fetch, self, id_key="upn")
+        self.model = PagedTableModel([
+            Column("name", "Name", icon=lambda r: icon("users"), primary=True),
+            Column("upn", "User name"),
+            Column("department", "Department", stretch=True),
+        ], self._fetch, self, id_key="upn")
         self.view = QTableView()
         self.view.setModel(self.model)
         setup_table(self.view, "People")
-        self.view.setColumnWidth(0, 200)
-        self.view.setColumnWidth(1, 240)
         buttons = QDialogButtonBox()
         buttons.addButton(button("Select", kind="primary"), QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
@@ -242,6 +265,8 @@ class PersonPickerDialog(QDialog):
         layout.addWidget(buttons)
         self.search.textChanged.connect(self.model.set_search)
         self.view.doubleClicked.connect(self.accept)
+        SearchListKeys(self.search, self.view, self.on_row_picked)
+        dialog_keys(self, self.search, buttons)
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
@@ -250,6 +275,11 @@ class PersonPickerDialog(QDialog):
     def chosen(self) -> str | None:
         index = self.view.currentIndex()
         return self.model.row_data(index.row())["upn"] if index.isValid() else None
+
+    def on_row_picked(self, row: int) -> None:
+        if row >= 0:
+            self.view.selectRow(row)
+            self.accept()
 
     @classmethod
     def pick(cls, parent: QWidget | None, actor: User, title: str) -> str | None:
@@ -273,20 +303,23 @@ class UsersPage(QWidget):
         self.message = Banner("info", name="Users message")
         self.message.hide()
         self.model = PagedTableModel([
-            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("name", "Name", icon=lambda r: icon("users"), primary=True),
             Column("upn", "User name"),
             Column("department", "Department"),
-            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
-            Column("roles", "Directory roles", sortable=False, formatter=_roles_text),
-            Column("enabled", "Enabled", formatter=lambda v: "Yes" if v else "Disabled"),
+            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or ""),
+                   samples=tuple(LICENSE_LABELS.values())),
+            Column("roles", "Directory roles", sortable=False, formatter=_roles_text,
+                   stretch=True),
+            Column("enabled", "Enabled", formatter=lambda v: "Yes" if v else "Disabled",
+                   samples=("Yes", "Disabled")),
+            Column("user_type", "Type", formatter=lambda v: "Guest" if v == "guest" else "Member",
+                   samples=("Member", "Guest"), cell_tooltip=_user_type_tip,
+                   tooltip="A member of the organization, or a guest invited from outside"),
         ], self._fetch, self, id_key="upn",
             row_tooltip=lambda r: None if r["enabled"] else f"{r['upn']} is disabled")
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, "Users", stretch=4)
-        for column, width in enumerate((180, 260, 120, 110)):
-            self.view.setColumnWidth(column, width)
-        self.view.setColumnWidth(5, 90)
+        setup_table(self.view, "Users")
         tools = QHBoxLayout()
         tools.setSpacing(8)
         tools.addWidget(self.search, 1)
@@ -347,11 +380,11 @@ class UsersPage(QWidget):
         try:
             directory.update_user(self.actor, user["upn"], enabled=enabled)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.message.show_text(f"{user['upn']} is {'enabled' if enabled else 'disabled'}.",
                                "info")
-        self.refresh()
+        after_own_write(self, self.refresh)
         return True
 
     def on_model_error_raised(self, text: str) -> None:
@@ -363,13 +396,13 @@ class UsersPage(QWidget):
     def on_add_button_clicked(self) -> None:
         if UserDialog.run(self, self.actor):
             self.message.show_text("The user was added.", "info")
-            self.refresh()
+            after_own_write(self, self.refresh)
 
     def on_edit_button_clicked(self, *_args: object) -> None:
         user = self.selected()
         if user is not None and self.can_change and UserDialog.run(self, self.actor, user):
             self.message.show_text(f"Saved {user['upn']}.", "info")
-            self.refresh()
+            after_own_write(self, self.refresh)
 
     def on_toggle_button_clicked(self) -> None:
         user = self.selected()
@@ -399,7 +432,7 @@ class GroupsPage(QWidget):
         self.message = Banner("info", name="Groups message")
         self.message.hide()
         self.model = PagedTableModel([  # the four flags are bools: Column shows Yes/No
-            Column("name", "Name", icon=lambda r: icon("group")),
+            Column("name", "Name", icon=lambda r: icon("group"), stretch=True),
             Column("kind", "Type", sortable=False),
             Column("on_prem_synced", "Synced"),
             Column("dynamic", "Dynamic"),
@@ -409,26 +442,21 @@ class GroupsPage(QWidget):
         ], self._fetch, self)
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, "Groups", stretch=0)
-        for column, width in enumerate((0, 180, 75, 80, 80, 65, 85)):
-            if width:
-                self.view.setColumnWidth(column, width)
+        setup_table(self.view, "Groups")
 
         self.members_title = label("Members", "question")
         self.members_hint = label("", "hint", wrap=True)
         self.add_member_button = button("Add member…", "add", name="Add member")
         self.remove_member_button = button("Remove member", "remove", name="Remove member")
         self.members = PagedTableModel([
-            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("name", "Name", icon=lambda r: icon("users"), primary=True),
             Column("upn", "User name"),
-            Column("department", "Department", sortable=False),
+            Column("department", "Department", sortable=False, stretch=True),
         ], self._fetch_members, self, id_key="upn", autoload=False)
         self.members_view = QTableView()
         self.members_view.setModel(self.members)
-        setup_table(self.members_view, "Group members", stretch=2)
+        setup_table(self.members_view, "Group members")
         self.members_view.setSortingEnabled(False)
-        self.members_view.setColumnWidth(0, 220)
-        self.members_view.setColumnWidth(1, 300)
 
         tools = QHBoxLayout()
         tools.addWidget(self.search, 1)
@@ -499,10 +527,10 @@ class GroupsPage(QWidget):
         try:
             directory.add_member(self.actor, group["name"], upn)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.message.show_text(f"Added {upn} to {group['name']}.", "info")
-        self.refresh()
+        after_own_write(self, self.refresh)
         return True
 
     def on_model_error_raised(self, text: str) -> None:
@@ -518,7 +546,7 @@ class GroupsPage(QWidget):
     def on_add_button_clicked(self) -> None:
         if GroupDialog.run(self, self.actor):
             self.message.show_text("The group was added.", "info")
-            self.refresh()
+            after_own_write(self, self.refresh)
 
     def on_add_member_button_clicked(self) -> None:
         group = self.selected()
@@ -542,14 +570,14 @@ class GroupsPage(QWidget):
         try:
             directory.remove_member(self.actor, group["name"], upn)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return
         self.message.show_text(f"Removed {upn} from {group['name']}.", "info")
-        self.refresh()
+        after_own_write(self, self.refresh)
 
     def _update(self) -> None:
         group = self.selected()
-        managed_here = bool(group and not group["on_prem_synced"] and not group["dynamic"])
+        managed_here = group is not None and members_editable(group)  # rule 3
         self.members_title.setText(f"Members of {group['name']}" if group else "Members")
         if group is None:
             self.members_hint.setText("Select a group to see its members.")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.services import mail
 from desktop.ui.admin.widgets import RIGHT, busy_bar, form_frame
@@ -57,6 +57,7 @@ def counts_text(counts: dict[str, Any]) -> str:
 
 class EmailPage(QWidget):
     """SMTP settings saved through services.mail.configure; the password is write-only here.
+    The settings form is an EditorPage (desktop.ui.editor); the outbox below it is not.
 
     Signals:
       dirty_changed(bool): the settings form differs (or no longer differs) from what is stored.
@@ -113,9 +114,9 @@ class EmailPage(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setToolTip("Stored encrypted and never shown again; type a new one only "
                                  "to replace it")
-        self.sender = accessible(QLineEdit(), "Sender address")
-        self.sender.setPlaceholderText("access-desk@example.com")
-        self.sender.setToolTip("The From address of every message")
+        self.sender_address = accessible(QLineEdit(), "Sender address")
+        self.sender_address.setPlaceholderText("access-desk@example.com")
+        self.sender_address.setToolTip("The From address of every message")
         self.save_button = button("Save", "save", kind="primary",
                                   tip="Save the SMTP settings (Ctrl+S)")
         self.discard_button = button("Discard", "discard",
@@ -142,10 +143,11 @@ class EmailPage(QWidget):
         grid.setColumnStretch(3, 2)
         grid.setColumnMinimumWidth(2, 110)
         grid.addWidget(label("SMTP server", "question"), 0, 0, 1, 4)
-        for row, (text_left, left, text_right, right) in enumerate((
-                ("Server", self.host, "Port", self.port),
-                ("Security", self.security, "User name", self.user),
-                ("Sender address", self.sender, "Password", self.password)), start=1):
+        fields: tuple[tuple[str, QWidget, str, QWidget], ...] = (
+            ("Server", self.host, "Port", self.port),
+            ("Security", self.security, "User name", self.user),
+            ("Sender address", self.sender_address, "Password", self.password))
+        for row, (text_left, left, text_right, right) in enumerate(fields, start=1):
             grid.addWidget(self._field_label(text_left, left), row, 0)
             grid.addWidget(left, row, 1)
             grid.addWidget(self._field_label(text_right, right), row, 2)
@@ -176,8 +178,8 @@ class EmailPage(QWidget):
         grid.addWidget(self.test_message, 8, 0, 1, 4)
 
         self.status_filter = accessible(QComboBox(), "Filter the outbox by status")
-        for text, value in STATUS_FILTERS:
-            self.status_filter.addItem(text, value)
+        for text, status in STATUS_FILTERS:
+            self.status_filter.addItem(text, status)
         self.status_filter.setToolTip("Show only messages with this status")
         self.send_button = button("Send now", "mail",
                                   tip="Send every message that is due now, without waiting "
@@ -189,24 +191,25 @@ class EmailPage(QWidget):
         self.outbox_message.hide()
         self.model = PagedTableModel([
             Column("to", "To", sortable=False),
-            Column("subject", "Subject", sortable=False),
+            Column("subject", "Subject", sortable=False, stretch=True),
             Column("status", "Status", sortable=False,
-                   formatter=lambda v: (v or "").capitalize()),
+                   formatter=lambda v: (v or "").capitalize(),
+                   samples=("Queued", "Sent", "Failed")),
             Column("attempts", "Attempts", sortable=False, align=RIGHT,
                    tooltip="Tries so far; a failed try is repeated later, up to "
                            f"{mail.MAX_ATTEMPTS} times"),
-            Column("last_error", "Last error", sortable=False,
+            Column("last_error", "Last error", sortable=False, stretch=True,
                    tooltip="Why the last try failed"),
-            Column("created_at", "Created (UTC)", sortable=False, formatter=short_time),
-            Column("sent_at", "Sent (UTC)", sortable=False, formatter=short_time),
+            Column("created_at", "Created (UTC)", sortable=False, formatter=short_time,
+                   samples=(short_time("2026-12-28T20:00:00Z"),)),
+            Column("sent_at", "Sent (UTC)", sortable=False, formatter=short_time,
+                   samples=(short_time("2026-12-28T20:00:00Z"),)),
         ], self._fetch, self, row_tooltip=self._row_tooltip)
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, "Outbox", stretch=1)
+        setup_table(self.view, "Outbox")
         # The outbox comes newest first from the service; it has no other order to offer.
         self.view.setSortingEnabled(False)
-        for column, width in ((0, 210), (2, 72), (3, 86), (4, 150), (5, 142), (6, 142)):
-            self.view.setColumnWidth(column, width)
         self.empty = EmptyState("The outbox is empty.")
         self.empty.hide()
 
@@ -239,7 +242,7 @@ class EmailPage(QWidget):
         return widget
 
     def _connect_signals(self) -> None:
-        for edit in (self.host, self.user, self.password, self.sender):
+        for edit in (self.host, self.user, self.password, self.sender_address):
             edit.textChanged.connect(self.on_form_changed)
         self.port.textChanged.connect(self.on_form_changed)
         self.security.currentIndexChanged.connect(self.on_security_changed)
@@ -260,7 +263,7 @@ class EmailPage(QWidget):
         try:
             self.loaded = mail.show_settings(self.actor)
         except AccessDeskError as exc:
-            self.settings_message.show_text(str(exc), "error")
+            self.settings_message.show_text(for_people(exc), "error")
             return
         self._loading = True
         try:
@@ -271,7 +274,7 @@ class EmailPage(QWidget):
             self._previous_security = security
             self.port.setText(str(s.get("port") or DEFAULT_PORTS.get(security, 587)))
             self.user.setText(s.get("user") or "")
-            self.sender.setText(s.get("sender") or "")
+            self.sender_address.setText(s.get("sender") or "")
             self.password.clear()
             stored = s.get("password") == "set"
             self.password.setPlaceholderText(STORED_PASSWORD if stored else "")
@@ -290,7 +293,7 @@ class EmailPage(QWidget):
         values: dict[str, Any] = {
             "host": self.host.text().strip(), "port": self.port_value(),
             "security": self.security.currentData(), "user": self.user.text().strip(),
-            "sender": self.sender.text().strip(),
+            "sender": self.sender_address.text().strip(),
         }
         if self.password.text():
             values["password"] = self.password.text()
@@ -321,7 +324,7 @@ class EmailPage(QWidget):
         try:
             mail.configure(self.actor, **self.form())
         except AccessDeskError as exc:
-            self.settings_message.show_text(str(exc), "error")
+            self.settings_message.show_text(for_people(exc), "error")
             return False
         self.load()
         self.settings_message.show_text("The SMTP settings were saved.", "success")
@@ -332,10 +335,14 @@ class EmailPage(QWidget):
         self.load()
 
     def refresh(self) -> None:
-        self.model.refresh()
-        self._update_counts()
+        self.refresh_outbox()
         if not self.is_dirty():
             self.load()
+
+    def refresh_outbox(self) -> None:
+        """The outbox and its counts only (mail was queued): the form is left as it is."""
+        self.model.refresh()
+        self._update_counts()
 
     def focus_search(self) -> None:
         self.status_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -404,7 +411,7 @@ class EmailPage(QWidget):
                                     "it arrived.", "success")
 
     def on_test_failed(self, message: str) -> None:
-        self.test_message.show_text(message, "error")
+        self.test_message.show_text(for_people(message), "error")
 
     def on_test_finished(self) -> None:
         self._set_test_running(False)
@@ -426,7 +433,7 @@ class EmailPage(QWidget):
                                           "success")
 
     def on_send_failed(self, message: str) -> None:
-        self.outbox_message.show_text(message, "error")
+        self.outbox_message.show_text(for_people(message), "error")
 
     def on_send_finished(self) -> None:
         self._set_send_running(False)

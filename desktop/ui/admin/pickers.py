@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import selfservice, views
@@ -30,6 +30,7 @@ from desktop.ui.common import (
     setup_table,
     shortcut,
 )
+from desktop.ui.keys import SearchListKeys, dialog_keys
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 GROUP_KIND_LABELS = {"synced": "Synced from on-premises", "dynamic": "Dynamic membership",
@@ -90,6 +91,20 @@ class _PickerDialog(QDialog):
         model.follow_search(self.search)
         self.view.disabled_clicked.connect(self.on_view_disabled_clicked)
         model.error_raised.connect(self.error.show_message)
+        SearchListKeys(self.search, self.view, self.on_row_picked)
+
+    def on_row_picked(self, row: int) -> None:
+        """Enter in the search box or the list: the row to take, or -1 (say why not)."""
+        if row >= 0:
+            self.take(row)
+        elif self.model.rowCount():
+            self.error.show_message("Several match: choose one with the arrow keys, then "
+                                    "press Enter.")
+        else:
+            self.error.show_message("Nothing matches this search.")
+
+    def take(self, row: int) -> None:
+        raise NotImplementedError
 
     def row_named(self, name: str, key: str = "name") -> int:
         """The row whose `key` is `name` (searching for it in SQL when not loaded)."""
@@ -104,7 +119,7 @@ class _PickerDialog(QDialog):
         return -1
 
     def on_view_disabled_clicked(self, index: QModelIndex) -> None:
-        self.error.show_message(self.model.row_data(index.row()).get("unavailable_reason"))
+        self.error.show_message(for_people(self.model.row_data(index.row()).get("unavailable_reason")))
 
 
 class GroupPickerDialog(_PickerDialog):
@@ -117,19 +132,15 @@ class GroupPickerDialog(_PickerDialog):
         self.actor = actor
         self.chosen: str | None = current
         model = PagedTableModel([
-            Column("name", "Name", icon=lambda r: icon("group")),
-            Column("kind", "Type", sortable=False, formatter=None),
+            Column("name", "Name", icon=lambda r: icon("group"), max_width=480, primary=True),
+            Column("kind", "Type", sortable=False, formatter=None,
+                   samples=tuple(GROUP_KIND_LABELS.values())),
             Column("members", "Members", sortable=False, align=RIGHT),
             Column("unavailable_reason", "Can it be used?", sortable=False,
-                   formatter=_group_note),
+                   formatter=_group_note, stretch=True),
         ], self._fetch, self, row_enabled=lambda r: not _unavailable(r),
-            row_tooltip=lambda r: r.get("unavailable_reason"))
-        self._attach(model, "Groups")
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, header.ResizeMode.Interactive)
-        header.setSectionResizeMode(3, header.ResizeMode.Stretch)
-        for column, width in ((0, 230), (1, 175), (2, 85)):
-            self.view.setColumnWidth(column, width)
+            row_tooltip=lambda r: for_people(r.get("unavailable_reason")) or None)
+        self._attach(model, "Groups")  # widths: the columns' declarations
         self.layout_.addWidget(self.buttons)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -140,6 +151,7 @@ class GroupPickerDialog(_PickerDialog):
             row = self.row_named(current)
             if row >= 0:
                 self.view.selectRow(row)
+        dialog_keys(self, self.search, self.select_button, errors=[self.error])
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
@@ -153,11 +165,11 @@ class GroupPickerDialog(_PickerDialog):
         """Choose a group by name, as a click then Select would; False (and why) if refused."""
         row = self.row_named(name)
         if row < 0:
-            self.error.show_message(f"no group named {name!r}")
+            self.error.show_message(f"There is no group named {name!r}.")
             return False
         data = self.model.row_data(row)
         if _unavailable(data):
-            self.error.show_message(data["unavailable_reason"])
+            self.error.show_message(for_people(data["unavailable_reason"]))
             return False
         self.chosen = data["name"]
         self.accept()
@@ -170,6 +182,9 @@ class GroupPickerDialog(_PickerDialog):
 
     def on_view_double_clicked(self, index: QModelIndex) -> None:
         self.choose(self.model.row_data(index.row())["name"])
+
+    def take(self, row: int) -> None:
+        self.choose(self.model.row_data(row)["name"])
 
     def on_buttons_accepted(self) -> None:
         index = self.view.currentIndex()
@@ -196,21 +211,17 @@ class ApproverPickerDialog(_PickerDialog):
         self.actor = actor
         self.chosen: list[dict[str, str]] = [dict(p) for p in current]
         model = PagedTableModel([
-            Column("name", "Name", icon=lambda r: icon("users")),
+            Column("name", "Name", icon=lambda r: icon("user"), primary=True),
             Column("upn", "User name"),
             Column("department", "Department"),
-            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
-            Column("unavailable_reason", "Can approve?", sortable=False,
+            Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or ""),
+                   samples=tuple(LICENSE_LABELS.values())),
+            Column("unavailable_reason", "Can approve?", sortable=False, stretch=True,
                    formatter=lambda v: "No: " + v.split(" ", 1)[-1].split(" and cannot")[0]
                    if v else "Yes"),
         ], self._fetch, self, id_key="upn", row_enabled=lambda r: not _unavailable(r),
-            row_tooltip=lambda r: r.get("unavailable_reason"))
-        self._attach(model, "People")
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, header.ResizeMode.Interactive)
-        header.setSectionResizeMode(4, header.ResizeMode.Stretch)
-        for column, width in ((0, 150), (1, 240), (2, 105), (3, 95)):
-            self.view.setColumnWidth(column, width)
+            row_tooltip=lambda r: for_people(r.get("unavailable_reason")) or None)
+        self._attach(model, "People")  # widths: the columns' declarations
         self.add_button = button("Add", "add", name="Add approver")
         self.remove_button = button("Remove", "remove", name="Remove approver")
         self.count = label("", "question")
@@ -232,6 +243,8 @@ class ApproverPickerDialog(_PickerDialog):
         self.layout_.addLayout(bottom)
         self._connect_signals()
         self._show_chosen()
+        self.select_button.setToolTip("Use these approvers (Ctrl+Enter)")
+        dialog_keys(self, self.search, self.select_button, errors=[self.error])
 
     def _connect_signals(self) -> None:
         self.add_button.clicked.connect(self.on_add_button_clicked)
@@ -253,7 +266,7 @@ class ApproverPickerDialog(_PickerDialog):
         """Add a person; the services say no to an eleventh or an ineligible approver."""
         row = self.row_named(upn, "upn")
         if row < 0:
-            self.error.show_message(f"no user {upn!r}")
+            self.error.show_message(f"There is no user {upn!r}.")
             return False
         person = self.model.row_data(row)
         if person["upn"] in self.upns():
@@ -261,7 +274,7 @@ class ApproverPickerDialog(_PickerDialog):
         try:
             selfservice.check_approvers(self.actor, [*self.upns(), person["upn"]])
         except AccessDeskError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_message(for_people(exc))
             return False
         self.error.clear_message()
         self.chosen.append({"upn": person["upn"], "name": person["name"]})
@@ -276,7 +289,7 @@ class ApproverPickerDialog(_PickerDialog):
     def _show_chosen(self) -> None:
         self.selected.clear()
         for person in self.chosen:
-            item = QListWidgetItem(icon("users"), f"{person['name']}  ({person['upn']})")
+            item = QListWidgetItem(icon("user"), f"{person['name']}  ({person['upn']})")
             item.setData(Qt.ItemDataRole.UserRole, person["upn"])
             self.selected.addItem(item)
         self.count.setText(f"{len(self.chosen)} of {MAX_APPROVERS}")
@@ -296,6 +309,11 @@ class ApproverPickerDialog(_PickerDialog):
 
     def on_view_double_clicked(self, index: QModelIndex) -> None:
         self.add(self.model.row_data(index.row())["upn"])
+
+    def take(self, row: int) -> None:
+        """Enter adds the person; the search is selected, ready for the next name."""
+        if self.add(self.model.row_data(row)["upn"]) and self.search.hasFocus():
+            self.search.selectAll()
 
     def on_selected_current_changed(self, row: int) -> None:
         self.remove_button.setEnabled(row >= 0)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.services import applications
 from desktop.ui.admin.widgets import form_frame
@@ -38,7 +38,8 @@ TEXT_FIELDS = ("name", "publisher", "homepage", "icon")
 
 
 class PropertiesPage(QWidget):
-    """Edits Application properties through services.applications.update_application.
+    """Edits Application properties through services.applications.update_application; an
+    EditorPage (desktop.ui.editor) whose `load` takes the application's name.
 
     Signals:
       saved(str): the application (by its possibly new name) was saved.
@@ -162,7 +163,7 @@ class PropertiesPage(QWidget):
             try:
                 self.loaded = applications.properties(self.actor, app_name)
             except AccessDeskError as exc:
-                self.message.show_text(str(exc), "error")
+                self.message.show_text(for_people(exc), "error")
         self.setEnabled(self.loaded is not None)
         self._loading = True
         try:
@@ -215,7 +216,7 @@ class PropertiesPage(QWidget):
         try:
             view = applications.update_application(self.actor, self.app_name, **changes)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.load(view["name"])
         self.message.show_text(f"Saved the properties of {view['name']}.", "info")

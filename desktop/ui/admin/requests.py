@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import requests
@@ -25,8 +25,10 @@ from desktop.ui.common import (
     setup_table,
     when,
 )
+from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
+TIME_SAMPLE = when("2026-12-28T20:00:00Z")  # the widest a time gets in a column
 STATUS_ICONS = {"pending": "request", "approved": "approve", "denied": "deny",
                 "cancelled": "cancel", "closed": "lock"}
 
@@ -48,20 +50,19 @@ class RequestsPage(QWidget):
         self.message.hide()
         self.model = PagedTableModel([
             Column("id", "ID", align=RIGHT),
-            Column("app", "Application", icon=lambda r: app_icon(r["app"])),
+            Column("app", "Application", icon=lambda r: app_icon(r["app"]), primary=True),
             Column("requester", "Requester"),
             Column("status", "Status", formatter=lambda v: STATUS_LABELS.get(v, v),
-                   icon=lambda r: icon(STATUS_ICONS.get(r["status"], "info"))),
-            Column("created_at", "Requested", formatter=when),
+                   icon=lambda r: icon(STATUS_ICONS.get(r["status"], "info")),
+                   samples=tuple(STATUS_LABELS.values())),
+            Column("created_at", "Requested", formatter=when, samples=(TIME_SAMPLE,)),
             Column("decided_by", "Decided by", sortable=False),
-            Column("decided_at", "Decided", formatter=when),
+            Column("decided_at", "Decided", formatter=when, samples=(TIME_SAMPLE,)),
         ], self._fetch, self)
         self.view = QTableView()
         self.view.setModel(self.model)
         setup_table(self.view, "Requests", stretch=None)
-        for column, width in enumerate((56, 190, 240, 110, 150, 230, 150)):
-            self.view.setColumnWidth(column, width)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self._show_decision_columns()
         self.empty = EmptyState("No request matches.")
         self.detail_title = label("", "question")
         self.detail = label("", wrap=True)
@@ -136,14 +137,21 @@ class RequestsPage(QWidget):
         try:
             requests.close(self.actor, row["id"], reason)
         except AccessDeskError as exc:
-            self.message.show_text(str(exc), "error")
+            self.message.show_text(for_people(exc), "error")
             return False
         self.message.show_text(f"Closed request {row['id']}.", "info")
-        self.model.refresh()
+        after_own_write(self, self.model.refresh)
         return True
+
+    def _show_decision_columns(self) -> None:
+        """Pending requests have no decider nor decision time: those columns leave room."""
+        pending = self.status.currentData() == "pending"
+        for key in ("decided_by", "decided_at"):
+            self.view.setColumnHidden(self.model.column_index(key), pending)
 
     def on_status_current_index_changed(self, _index: int) -> None:
         self.message.hide()
+        self._show_decision_columns()
         self.model.reload()
 
     def on_model_loaded(self) -> None:

@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError, Conflict
+from desktop.errors import AccessDeskError, Conflict, for_people
 from desktop.models import User
 from desktop.services import applications, directory, selfservice
 from desktop.services.eligibility import MAX_APPROVERS
+from desktop.services.policy import is_password_sso
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
 from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
@@ -31,7 +32,8 @@ NO_ROLE = "No role (default access)"
 
 
 class SelfServicePage(QWidget):
-    """Loads one application's settings, edits a copy, saves only what changed.
+    """Loads one application's settings, edits a copy, saves only what changed; an
+    EditorPage (desktop.ui.editor) whose `load` takes the application's name.
 
     Signals:
       saved(str): the settings of this application (by name) were saved.
@@ -78,7 +80,9 @@ class SelfServicePage(QWidget):
         self.open_properties = button("Open properties", "settings",
                                       tip="Where public client flows, origin and visibility "
                                           "are changed")
-        self.unavailable.layout().addWidget(self.open_properties, 0, Qt.AlignmentFlag.AlignTop)
+        banner_row = self.unavailable.layout()
+        assert isinstance(banner_row, QHBoxLayout)  # Banner's row: icon, text
+        banner_row.addWidget(self.open_properties, 0, Qt.AlignmentFlag.AlignTop)
         self.unavailable.hide()
 
         self.enabled = YesNo("Allow users to request access to this application?")
@@ -212,7 +216,7 @@ class SelfServicePage(QWidget):
         except AccessDeskError as exc:
             self.loaded, self.form = None, {}
             self._show_form()
-            self.show_message(str(exc), "error")
+            self.show_message(for_people(exc), "error")
             return
         self.loaded = dict(view, approvers=approvers, sso=props["sso"])
         self.form = {k: self.loaded[k] for k in FIELDS}
@@ -227,7 +231,7 @@ class SelfServicePage(QWidget):
             available = bool(loaded and loaded["available"])
             self.unavailable.show_text(
                 "<b>Self-service isn't available for this application.</b><br>"
-                + html.escape(loaded["unavailable_reason"]) if loaded and not available
+                + html.escape(for_people(loaded["unavailable_reason"])) if loaded and not available
                 else None, "warning")
             self.form_frame.setEnabled(available)
             form = self.form
@@ -244,7 +248,7 @@ class SelfServicePage(QWidget):
             self._fill_roles(form.get("role"))
             self._set_row_visible("role", bool(self._roles) or bool(form.get("role")))
             self._set_row_visible("approver_sets_passwords",
-                                  bool(loaded and (loaded["sso"] == "password"
+                                  bool(loaded and (is_password_sso(loaded)  # rule 12
                                                    or loaded["approver_sets_passwords"])))
             if loaded and loaded.get("updated_at"):
                 self.version.setText(f"Version {loaded['version']} · saved by "
@@ -268,7 +272,7 @@ class SelfServicePage(QWidget):
             item.setData(role["value"], Qt.ItemDataRole.UserRole)
             if role["unavailable_reason"]:
                 item.setEnabled(False)
-                item.setToolTip(role["unavailable_reason"])
+                item.setToolTip(for_people(role["unavailable_reason"]))
             model.appendRow(item)
             if current and role["value"] == current:
                 selected = i
@@ -298,7 +302,8 @@ class SelfServicePage(QWidget):
     def changes(self) -> dict[str, Any]:
         """The keyword arguments of selfservice.update for what differs from the stored settings."""
         assert self.loaded is not None
-        loaded, form, kw = self.loaded, self.form, {}
+        loaded, form = self.loaded, self.form
+        kw: dict[str, Any] = {}
         for key in ("enabled", "require_approval", "email_approvers", "approver_sets_passwords"):
             if bool(form[key]) != bool(loaded[key]):
                 kw[key] = bool(form[key])
@@ -343,11 +348,11 @@ class SelfServicePage(QWidget):
             view = selfservice.update(self.actor, app, if_version=version, **self.changes())
         except Conflict as exc:
             self.load(app)
-            self.show_message(f"{exc}. The page now shows the newer settings; "
+            self.show_message(f"{for_people(exc)} The page now shows the newer settings; "
                               "make your change again.", "error")
             return False
         except AccessDeskError as exc:
-            self.show_message(str(exc), "error")
+            self.show_message(for_people(exc), "error")
             return False
         self.load(app)
         self.show_message(f"Saved: version {view['version']} of the self-service settings of "

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -32,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.errors import for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import exports, graph_import, rights
 from desktop.ui.admin.widgets import RIGHT, busy_bar
 from desktop.ui.common import Banner, accessible, button, label, transparent
+from desktop.ui.keys import dialog_keys
 from desktop.ui.workers import run_task
 
 # (kind, format, menu text, file suffix, what the rows are called in messages)
@@ -137,6 +138,7 @@ class GraphSourceDialog(QDialog):
         self.paths.model().rowsRemoved.connect(self.on_paths_changed)
         self.paths.itemSelectionChanged.connect(self.on_paths_changed)
         self.on_paths_changed()
+        dialog_keys(self, self.add_files, self.preview)
 
     def chosen(self) -> list[str]:
         return [self.paths.item(i).text() for i in range(self.paths.count())]
@@ -185,7 +187,7 @@ class ImportSummaryDialog(QDialog):
         title = "Import preview" if dry_run else "Import finished"
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.setMinimumSize(640, 520)
+        self.setMinimumSize(800, 520)  # every tab title visible
 
         added, changed = report.get("added", {}), report.get("changed", {})
         unchanged = report.get("unchanged", {})
@@ -201,6 +203,12 @@ class ImportSummaryDialog(QDialog):
         if not total_added and not total_changed:
             headline = ("The database already matches this export: nothing to add or change."
                         if dry_run else "Nothing was added or changed.")
+        skipped_count = int(report.get("skipped_count", 0))
+        if skipped_count:
+            objects = "object" if skipped_count == 1 else "objects"
+            verb = "would be" if dry_run else "were"
+            headline += (f" {skipped_count:,} {objects} {verb} skipped: see Skipped for what "
+                         "and why.")
         self.headline = label(headline, wrap=True)
         self.headline.setAccessibleName("Import summary")
 
@@ -242,6 +250,13 @@ class ImportSummaryDialog(QDialog):
         self.tabs.setAccessibleName("Import details")
         self.lists: dict[str, QListWidget] = {}
         tabs = [
+            ("skipped", "Skipped", graph_import.skipped_lines(report), "Nothing skipped.",
+             "Objects left out, and why: a required field missing, an invalid value, the same "
+             "id twice with different content, or an object they depend on skipped"),
+            ("not_imported", "Not imported", graph_import.not_imported_lines(report),
+             "Every object in the export is of a type Access Desk imports.",
+             "Types Access Desk does not import, counted by file (permission grants, role "
+             "definitions, the tenant's licence subscriptions, ...)"),
             ("changes", "Changes", report.get("changes", []), "No record changes.",
              "Which fields of existing records the export changes"),
             ("warnings", "Warnings", report.get("warnings", []), "No warnings.",
@@ -267,8 +282,11 @@ class ImportSummaryDialog(QDialog):
             self.lists[key] = view
             index = self.tabs.addTab(view, f"{title_} ({len(lines)})")
             self.tabs.setTabToolTip(index, hint)
-        if report.get("warnings"):
-            self.tabs.setCurrentIndex(1)
+        # The first tab with something to read: what was skipped, else the warnings.
+        for key in ("skipped", "warnings"):
+            if self.lists[key].item(0).flags() != Qt.ItemFlag.NoItemFlags:
+                self.tabs.setCurrentWidget(self.lists[key])
+                break
 
         buttons = QDialogButtonBox()
         if dry_run:
@@ -277,7 +295,6 @@ class ImportSummaryDialog(QDialog):
             cancel = button("Cancel", tip="Import nothing")
             buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
             buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
-            cancel.setDefault(True)
         else:
             close = button("Close", kind="primary")
             buttons.addButton(close, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -293,6 +310,9 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
+        # A preview's Enter cancels: importing writes many records, so it is clicked on purpose.
+        default = cancel if dry_run else close
+        dialog_keys(self, default, default)
 
     @classmethod
     def ask(cls, parent: QWidget | None, report: dict[str, Any]) -> bool:
@@ -384,8 +404,9 @@ class EvidenceDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.start.dateChanged.connect(self.on_dates_changed)
         self.end.dateChanged.connect(self.on_dates_changed)
+        self.path.textEdited.connect(self.on_path_edited)
         self.path.setCursorPosition(0)
-        self.write_button.setFocus()
+        dialog_keys(self, self.start, self.write_button)
 
     @staticmethod
     def _date_edit(name: str, value: QDate, tip: str) -> QDateEdit:
@@ -403,8 +424,9 @@ class EvidenceDialog(QDialog):
 
     def period(self) -> tuple[dt.datetime, dt.datetime]:
         """Naive UTC, as the database keeps times; the end is the day after To (excluded)."""
-        start = self.start.date().toPython()
-        end = self.end.date().toPython() + dt.timedelta(days=1)
+        # the stubs give QDate.toPython() as object; it is a datetime.date
+        start = cast(dt.date, self.start.date().toPython())
+        end = cast(dt.date, self.end.date().toPython()) + dt.timedelta(days=1)
         return (dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()))
 
     def write(self) -> None:
@@ -438,6 +460,10 @@ class EvidenceDialog(QDialog):
         if path:
             self.path.setText(path)
 
+    def on_path_edited(self, _text: str) -> None:
+        if self.message.property("tone") == "error":  # it spoke of the name before
+            self.message.hide()
+
     def on_dates_changed(self, _date: QDate) -> None:
         # Keep a suggested name in step with the period; a name typed by hand stays.
         current = Path(self.path.text())
@@ -455,7 +481,7 @@ class EvidenceDialog(QDialog):
         self.written.emit(result)
 
     def on_write_failed(self, message: str) -> None:
-        self.message.show_text(message, "error")
+        self.message.show_text(for_people(message), "error")
 
     def on_write_finished(self) -> None:
         self._set_running(False)
@@ -589,7 +615,7 @@ class TransferActions(QObject):
         self._close_progress()
         self._set_busy(False)
         self._status("The import failed; nothing was imported.")
-        self._show_error("Import from Microsoft Graph", message)
+        self._show_error("Import from Microsoft Graph", for_people(message))
 
     # --- export -----------------------------------------------------------------------------
 
@@ -607,7 +633,8 @@ class TransferActions(QObject):
         self.export_menu.setEnabled(False)  # one export at a time
 
         def work() -> tuple[str, str, int]:
-            return path, rows_word, write_export(actor, kind, fmt, Path(path))
+            # The command line's `export --out` writes the very same file (one service).
+            return path, rows_word, exports.write_file(actor, kind, fmt, Path(path))["rows"]
 
         run_task(work, succeeded=self.on_export_succeeded, failed=self.on_export_failed,
                  finished=self.on_export_finished)
@@ -619,7 +646,7 @@ class TransferActions(QObject):
 
     def on_export_failed(self, message: str) -> None:
         self._status("The export failed.")
-        self._show_error("Export", message)
+        self._show_error("Export", for_people(message))
 
     def on_export_finished(self) -> None:
         self.export_menu.setEnabled(True)
@@ -649,15 +676,3 @@ class TransferActions(QObject):
         self.message_box = box
         box.open()
 
-
-def write_export(actor: User, kind: str, fmt: str, path: Path) -> int:
-    """Write next to the target, then rename: a failed export never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as stream:
-            count = exports.write(actor, kind, fmt, stream)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.errors import for_people
 from desktop.models import User
 from desktop.resources import icon
 from desktop.services import applications
@@ -28,6 +30,7 @@ from desktop.ui.common import (
     app_icon,
     setup_table,
 )
+from desktop.ui.keys import SearchListKeys
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -54,10 +57,36 @@ def form_frame() -> QFrame:
     return frame
 
 
+class ResponsiveSplitter(QSplitter):
+    """Panes side by side while the splitter is at least `stack_below` pixels wide, one above
+    the other when narrower: a narrow window stacks them instead of cramping both. Its
+    minimum width is the widest pane's, so the window may be made that narrow."""
+
+    def __init__(self, stack_below: int, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.stack_below = stack_below
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        panes = [w for i in range(self.count()) if (w := self.widget(i)) is not None]
+        widest = max((w.minimumSizeHint().expandedTo(w.minimumSize()).width()
+                      for w in panes if not w.isHidden()), default=hint.width())
+        return QSize(min(hint.width(), widest), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        wanted = (Qt.Orientation.Vertical if event.size().width() < self.stack_below
+                  else Qt.Orientation.Horizontal)
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+        super().resizeEvent(event)
+
+
 def page_splitter(orientation: Qt.Orientation, *panes: QWidget, stretch: tuple[int, ...] = (),
-                  sizes: tuple[int, ...] = ()) -> QSplitter:
-    """Panes side by side (or stacked) that never collapse, split by an invisible handle."""
-    splitter = QSplitter(orientation)
+                  sizes: tuple[int, ...] = (), stack_below: int | None = None) -> QSplitter:
+    """Panes side by side (or stacked) that never collapse, split by an invisible handle.
+    With `stack_below`, side-by-side panes stack when the page is narrower than that."""
+    splitter = (ResponsiveSplitter(stack_below) if stack_below is not None
+                and orientation == Qt.Orientation.Horizontal else QSplitter(orientation))
     splitter.setChildrenCollapsible(False)
     for pane in panes:
         splitter.addWidget(pane)
@@ -86,8 +115,19 @@ class PickerTable(QTableView):
         super().mousePressEvent(event)
 
 
+SELF_SERVICE_STATES = {"on": "On", "off": "Off", "not_available": "Not available"}
+
+
+def self_service_tooltip(row: dict[str, Any]) -> str | None:
+    """Why an application cannot have self-service (rules 1-2, decided by the services)."""
+    if row.get("self_service_state") != "not_available":
+        return None
+    return f"Self-service isn't available. {for_people(row.get('unavailable_reason'))}"
+
+
 def application_columns(compact: bool = False) -> list[Column]:
-    name = Column("name", "Name", icon=lambda row: app_icon(row["name"], row.get("icon")))
+    name = Column("name", "Name", icon=lambda row: app_icon(row["name"], row.get("icon")),
+                  stretch=True, min_width=120 if compact else 160)
     if compact:
         return [name, Column("pending", "Pending", align=RIGHT,
                              tooltip="Requests waiting for a decision",
@@ -97,10 +137,14 @@ def application_columns(compact: bool = False) -> list[Column]:
         Column("publisher", "Publisher"),
         Column("origin", "Origin", formatter=lambda v: ORIGIN_LABELS.get(v, v or ""),
                icon=lambda row: icon(f"origin-{row['origin']}"),
+               samples=tuple(ORIGIN_LABELS.values()),
                tooltip="How the application was added to the directory"),
         Column("sso", "SSO mode", formatter=lambda v: SSO_LABELS.get(v, v or ""),
-               tooltip="Single sign-on mode"),
-        Column("self_service", "Self-service", formatter=lambda v: "On" if v else "Off",
+               samples=tuple(SSO_LABELS.values()), tooltip="Single sign-on mode"),
+        Column("self_service_state", "Self-service", sort_key="self_service",
+               formatter=lambda v: SELF_SERVICE_STATES.get(v, ""),
+               samples=tuple(SELF_SERVICE_STATES.values()),
+               cell_tooltip=self_service_tooltip,
                tooltip="Whether users may request this application from My Apps"),
         Column("pending", "Pending", align=RIGHT, tooltip="Requests waiting for a decision",
                formatter=lambda v: str(v) if v else "–"),
@@ -112,9 +156,11 @@ class ApplicationList(QWidget):
 
     Signals:
       application_selected(object): the selected row (a dict) or None.
+      application_opened(object): Enter on a row (or on the only match of a search).
     """
 
     application_selected = Signal(object)
+    application_opened = Signal(object)
 
     def __init__(self, actor: User, parent: QWidget | None = None, *, compact: bool = False,
                  self_service_only: bool = False, name: str = "Applications") -> None:
@@ -127,14 +173,7 @@ class ApplicationList(QWidget):
         self.model = PagedTableModel(application_columns(compact), self._fetch, self)
         self.view = QTableView()
         self.view.setModel(self.model)
-        setup_table(self.view, name)
-        header = self.view.horizontalHeader()
-        if not compact:
-            for column, width in ((1, 170), (2, 160), (3, 120), (4, 100), (5, 80)):
-                self.view.setColumnWidth(column, width)
-        else:
-            self.view.setColumnWidth(1, 70)
-        header.setStretchLastSection(False)
+        setup_table(self.view, name)  # widths: application_columns' declarations
         self.empty = EmptyState("No application matches this search.")
         self.empty.hide()
         top = QHBoxLayout()
@@ -155,6 +194,8 @@ class ApplicationList(QWidget):
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
+        # Down from the search box into the list; Enter opens the current row or the only match.
+        SearchListKeys(self.search, self.view, self.on_row_picked)
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
@@ -204,6 +245,12 @@ class ApplicationList(QWidget):
         self._update_empty()
         if not self.view.currentIndex().isValid():
             self.application_selected.emit(None)
+
+    def on_row_picked(self, row: int) -> None:
+        if row < 0:
+            return
+        self.view.selectRow(row)
+        self.application_opened.emit(self.model.row_data(row))
 
     def on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.application_selected.emit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,8 +31,14 @@ from desktop.ui.admin.requests import RequestsPage
 from desktop.ui.admin.transfer import TransferActions
 from desktop.ui.common import ROLE_LABELS, DemoBanner
 from desktop.ui.connection import add_connection_indicator
+from desktop.ui.editor import EditorPage, dirty
+from desktop.ui.staleness import Staleness, after_own_write
 
+# Qt adds " — Access Desk" (the application display name) to every window title itself.
+TITLE = "Admin console"
 APPLICATIONS, ACCESS, REQUESTS, AUDIT, EMAIL, USERS, GROUPS = range(7)
+# The page list's width: names and icons, or icons only below NAV_NARROW_BELOW pixels.
+NAV_WIDE, NAV_NARROW, NAV_NARROW_BELOW = 214, 58, 1000
 PAGES = [
     ("Enterprise applications", "application"),
     ("Users and groups", "users"),
@@ -47,6 +54,7 @@ SHORTCUTS = [
     ("Esc", "Discard the changes being edited"),
     ("F5", "Refresh the current page"),
     ("Ctrl+1 … Ctrl+7", "Go to a page"),
+    ("Ctrl+N", "New application (Enterprise applications)"),
     ("Ctrl+I", "Import from Microsoft Graph (Global Administrators)"),
     ("Delete", "Remove access of the selected person (Users and groups)"),
     ("Ctrl+Q", "Quit"),
@@ -64,7 +72,7 @@ class AdminWindow(QMainWindow):
         super().__init__(parent)
         self.actor = rights.require_admin(actor, "open the Admin console")
         self.feed = feed
-        self.setWindowTitle("Access Desk: Admin console")
+        self.setWindowTitle(TITLE)
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName("Admin console")
         self.resize(1280, 800)
@@ -82,7 +90,11 @@ class AdminWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setFixedWidth(214)
+        # Icons only in a narrow window (resizeEvent): the pages keep the width they need.
+        self.nav.setMinimumWidth(NAV_NARROW)
+        self.nav.setMaximumWidth(NAV_WIDE)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._nav_narrow = False
         self.nav.setSpacing(1)
         self.nav.setObjectName("nav")
         self.nav.setStyleSheet(
@@ -93,6 +105,7 @@ class AdminWindow(QMainWindow):
         for number, (title, icon_name) in enumerate(PAGES, start=1):
             item = QListWidgetItem(icon(icon_name), title)
             item.setToolTip(f"{title} (Ctrl+{number})")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, title)
             self.nav.addItem(item)
         self.stack = QStackedWidget()
         self.stack.setAccessibleName("Page")
@@ -103,6 +116,8 @@ class AdminWindow(QMainWindow):
         self.nav_caption.setProperty("role", "hint")
         self.nav_caption.setAccessibleName("Admin console")
         self.nav_caption.setContentsMargins(16, 12, 0, 0)
+        # Hidden in a narrow window: its width must not hold the window wide.
+        self.nav_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         nav_box = QWidget()
         nav_layout = QVBoxLayout(nav_box)
         nav_layout.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +149,7 @@ class AdminWindow(QMainWindow):
 
         self._build_actions()
         self._build_status()
+        self._build_staleness()
         self._connect_signals()
         self.nav.setCurrentRow(APPLICATIONS)
 
@@ -174,7 +190,11 @@ class AdminWindow(QMainWindow):
                                   lambda _checked=False, i=number - 1: self.show_page(i))
             self.page_actions.append(action)
 
+        self.new_application_action = self._action(
+            "&New application…", "add", "Ctrl+N", self.on_new_application_action_triggered,
+            "Add an application to the directory (Enterprise applications)")
         self.transfers = TransferActions(self.actor, self)
+        self.applications.set_import_action(self.transfers.import_action)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -182,6 +202,7 @@ class AdminWindow(QMainWindow):
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.discard_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.new_application_action)
         file_menu.addAction(self.transfers.import_action)
         file_menu.addMenu(self.transfers.export_menu)
         file_menu.addSeparator()
@@ -209,21 +230,52 @@ class AdminWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.state)
         add_connection_indicator(self, self.feed)
 
+    def _build_staleness(self) -> None:
+        """Each page refreshes when what it shows changed, once, and only while seen."""
+        self.staleness = [
+            Staleness(self.applications, self._refresh_applications),
+            Staleness(self.access, self._refresh_access),
+            Staleness(self.requests, self._refresh_requests),
+            Staleness(self.audit, self._refresh_audit),
+            Staleness(self.email, self._refresh_email),
+            Staleness(self.users, self._refresh_users),
+            Staleness(self.groups, self._refresh_groups),
+        ]
+
+    def mark_stale(self, page: int, note: Any = None) -> None:
+        self.staleness[page].mark_stale(note)
+
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
         self.applications.application_changed.connect(self.on_applications_application_changed)
+        self.access.apps.application_selected.connect(self.on_access_application_selected)
         self.applications.data_saved.connect(self.on_applications_data_saved)
-        self.applications.selfservice.dirty_changed.connect(self.on_page_dirty_changed)
-        self.applications.properties.dirty_changed.connect(self.on_page_dirty_changed)
-        self.email.dirty_changed.connect(self.on_page_dirty_changed)
+        for page in self.editor_pages():
+            page.dirty_changed.connect(self.on_page_dirty_changed)
         self.transfers.data_imported.connect(self.on_transfers_data_imported)
         if self.feed is not None:
             self.feed.settings_changed.connect(self.on_feed_settings_changed)
             self.feed.requests_changed.connect(self.on_feed_requests_changed)
             self.feed.access_changed.connect(self.on_feed_access_changed)
             self.feed.directory_changed.connect(self.on_feed_directory_changed)
+            self.feed.audit_changed.connect(self.on_feed_audit_changed)
+            self.feed.mail_changed.connect(self.on_feed_mail_changed)
 
     # --- navigation -------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        self.set_nav_narrow(event.size().width() < NAV_NARROW_BELOW)
+        super().resizeEvent(event)
+
+    def set_nav_narrow(self, narrow: bool) -> None:
+        """Page names beside their icons, or (a narrow window) icons only, named in tips."""
+        if narrow == self._nav_narrow:
+            return
+        self._nav_narrow = narrow
+        self.nav.setMaximumWidth(NAV_NARROW if narrow else NAV_WIDE)
+        self.nav_caption.setVisible(not narrow)
+        for number, (title, _icon) in enumerate(PAGES):
+            self.nav.item(number).setText("" if narrow else title)
 
     def show_page(self, index: int) -> None:
         """Go to a page; Ctrl+1 on an application's settings goes back to the list."""
@@ -233,6 +285,19 @@ class AdminWindow(QMainWindow):
 
     def current_page(self) -> QWidget:
         return self.pages[self.stack.currentIndex()]
+
+    def editor_pages(self) -> list[EditorPage]:
+        """The pages that edit stored settings, wherever they sit (desktop.ui.editor)."""
+        return [*self.applications.editors, self.email]
+
+    def dirty_pages(self) -> list[EditorPage]:
+        """The editor pages holding changes not saved yet."""
+        return dirty(self.editor_pages())
+
+    @staticmethod
+    def page_titles() -> list[str]:
+        """The pages' names in order, as show_page numbers them (the handout shows each)."""
+        return [title for title, _icon in PAGES]
 
     # --- slots ------------------------------------------------------------------------------
 
@@ -244,23 +309,44 @@ class AdminWindow(QMainWindow):
         if row == ACCESS and current is not None and current["id"] != (self.access.app or {}).get(
                 "id"):
             self.access.apps.select_id(current["id"])
+        self.update_title()
 
-    def on_applications_application_changed(self, row: dict[str, Any] | None) -> None:
-        self.setWindowTitle(f"Access Desk: Admin console · {row['name']}" if row
-                            else "Access Desk: Admin console")
+    def update_title(self) -> None:
+        """The page shown, and the application it is about where there is one."""
+        page = self.stack.currentIndex()
+        app = {APPLICATIONS: self.applications.current, ACCESS: self.access.app}.get(page)
+        what = app["name"] if app else PAGES[page][0]
+        if page == ACCESS and app:
+            what = f"{PAGES[ACCESS][0]} · {app['name']}"
+        self.setWindowTitle(f"{TITLE} · {what}")
+
+    def on_applications_application_changed(self, _row: dict[str, Any] | None) -> None:
+        self.update_title()
+
+    def on_access_application_selected(self, _row: dict[str, Any] | None) -> None:
+        self.update_title()
 
     def on_applications_data_saved(self) -> None:
-        self.access.refresh()
-        self.audit.refresh()
+        after_own_write(self, self._mark_saved_stale)
+        self.update_title()  # a rename
+
+    def _mark_saved_stale(self) -> None:
+        # No live feed: the pages that show applications are told here.
+        self.mark_stale(ACCESS, "all")
+        self.mark_stale(AUDIT)
+        self.mark_stale(REQUESTS)
 
     def on_transfers_data_imported(self) -> None:
-        self.applications.refresh()
-        self.access.refresh()
-        self.audit.refresh()
+        after_own_write(self, self._mark_imported_stale)
+
+    def _mark_imported_stale(self) -> None:
+        self.mark_stale(APPLICATIONS, ("app", 0))
+        self.mark_stale(AUDIT)
         self.on_feed_directory_changed()
 
-    def on_page_dirty_changed(self, dirty: bool) -> None:
-        self.state.setText("Unsaved changes" if dirty else "")
+    def on_page_dirty_changed(self, _dirty: bool) -> None:
+        # One page clean again says nothing of the others.
+        self.state.setText("Unsaved changes" if self.dirty_pages() else "")
 
     def on_save_action_triggered(self) -> None:
         page = self.current_page()
@@ -268,15 +354,21 @@ class AdminWindow(QMainWindow):
             page.save()
 
     def on_discard_action_triggered(self) -> None:
-        page = self.current_page()
+        page: Any = self.current_page()  # an editor page when it has discard()
         if hasattr(page, "discard") and page.is_dirty():
             page.discard()
 
+    def on_new_application_action_triggered(self) -> None:
+        self.nav.setCurrentRow(APPLICATIONS)
+        self.applications.new_application()
+
     def on_refresh_action_triggered(self) -> None:
-        self.current_page().refresh()
+        page: Any = self.current_page()  # every page has refresh() and focus_search()
+        page.refresh()
 
     def on_search_action_triggered(self) -> None:
-        self.current_page().focus_search()
+        page: Any = self.current_page()
+        page.focus_search()
 
     def on_quit_action_triggered(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -291,26 +383,73 @@ class AdminWindow(QMainWindow):
         text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
         QMessageBox.information(self, "Keyboard shortcuts", text)
 
+    # Which page shows what: the feed's signals mark those pages stale (desktop.ui.staleness);
+    # the one on screen refreshes once per burst, the others when they are shown.
+
     def on_feed_settings_changed(self, app_id: int) -> None:
-        self.applications.on_settings_changed(app_id)
-        self.access.apps.refresh()
+        self.mark_stale(APPLICATIONS, ("app", app_id))
+        self.mark_stale(ACCESS, "all")  # self-service on or off, its group, the roles
+        self.mark_stale(REQUESTS)
 
     def on_feed_requests_changed(self) -> None:
-        self.requests.refresh()
-        self.applications.list.refresh()
-        self.audit.refresh()
+        self.mark_stale(REQUESTS)
+        self.mark_stale(APPLICATIONS)  # the list's Pending column
+        self.mark_stale(ACCESS)  # the applications' Pending column
+        self.mark_stale(EMAIL)  # approvers and requesters may be sent mail
 
     def on_feed_access_changed(self) -> None:
-        self.access.refresh()
+        self.mark_stale(ACCESS, "all")
+        self.mark_stale(GROUPS)  # member counts and lists
 
     def on_feed_directory_changed(self) -> None:
+        self.mark_stale(USERS)
+        self.mark_stale(GROUPS)
+        self.mark_stale(ACCESS, "all")
+        self.mark_stale(REQUESTS)
+
+    def on_feed_audit_changed(self) -> None:
+        self.mark_stale(AUDIT)  # every write use case appends an event
+
+    def on_feed_mail_changed(self) -> None:
+        self.mark_stale(EMAIL)
+
+    def _refresh_applications(self, notes: set[Any]) -> None:
+        apps: set[int] = {note[1] for note in notes if isinstance(note, tuple)}
+        if not apps:
+            self.applications.list.refresh()
+            return
+        current = (self.applications.current or {}).get("id")
+        # One re-read of the list; the settings being shown are re-read if they changed.
+        self.applications.on_settings_changed(
+            0 if 0 in apps else current if current in apps else next(iter(apps)))
+        self.update_title()
+
+    def _refresh_access(self, notes: set[Any]) -> None:
+        if "all" in notes:
+            self.access.refresh()
+        else:
+            self.access.apps.refresh()
+        self.update_title()
+
+    def _refresh_requests(self, _notes: set[Any]) -> None:
+        self.requests.refresh()
+
+    def _refresh_audit(self, _notes: set[Any]) -> None:
+        self.audit.refresh()
+
+    def _refresh_email(self, _notes: set[Any]) -> None:
+        self.email.refresh_outbox()
+
+    def _refresh_users(self, _notes: set[Any]) -> None:
         self.users.refresh()
+
+    def _refresh_groups(self, _notes: set[Any]) -> None:
         self.groups.refresh()
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         from desktop.ui.common import ConfirmDialog
 
-        if self.applications.is_dirty() and not ConfirmDialog.ask(
+        if self.dirty_pages() and not ConfirmDialog.ask(
                 self, "Quit without saving?", "The settings being edited are not saved.",
                 "Quit without saving", danger=True):
             event.ignore()

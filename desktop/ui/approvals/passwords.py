@@ -16,12 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import secrets
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.live import LiveFeed
 from desktop.models import User
 from desktop.resources import icon
-from desktop.services import credentials
+from desktop.services import credentials, keys
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -33,6 +32,7 @@ from desktop.ui.common import (
     setup_table,
 )
 from desktop.ui.myapps.parts import day
+from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 
@@ -75,15 +75,13 @@ class PasswordsPage(QWidget):
             Column("upn", "User principal name", sortable=False),
             Column("department", "Department", sortable=False),
             # "status" is added to each row by _fetch: it is made of several fields.
-            Column("status", "Sign-in details", sortable=False,
+            Column("status", "Sign-in details", sortable=False, stretch=True,
                    icon=lambda row: icon("key" if row["has_credentials"] else "info")),
         ]
         self.model = PagedTableModel(columns, self._fetch, self, autoload=False)
         self.table = QTableView()
         self.table.setModel(self.model)
-        setup_table(self.table, "People with access", stretch=3)
-        for col, width in enumerate((170, 250, 120)):
-            self.table.setColumnWidth(col, width)
+        setup_table(self.table, "People with access")
         self.table.setSortingEnabled(False)
         self.empty = EmptyState("Nobody has access to this application yet.")
         self.empty.hide()
@@ -165,7 +163,7 @@ class PasswordsPage(QWidget):
         return apps
 
     def update_key_status(self) -> None:
-        problem = secrets.key_status()
+        problem = keys.key_status()
         self.key_banner.show_text(
             f"{problem[0].upper()}{problem[1:]}. Everything else works; sign-in details cannot "
             "be saved or read on this desktop until then." if problem else None, "warning")
@@ -217,7 +215,7 @@ class PasswordsPage(QWidget):
             credentials.set_credentials(self.actor, app, row["upn"], self.username.text(),
                                         self.password.text())
         except AccessDeskError as exc:
-            self.error.show_message(exc.message)
+            self.error.show_message(for_people(exc))
             self.update_key_status()
             return
         finally:
@@ -227,5 +225,4 @@ class PasswordsPage(QWidget):
         self.result.show_message(f"Saved the sign-in details of {row['name']} for {app}. "
                                  f"{row['name'].split(' ')[0]} can copy them from My Apps.")
         self.update_key_status()
-        self.feed.poll_now()
-        self.model.refresh()
+        after_own_write(self, self.refresh)

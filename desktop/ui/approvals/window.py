@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QMainWindow,
     QProgressDialog,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.live import LiveFeed
 from desktop.models import User
-from desktop.resources import icon
 from desktop.services import approvals, bulk, notifications
 from desktop.ui.common import (
     LICENSE_LABELS,
@@ -34,19 +31,23 @@ from desktop.ui.common import (
     app_icon,
     button,
     label,
-    set_tabbed_central,
     setup_table,
     shortcut,
     status_column,
 )
-from desktop.ui.connection import add_connection_indicator
-from desktop.ui.myapps.parts import age, day, when
+from desktop.ui.keys import SearchListKeys
+from desktop.ui.myapps.parts import age, ago, day, when
+from desktop.ui.staleness import Staleness, after_own_write
+from desktop.ui.tabbed import TabbedWindow
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 from .passwords import PasswordsPage
 
 # Above this many requests a progress dialog shows while they are decided.
 PROGRESS_FROM = 2
+# A decision that went as asked is reported for this long; a conflict stays until the
+# approver selects another request.
+OUTCOME_SECONDS = 10
 
 
 def conflict_sentence(c: bulk.BulkConflict, name: str | None = None) -> str:
@@ -73,7 +74,7 @@ def summary_text(summary: bulk.BulkSummary, names: dict[int, str]) -> str:
         if len(summary.conflicts) > len(shown):
             lines.append(f"… and {len(summary.conflicts) - len(shown)} more.")
     for rid, message in summary.failed[:8]:
-        lines.append(f"Request {rid}: {message}")
+        lines.append(f"Request {rid}: {for_people(message)}")
     if summary.cancelled:
         lines.append(f"Stopped: {summary.not_done} request(s) were left pending.")
     return "\n".join(lines)
@@ -105,25 +106,28 @@ class PendingPage(QWidget):
         top.addWidget(self.refresh_button)
         self.outcome = Banner("info", name="Decision outcome")
         self.outcome.hide()
+        self.outcome_timer = QTimer(self)
+        self.outcome_timer.setSingleShot(True)
+        self.outcome_timer.setInterval(OUTCOME_SECONDS * 1000)
+        self._outcome_ids: set[int] = set()
 
         columns = [
             Column("requester_name", "Requester"),
             Column("department", "Department", sortable=False),
             Column("license", "License", sortable=False,
-                   formatter=lambda v: LICENSE_LABELS.get(v, v or "")),
-            Column("app", "Application", icon=lambda row: app_icon(row["app"])),
-            Column("justification", "Justification", sortable=False),
-            Column("created_at", "Age", formatter=age,
+                   formatter=lambda v: LICENSE_LABELS.get(v, v or ""),
+                   samples=tuple(LICENSE_LABELS.values())),
+            Column("app", "Application", icon=lambda row: app_icon(row["app"]), primary=True),
+            Column("justification", "Justification", sortable=False, stretch=True),
+            Column("created_at", "Age", formatter=age, samples=("just now", "13 days", "8 weeks",
+                                                                "11 months"),
                    tooltip="How long the request has been waiting"),
         ]
         self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
         self.table = QTableView()
         self.table.setModel(self.model)
-        setup_table(self.table, "Pending requests", stretch=4)
+        setup_table(self.table, "Pending requests")
         self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
-        for col, width in enumerate((170, 110, 100, 180)):
-            self.table.setColumnWidth(col, width)
-        self.table.setColumnWidth(5, 90)
         self.empty = EmptyState("No request is waiting for you.",
                                 no_match="No pending request matches your search.")
         self.empty.hide()
@@ -183,6 +187,16 @@ class PendingPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.approve_button.clicked.connect(self.on_approve_button_clicked)
         self.deny_button.clicked.connect(self.on_deny_button_clicked)
+        self.outcome_timer.timeout.connect(self.clear_outcome)
+        # Down from the search goes into the list; Enter takes the row (or the only match)
+        # and moves to the reason, from where Ctrl+Enter approves.
+        SearchListKeys(self.search, self.table, self.on_row_picked)
+
+    def on_row_picked(self, row: int) -> None:
+        if row < 0:
+            return
+        self.table.selectRow(row)
+        self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
                ) -> list[dict[str, Any]]:
@@ -223,8 +237,25 @@ class PendingPage(QWidget):
         self.empty.stand_in_for(self.table, self.model)
         self.on_table_selection_changed()
 
+    def show_outcome(self, text: str, tone: str = "info") -> None:
+        """Say what a decision did: gone after OUTCOME_SECONDS when all went as asked, or
+        once the approver selects a request that was not selected when it was said."""
+        self.outcome.show_text(text, tone)
+        self._outcome_ids = {r["id"] for r in self.selected_rows()}
+        if tone == "info":
+            self.outcome_timer.start()
+        else:
+            self.outcome_timer.stop()
+
+    def clear_outcome(self) -> None:
+        self.outcome_timer.stop()
+        self.outcome.show_text(None)
+
     def on_table_selection_changed(self, *_args: object) -> None:
         rows = self.selected_rows()
+        if self.outcome.isVisibleTo(self) and not self.busy and any(
+                r["id"] not in self._outcome_ids for r in rows):
+            self.clear_outcome()
         for b in (self.approve_button, self.deny_button):
             b.setEnabled(bool(rows) and not self.busy)
         if not rows:
@@ -233,7 +264,7 @@ class PendingPage(QWidget):
         elif len(rows) == 1:
             row = rows[0]
             self.detail.setText(
-                f"{requester_line(row)}, requests {row['app']}, {age(row['created_at'])} ago "
+                f"{requester_line(row)}, requests {row['app']}, {ago(row['created_at'])} "
                 f"({when(row['created_at'])}).\n"
                 f"Justification: {row['justification'] or '(none given)'}")
         else:
@@ -255,6 +286,7 @@ class PendingPage(QWidget):
         if not rows or self.busy:
             return None
         self.error.clear_message()
+        self.clear_outcome()
         reason = self.reason.text()
         names = {r["id"]: f"{r['requester_name']}'s request for {r['app']}" for r in rows}
         progress: QProgressDialog | None = None
@@ -283,7 +315,7 @@ class PendingPage(QWidget):
                 self.actor, [r["id"] for r in rows], approve, reason, progress=report,
                 should_stop=progress.wasCanceled if progress is not None else None)
         except AccessDeskError as exc:
-            self.error.show_message(exc.message)
+            self.error.show_message(for_people(exc))
             if not approve and not reason.strip():
                 self.reason.setFocus()
             return None
@@ -295,11 +327,10 @@ class PendingPage(QWidget):
             self.on_table_selection_changed()
         self.last_summary = summary
         tone = "info" if not (summary.conflicts or summary.failed) else "warning"
-        self.outcome.show_text(summary_text(summary, names), tone)
+        self.show_outcome(summary_text(summary, names), tone)
         if summary.decided:
             self.reason.clear()
-        self.feed.poll_now()
-        self.model.refresh()
+        after_own_write(self, self.refresh)
         self.on_table_selection_changed()
         return summary
 
@@ -316,20 +347,19 @@ class HistoryPage(QWidget):
         self.search = SearchBox("Search by requester or application", "Search decided requests")
         self.error = ErrorLabel(name="History error")
         columns = [
-            Column("app", "Application", icon=lambda row: app_icon(row["app"])),
+            Column("app", "Application", icon=lambda row: app_icon(row["app"]), primary=True),
             Column("requester_name", "Requester"),
             status_column(),
             Column("decided_by_name", "Decided by", sortable=False,
                    formatter=lambda v: v or "Access Desk"),
-            Column("decided_at", "Decided", formatter=day),
-            Column("reason", "Reason", sortable=False),
+            Column("decided_at", "Decided", formatter=day,
+                   samples=(day("2026-09-28T12:00:00Z"),)),
+            Column("reason", "Reason", sortable=False, stretch=True),
         ]
         self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
         self.table = QTableView()
         self.table.setModel(self.model)
-        setup_table(self.table, "Decided requests", stretch=5)
-        for col, width in enumerate((190, 160, 110, 160, 110)):
-            self.table.setColumnWidth(col, width)
+        setup_table(self.table, "Decided requests")
         self.empty = EmptyState("Nothing has been decided yet.",
                                 no_match="No decided request matches your search.")
         self.empty.hide()
@@ -374,20 +404,13 @@ class HistoryPage(QWidget):
 # --- the window -------------------------------------------------------------------------------
 
 
-class ApprovalsWindow(QMainWindow):
+class ApprovalsWindow(TabbedWindow):
     """An approver's window. The Pending tab's title carries the count, updated live."""
 
     def __init__(self, actor: User, feed: LiveFeed | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.actor = actor
-        # Without a shared feed (a screenshot, a test) the window keeps its own.
-        self.feed = feed if feed is not None else LiveFeed(self)
+        super().__init__(actor, feed, "Approvals", (1040, 680), parent)
         feed = self.feed
         self.pending_count = 0
-        self.setWindowTitle(f"Approvals: {actor.display_name}")
-        self.setWindowIcon(icon("access-desk"))
-        self.setAccessibleName("Approvals")
-        self.resize(1040, 680)
 
         heading = label("Approvals", "heading")
         self.scope = label("", "hint", wrap=True)
@@ -397,30 +420,22 @@ class ApprovalsWindow(QMainWindow):
         header.addWidget(heading)
         header.addWidget(self.scope)
 
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Approvals sections")
         self.pending_page = PendingPage(actor, feed)
         self.passwords_page = PasswordsPage(actor, feed)
         self.history_page = HistoryPage(actor)
-        self.tabs.addTab(self.pending_page, icon("approve"), "Pending")
-        self.tabs.addTab(self.passwords_page, icon("key"), "Manage passwords")
-        self.tabs.addTab(self.history_page, icon("audit"), "History")
-
-        set_tabbed_central(self, header, self.tabs)
-
-        self._shortcuts = [
-            shortcut(self, QKeySequence.StandardKey.Find, self.on_find_shortcut_activated,
-                     Qt.ShortcutContext.WindowShortcut),
-            shortcut(self, "F5", self.on_refresh_shortcut_activated,
-                     Qt.ShortcutContext.WindowShortcut),
-        ]
-        self._connect_signals()
-        add_connection_indicator(self, self.feed, hide_bar_when_connected=True)
-        self.feed.start()
+        self.add_page(self.pending_page, "approve", "Pending")
+        self.add_page(self.passwords_page, "key", "Manage passwords")
+        self.add_page(self.history_page, "audit", "History")
+        self.finish(header)
         self.update_scope()
         self.update_badge()
 
     def _connect_signals(self) -> None:
+        self.header_stale = Staleness(self, self._refresh_header)
+        self.pending_stale = Staleness(self.pending_page, lambda _n: self.pending_page.refresh())
+        self.history_stale = Staleness(self.history_page, lambda _n: self.history_page.refresh())
+        self.passwords_stale = Staleness(self.passwords_page,
+                                         lambda _n: self.passwords_page.refresh())
         self.feed.requests_changed.connect(self.on_feed_requests_changed)
         self.feed.settings_changed.connect(self.on_feed_settings_changed)
         self.feed.access_changed.connect(self.on_feed_access_changed)
@@ -431,10 +446,16 @@ class ApprovalsWindow(QMainWindow):
             apps = approvals.approved_apps(self.actor)
             password_apps = self.passwords_page.reload_apps()
         except AccessDeskError as exc:
-            self.scope.setText(exc.message)
+            self.scope.setText(for_people(exc))
             return
-        self.scope.setText("You approve requests for " + ", ".join(apps) + "." if apps else
-                           "You are not an approver of any application.")
+        if apps:
+            text = "You approve requests for " + ", ".join(apps) + "."
+        elif approvals.is_approver(self.actor):
+            text = ("No application you approve takes requests at the moment: its "
+                    "self-service is off or needs no approval.")
+        else:
+            text = "You are not an approver of any application."
+        self.scope.setText(text)
         self.tabs.setTabVisible(self.tabs.indexOf(self.passwords_page), bool(password_apps))
 
     def update_badge(self) -> None:
@@ -460,40 +481,42 @@ class ApprovalsWindow(QMainWindow):
             row = approvals.request_detail(self.actor, request_id)
         except AccessDeskError as exc:
             self.tabs.setCurrentWidget(self.pending_page)
-            self.pending_page.outcome.show_text(exc.message, "warning")
+            self.pending_page.show_outcome(for_people(exc), "warning")
             return
         self.tabs.setCurrentWidget(self.history_page)
         self.history_page.select_request(request_id)
         who = row["decided_by_name"] or "Access Desk"
-        self.pending_page.outcome.show_text(
+        self.pending_page.show_outcome(
             f"{row['requester_name']}'s request for {row['app']} was already "
             f"{row['status']} by {who} on {when(row['decided_at'])}.", "warning")
 
+    # The feed marks what depends on a change stale (desktop.ui.staleness): the tab shown
+    # refreshes once per burst, the others when they are shown; the header while seen.
+
     def on_feed_requests_changed(self) -> None:
-        self.pending_page.refresh()
-        self.history_page.refresh()
-        self.update_badge()
+        self.pending_stale.mark_stale()
+        self.history_stale.mark_stale()
+        self.header_stale.mark_stale()
 
     def on_feed_settings_changed(self, _app_id: int) -> None:
-        self.update_scope()
-        self.pending_page.refresh()
-        self.update_badge()
+        # An application renamed, its self-service turned off or its approvers changed.
+        self.header_stale.mark_stale()
+        self.pending_stale.mark_stale()
+        self.history_stale.mark_stale()
+        self.passwords_stale.mark_stale()
 
     def on_feed_access_changed(self) -> None:
-        self.passwords_page.refresh()
+        self.passwords_stale.mark_stale()
 
     def on_feed_directory_changed(self) -> None:
+        # Names, departments and licenses are in every list; an approver may lose his license.
+        self.on_feed_settings_changed(0)
+
+    def _refresh_header(self, _notes: object) -> None:
         self.update_scope()
-        self.pending_page.refresh()
+        self.update_badge()
 
-    def on_find_shortcut_activated(self) -> None:
-        search = getattr(self.tabs.currentWidget(), "search", None)
-        if search is not None:
-            search.setFocus()
-            search.selectAll()
-
-    def on_refresh_shortcut_activated(self) -> None:
-        self.feed.poll_now()
+    def refresh_all(self) -> None:
         self.update_scope()
         self.pending_page.refresh()
         self.history_page.refresh()

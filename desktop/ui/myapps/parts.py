@@ -52,6 +52,12 @@ def age(value: str | None, now: dt.datetime | None = None) -> str:
     return f"{days // 30} months"
 
 
+def ago(value: str | None, now: dt.datetime | None = None) -> str:
+    """'just now' or '5 min ago' (age as part of a sentence)."""
+    text = age(value, now)
+    return text if text in ("", "just now") else f"{text} ago"
+
+
 def bold(font: QFont) -> QFont:
     copy = QFont(font)
     copy.setBold(True)

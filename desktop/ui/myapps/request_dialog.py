@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError
+from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.services import myapps, requests
 from desktop.ui.common import Banner, ErrorLabel, app_icon, button, label, repolish
+from desktop.ui.keys import dialog_keys
 
 MAX_JUSTIFICATION = requests.MAX_JUSTIFICATION
 
@@ -98,12 +99,11 @@ class RequestDialog(QDialog):
         self.error = ErrorLabel(name="Request error")
 
         self.submit_button = button("Submit request", kind="primary",
-                                    name="Submit request")
+                                    name="Submit request", tip="Submit request (Ctrl+Enter)")
         self.cancel_button = button("Cancel", name="Cancel")
         buttons = QDialogButtonBox()
         buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        self.submit_button.setDefault(True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
@@ -121,6 +121,8 @@ class RequestDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._connect_signals()
+        # Enter starts a new line of the justification; Ctrl+Enter submits.
+        dialog_keys(self, self.justification, self.submit_button, errors=[self.error])
 
     def _connect_signals(self) -> None:
         self.justification.textChanged.connect(self.on_justification_text_changed)
@@ -140,7 +142,7 @@ class RequestDialog(QDialog):
             view = requests.create_request(self.actor, self.app_name,
                                            self.justification.toPlainText())
         except AccessDeskError as exc:
-            self.error.show_message(exc.message)
+            self.error.show_message(for_people(exc))
             return
         self.submitted.emit(view)
         self.accept()

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from desktop.services.policy import is_password_sso
 from desktop.ui.common import app_icon
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -25,7 +26,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 def credential_line(row: dict[str, Any]) -> str:
     """What a tile says under the name: only password-SSO applications have sign-in details."""
-    if row.get("sso") != "password":
+    if not is_password_sso(row.get("sso") or ""):  # rule 12
         return ""
     return "Sign-in details set" if row.get("has_credentials") else "No sign-in details yet"
 
