@@ -350,7 +350,7 @@ def run(path: Path, built: dict[str, float], started: float) -> int:
     from desktop.services import applications, directory
     from desktop.ui.admin.directory import UsersPage
     from desktop.ui.admin.widgets import ApplicationList
-    from desktop.ui.app import apply_style
+    from desktop.ui.style import apply_style
     from desktop.ui.tablemodel import PAGE_SIZE
 
     app = QApplication.instance() or QApplication([])

@@ -93,7 +93,8 @@ def test_a_server_restart_shows_in_the_status_bar_and_the_window_catches_up(
     assert indicator.text() == ""
     assert not window.statusBar().isVisible()
     qtbot.waitUntil(lambda: window.pending_count == 2, timeout=5000)
-    assert window.pending_page.model.rowCount() == 2
+    # The list is read on the worker pool (a visible page, refreshed by the feed).
+    qtbot.waitUntil(lambda: window.pending_page.model.rowCount() == 2, timeout=5000)
 
     # The window's own decision works again (its connection was revived on reconnect).
     page = window.pending_page

@@ -96,6 +96,8 @@ class AccessPage(QWidget):
         self._roles: list[dict[str, Any]] = []
         self.apps = ApplicationList(actor, compact=True, self_service_only=True,
                                     name="Self-service applications")
+        # Room for a name beside the Pending count, without a sideways scroll bar.
+        self.apps.setMinimumWidth(260)
         self.title = label("Users and groups", "heading")
         self.subtitle = label("Members of the application's self-service group, whether or "
                               "not they came through a request.", "hint", wrap=True)
