@@ -45,6 +45,11 @@ def user(upn: str) -> User:
     return found
 
 
+def user_or_none(upn: str) -> User | None:
+    """The person with this UPN now (after a demo reset he is a new row), or None."""
+    return User.get_or_none(User.upn == upn.strip().lower())
+
+
 def request(request_id: int | str) -> AccessRequest:
     try:
         rid = int(request_id)

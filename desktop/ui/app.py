@@ -73,7 +73,9 @@ class WindowSwitcher:
         built on the rebuilt directory, so nothing on screen is left from the old one."""
         if self.window is None:
             return
-        fresh = User.get_or_none(User.upn == self.actor.upn)
+        from desktop.services import lookup
+
+        fresh = lookup.user_or_none(self.actor.upn)
         if fresh is None or not fresh.enabled:
             return  # not in the rebuilt directory: the windows re-read and say so on use
         self.actor = fresh

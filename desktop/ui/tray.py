@@ -316,7 +316,9 @@ class ApproverTray(QObject):
         """The demo was reset: the same person on the rebuilt directory. Its notifications
         start again from id 1, so the last one seen is taken afresh (the rebuilt history is
         not news); open windows are built again on the new directory."""
-        fresh = User.get_or_none(User.upn == self.actor.upn)
+        from desktop.services import lookup
+
+        fresh = lookup.user_or_none(self.actor.upn)
         if fresh is not None:
             self.actor = fresh
         self._last_seen = notifications.latest_id(self.actor)
