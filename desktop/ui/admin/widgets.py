@@ -65,6 +65,7 @@ class ResponsiveSplitter(QSplitter):
     def __init__(self, stack_below: int, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.stack_below = stack_below
+        self.stretch: tuple[int, ...] = ()  # side by side, the panes' share of the width
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         hint = super().minimumSizeHint()
@@ -78,6 +79,14 @@ class ResponsiveSplitter(QSplitter):
                   else Qt.Orientation.Horizontal)
         if wanted != self.orientation():
             self.setOrientation(wanted)
+            # The sizes were widths: shared out along the new direction instead (stacked
+            # panes get equal heights; side by side, the widths the stretch factors give),
+            # or the first pane keeps a width as its height (one row of a list).
+            vertical = wanted == Qt.Orientation.Vertical
+            total = event.size().height() if vertical else event.size().width()
+            weights = [1 if vertical or i >= len(self.stretch) else max(1, self.stretch[i])
+                       for i in range(self.count())]
+            self.setSizes([total * w // sum(weights) for w in weights])
         super().resizeEvent(event)
 
 
@@ -92,6 +101,8 @@ def page_splitter(orientation: Qt.Orientation, *panes: QWidget, stretch: tuple[i
         splitter.addWidget(pane)
     for index, factor in enumerate(stretch):
         splitter.setStretchFactor(index, factor)
+    if isinstance(splitter, ResponsiveSplitter):
+        splitter.stretch = stretch
     if sizes:
         splitter.setSizes(list(sizes))
     splitter.setHandleWidth(9)
