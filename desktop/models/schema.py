@@ -166,13 +166,15 @@ def _check_steps(db: pw.Database, version: int, display: str) -> None:
                                   if table in tables else set())
             found.append(column in columns[table])
         ran = step <= version
-        if any(found) if not ran else not all(found):
-            raise DatabaseUnusable(
-                f"{display} says it is at schema {version}, but its tables are "
-                f"{'those of a later' if not ran else 'missing what'} version {step} "
-                f"{'' if not ran else 'added'}".rstrip()
-                + "; it was not changed. Restore a backup, or ask for help to set its "
-                "schema_info row right")
+        if ran and not all(found):
+            why = f"missing what version {step} added"
+        elif not ran and any(found):
+            why = f"those of a later version {step}"
+        else:
+            continue
+        raise DatabaseUnusable(
+            f"{display} says it is at schema {version}, but its tables are {why}; it was not "
+            "changed. Restore a backup, or ask for help to set its schema_info row right")
 
 
 def _extra_indexes(db: pw.Database) -> None:

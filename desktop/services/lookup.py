@@ -39,7 +39,7 @@ def group(text: str) -> Group:
 
 
 def user(upn: str) -> User:
-    found = User.get_or_none(User.upn == upn.strip().lower())
+    found = user_or_none(upn)
     if found is None:
         raise NotFound(f"no user {upn.strip()!r}")
     return found

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QTableView,
@@ -24,13 +23,12 @@ from desktop.resources import icon
 from desktop.services import auth, directory, rights
 from desktop.services.policy import members_editable
 from desktop.ui.admin.pickers import group_kind
-from desktop.ui.admin.widgets import RIGHT, page_splitter
+from desktop.ui.admin.widgets import RIGHT, form_dialog, page_splitter
 from desktop.ui.common import (
     LICENSE_LABELS,
     ROLE_LABELS,
     Banner,
     ConfirmDialog,
-    ErrorLabel,
     SearchBox,
     accessible,
     button,
@@ -57,29 +55,6 @@ def _roles_text(roles: list[str]) -> str:
     return ", ".join(ROLE_LABELS.get(r, r) for r in roles)
 
 
-def _form_dialog(dialog: QDialog, title: str, confirm: str) -> tuple[QFormLayout, ErrorLabel,
-                                                                     QDialogButtonBox]:
-    dialog.setWindowTitle(title)
-    dialog.setAccessibleName(title)
-    dialog.setMinimumWidth(480)
-    form = QFormLayout()
-    form.setHorizontalSpacing(16)
-    form.setVerticalSpacing(10)
-    error = ErrorLabel(name=f"{title} error")
-    buttons = QDialogButtonBox()
-    buttons.addButton(button(confirm, kind="primary"), QDialogButtonBox.ButtonRole.AcceptRole)
-    buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-    buttons.rejected.connect(dialog.reject)
-    layout = QVBoxLayout(dialog)
-    layout.setContentsMargins(20, 18, 20, 16)
-    layout.setSpacing(12)
-    layout.addWidget(label(title, "question"))
-    layout.addLayout(form)
-    layout.addWidget(error)
-    layout.addWidget(buttons)
-    return form, error, buttons
-
-
 class UserDialog(QDialog):
     """Add a user, or change one: name, mail, department, license, roles, enabled."""
 
@@ -88,7 +63,7 @@ class UserDialog(QDialog):
         super().__init__(parent)
         self.actor, self.user = actor, user
         title = f"Change {user['upn']}" if user else "Add a user"
-        form, self.error, buttons = _form_dialog(self, title, "Save" if user else "Add user")
+        form, self.error, buttons = form_dialog(self, title, "Save" if user else "Add user")
         self.upn = accessible(QLineEdit(user["upn"] if user else ""), "User name")
         self.upn.setPlaceholderText("name@example.com")
         self.upn.setReadOnly(user is not None)
@@ -159,7 +134,7 @@ class PasswordDialog(QDialog):
     def __init__(self, parent: QWidget | None, actor: User, upn: str) -> None:
         super().__init__(parent)
         self.actor, self.upn = actor, upn
-        form, self.error, buttons = _form_dialog(self, f"Set the password of {upn}",
+        form, self.error, buttons = form_dialog(self, f"Set the password of {upn}",
                                                  "Set password")
         self.first = accessible(QLineEdit(), "New password")
         self.second = accessible(QLineEdit(), "Repeat the password")
@@ -207,7 +182,7 @@ class GroupDialog(QDialog):
     def __init__(self, parent: QWidget | None, actor: User) -> None:
         super().__init__(parent)
         self.actor = actor
-        form, self.error, buttons = _form_dialog(self, "Add a group", "Add group")
+        form, self.error, buttons = form_dialog(self, "Add a group", "Add group")
         self.name = accessible(QLineEdit(), "Group name")
         self.description = accessible(QLineEdit(), "Description")
         self.kind = accessible(QComboBox(), "Group type")

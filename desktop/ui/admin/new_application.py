@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QWi
 from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
 from desktop.services import applications
-from desktop.ui.admin.directory import _form_dialog
+from desktop.ui.admin.widgets import form_dialog
 from desktop.ui.common import ORIGIN_LABELS, SSO_LABELS, accessible, label
 from desktop.ui.keys import dialog_keys
 
@@ -29,7 +29,7 @@ class NewApplicationDialog(QDialog):
         super().__init__(parent)
         self.actor = actor
         self.added: dict[str, Any] | None = None
-        form, self.error, buttons = _form_dialog(self, "New application", "Add application")
+        form, self.error, buttons = form_dialog(self, "New application", "Add application")
         self.setMinimumWidth(520)
         self.name = accessible(QLineEdit(), "Name")
         self.name.setPlaceholderText("As users know it, e.g. Fabrikam CRM")

@@ -8,6 +8,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QProgressBar,
@@ -28,6 +31,8 @@ from desktop.ui.common import (
     ErrorLabel,
     SearchBox,
     app_icon,
+    button,
+    label,
     setup_table,
 )
 from desktop.ui.keys import SearchListKeys
@@ -274,3 +279,28 @@ class ApplicationList(QWidget):
             self.empty.setText("No application has self-service set up yet.")
         elif empty:
             self.empty.setText("No application matches this search.")
+
+
+def form_dialog(dialog: QDialog, title: str, confirm: str) -> tuple[QFormLayout, ErrorLabel,
+                                                                     QDialogButtonBox]:
+    """A dialog's shell: its title as a question, a form to fill, an error line and its
+    buttons (confirm, Cancel). Used by every add/change dialog of the Admin console."""
+    dialog.setWindowTitle(title)
+    dialog.setAccessibleName(title)
+    dialog.setMinimumWidth(480)
+    form = QFormLayout()
+    form.setHorizontalSpacing(16)
+    form.setVerticalSpacing(10)
+    error = ErrorLabel(name=f"{title} error")
+    buttons = QDialogButtonBox()
+    buttons.addButton(button(confirm, kind="primary"), QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(20, 18, 20, 16)
+    layout.setSpacing(12)
+    layout.addWidget(label(title, "question"))
+    layout.addLayout(form)
+    layout.addWidget(error)
+    layout.addWidget(buttons)
+    return form, error, buttons
