@@ -53,6 +53,12 @@ def for_people(error: BaseException | str | None) -> str:
         text = error.plain
     elif isinstance(error, AccessDeskError):
         text = error.message
+    elif isinstance(error, BaseException):
+        # A full disk or a damaged database says so in the same words as the command line.
+        from desktop.models.database import storage_error
+
+        known = storage_error(error)
+        text = known.message if known is not None else str(error)
     else:
         text = str(error)
     text = _RULE_TAG.sub("", text).strip()
@@ -70,6 +76,26 @@ class NotSignedIn(Refused):
         super().__init__("", message)
 
 
+class Throttled(NotSignedIn):
+    """Too many failed sign-ins: `retry_after` seconds until the next may be tried."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerUnreachable(AccessDeskError):
+    """The Access Desk server cannot be reached (or answered with something not its own)."""
+
+    exit_code = 4
+
+
+class CertificateMismatch(AccessDeskError):
+    """The server's certificate is not the one pinned for its address."""
+
+    exit_code = 3
+
+
 class NotFound(AccessDeskError):
     exit_code = 4
 
@@ -84,6 +110,16 @@ class CannotWrite(AccessDeskError):
     """A file could not be written: the disk is full, or the place cannot be used."""
 
     exit_code = 4
+
+
+class DiskFull(CannotWrite):
+    """The disk (the desktop's or the database server's) is full: nothing was saved.
+    Made from the drivers' and the system's errors by models.database.storage_error."""
+
+
+class DatabaseDamaged(DatabaseUnusable):
+    """The database is damaged ("database disk image is malformed"): restore a backup.
+    Made from the drivers' errors by models.database.storage_error."""
 
 
 class Conflict(AccessDeskError):

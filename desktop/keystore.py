@@ -164,6 +164,19 @@ def load(key_id: str, signing: bool = False) -> bytes | None:
     return None
 
 
+def discard(key_id: str) -> None:
+    """Forget a data key this desktop kept and no database uses (a `key rotate` that did not
+    commit): its keyring entry and its key file, whichever exist. Best effort."""
+    kr = _keyring()
+    if kr is not None:
+        try:
+            kr.delete_password(KEYRING_SERVICE, key_id)
+        except Exception:  # not there, or a locked keyring: an unused key does no harm
+            pass
+    key_file(key_id).unlink(missing_ok=True)
+    forget_cached_keys(key_id)
+
+
 # --- keys held in memory --------------------------------------------------------------------
 
 _cache: dict[tuple[str, str], Fernet] = {}

@@ -9,6 +9,7 @@ pkgs=(
   fonts-dejavu-core  # without any font Qt renders boxes and warns (warnings fail tests)
   postgresql         # throw-away cluster for the PostgreSQL tests
   desktop-file-utils appstream  # validate the desktop entry and the AppStream metainfo
+  systemd            # systemd-analyze verify on packaging/access-desk-server.service
 )
 # Debian's own python3 cannot create a venv without python3-venv (no ensurepip).
 python3 -c 'import ensurepip' 2>/dev/null || pkgs+=(python3-venv)

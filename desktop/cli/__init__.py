@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop import logs
 from desktop.errors import AccessDeskError, Refused, UsageError
+from desktop.services.validators import MAX_ARGUMENT
 
 from . import output
 from .parser import build_parser
@@ -32,19 +33,54 @@ def parse_date(text: str | None) -> dt.datetime | None:
 
 
 class Context:
-    """What a command handler gets: the parsed arguments and, lazily, the signed-in user."""
+    """What a command handler gets: the parsed arguments and, lazily, the signed-in user and
+    the backend its use cases run on (the services in process, or an Access Desk server)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._actor: Any = None
+        self._backend: Any = None
+        self.server: str | None = None  # the server's URL in team mode
 
     @property
     def actor(self) -> Any:
+        if self.server:
+            raise UsageError(f"`{self.args.command}` runs where the database is, not through "
+                             "a server: run it on the server's host with --db")
         if self._actor is None:
             from .session import sign_in
 
             self._actor = sign_in(self.args.as_upn)
         return self._actor
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            if self.server:
+                from .remote import connect
+
+                self._backend = connect(self.server, self.args.as_upn)
+            else:
+                from desktop.api.backend import LocalBackend
+
+                self._backend = LocalBackend(lambda: self.actor)
+        return self._backend
+
+    def sign_in(self) -> None:
+        """Sign in now (before reading secrets from stdin, as the contract orders it)."""
+        if self.server:
+            self.backend  # noqa: B018 - connecting signs in
+        else:
+            self.actor  # noqa: B018
+
+    def call(self, operation: str, /, **params: Any) -> Any:
+        return self.backend.call(operation, **params)
+
+    def close(self) -> None:
+        if self._backend is not None and getattr(self._backend, "remote", False):
+            from .remote import disconnect
+
+            disconnect(self._backend)
 
 
 Handler = Callable[[Context], Any]
@@ -99,9 +135,6 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY"))
 
 
-# Characters in one argument: more than any name, UPN, reason, path or search needs, and far
-# below what SQLite refuses to match (a LIKE pattern of 50,000 bytes).
-MAX_ARGUMENT = 4096
 
 
 def _argument_problem(argv: Sequence[str]) -> str | None:
@@ -115,6 +148,61 @@ def _argument_problem(argv: Sequence[str]) -> str | None:
             return (f"argument {position} is {len(arg):,} characters long; at most "
                     f"{MAX_ARGUMENT:,} are accepted")
     return None
+
+
+# Commands that open no database of their own (login and logout talk to a server).
+NO_DATABASE = {"login", "logout"}
+# Where commands run in team mode: these only beside the database (the server's host), these
+# only on the client (windows; not yet through a server), the rest anywhere.
+HOST_ONLY = {"init", "backup", "key", "serve", "import", "export", "demo", "tour"}
+NOT_REMOTE_YET = {"gui", "tray", "screenshot", "password copy"}
+
+
+def _server(args: argparse.Namespace) -> str | None:
+    """The server named by --server or ACCESS_DESK_SERVER; an option wins over either
+    variable, and naming both a database and a server is a usage error."""
+    import os
+
+    if args.db and args.server:
+        raise UsageError("give --db (a database) or --server (an Access Desk server), not both")
+    if args.command in ("login", "logout") and args.db:
+        raise UsageError(f"{args.command} signs in to a server: give --server URL, not --db")
+    if args.db:
+        return None
+    if args.server:
+        return str(args.server)
+    env_server, env_db = os.environ.get("ACCESS_DESK_SERVER"), os.environ.get("ACCESS_DESK_DB")
+    if env_server and env_db:
+        raise UsageError("ACCESS_DESK_SERVER and ACCESS_DESK_DB are both set: unset one, or "
+                         "name one with --server or --db")
+    if args.command in ("login", "logout") and not env_server:
+        raise UsageError(f"{args.command} needs --server URL (or ACCESS_DESK_SERVER)")
+    return env_server or None
+
+
+def _require_remote(key: str) -> None:
+    command_word = key.split()[0]
+    if command_word in HOST_ONLY:
+        raise UsageError(f"`{key}` runs on the server's host (with --db), not through "
+                         "--server")
+    if key in NOT_REMOTE_YET or command_word in NOT_REMOTE_YET:
+        raise UsageError(f"`{key}` does not work through a server yet; run it with --db")
+
+
+def _drop_unwritable_stdout() -> None:
+    """When standard output cannot take what is left in its buffer (a full disk), send the
+    rest to /dev/null: Python would else fail again at exit, with a report of its own."""
+    import os
+
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass  # not a real file (a test's capture): nothing is flushed at exit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,13 +231,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.error(f"unknown command {key!r}")
     try:
-        if args.command not in SELF_OPENING:
+        ctx.server = _server(args)
+        if ctx.server:
+            _require_remote(key)
+        elif args.command not in SELF_OPENING and args.command not in NO_DATABASE:
             commands.open_for(ctx)
         result = handler(ctx)
         if isinstance(result, tuple):
             emit(ctx, result[0], result[1])
         else:
             emit(ctx, result)
+        sys.stdout.flush()  # here, not at exit: a full disk under stdout is an error of ours
         log.info("%s by %s: done", key, getattr(ctx._actor, "upn", "-"))
         return 0
     except AccessDeskError as exc:
@@ -169,6 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     except Exception as exc:  # an internal error: one line, the traceback in the log
+        from desktop.models.database import storage_error
+
+        known = storage_error(exc)  # a full disk, a damaged database: exit 4, not a bug
+        if known is not None:
+            log.warning("%s: %s", key, known)
+            _drop_unwritable_stdout()
+            print(f"access-desk: {output.one_line(logs.mask(str(known)))}", file=sys.stderr)
+            return known.exit_code
         log.exception("%s: internal error", key)
         if args.debug:
             import traceback
@@ -178,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"access-desk: internal error ({message}); details in {logs.log_file()}",
               file=sys.stderr)
         return 1
+    finally:
+        ctx.close()
 
 
 __all__ = ["Refused", "main"]

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop.errors import Refused, UsageError
-from desktop.models.database import parse_url
-from desktop.models.schema import open_database
 from desktop.paths import demo_db_path
 
 from . import Context, _has_display, command, parse_date
@@ -15,6 +13,18 @@ from .session import read_stdin_line, resolve_url
 
 # Windows, the tray and the tour open the demo directory unless told otherwise.
 DEMO_DEFAULT = {"gui", "tray", "screenshot", "tour", "demo"}
+
+
+def parse_url(url: str) -> Any:
+    from desktop.models.database import parse_url as parse
+
+    return parse(url)
+
+
+def open_database(url: str) -> None:
+    from desktop.models.schema import open_database as open_it
+
+    open_it(url)
 
 
 def open_for(ctx: Context) -> None:
@@ -67,6 +77,18 @@ def _given(**options: Any) -> dict[str, Any]:
     return changes
 
 
+def _warned(view: dict[str, Any]) -> dict[str, Any]:
+    """The view without its "warnings" (a name mixing scripts), each printed on stderr as one
+    line: the change was made, the person should look at it."""
+    import sys
+
+    from .output import one_line
+
+    for warning in view.pop("warnings", []):
+        print(f"access-desk: warning: {one_line(warning)}", file=sys.stderr)
+    return view
+
+
 # --- set-up --------------------------------------------------------------------------------
 
 
@@ -86,6 +108,13 @@ def init(ctx: Context) -> Any:
         if args.if_missing and parsed.kind == "sqlite" and parsed.path and parsed.path.exists() \
                 and parsed.path.stat().st_size > 0:
             return None  # quiet, and not a byte changed: `make run` calls this every time
+        if parsed.kind == "sqlite" and parsed.path and (
+                not parsed.path.exists() or parsed.path.stat().st_size == 0):
+            from desktop.demo.build import create_demo_file
+
+            # Built beside it and renamed when complete: a full disk leaves no half demo.
+            create_demo_file(parsed.path)
+            return _init_view(parsed, created=True)
         setup.open_directory(parsed, init=True)
         has_people = setup.has_people()
         if has_people:
@@ -147,11 +176,30 @@ def backup(ctx: Context) -> Any:
     return {"backup": str(target), "bytes": target.stat().st_size}
 
 
+@command("check")
+def check(ctx: Context) -> Any:
+    """The report on stdout; exit 3 when it found problems, 4 when the file is damaged."""
+    from desktop.errors import DatabaseDamaged
+    from desktop.services import check as service
+
+    from . import emit
+
+    report = service.run(ctx.actor)
+    emit(ctx, report if ctx.args.json else service.as_text(report))
+    if report["damaged"]:
+        raise DatabaseDamaged(f"the database {report['database']} is damaged: restore your "
+                              "latest backup (made with access-desk backup FILE) in its place")
+    if not report["ok"]:
+        count = report["problems"]
+        raise Refused("", f"check found {count} problem{'s' if count != 1 else ''} "
+                      "(listed above)")
+    return None
+
+
 @command("whoami")
 def whoami(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.whoami(ctx.actor)
+    return ctx.call("whoami")
 
 
 @command("tour")
@@ -166,101 +214,89 @@ def tour(ctx: Context) -> Any:
 
 @command("users list")
 def users_list(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.list_users(ctx.actor, ctx.args.search, **_page(ctx)), "user"
+    return ctx.call("users.list", search=ctx.args.search, **_page(ctx)), "user"
 
 
 @command("users show")
 def users_show(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.get_user(ctx.actor, ctx.args.upn)
+    return ctx.call("users.show", upn=ctx.args.upn)
 
 
 @command("users add")
 def users_add(ctx: Context) -> Any:
-    from desktop.services import directory
 
     a = ctx.args
-    actor = ctx.actor
+    ctx.sign_in()
     password = read_stdin_line("a password") if a.password_stdin else None
-    return directory.add_user(
-        actor, a.upn, a.name, mail=a.mail, department=a.department, job_title=a.job_title,
-        license=a.license, roles=a.role, enabled=not a.disabled, password=password,
-        user_type="guest" if a.guest else "member",
-    )
+    return _warned(ctx.call(
+        "users.add", upn=a.upn, name=a.name, mail=a.mail, department=a.department,
+        job_title=a.job_title, license=a.license, roles=a.role, enabled=not a.disabled,
+        password=password, user_type="guest" if a.guest else "member",
+    ))
 
 
 @command("users set")
 def users_set(ctx: Context) -> Any:
-    from desktop.services import directory
 
     a = ctx.args
     if a.role and a.no_roles:
         raise UsageError("--role and --no-roles exclude each other")
     changes = _given(name=a.name, mail=a.mail, department=a.department, license=a.license,
                      enabled=a.enabled, roles=(a.role or []) if a.role or a.no_roles else None)
-    return directory.update_user(ctx.actor, a.upn, **changes)
+    return _warned(ctx.call("users.set", upn=a.upn, **changes))
 
 
 @command("users set-password")
 def users_set_password(ctx: Context) -> Any:
-    from desktop.services import auth
 
-    actor = ctx.actor
-    auth.set_password(actor, ctx.args.upn, read_stdin_line("the new password"))
-    return {"upn": ctx.args.upn.lower(), "password_set": True}
+    ctx.sign_in()
+    return ctx.call("users.set_password", upn=ctx.args.upn,
+                    password=read_stdin_line("the new password"))
 
 
 @command("users passwd")
 def users_passwd(ctx: Context) -> Any:
-    from desktop.services import auth
 
-    actor = ctx.actor
+    ctx.sign_in()
     old = read_stdin_line("the current password")
     new = read_stdin_line("the new password")
-    auth.change_own_password(actor, old, new)
-    return {"upn": actor.upn, "password_changed": True}
+    return ctx.call("users.passwd", old=old, new=new)
 
 
 @command("groups list")
 def groups_list(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.list_groups(ctx.actor, ctx.args.search, **_page(ctx)), "group"
+    return ctx.call("groups.list", search=ctx.args.search, **_page(ctx)), "group"
 
 
 @command("groups add")
 def groups_add(ctx: Context) -> Any:
-    from desktop.services import directory
 
     a = ctx.args
-    return directory.add_group(
-        ctx.actor, a.name, description=a.description, on_prem_synced=a.on_prem_synced,
+    return _warned(ctx.call(
+        "groups.add", name=a.name, description=a.description, on_prem_synced=a.on_prem_synced,
         dynamic=a.dynamic, distribution=a.distribution, mail_enabled=a.mail_enabled,
-    )
+    ))
 
 
 @command("groups members")
 def groups_members(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.list_members(ctx.actor, ctx.args.name, **_page(ctx)), "user"
+    return ctx.call("groups.members", group_name=ctx.args.name, **_page(ctx)), "user"
 
 
 @command("groups add-member")
 def groups_add_member(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.add_member(ctx.actor, ctx.args.name, ctx.args.upn)
+    return ctx.call("groups.add_member", group_name=ctx.args.name, upn=ctx.args.upn)
 
 
 @command("groups remove-member")
 def groups_remove_member(ctx: Context) -> Any:
-    from desktop.services import directory
 
-    return directory.remove_member(ctx.actor, ctx.args.name, ctx.args.upn)
+    return ctx.call("groups.remove_member", group_name=ctx.args.name, upn=ctx.args.upn)
 
 
 # --- applications and self-service ---------------------------------------------------------
@@ -268,72 +304,49 @@ def groups_remove_member(ctx: Context) -> Any:
 
 @command("apps list")
 def apps_list(ctx: Context) -> Any:
-    from desktop.services import applications
 
-    return applications.list_applications(ctx.actor, ctx.args.search, **_page(ctx)), "app"
+    return ctx.call("apps.list", search=ctx.args.search, **_page(ctx)), "app"
 
 
 @command("apps show")
 def apps_show(ctx: Context) -> Any:
-    from desktop.services import applications
 
-    return applications.get_application(ctx.actor, ctx.args.app)
+    return ctx.call("apps.show", app_name=ctx.args.app)
 
 
 @command("apps add")
 def apps_add(ctx: Context) -> Any:
-    from desktop.services import applications
-
     a = ctx.args
-    roles = [applications.parse_role(r) for r in a.role]
-    roles += [applications.parse_role(r, user_assignable=False) for r in a.app_role]
-    return applications.add_application(
-        ctx.actor, a.name, publisher=a.publisher, description=a.description,
+    return _warned(ctx.call(
+        "apps.add", name=a.name, publisher=a.publisher, description=a.description,
         homepage=a.homepage, origin=a.origin, sso=a.sso, public_client=a.public_client,
-        hidden=a.hidden, roles=roles,
-    )
+        hidden=a.hidden, roles=a.role, app_roles=a.app_role,
+    ))
 
 
 @command("apps set")
 def apps_set(ctx: Context) -> Any:
-    from desktop.services import applications
-
     a = ctx.args
     changes = _given(name=a.name, publisher=a.publisher, description=a.description,
                      origin=a.origin, public_client_flows=a.public_client, hidden=a.hidden)
-    return applications.update_application(ctx.actor, a.app, **changes)
+    return _warned(ctx.call("apps.set", app_name=a.app, **changes))
 
 
 @command("selfservice show")
 def selfservice_show(ctx: Context) -> Any:
-    from desktop.services import selfservice
-
-    return _public_settings(selfservice.show(ctx.actor, ctx.args.app))
-
-
-def _public_settings(view: dict[str, Any]) -> dict[str, Any]:
-    keys = ("app", "available", "unavailable_reason", "enabled", "group", "require_approval",
-            "approvers", "role", "email_approvers", "approver_sets_passwords", "version")
-    return {k: view[k] for k in keys}
+    return ctx.call("selfservice.show", app_name=ctx.args.app)
 
 
 @command("selfservice set")
 def selfservice_set(ctx: Context) -> Any:
-    from desktop.services import selfservice
-
     a = ctx.args
-    role: Any = selfservice.UNSET
-    if a.no_role:
-        role = None
-    elif a.role is not None:
-        role = a.role
-    view = selfservice.update(
-        ctx.actor, a.app, enabled=a.enabled, group=a.group, require_approval=a.approval,
-        add_approvers=a.approver, remove_approvers=a.remove_approver,
-        clear_approvers=a.clear_approvers, role=role, email_approvers=a.email,
+    return ctx.call(
+        "selfservice.set", app_name=a.app, enabled=a.enabled, group=a.group,
+        require_approval=a.approval, add_approvers=a.approver or None,
+        remove_approvers=a.remove_approver or None, clear_approvers=a.clear_approvers or None,
+        role=a.role, no_role=a.no_role or None, email_approvers=a.email,
         approver_sets_passwords=a.approver_passwords, if_version=a.if_version,
     )
-    return _public_settings(view)
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -343,63 +356,55 @@ def selfservice_set(ctx: Context) -> Any:
 def catalog(ctx: Context) -> Any:
     import sys
 
-    from desktop.services import catalog as service
-
-    rows, message = service.catalog(ctx.actor, ctx.args.search, **_page(ctx))
-    if message:
-        print(f"access-desk: {message}", file=sys.stderr)
-    return rows, "catalog"
+    view = ctx.call("catalog", search=ctx.args.search, **_page(ctx))
+    if view["message"]:
+        print(f"access-desk: {view['message']}", file=sys.stderr)
+    return view["rows"], "catalog"
 
 
 @command("request")
 def request(ctx: Context) -> Any:
-    from desktop.services import requests
 
     a = ctx.args
     if a.app == "show" and a.id is not None:
-        return requests.show(ctx.actor, a.id)
+        return ctx.call("request.show", request_id=a.id)
     if a.id is not None:
         raise UsageError("request takes one application name (quote names with spaces)")
-    return requests.create_request(ctx.actor, a.app, a.justification)
+    return ctx.call("request.create", app_name=a.app, justification=a.justification)
 
 
 @command("requests")
 def requests_list(ctx: Context) -> Any:
-    from desktop.services import requests
 
     a = ctx.args
-    return requests.list_requests(
-        ctx.actor, a.scope or "mine", status=a.status, app=a.app, since=parse_date(a.since),
-        **_page(ctx),
+    return ctx.call(
+        "requests.list", scope=a.scope or "mine", status=a.status, app=a.app,
+        since=parse_date(a.since), **_page(ctx),
     ), "request"
 
 
 @command("approve")
 def approve(ctx: Context) -> Any:
-    from desktop.services import requests
 
-    return requests.approve(ctx.actor, ctx.args.id, ctx.args.reason)
+    return ctx.call("request.approve", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
 @command("deny")
 def deny(ctx: Context) -> Any:
-    from desktop.services import requests
 
-    return requests.deny(ctx.actor, ctx.args.id, ctx.args.reason)
+    return ctx.call("request.deny", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
 @command("cancel")
 def cancel(ctx: Context) -> Any:
-    from desktop.services import requests
 
-    return requests.cancel(ctx.actor, ctx.args.id)
+    return ctx.call("request.cancel", request_id=ctx.args.id)
 
 
 @command("close")
 def close(ctx: Context) -> Any:
-    from desktop.services import requests
 
-    return requests.close(ctx.actor, ctx.args.id, ctx.args.reason)
+    return ctx.call("request.close", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
 # --- access and audit ----------------------------------------------------------------------
@@ -407,64 +412,48 @@ def close(ctx: Context) -> Any:
 
 @command("access list")
 def access_list(ctx: Context) -> Any:
-    from desktop.services import access
 
-    return access.list_access(ctx.actor, ctx.args.app, **_page(ctx)), "access"
+    return ctx.call("access.list", app_name=ctx.args.app, **_page(ctx)), "access"
 
 
 @command("access remove")
 def access_remove(ctx: Context) -> Any:
-    from desktop.services import access
 
-    return access.remove_access(ctx.actor, ctx.args.app, ctx.args.upn)
+    return ctx.call("access.remove", app_name=ctx.args.app, upn=ctx.args.upn)
 
 
 @command("access role")
 def access_role(ctx: Context) -> Any:
-    from desktop.services import access
 
-    return access.change_role(ctx.actor, ctx.args.app, ctx.args.upn, ctx.args.role)
+    return ctx.call("access.role", app_name=ctx.args.app, upn=ctx.args.upn,
+                    role_value=ctx.args.role)
 
 
 @command("audit list")
 def audit_list(ctx: Context) -> Any:
-    from desktop.services import auditlog
 
     a = ctx.args
-    return auditlog.list_events(
-        ctx.actor, app=a.app, actor_upn=a.actor, action=a.event_action,
+    return ctx.call(
+        "audit.list", app=a.app, actor_upn=a.actor, action=a.event_action,
         since=parse_date(a.since), **_page(ctx),
     ), "audit"
 
 
 @command("audit verify")
 def audit_verify(ctx: Context) -> Any:
-    from desktop.services import auditlog
-
-    verdict = auditlog.verify(ctx.actor, ctx.args.since_head)  # exit 4: cannot be checked
-    if not verdict.ok:
-        where = f" at event {verdict.first_bad}" if verdict.first_bad else ""
-        raise Refused("audit", f"the audit chain is broken{where}: {verdict.message}")
-    return {"ok": True, "events": verdict.events, "message": verdict.message,
-            "old_formula": list(verdict.formula_1) if verdict.formula_1 else None,
-            "signed_formula": list(verdict.formula_2) if verdict.formula_2 else None,
-            "checkpoints": verdict.checkpoints, "signed_to": verdict.signed_to,
-            "unsigned": verdict.unsigned, "key_fingerprint": verdict.key_fingerprint,
-            "holds_key": verdict.holds_key, "head": verdict.head, "notes": verdict.notes}
+    return ctx.call("audit.verify", since_head=ctx.args.since_head)
 
 
 @command("audit head")
 def audit_head(ctx: Context) -> Any:
-    from desktop.services import auditlog
 
-    return auditlog.head(ctx.actor)
+    return ctx.call("audit.head")
 
 
 @command("audit rotate-key")
 def audit_rotate_key(ctx: Context) -> Any:
-    from desktop.services import auditlog
 
-    return auditlog.rotate_key(ctx.actor)
+    return ctx.call("audit.rotate_key")
 
 
 # --- export --------------------------------------------------------------------------------
@@ -511,16 +500,19 @@ def import_graph(ctx: Context) -> Any:
 
     from desktop.services import graph_import
 
+    shown = sys.stderr.isatty()  # a bar for a person watching; nothing in a pipe or a log
+
     def progress(stage: str, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+        if shown:
+            print("\r" + graph_import.progress_line(stage, done, total), end="",
+                  file=sys.stderr, flush=True)
 
     try:
         report = graph_import.import_graph(ctx.actor, ctx.args.paths, dry_run=ctx.args.dry_run,
                                            strict=ctx.args.strict, progress=progress)
     finally:
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+        if shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)  # the bar goes
     if ctx.args.json:
         return report.as_dict()
     from .output import print_import
@@ -534,36 +526,31 @@ def import_graph(ctx: Context) -> Any:
 
 @command("mail settings")
 def mail_settings(ctx: Context) -> Any:
-    from desktop.services import mail
-
     a = ctx.args
-    actor = ctx.actor
+    ctx.sign_in()
     password = read_stdin_line("the SMTP password") if a.password_stdin else None
     if all(v is None for v in (a.host, a.port, a.security, a.user, a.sender, password)):
-        return mail.show_settings(actor)
-    return mail.configure(actor, host=a.host, port=a.port, security=a.security, user=a.user,
-                          password=password, sender=a.sender)
+        return ctx.call("mail.settings")
+    return ctx.call("mail.configure", host=a.host, port=a.port, security=a.security,
+                    user=a.user, password=password, sender=a.sender)
 
 
 @command("mail test")
 def mail_test(ctx: Context) -> Any:
-    from desktop.services import mail
 
-    return mail.send_test(ctx.actor, ctx.args.to)
+    return ctx.call("mail.test", to=ctx.args.to)
 
 
 @command("mail send")
 def mail_send(ctx: Context) -> Any:
-    from desktop.services import mail
 
-    return mail.send_now(ctx.actor)
+    return ctx.call("mail.send")
 
 
 @command("mail outbox")
 def mail_outbox(ctx: Context) -> Any:
-    from desktop.services import mail
 
-    return mail.outbox(ctx.actor, status=ctx.args.status, **_page(ctx)), "outbox"
+    return ctx.call("mail.outbox", status=ctx.args.status, **_page(ctx)), "outbox"
 
 
 # --- windows -------------------------------------------------------------------------------
@@ -690,12 +677,11 @@ def demo_scenario(ctx: Context) -> Any:
 
 @command("password set")
 def password_set(ctx: Context) -> Any:
-    from desktop.services import credentials
-
-    actor = ctx.actor
+    ctx.sign_in()
     username = read_stdin_line("the user name")
     password = read_stdin_line("the password")
-    return credentials.set_credentials(actor, ctx.args.app, ctx.args.upn, username, password)
+    return ctx.call("password.set", app=ctx.args.app, upn=ctx.args.upn, username=username,
+                    password=password)
 
 
 @command("password copy")
@@ -721,3 +707,51 @@ def key_import(ctx: Context) -> Any:
 
     fingerprint = credentials.import_data_key(ctx.actor, ctx.args.file)
     return {"file": ctx.args.file, "fingerprint": fingerprint}
+
+
+@command("key rotate")
+def key_rotate(ctx: Context) -> Any:
+    from desktop.services import credentials
+
+    return credentials.rotate_data_key(ctx.actor)
+
+
+# --- team mode -----------------------------------------------------------------------------
+
+
+@command("serve")
+def serve(ctx: Context) -> Any:
+    from desktop.server.serve import ServeOptions, require_server_packages, run
+
+    require_server_packages()
+    a = ctx.args
+    return run(ServeOptions(
+        url=resolve_url(a.db), bind=a.bind, tls_cert=a.tls_cert, tls_key=a.tls_key,
+        self_signed=a.self_signed, workers=a.workers, check=a.check,
+        trusted_proxies=",".join(a.trusted_proxy)))
+
+
+@command("login")
+def login(ctx: Context) -> Any:
+    from .remote import login as sign_in
+
+    assert ctx.server
+    return sign_in(ctx.server, ctx.args.as_upn)
+
+
+@command("logout")
+def logout(ctx: Context) -> Any:
+    from .remote import logout as sign_out
+
+    assert ctx.server
+    return sign_out(ctx.server, ctx.args.as_upn)
+
+
+@command("sessions list")
+def sessions_list(ctx: Context) -> Any:
+    return ctx.call("sessions.list", upn=ctx.args.upn, **_page(ctx)), "session"
+
+
+@command("sessions revoke")
+def sessions_revoke(ctx: Context) -> Any:
+    return ctx.call("sessions.revoke", session_id=ctx.args.id)

@@ -13,11 +13,12 @@ COLUMNS: dict[str, Sequence[str]] = {
     "group": ("id", "name", "kind", "members"),
     "app": ("id", "name", "publisher", "origin", "sso", "self_service"),
     "request": ("id", "app", "requester", "status", "created_at", "decided_by", "reason"),
-    "catalog": ("name", "publisher", "state", "requires_approval", "approvers"),
+    "catalog": ("name", "publisher", "state", "requires_approval", "approvers", "reason"),
     "access": ("user", "group", "role", "since", "via_request"),
     "audit": ("seq", "at", "actor", "action", "target"),
     "outbox": ("id", "to", "status", "attempts", "subject", "last_error"),
     "scenario": ("name", "title"),
+    "session": ("id", "upn", "client", "address", "since", "last_seen"),
 }
 
 
@@ -30,7 +31,9 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, whole: bool = False) -> str:
+    """A value in a column: at most 60 characters unless ``whole`` (the last column, where a
+    long sentence such as a reason costs no other column its place)."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -41,7 +44,7 @@ def _cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = one_line(str(value))
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if whole or len(text) <= 60 else text[:57] + "..."
 
 
 def print_json(data: Any) -> None:
@@ -60,7 +63,8 @@ def print_table(rows: list[dict[str, Any]], kind: str) -> None:
             from desktop.services.views import group_kind
 
             row = {**row, "kind": group_kind(row)}
-        cells.append([_cell(row.get(c)) for c in columns])
+        cells.append([_cell(row.get(c), whole=i == len(columns) - 1)
+                      for i, c in enumerate(columns)])
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for r in cells:
@@ -79,7 +83,7 @@ def print_object(obj: dict[str, Any]) -> None:
 
 def print_import(report: dict[str, Any]) -> None:
     """A Graph import's summary: counts by kind in columns, then what was skipped and why."""
-    from desktop.services.graph_import import not_imported_lines, skipped_lines
+    from desktop.services.graph_import import left_out_lines, not_imported_lines, skipped_lines
 
     counts = {key: report.get(key, {}) for key in ("added", "changed", "unchanged")}
     kinds = list(dict.fromkeys(kind for bucket in counts.values() for kind in bucket))
@@ -98,6 +102,7 @@ def print_import(report: dict[str, Any]) -> None:
     sections = [
         (f"Skipped ({report.get('skipped_count', 0):,} objects)", skipped_lines(report)),
         ("Not imported (types Access Desk does not import)", not_imported_lines(report)),
+        ("Left out (not read: only regular files in the folder are)", left_out_lines(report)),
         ("Changes", report.get("changes", [])),
         ("Kept as an administrator set them", report.get("kept_by_admin", [])),
         ("Warnings", report.get("warnings", [])),

@@ -6,10 +6,12 @@ import argparse
 from typing import Any, NoReturn
 
 from desktop import __version__
+from desktop.services.validators import MAX_INT64, MAX_JUSTIFICATION
 
 EPILOG = """\
 exit codes: 0 done, 1 internal error, 2 usage (or a name matching several objects),
-3 refused (a rule, a right, or a failed sign-in), 4 not found or "run init",
+3 refused (a rule, a right, or a failed sign-in), 4 not found, or the database cannot be
+used ("run init", a full disk, a damaged file: restore a backup),
 5 conflict (already decided, duplicate, name taken, stale version).
 Signing in: --as UPN; the password comes from ACCESS_DESK_PASSWORD or a prompt on a terminal.
 On a demo database no password is asked, and commands without --as run as its first
@@ -34,10 +36,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"access-desk: {one_line(message)} (see {self.prog} --help)\n")
 
 
-# Larger integers fit neither SQLite's nor PostgreSQL's 64-bit integers.
-MAX_INT = 2**63 - 1
-
-
 def _json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of columns")
 
@@ -50,8 +48,8 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    if value > MAX_INT:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT}")
+    if value > MAX_INT64:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT64}")
     return value
 
 
@@ -61,8 +59,8 @@ def _number(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if abs(value) > MAX_INT:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT}")
+    if abs(value) > MAX_INT64:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_INT64}")
     return value
 
 
@@ -86,6 +84,40 @@ def _actions(sub: SubParsers, name: str, help: str, metavar: str = "ACTION") -> 
                                                 parser_class=_Parser)
 
 
+def _team_mode(sub: SubParsers) -> None:
+    """serve, login, logout and sessions: the server and its clients (docs/server.md)."""
+    p = _cmd(sub, "serve", "run the Access Desk server (team mode) over the database in --db; "
+             "the only process that holds its credentials and keys. Needs the [server] extra")
+    p.add_argument("--bind", default="127.0.0.1:8080", metavar="HOST:PORT",
+                   help="where to listen (default 127.0.0.1:8080); any address but loopback "
+                   "needs --tls-cert/--tls-key or --self-signed")
+    p.add_argument("--tls-cert", metavar="FILE", help="the certificate (PEM), with --tls-key")
+    p.add_argument("--tls-key", metavar="FILE", help="its private key (PEM)")
+    p.add_argument("--self-signed", action="store_true",
+                   help="make a certificate on first start and keep it; prints its SHA-256 "
+                   "fingerprint for clients to pin")
+    p.add_argument("--workers", type=_number, default=1, metavar="N",
+                   help="server processes (default 1)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a load balancer whose X-Forwarded-For is believed (repeatable)")
+    p.add_argument("--check", action="store_true",
+                   help="check the configuration, the database and the keys, then exit")
+    _json(p)
+    p = _cmd(sub, "login", "sign in to the server in --server and keep the token (owner-only "
+             "file); pins the server's certificate on first use")
+    _json(p)
+    p = _cmd(sub, "logout", "sign out of the server in --server and forget the token")
+    _json(p)
+    ss = _actions(sub, "sessions", "signed-in devices of team mode")
+    p = ss.add_parser("list", help="open sessions: your own, or everyone's for a Global "
+                      "Administrator")
+    p.add_argument("--upn", help="only this person's")
+    _listing(p)
+    p = ss.add_parser("revoke", help="sign a device out (its id from `sessions list`)")
+    p.add_argument("id", type=_count)
+    _json(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="access-desk",
@@ -96,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL",
                         help="database URL or path, or `demo` (also ACCESS_DESK_DB)")
     parser.add_argument("--as", dest="as_upn", metavar="UPN", help="sign in as this user")
+    parser.add_argument("--server", metavar="URL",
+                        help="an Access Desk server, https://host:port (also "
+                        "ACCESS_DESK_SERVER); not with --db")
     parser.add_argument("--debug", action="store_true", help="more logging, tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -103,6 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = _cmd(sub, "backup", "write a consistent copy of a SQLite database, also while in use")
     p.add_argument("file")
+    _json(p)
+    p = sub.add_parser(
+        "check", help="check the database file, the audit chain and the search index, and "
+        "that the audit log explains what the tables hold (Global Administrator)",
+        description="""\
+Check the open database and print a report, one line per check:
+  - the file: SQLite's integrity_check (PostgreSQL: amcheck's bt_index_check on every
+    index when the extension is installed, else skipped);
+  - the audit chain, as audit verify;
+  - the search index against its tables, and each application's pending-request count;
+  - a reconciliation: every request's state, group membership, app role assignment and
+    self-service setting must be what the audit log's events made it. A change made
+    behind Access Desk's back (SQL on the database) is reported with the rows concerned.
+Exit 0 when all is well, 3 when problems were found, 4 when the file is damaged (restore
+a backup made with access-desk backup FILE).""")
     _json(p)
     p = _cmd(sub, "init", "create or upgrade the database; --demo fills the demo directory")
     p.add_argument("--demo", action="store_true",
@@ -116,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make the first Global Administrator (password: ACCESS_DESK_PASSWORD)")
     _json(p)
     p = _cmd(sub, "tour", "a short tour of the demo directory from the command line")
+    _team_mode(sub)
     ds = _actions(sub, "demo", "trainer tools on a demo database: teaching scenarios")
     p = ds.add_parser("scenarios", help="list the scenarios")
     _json(p)
@@ -274,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _cmd(sub, "request", "request an application, or `request show ID`")
     p.add_argument("app", help="the application, or `show`")
     p.add_argument("id", nargs="?", help=argparse.SUPPRESS)
-    p.add_argument("--justification", help="at most 500 characters")
+    p.add_argument("--justification", help=f"at most {MAX_JUSTIFICATION} characters")
     _json(p)
     p = _cmd(sub, "requests", "list requests")
     g = p.add_mutually_exclusive_group()
@@ -373,6 +424,19 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = ks.add_parser("import", help="keep a data key exported on another desktop")
     p.add_argument("file")
+    _json(p)
+    p = ks.add_parser(
+        "rotate", help="re-encrypt every stored secret under a new data key (Global "
+        "Administrator); the old key then decrypts nothing in the database",
+        description="Make a new data key and re-encrypt every password-SSO credential and the "
+        "SMTP password under it, in one transaction; the old key, which every desktop of a "
+        "shared database may hold, then decrypts nothing in the database. Run it where the "
+        "database's key is kept (in team mode: on the server's host, as the server's user). "
+        "The new key is kept on this desktop before the database names it, so a crash at any "
+        "point leaves a key that opens the database. The old key stays kept here for backups "
+        "made before now. Desktops that should still read credentials directly need the new "
+        "key: key export FILE here, key import FILE there. Audited with the new key's "
+        "fingerprint.")
     _json(p)
 
     # mail

@@ -5,11 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from desktop import logs
 from desktop.errors import NotSignedIn
-from desktop.models import User
 from desktop.paths import default_db_url, demo_db_path
+
+if TYPE_CHECKING:
+    from desktop.models import User
 
 
 def resolve_url(db: str | None, *, demo: bool = False) -> str:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import uuid
+from pathlib import Path
 from typing import Any
 
+from desktop.errors import DiskFull
 from desktop.models import DirectoryRoleAssignment, User
 from desktop.services import applications, auth, directory, requests, selfservice
 from desktop.services.core import audit, frozen_clock, put_setting, transaction
@@ -189,12 +194,54 @@ def first_admin() -> User | None:
 
 def open_demo(path: str) -> None:
     """Open the demo directory's database, building the demo on first use: when there is no
-    file yet, or a file nobody was put in (never leave an empty demo.db behind)."""
+    file yet (``create_demo_file``), or a file nobody was put in (never leave an empty
+    demo.db behind)."""
     from desktop.models.schema import open_database
 
+    target = Path(path).expanduser()
+    if not target.exists() or target.stat().st_size == 0:
+        create_demo_file(target)
+        return
     open_database(path, init=True)
     if not User.select().exists():
         build_demo()
+
+
+def create_demo_file(path: Path) -> None:
+    """A new SQLite file at `path` holding the demo directory, left open. Built in a
+    temporary file beside it and renamed into place once complete, so a failure (a full
+    disk) leaves nothing behind: neither a half-made database nor its -wal and -shm."""
+    from desktop.models.database import storage_error
+    from desktop.models.schema import close_database, open_database
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.building")
+    try:
+        db = open_database(str(partial), init=True)
+        build_demo()
+        # Everything into the file itself: the WAL is not renamed with it.
+        busy = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        close_database()
+        if busy or _size(partial.with_name(partial.name + "-wal")):
+            raise OSError(errno.EBUSY, "the demo database could not be completed", str(partial))
+        os.replace(partial, path)
+    except BaseException as exc:
+        close_database()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            partial.with_name(partial.name + suffix).unlink(missing_ok=True)
+        if isinstance(exc, Exception) and isinstance(storage_error(exc), DiskFull):
+            # Named after the file asked for, not the temporary one.
+            raise DiskFull(f"the disk is full: the demo directory could not be built in {path}, "
+                           "and nothing was left there; free some space and try again") from exc
+        raise
+    open_database(str(path))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 __all__ = ["auth", "build_demo", "first_admin", "open_demo"]

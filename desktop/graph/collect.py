@@ -8,7 +8,7 @@ add up over every file."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,15 @@ from desktop.graph.mappers import (
     map_user,
     member_id,
 )
-from desktop.graph.reader import Entity, Page, json_files, read_page, type_kind, type_words
+from desktop.graph.reader import (
+    Entity,
+    LeftOut,
+    Page,
+    json_files,
+    read_page,
+    type_kind,
+    type_words,
+)
 from desktop.graph.records import (
     DirectoryRoleName,
     GraphAssignment,
@@ -64,6 +72,8 @@ _COMPARED: dict[str, tuple[str, ...]] = {
     "unifiedRoleAssignment": ("principalId", "roleDefinitionId", "directoryScopeId"),
     "organization": ("displayName",),
 }
+# Warnings about the objects of one file told one by one; the rest are counted.
+WARNINGS_PER_FILE = 5
 # The order objects are settled in: what others depend on first.
 _ORDER = ("organization", "user", "group", "directoryRole", "servicePrincipal", "application",
           "unifiedRoleAssignment", "licenseDetails", "appRoleAssignment")
@@ -75,18 +85,30 @@ _KIND_WORDS = {
 }
 
 
-def read_graph(paths: Sequence[str | Path]) -> GraphExport:
-    """Read Graph export files and folders (*.json, recursively).
+def read_graph(paths: Sequence[str | Path],
+               progress: Callable[[str, int, int], None] | None = None) -> GraphExport:
+    """Read Graph export files and folders (*.json, recursively), one object at a time.
 
     Raises GraphFormatError only for a file that cannot be an export (not JSON, cut short,
-    the wrong shape, not a regular file); incomplete objects are in GraphExport.skipped."""
+    the wrong shape, too large a value); incomplete objects are in GraphExport.skipped, and
+    entries that are not regular files (or links out of their folder) in left_out."""
     collector = Collector()
-    for path in json_files(paths):
+    left_out: list[LeftOut] = []
+    files = json_files(paths, left_out)
+    if not files and left_out:
+        # Nothing left to read at all: that is not an import, say why.
+        raise GraphFormatError(left_out[0].path, None, None,
+                               f"{left_out[0].reason}; there is no other file to read")
+    for index, path in enumerate(files, 1):
         collector.add(read_page(path))
+        if progress is not None:
+            progress("files", index, len(files))
     try:
-        return collector.finish()
+        export = collector.finish()
     except _Refused as refused:
         raise refused.error from None
+    export.left_out = [(found.path, found.reason) for found in left_out]
+    return export
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,8 @@ class Collector:
         self.role_assignments: dict[DirectoryRoleName, dict[str, None]] = {}
         self.tenant: _Tenant | None = None
         self._unnamed = 0
+        # Warnings about objects imported, by file: the first few are told, the rest counted.
+        self._warned: Counter[str] = Counter()
 
     # --- reading ------------------------------------------------------------------------
 
@@ -199,7 +223,8 @@ class Collector:
         for kind in _ORDER:
             # Assignments embedded in users, groups and apps join the list as they are met.
             for key in [key for key in self.copies if key[0] == kind]:
-                entity = self._merged(self.copies[key])
+                # Popped: once settled, an object's JSON is not kept for the rest of the run.
+                entity = self._merged(self.copies.pop(key))
                 if entity is not None:
                     self._settle(entity, settle[kind])
         self._add_members()
@@ -215,6 +240,10 @@ class Collector:
             assignments=self._finished_assignments(),
             directory_roles=self._finished_roles(),
         )
+        for file, count in self._warned.items():
+            if count > WARNINGS_PER_FILE:
+                self.warnings.append(f"and {count - WARNINGS_PER_FILE:,} more warnings like "
+                                     f"these in {file}")
         if self.tenant is None:
             self.warnings.append(
                 "no organization in the export: the tenant is unknown, so apps owned by other "
@@ -274,10 +303,15 @@ class Collector:
             self._skip(copy, problem)
 
     def _settle(self, entity: Entity, add: Any) -> None:
+        props = Props(entity.data, entity.where)
         try:
-            key = add(entity, Props(entity.data, entity.where))
+            key = add(entity, props)
             if key:
                 self.places[key] = (entity.where.file, entity.where.entity, entity.position)
+            for warning in props.warnings:  # e.g. a name mixing scripts: imported, but told
+                self._warned[entity.where.file] += 1
+                if self._warned[entity.where.file] <= WARNINGS_PER_FILE:
+                    self.warnings.append(warning)
         except Placeholder as placeholder:
             # Microsoft's documentation examples ("id-value"): nothing to import there.
             self._skip(entity, placeholder.problem, placeholder.field)

@@ -18,11 +18,15 @@ def is_guid(value: object) -> bool:
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """A value as JSON, shortened: error messages stay one readable line."""
+    """A value as JSON, shortened: error messages stay one readable line. Characters that are
+    not printable (bidirectional overrides, lone surrogates) are escaped as JSON escapes
+    them, so a message neither reorders a terminal's line nor fails to print."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (ValueError, RecursionError):
         text = type(value).__name__
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -48,13 +52,22 @@ class Where:
 class Props:
     """One JSON object of an export, read field by field with the type Graph documents."""
 
-    def __init__(self, data: Mapping[str, Any], where: Where, prefix: str = "") -> None:
+    def __init__(self, data: Mapping[str, Any], where: Where, prefix: str = "",
+                 warnings: list[str] | None = None) -> None:
         self.data = data
         self.where = where
         self.prefix = prefix
+        # What the import should tell about the object without skipping it (a name mixing
+        # scripts), one line each; nested objects add to their parent's list.
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def fail(self, name: str, problem: str) -> NoReturn:
         raise GraphFormatError(self.where.file, self.where.entity, self.prefix + name, problem)
+
+    def warn(self, name: str, problem: str) -> None:
+        """Tell something about a field without skipping the object."""
+        error = GraphFormatError(self.where.file, self.where.entity, self.prefix + name, problem)
+        self.warnings.append(str(error))
 
     def get(self, name: str) -> Any:
         return self.data.get(name)
@@ -118,7 +131,8 @@ class Props:
         for index, item in enumerate(value):
             if not isinstance(item, dict):
                 self.fail(f"{name}[{index}]", f"expected an object, got {shown(item)}")
-            result.append(Props(item, self.where, f"{self.prefix}{name}[{index}]."))
+            result.append(Props(item, self.where, f"{self.prefix}{name}[{index}].",
+                                self.warnings))
         return result
 
     def nested(self, name: str) -> Props | None:
@@ -127,4 +141,4 @@ class Props:
             return None
         if not isinstance(value, dict):
             self.fail(name, f"expected an object, got {shown(value)}")
-        return Props(value, self.where, f"{self.prefix}{name}.")
+        return Props(value, self.where, f"{self.prefix}{name}.", self.warnings)

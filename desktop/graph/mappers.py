@@ -1,4 +1,6 @@
-"""Map one Graph entity (camelCase JSON) onto its record, checking the types Graph documents."""
+"""Map one Graph entity (camelCase JSON) onto its record, checking the types Graph documents
+and every value with the validators `users add` and the windows use (services.validators):
+an invalid value fails the object, which the import then skips, naming the problem."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from desktop.graph.records import (
     SsoMode,
     UserType,
 )
+from desktop.services import validators
 
 # appRoleAssignment.appRoleId for "default access": assigned to the app, no specific role.
 DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
@@ -55,21 +58,45 @@ class DirectoryRole:
     role: DirectoryRoleName | None  # None: a role Access Desk has no use for
 
 
+def _text(props: Props, name: str, *, lines: bool = False, required: bool = False) -> str | None:
+    """A text property checked as people's input is (validators.text), or None when empty;
+    `required`: missing fails the object."""
+    value = props.required_text(name) if required else props.text(name)
+    try:
+        return validators.text(value, name, cap=validators.MAX_DESCRIPTION if lines
+                               else validators.MAX_TEXT, lines=lines)
+    except validators.InvalidValue as exc:
+        props.fail(name, exc.problem)
+
+
+def _name(props: Props, name: str, *, required: bool = False) -> str | None:
+    """A display name: `_text`, and a warning when a word mixes scripts."""
+    value = _text(props, name, required=required)
+    warning = validators.mixed_scripts(value, "the name")
+    if warning:
+        props.warn(name, warning)
+    return value
+
+
 def map_user(user: Props) -> tuple[GraphUser, LicenseEvidence]:
     """The user, with license 'none' until every source of license data has been read."""
-    upn = user.required_text("userPrincipalName")
+    upn = user.required_text("userPrincipalName").strip()
+    try:
+        validators.upn(upn)
+    except validators.InvalidValue as exc:
+        user.fail("userPrincipalName", exc.problem)
     record = GraphUser(
         graph_id=user.required_guid("id"),
         upn=upn,
-        display_name=user.text("displayName") or upn,
-        mail=user.text("mail"),
-        department=user.text("department"),
-        job_title=user.text("jobTitle"),
+        display_name=_name(user, "displayName") or upn,
+        mail=_text(user, "mail"),
+        department=_text(user, "department"),
+        job_title=_text(user, "jobTitle"),
         # Graph's default $select leaves accountEnabled out; the reader warns about that.
         enabled=user.flag("accountEnabled") is not False,
         license="none",
         user_type=_user_type(user, upn),
-        external_user_state=user.text("externalUserState"),
+        external_user_state=_text(user, "externalUserState"),
     )
     return record, user_evidence(user)
 
@@ -98,13 +125,20 @@ def _time(props: Props, name: str) -> dt.datetime | None:
     return value
 
 
+def _required_name(props: Props) -> str:
+    """A group's or an application's displayName: given, valid, warned about as `_name`."""
+    name = _name(props, "displayName", required=True)
+    assert name is not None
+    return name
+
+
 def map_group(group: Props) -> GraphGroup:
     """The group; its members are gathered apart, from every file that lists them."""
     group_types = {kind.lower() for kind in group.texts("groupTypes") or ()}
     return GraphGroup(
         graph_id=group.required_guid("id"),
-        display_name=group.required_text("displayName"),
-        description=group.text("description"),
+        display_name=_required_name(group),
+        description=_text(group, "description", lines=True),
         security_enabled=group.flag("securityEnabled") is True,
         # A Microsoft 365 ("Unified") group always has a mailbox, whatever a $select returned.
         mail_enabled=group.flag("mailEnabled") is True or "unified" in group_types,
@@ -134,10 +168,10 @@ def map_service_principal(sp: Props) -> GraphServicePrincipal:
     return GraphServicePrincipal(
         graph_id=sp.required_guid("id"),
         app_id=sp.required_guid("appId"),
-        display_name=sp.required_text("displayName"),
-        publisher=sp.text("publisherName") or _verified_publisher(sp),
-        homepage=sp.text("homepage"),
-        description=sp.text("description"),
+        display_name=_required_name(sp),
+        publisher=_text(sp, "publisherName") or _verified_publisher(sp),
+        homepage=_text(sp, "homepage"),
+        description=_text(sp, "description", lines=True),
         # notSupported and null both mean no single sign-on is configured.
         sso_mode=SSO_MODES.get(sso, "none"),
         hidden=HIDE_APP_TAG in tags,
@@ -156,15 +190,15 @@ def default_access_role_ids(sp: Props) -> frozenset[str]:
 
 def _verified_publisher(sp: Props) -> str | None:
     verified = sp.nested("verifiedPublisher")
-    return verified.text("displayName") if verified else None
+    return _text(verified, "displayName") if verified else None
 
 
 def map_app_role(role: Props) -> GraphAppRole | None:
     """A choosable app role, or None for one without a value (msiam_access: default access)."""
     member_types = role.texts("allowedMemberTypes") or ()
     graph_id = role.required_guid("id")
-    value = role.text("value")
-    display_name = role.text("displayName")
+    value = _text(role, "value")
+    display_name = _text(role, "displayName")
     enabled = role.flag("isEnabled") is not False
     if not value:
         return None
@@ -188,9 +222,15 @@ def map_application(app: Props) -> Application:
 
 def map_assignment(assignment: Props) -> GraphAssignment:
     app_role_id = assignment.required_guid("appRoleId")
+    graph_id = assignment.text("id") or None
+    if graph_id is not None:
+        try:
+            validators.object_id(graph_id, "id")
+        except validators.InvalidValue as exc:
+            assignment.fail("id", exc.problem)
     return GraphAssignment(
         # Not required: an assignment without its id is matched by what it assigns.
-        graph_id=assignment.text("id") or None,
+        graph_id=graph_id,
         principal_id=assignment.required_guid("principalId"),
         principal_type=assignment.text("principalType"),
         resource_id=assignment.required_guid("resourceId"),
@@ -234,4 +274,6 @@ def map_role_assignment(assignment: Props) -> RoleAssignment:
 
 def map_organization(org: Props) -> tuple[str, str]:
     """The tenant's id and name."""
-    return org.required_guid("id"), org.required_text("displayName")
+    name = _text(org, "displayName", required=True)
+    assert name is not None
+    return org.required_guid("id"), name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from desktop.graph.fields import shown
@@ -32,23 +34,53 @@ _ADDITIONAL = "AdditionalProperties"
 def check_depth(document: Any, file: str) -> None:
     """Raise if ConvertTo-Json cut the document short; walks without recursion."""
     for entity, item in _top_items(document):
-        stack: list[tuple[str, Any]] = [("", item)]
-        while stack:
-            path, value = stack.pop()
-            if isinstance(value, str) and _TRUNCATED.fullmatch(value.strip()):
-                problem = (
-                    f"holds {shown(value, 100)}, an object PowerShell's ConvertTo-Json cut off at "
-                    f"its default depth; {DEPTH_HINT}"
-                )
-                raise GraphFormatError(file, entity, path or None, problem)
-            if isinstance(value, dict):
-                children = [(_join(path, str(key)), child) for key, child in value.items()]
-            elif isinstance(value, list):
-                children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
-            else:
-                continue
-            # Reversed onto the stack, so the first cut in the file is the one reported.
-            stack.extend(reversed(children))
+        check_item(item, file, partial(_same, entity))
+
+
+def _same(entity: str | None) -> str | None:
+    return entity
+
+
+def check_item(item: Any, file: str, entity: Callable[[], str | None]) -> None:
+    """Raise if ConvertTo-Json cut this item short. The walk keeps no path: only the value
+    found, if any, is located again (with its path) for the message."""
+    stack = [item]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _is_truncated(value):
+                _fail_truncated(item, file, entity())
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _is_truncated(value: str) -> bool:
+    # Every marker starts with one of these letters; most strings are ruled out at once.
+    return value.lstrip()[:1] in ("M", "S", "@") and \
+        _TRUNCATED.fullmatch(value.strip()) is not None
+
+
+def _fail_truncated(item: Any, file: str, entity: str | None) -> None:
+    """The first cut value in file order, with its path."""
+    stack: list[tuple[str, Any]] = [("", item)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and _is_truncated(value):
+            problem = (
+                f"holds {shown(value, 100)}, an object PowerShell's ConvertTo-Json cut off at "
+                f"its default depth; {DEPTH_HINT}"
+            )
+            raise GraphFormatError(file, entity, path or None, problem)
+        if isinstance(value, dict):
+            children = [(_join(path, str(key)), child) for key, child in value.items()]
+        elif isinstance(value, list):
+            children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
+        else:
+            continue
+        # Reversed onto the stack, so the first cut in the file is the one reported.
+        stack.extend(reversed(children))
 
 
 def camel_case(value: Any) -> Any:
@@ -83,6 +115,11 @@ def _top_items(document: Any) -> list[tuple[str | None, Any]]:
     if isinstance(document, list):
         return [(_label(item, index), item) for index, item in enumerate(document)]
     return [(None, document)]
+
+
+def item_label(item: Any, index: int | None) -> str | None:
+    """An entity's label for messages: its position and name."""
+    return _label(item, index)
 
 
 def _label(item: Any, index: int | None) -> str | None:

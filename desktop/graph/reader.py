@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from desktop.graph import stream
 from desktop.graph.fields import GUID_RE, Where, shown
-from desktop.graph.powershell import camel_case, check_depth
+from desktop.graph.powershell import camel_case, check_item, item_label
 from desktop.graph.records import GraphFormatError, NotImported, Skipped
 
 KINDS = frozenset(
@@ -155,72 +156,119 @@ class Context:
     owner_id: str | None = None
 
 
-def json_files(paths: Sequence[str | Path]) -> list[Path]:
-    """The files named and the *.json files under the folders named, each once, in order."""
+@dataclass(frozen=True)
+class LeftOut:
+    """An entry of a folder (or a path named) that is not read, and why."""
+
+    path: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def json_files(paths: Sequence[str | Path],
+               left_out: list[LeftOut] | None = None) -> list[Path]:
+    """The files named and the *.json files under the folders named, each once, in order.
+
+    Only regular files are read: a pipe, device or socket, a link out of its folder, a link
+    to anything but a regular file or to nothing is left out and added to `left_out`."""
+    left = left_out if left_out is not None else []
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(_walk(path))
+        if path.is_dir() and not path.is_symlink():
+            found.extend(_walk(path, left))
+        elif path.is_dir():
+            found.extend(_walk(Path(os.path.realpath(path)), left))
         elif path.exists() or path.is_symlink():
-            found.append(path)
+            reason = _not_readable(path, None)
+            if reason:
+                left.append(LeftOut(str(path), reason))
+            else:
+                found.append(path)
         else:
             raise GraphFormatError(str(path), None, None, "no such file or folder")
-    for path in found:
-        _check_regular(path)
     # A file named twice counts where it was named last: that is the copy that should win.
     unique = {os.path.realpath(path): path for path in reversed(found)}
     return list(reversed(unique.values()))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    # Sorted, so that "last wins" between pages means the same on every machine.
+def _walk(folder: Path, left: list[LeftOut]) -> Iterator[Path]:
+    # Sorted, so that "last wins" between pages means the same on every machine. Links to
+    # folders are not followed (os.walk's default): they are named as left out.
+    root_real = os.path.realpath(folder)
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        links = {name for name in dirs if os.path.islink(os.path.join(root, name))}
+        for name in sorted(links):
+            if not name.startswith("."):
+                left.append(LeftOut(os.path.join(root, name), "a link to a folder: not followed"))
+        dirs[:] = sorted(name for name in dirs if not name.startswith(".") and name not in links)
         for name in sorted(files):
             if name.lower().endswith(".json") and not name.startswith("."):
-                yield Path(root) / name
+                path = Path(root) / name
+                reason = _not_readable(path, root_real)
+                if reason:
+                    left.append(LeftOut(str(path), reason))
+                else:
+                    yield path
 
 
-def _check_regular(path: Path) -> None:
-    """Refuse a pipe, a device or a dangling link before reading it (a pipe would hang)."""
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
+
+
+def _kind(mode: int) -> str:
+    return next((words for test, words in _KINDS if test(mode)), "not a regular file")
+
+
+def _not_readable(path: Path, root: str | None) -> str | None:
+    """Why the entry is not read (never opening it), or None for a regular file to read."""
     try:
-        mode = path.stat().st_mode
+        mode = os.lstat(path).st_mode
     except OSError as exc:
-        raise GraphFormatError(str(path), None, None, f"cannot be read ({exc.strerror})") from None
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(mode):
+        target = os.path.realpath(path)
+        if root is not None and os.path.commonpath([root, target]) != root:
+            return f"a link to {target}, outside the folder: not followed"
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return "a link to nothing (its target does not exist)"
+        if not stat.S_ISREG(mode):
+            return f"a link to {_kind(mode)}, {target}: only regular files are read"
+        return None
     if not stat.S_ISREG(mode):
-        raise GraphFormatError(str(path), None, None, "not a regular file")
+        return f"{_kind(mode)}: only regular files are read"
+    return None
 
 
 def read_page(path: Path) -> Page:
+    """One file's entities, read object by object (desktop/graph/stream.py)."""
     file = str(path)
-    document = _load(path, file)
-    try:
-        check_depth(document, file)
-        document = camel_case(document)
-    except RecursionError:
-        raise GraphFormatError(file, None, None, "nested too deeply to be a Graph export") from None
-    return _page(document, file, path.name)
-
-
-def _load(path: Path, file: str) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise GraphFormatError(file, None, None, f"cannot be read ({exc.strerror})") from None
-    try:
-        # From bytes, so that the UTF-16 with BOM Windows PowerShell 5.1 writes reads too.
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise GraphFormatError(file, None, None, f"not JSON ({exc})") from None
-
-
-def _page(document: Any, file: str, name: str) -> Page:
-    items, context = _items(document, file)
-    if items is None:
+    found = stream.shape(str(path), file)
+    if found.items_prefix is None:
         reason = "not a Graph response (no 'value' list and no entity with an id)"
         return Page(file, warnings=[f"{file}: skipped: {reason}"])
-    objects = _objects(items, file)
+    objects: list[dict[str, Any]] = []
+    single = found.items_prefix == ""
+    try:
+        for index, item in enumerate(stream.objects(str(path), file, found.items_prefix)):
+            if not isinstance(item, dict):  # the file changed since it was first read
+                problem = f"expected an object, got {shown(item)}"
+                raise GraphFormatError(file, f"item {index}", None, problem)
+            check_item(item, file, partial(item_label, item, None if single else index))
+            # Graph's own camelCase needs nothing; PowerShell's PascalCase is renamed.
+            pascal = any(key[:1].isupper() for key in item)
+            objects.append(camel_case(item) if pascal else item)
+    except RecursionError:
+        raise GraphFormatError(file, None, None, "nested too deeply to be a Graph export") from None
+    return _page(objects, parse_context(found.context), file, path.name)
+
+
+def _page(objects: list[dict[str, Any]], context: Context, file: str, name: str) -> Page:
     name_id = _guid_in(name)
     members_of = _members_owner(context, name, name_id, objects)
     if members_of:
@@ -230,14 +278,6 @@ def _page(document: Any, file: str, name: str) -> Page:
         ]
         return Page(file, members_of=members_of, members=members)
     return _entities(file, objects, context.kind, context.owner_id or name_id)
-
-
-def _objects(items: list[Any], file: str) -> list[dict[str, Any]]:
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            problem = f"expected an object, got {shown(item)}"
-            raise GraphFormatError(file, f"item {index}", None, problem)
-    return items
 
 
 def _entities(
@@ -273,29 +313,6 @@ def _entities(
             "as they are: the import never removes anything"
         )
     return page
-
-
-def _items(document: Any, file: str) -> tuple[list[Any] | None, Context]:
-    """A collection's items or a single entity as one item; None for another shape."""
-    if isinstance(document, list):
-        # ConvertTo-Json writes a collection as a bare array.
-        return document, Context()
-    if not isinstance(document, dict):
-        return None, Context()
-    raw_context = document.get("@odata.context")
-    if raw_context is not None and not isinstance(raw_context, str):
-        raise GraphFormatError(
-            file, None, "@odata.context", f"expected a URL, got {shown(raw_context)}"
-        )
-    context = parse_context(raw_context)
-    if "value" in document and "id" not in document:
-        if not isinstance(document["value"], list):
-            problem = f"expected a list of objects, got {shown(document['value'])}"
-            raise GraphFormatError(file, None, "value", problem)
-        return document["value"], context
-    if "id" in document or "@odata.type" in document or "$entity" in (raw_context or ""):
-        return [document], context
-    return None, context
 
 
 def parse_context(url: str | None) -> Context:

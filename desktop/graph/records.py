@@ -184,3 +184,5 @@ class GraphExport:
     not_imported: list[NotImported] = field(default_factory=list)
     # Where each record came from (file, object, position), by the key of its dict above.
     places: dict[str, tuple[str, str, int | None]] = field(default_factory=dict, compare=False)
+    # Entries of the folders (or paths) named that were not read, and why: (path, reason).
+    left_out: list[tuple[str, str]] = field(default_factory=list, compare=False)

@@ -31,6 +31,7 @@ from .infra import (
     SchemaInfo,
     Setting,
     SignInFailure,
+    SignInSession,
 )
 from .requests import STATUSES, AccessRequest, Notification
 
@@ -55,6 +56,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditSigningKey,
     AuditCheckpoint,
     SignInFailure,
+    SignInSession,
 ]
 
 __all__ = [
@@ -87,6 +89,7 @@ __all__ = [
     "SelfServiceSettings",
     "Setting",
     "SignInFailure",
+    "SignInSession",
     "User",
     "database_proxy",
     "utcnow",

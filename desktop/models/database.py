@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
-from desktop.errors import AccessDeskError, UsageError
+from desktop.errors import AccessDeskError, DatabaseDamaged, DiskFull, UsageError
 
 from .base import database_proxy
 
@@ -173,8 +174,117 @@ def reconnect_if_lost() -> bool:
     return True
 
 
+# --- the storage failing under us: a full disk, a damaged file ---------------------------------
+
+# OSError numbers that mean "no room": no space, over quota, a file too large.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 11, 13, 26
+# PostgreSQL's SQLSTATEs: disk_full; data_corrupted, index_corrupted.
+_PG_FULL = "53100"
+_PG_DAMAGED = ("XX001", "XX002")
+_SQLITE_TEXTS = {"database or disk is full": _SQLITE_FULL,
+                 "database disk image is malformed": _SQLITE_CORRUPT,
+                 "file is not a database": _SQLITE_NOTADB}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The error, what it wraps (peewee keeps the driver's error as `orig`) and
+    what it was raised from or while handling (a failed rollback hides its cause)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        wrapped = getattr(e, "orig", None)
+        if not isinstance(wrapped, BaseException):
+            wrapped = e.args[0] if e.args and isinstance(e.args[0], BaseException) else None
+        todo += [x for x in (wrapped, e.__cause__, e.__context__) if x is not None]
+
+
+def _open_database_name() -> str:
+    """How the open database is named in a message: a SQLite file's path, a server's URL."""
+    db = database_proxy.obj
+    if db is None:
+        return "the database"
+    if is_postgres(db):
+        params = db.connect_params
+        return DatabaseUrl("postgresql", name=db.database, user=params.get("user"),
+                           host=params.get("host"), port=params.get("port")).display()
+    return str(db.database)
+
+
+def _sqlite_code(e: BaseException) -> int | None:
+    if not isinstance(e, (sqlite3.Error, pw.DatabaseError)):
+        return None
+    code = getattr(e, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    return _SQLITE_TEXTS.get(str(e).strip().lower())
+
+
+def _sqlstate(e: BaseException) -> str | None:
+    state = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
+    return state if isinstance(state, str) else None
+
+
+def storage_error(exc: BaseException) -> AccessDeskError | None:
+    """The one place where the storage failing becomes our error (exit 4, one sentence that
+    windows show as is): a full disk (SQLite's SQLITE_FULL "database or disk is full",
+    PostgreSQL's 53100, an OSError ENOSPC/EDQUOT/EFBIG) or a damaged database (SQLite's
+    "database disk image is malformed" and "file is not a database", PostgreSQL's XX001 and
+    XX002), found anywhere in the error's chain. None for any other error."""
+    for e in _chain(exc):
+        if isinstance(e, (DiskFull, DatabaseDamaged)):
+            return e
+        if isinstance(e, OSError) and e.errno in FULL_ERRNOS:
+            what = e.filename if e.filename is not None else "the output"
+            return DiskFull(f"the disk is full: {what} could not be written; free some space "
+                            "and try again")
+        code, state = _sqlite_code(e), _sqlstate(e)
+        if code == _SQLITE_FULL:
+            return DiskFull(f"the disk is full: the change was not saved to "
+                            f"{_open_database_name()}, which is as it was; free some space and "
+                            "try again")
+        if state == _PG_FULL:
+            return DiskFull(f"the disk is full on the database server of "
+                            f"{_open_database_name()}: the change was not saved; ask the "
+                            "server's administrator to free some space")
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or state in _PG_DAMAGED:
+            return damaged(_open_database_name(), e, sqlite=code is not None)
+    return None
+
+
+def damaged(where: str, exc: BaseException, *, sqlite: bool = True) -> DatabaseDamaged:
+    """A damaged database, named, with the way back: its latest backup."""
+    backup = ("restore your latest backup (made with access-desk backup FILE) in its place"
+              if sqlite else "restore it from your latest backup")
+    return DatabaseDamaged(f"the database {where} is damaged ({_first_line(exc)}); {backup}")
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
+    """One writer at a time per database, as ``_one_writer``; a full disk or a damaged file
+    raises ``storage_error``'s error, never the driver's (nor a failed rollback's: SQLite
+    ends a transaction by itself when the disk is full, and peewee's ROLLBACK then fails
+    with "cannot rollback - no transaction is active"). Nothing was saved."""
+    try:
+        with _one_writer():
+            yield
+    except AccessDeskError:
+        raise
+    except Exception as exc:
+        problem = storage_error(exc)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+@contextmanager
+def _one_writer() -> Iterator[None]:
     """One writer at a time per database: keeps the audit chain linear and the change feed ordered.
 
     SQLite: BEGIN IMMEDIATE (a deferred transaction that reads then writes fails at once with

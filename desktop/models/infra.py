@@ -105,3 +105,22 @@ class SignInFailure(BaseModel):
 
     class Meta:
         table_name = "sign_in_failure"
+
+
+class SignInSession(BaseModel):
+    """A signed-in device of team mode: only a hash of its token is kept (the token itself is
+    given once, at sign-in). ARCHITECTURE.md binds session tables to names starting sign_in."""
+
+    token_hash = pw.CharField(unique=True)
+    user = pw.IntegerField(index=True)  # the person's id; his rows go when he is deleted
+    client = pw.CharField(default="")  # what the client says it is, e.g. "access-desk cli 1.9"
+    address = pw.CharField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    last_seen = pw.DateTimeField(default=utcnow)
+    idle_expires_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+    revoked_why = pw.CharField(null=True)
+
+    class Meta:
+        table_name = "sign_in_session"

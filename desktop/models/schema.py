@@ -24,6 +24,7 @@ from . import (
     AuditSigningKey,
     SchemaInfo,
     Setting,
+    SignInSession,
     base,
     search,
 )
@@ -32,6 +33,7 @@ from .database import (
     DatabaseUrl,
     connect,
     create_private_file,
+    damaged,
     is_postgres,
     parse_url,
     sqlite_tables_readonly,
@@ -40,7 +42,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The setting naming the first audit event hashed with formula 2 (every column, see
 # services/auditchain.py); without it every event is. Written by the version 6 upgrade.
 AUDIT_FORMULA_2_FROM = "audit_formula_2_from"
@@ -130,6 +132,11 @@ def _v6_signed_audit(db: pw.Database, _migrator: SchemaMigrator) -> None:
     Setting.create(key=AUDIT_FORMULA_2_FROM, value=str(seq))
 
 
+def _v7_sign_in_sessions(db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 7: team mode's signed-in devices (the server's sessions)."""
+    db.create_tables([SignInSession])
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
@@ -137,6 +144,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     4: _v4_search_order,
     5: _v5_guests_and_guids,
     6: _v6_signed_audit,
+    7: _v7_sign_in_sessions,
 }
 
 
@@ -146,6 +154,7 @@ STEP_MARKS: dict[int, tuple[tuple[str, str | None], ...]] = {
     2: (("application", "pending_count"),),
     5: (("user", "user_type"), ("user", "graph_imported")),
     6: (("audit_checkpoint", None), ("audit_signing_key", None)),
+    7: (("sign_in_session", None),),
 }
 
 
@@ -281,9 +290,7 @@ def _check_sqlite_file(path: Path) -> None:
     try:
         tables, info = sqlite_tables_readonly(path)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseUnusable(
-            f"{path} cannot be read as a database ({exc}); it was not changed"
-        ) from exc
+        raise damaged(str(path), exc) from exc
     if tables and (info is None or info[0] != PRODUCT):
         raise DatabaseUnusable(f"{path} is not an Access Desk database; it was not changed")
     if info and info[1] > SCHEMA_VERSION:

@@ -33,6 +33,8 @@ punctuation turned into spaces>)`` with a GIN index, queried with ``to_tsquery('
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import peewee as pw
@@ -343,3 +345,25 @@ def clear(db: pw.Database) -> None:
         return
     for index in INDEXES:
         db.execute_sql(f"INSERT INTO {index.name}({index.name}) VALUES ('delete-all')")
+
+
+@contextmanager
+def rows_added_in_bulk(db: pw.Database, index: SearchIndex) -> Iterator[None]:
+    """Rows inserted inside the block (and not changed there) reach the index at its end, in
+    one statement in key order: FTS5 fills fastest that way, several times faster than its
+    insert trigger row by row. Call inside a transaction: a failure rolls the dropped trigger
+    back with everything else. PostgreSQL's generated column follows by itself."""
+    if is_postgres(db):
+        yield
+        return
+    trigger = f"{index.name}_insert"
+    found = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                           (trigger,)).fetchone()
+    last = db.execute_sql(f'SELECT coalesce(max(id), 0) FROM "{index.table}"').fetchone()[0]
+    db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    yield
+    cols = ", ".join(index.columns)
+    db.execute_sql(f"INSERT INTO {index.name}(rowid, {cols}) SELECT {order_key_sql(index)}, "
+                   f'{cols} FROM "{index.table}" WHERE id > ? ORDER BY 1', (last,))
+    if found is not None:
+        db.execute_sql(found[0])

@@ -13,12 +13,12 @@ from desktop.models import ORIGINS, SSO_MODES, Application, AppRole, User
 from desktop.models.base import new_guid
 from desktop.models.search import application_match
 
-from . import lookup
+from . import lookup, validators
 from .core import audit, now, publish, rows_read, sort_order, transaction
 from .policy import available_sql, is_password_sso, unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
-from .views import View, application_view, application_views
+from .views import View, application_view, application_views, with_warnings
 
 
 class RoleSpec(NamedTuple):
@@ -35,6 +35,28 @@ def parse_role(text: str, *, user_assignable: bool = True) -> RoleSpec:
     if not value.strip():
         raise UsageError(f"a role needs a value: {text!r}")
     return RoleSpec(value.strip(), (name or value).strip(), user_assignable, not user_assignable)
+
+
+def _check_role(role: RoleSpec) -> RoleSpec:
+    value = validators.name(role.value, "a role's value", f"a role needs a value: {role!r}")
+    shown = validators.text(role.display_name, f"the name of role {value}") or value
+    return role._replace(value=value, display_name=shown)
+
+
+# The free texts of an application and how each is checked (validators.text).
+_TEXTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "name": ("the application name", {"required": "an application needs a name"}),
+    "publisher": ("the publisher", {}),
+    "description": ("the description", {"cap": validators.MAX_DESCRIPTION, "lines": True}),
+    "homepage": ("the home page URL", {}),
+    "icon": ("the icon file", {}),
+}
+
+
+def _checked(values: dict[str, Any]) -> dict[str, Any]:
+    """The texts among `values` checked; other values as they are."""
+    return {key: validators.text(value, _TEXTS[key][0], **_TEXTS[key][1]) if key in _TEXTS
+            else value for key, value in values.items()}
 
 
 def _check_choice(value: str, choices: Sequence[str], what: str) -> str:
@@ -58,9 +80,10 @@ def add_application(
     graph_id: str | None = None,
     app_id: str | None = None,
 ) -> View:
-    name = name.strip()
-    if not name:
-        raise UsageError("an application needs a name")
+    texts = _checked({"name": name, "publisher": publisher, "description": description,
+                      "homepage": homepage})
+    name, publisher, description, homepage = (texts[k] for k in texts)
+    roles = [_check_role(role) for role in roles]
     _check_choice(origin, ORIGINS, "origin")
     _check_choice(sso, SSO_MODES, "SSO mode")
     values = [r.value.lower() for r in roles]
@@ -80,7 +103,7 @@ def add_application(
         view = application_view(app)
         audit(actor, "app.add", name, view, application_id=app.id)
         publish("settings", app.id)
-        return view
+        return with_warnings(view, validators.mixed_scripts(name, "the application name"))
 
 
 PROPERTIES = ("name", "publisher", "description", "origin", "public_client_flows", "hidden",
@@ -92,6 +115,7 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
     unknown = set(changes) - set(PROPERTIES)
     if unknown:
         raise UsageError(f"unknown application property {sorted(unknown)[0]!r}")
+    changes = _checked(changes)
     if "origin" in changes:
         _check_choice(changes["origin"], ORIGINS, "origin")
     if "sso_mode" in changes:
@@ -100,6 +124,8 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
         actor = require_admin(actor, "change applications")
         app = lookup.application(app_name)
         diff = {k: [getattr(app, k), v] for k, v in changes.items() if getattr(app, k) != v}
+        warned = validators.mixed_scripts(diff["name"][1] if "name" in diff else None,
+                                          "the application name")
         if not diff:
             return application_view(app)
         if "name" in diff:
@@ -127,7 +153,7 @@ def update_application(actor: User, app_name: str, **changes: Any) -> View:
                 SelfServiceSettings.application == app
             ).execute()
         publish("settings", app.id)
-        return application_view(app)
+        return with_warnings(application_view(app), warned)
 
 
 def app_query(actor: User, search: str | None = None, *,

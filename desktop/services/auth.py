@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from desktop.errors import NotSignedIn, Refused
+from desktop.errors import NotSignedIn, Refused, Throttled
 from desktop.models import SignInFailure, User
 
-from . import lookup
+from . import lookup, sessions
 from .core import audit, is_demo, now, publish, transaction
 from .passwords import check_strength, hash_password, needs_rehash, verify_password
 from .rights import fresh, require_global_admin
@@ -32,7 +32,7 @@ def wait_words(seconds: int) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-def _record_failure(upn: str) -> None:
+def record_failure(upn: str) -> None:
     # Its own small transaction that touches only the sign_in_ table.
     with transaction():
         row = SignInFailure.get_or_none(SignInFailure.upn == upn)
@@ -58,16 +58,16 @@ def sign_in(upn: str, password: str | None) -> User:
         ready_at = row.last_failed_at + dt.timedelta(seconds=wait)
         if wait and now() < ready_at:
             seconds = int((ready_at - now()).total_seconds()) + 1
-            raise NotSignedIn(
-                f"too many failed sign-ins for {key}; try again in {wait_words(seconds)}"
-            )
+            raise Throttled(
+                f"too many failed sign-ins for {key}; try again in {wait_words(seconds)}",
+                seconds)
     if user is not None and user.enabled and user.password_hash is None:
         raise NotSignedIn(
             f"{key} has no password yet: ask an administrator to set a password"
         )
     ok = verify_password(password or "", user.password_hash if user else None)
     if not ok or user is None or not user.enabled:
-        _record_failure(key)
+        record_failure(key)
         raise NotSignedIn(GENERIC)
     if row is not None:
         with transaction():
@@ -96,12 +96,12 @@ def create_first_admin(upn: str, password: str) -> dict[str, object]:
     from desktop import logs
     from desktop.models import DirectoryRoleAssignment
 
-    from .directory import _check_upn
+    from . import validators
     from .views import user_view
 
     logs.register_secret(password)
     check_strength(password)
-    upn = _check_upn(upn)
+    upn = validators.upn(upn)
     with transaction():
         if DirectoryRoleAssignment.select().where(
                 DirectoryRoleAssignment.role == "global_admin").exists():
@@ -124,17 +124,22 @@ def set_password(actor: User, upn: str, password: str) -> None:
         check_strength(password)
         User.update(password_hash=hash_password(password)).where(User.id == target.id).execute()
         SignInFailure.delete().where(SignInFailure.upn == target.upn).execute()
+        # A reset password ends every device's session (the person signs in again).
+        sessions.revoke_all(target.id, "password reset")
         audit(actor, "user.set_password", target.upn)  # never the password itself
         publish("directory", target.id)
 
 
 def change_own_password(actor: User, old: str, new: str) -> None:
+    session = getattr(actor, "session_id", None)  # team mode: the device that changed it
     with transaction():
         actor = fresh(actor)
         if not is_demo() and not verify_password(old, actor.password_hash):
             raise Refused("sign-in", "the current password is wrong")
         check_strength(new)
         User.update(password_hash=hash_password(new)).where(User.id == actor.id).execute()
+        # Every other device signs in again; the one that changed it stays signed in.
+        sessions.revoke_all(actor.id, "password changed", except_session=session)
         audit(actor, "user.change_password", actor.upn)
         publish("directory", actor.id)
 

@@ -89,7 +89,7 @@ def decide_many(
     and when; any other refusal is reported with its message; nothing is skipped silently.
     """
     todo = list(dict.fromkeys(int(i) for i in ids))
-    reason = (reason or "").strip() or None
+    reason = requests.check_reason(reason)
     if not approve and not reason:
         raise Refused("rule 10", "a reason is required to deny a request")
     summary = BulkSummary(approve=approve, total=len(todo))

@@ -18,6 +18,7 @@ from .policy import (
     apps_with_access,
     apps_with_open_request,
     is_licensed,
+    no_approver_reason,
     offered_sql,
     request_state,
 )
@@ -58,23 +59,28 @@ def catalog(actor: UserModel, search: str | None = None, *, limit: int | None = 
     # A page is read in a fixed number of queries, whatever its length.
     pending = apps_with_open_request(actor, [a.id for a in apps])
     owned = apps_with_access(actor, [a.id for a in apps])
-    approvers: dict[int, list[str]] = {}
+    approvers: dict[int, list[User]] = {}
     for row in (SelfServiceApprover.select(SelfServiceApprover, User)
                 .join(User)
                 .where(SelfServiceApprover.settings.in_(
                     [a.selfservicesettings.id for a in apps]))
                 .order_by(SelfServiceApprover.position, SelfServiceApprover.id)):
-        approvers.setdefault(row.settings_id, []).append(row.user.upn)
+        approvers.setdefault(row.settings_id, []).append(row.user)
     rows = []
     for app, view in zip(apps, application_views(apps), strict=True):
         settings = app.selfservicesettings
-        state = request_state(actor, True, app.id in pending, app.id in owned)
+        listed = approvers.get(settings.id, [])
+        # Rule 4 as the request checks it: nobody but the requester could decide.
+        no_approver = no_approver_reason(app, settings, actor, listed)
+        state = request_state(actor, True, app.id in pending, app.id in owned, no_approver)
         view.update({
             "publisher": app.publisher,
             "description": app.description,
             "state": state,
             "requires_approval": bool(settings.require_approval),
-            "approvers": approvers.get(settings.id, []) if settings.require_approval else [],
+            "approvers": [u.upn for u in listed] if settings.require_approval else [],
+            # Why it cannot be requested, when a rule of the request says so beforehand.
+            "reason": no_approver if state == "no_approver" else None,
         })
         rows.append(view)
     return rows, None if is_licensed(actor) else LICENSE_MESSAGE

@@ -15,7 +15,7 @@ from desktop.models import (
     User,
 )
 
-from . import keys, lookup
+from . import keys, lookup, validators
 from .core import audit, iso, notify, now, publish, transaction
 from .policy import (
     access_holders_subquery,
@@ -26,10 +26,9 @@ from .policy import (
     may_copy_credentials,
     password_manager_apps_sql,
 )
-from .rights import fresh, require_admin
+from .rights import fresh, require_admin, require_global_admin
 from .views import View, settings_of
 
-MAX_FIELD = 256
 WHAT = ("username", "password", "both")
 
 
@@ -84,16 +83,20 @@ def set_credentials(actor: User, app: str, upn: str, username: str, password: st
     username = (username or "").strip()
     if not username or not password:
         raise UsageError("both a user name and a password are needed")
-    if len(username) > MAX_FIELD or len(password) > MAX_FIELD:
-        raise UsageError(f"a user name or password has at most {MAX_FIELD} characters")
-    # Checked, then encrypted outside the write transaction (a first use creates the data key,
-    # its own write), then checked again inside it.
+    if len(username) > validators.MAX_SECRET or len(password) > validators.MAX_SECRET:
+        raise UsageError(f"a user name or password has at most {validators.MAX_SECRET} "
+                         "characters")
+    # Checked, the data key made outside the write transaction (a first use creates it, its
+    # own write), then checked again and encrypted inside it: under the key the database names
+    # while this holds the write lock, so a `key rotate` that committed meanwhile is never
+    # undone by a token under the retired key.
     _check_set(actor, app, upn)
     logs.register_secret(password)  # masked in any log line, tracebacks included
-    username_enc = keys.encrypt(username)
-    password_enc = keys.encrypt(password)
+    keys.data_key(create=True)
     with transaction():
         actor, application, target = _check_set(actor, app, upn)
+        username_enc = keys.encrypt(username)
+        password_enc = keys.encrypt(password)
         existing = PasswordCredential.get_or_none(
             (PasswordCredential.application == application) & (PasswordCredential.user == target)
         )
@@ -205,6 +208,14 @@ def export_data_key(actor: User, path: str) -> str:
     Administrators only: with the key, a copy of the database gives up every credential."""
     require_admin(actor, "export the data key")
     return keys.export_keys(path)
+
+
+def rotate_data_key(actor: User) -> View:
+    """Re-encrypt every stored secret under a new data key, in one transaction; the old key,
+    which every desktop of a shared database may hold, then decrypts nothing in it. Global
+    Administrators only: the key decides who can read every credential."""
+    require_global_admin(actor, "rotate the data key")
+    return keys.rotate(actor)
 
 
 def import_data_key(actor: User, path: str) -> str:

@@ -24,23 +24,15 @@ from desktop.models import (
 from desktop.models.base import new_guid
 from desktop.models.search import user_match
 
-from . import lookup
+from . import lookup, validators
 from .core import audit, now, publish, rows_read, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .policy import is_licensed, members_editable
 from .requests import apps_approved_by, close_requests, close_unapprovable
 from .rights import fresh, is_admin, require_admin, require_global_admin
-from .views import View, group_view, group_views, user_view, user_views
+from .views import View, group_view, group_views, user_view, user_views, with_warnings
 
 _KEEP: Any = object()
-
-
-def _check_upn(upn: str) -> str:
-    upn = upn.strip().lower()
-    local, _, domain = upn.partition("@")
-    if not local or "." not in domain or " " in upn:
-        raise UsageError(f"{upn!r} is not a user principal name like name@example.com")
-    return upn
 
 
 def _check_license(license: str) -> str:
@@ -72,10 +64,11 @@ def add_user(
     user_type: str = "member",
     external_user_state: str | None = None,
 ) -> View:
-    """A guest (user_type "guest") is added like anyone: the rules look at his license only."""
-    upn = _check_upn(upn)
-    if not name.strip():
-        raise UsageError("a user needs a display name")
+    """A guest (user_type "guest") is added like anyone: the rules look at his license only.
+    The view's "warnings" (a name mixing scripts) are for the person; the user is added."""
+    upn = validators.upn(upn)
+    name = validators.name(name, "the display name", "a user needs a display name")
+    mail, department, job_title = _texts(mail, department, job_title)
     license = _check_license(license)
     if user_type not in USER_TYPES:
         raise UsageError(f"unknown user type {user_type!r}; one of {', '.join(USER_TYPES)}")
@@ -87,7 +80,7 @@ def add_user(
         if User.select().where(User.upn == upn).exists():
             raise Conflict(f"a user {upn} already exists")
         user = User.create(
-            upn=upn, display_name=name.strip(), mail=mail, department=department,
+            upn=upn, display_name=name, mail=mail, department=department,
             job_title=job_title, license=license, enabled=enabled, user_type=user_type,
             external_user_state=external_user_state, graph_id=graph_id or new_guid(),
             password_hash=hash_password(password) if password else None, created_at=now(),
@@ -100,7 +93,15 @@ def add_user(
             details["user_type"] = user_type
         audit(actor, "user.add", upn, details)
         publish("directory", user.id)
-        return user_view(user)
+        return with_warnings(user_view(user), validators.mixed_scripts(name, "the display name"))
+
+
+def _texts(mail: Any, department: Any, job_title: Any) -> tuple[Any, Any, Any]:
+    """A user's optional texts checked (validators.text); _KEEP stays _KEEP."""
+    checked = [value if value is _KEEP else validators.text(value, what) for value, what in (
+        (mail, "the e-mail address"), (department, "the department"),
+        (job_title, "the job title"))]
+    return checked[0], checked[1], checked[2]
 
 
 def update_user(
@@ -115,7 +116,11 @@ def update_user(
     enabled: bool | None = None,
     roles: Sequence[str] | None = None,
 ) -> View:
-    """Change what is given. Disabling (rule 15) and losing a license (rule 11) close requests."""
+    """Change what is given. Disabling (rule 15) and losing a license (rule 11) close requests.
+    An empty name keeps the name; the view's "warnings" are as add_user's."""
+    if name is not None:
+        name = validators.text(name, "the display name")
+    mail, department, job_title = _texts(mail, department, job_title)
     if license is not None:
         _check_license(license)
     if roles is not None:
@@ -125,8 +130,8 @@ def update_user(
         user = lookup.user(upn)
         before = user_view(user)
         changes: dict[str, Any] = {}
-        if name is not None and name.strip() and name.strip() != user.display_name:
-            changes["display_name"] = name.strip()
+        if name is not None and name != user.display_name:
+            changes["display_name"] = name
         for field, value in (("mail", mail), ("department", department),
                              ("job_title", job_title)):
             if value is not _KEEP and value != getattr(user, field):
@@ -148,8 +153,9 @@ def update_user(
                 DirectoryRoleAssignment.create(user=user, role=role)
         user = User.get_by_id(user.id)
         after = user_view(user)
+        warned = validators.mixed_scripts(changes.get("display_name"), "the display name")
         if after == before and "job_title" not in changes:
-            return after
+            return with_warnings(after, warned)
         audit(actor, "user.update", user.upn,
               {k: [before[k], after[k]] for k in after if before[k] != after[k]})
         if changes.get("enabled") is False:
@@ -157,7 +163,7 @@ def update_user(
         elif "license" in changes and not is_licensed(user):
             _on_license_lost(actor, user)
         publish("directory", user.id)
-        return after
+        return with_warnings(after, warned)
 
 
 def _own_pending(user: User) -> list[AccessRequest]:
@@ -167,7 +173,11 @@ def _own_pending(user: User) -> list[AccessRequest]:
 
 
 def _on_disabled(actor: User, user: User) -> None:
-    """Rule 15: history and access stay; his requests close and he leaves approver lists."""
+    """Rule 15: history and access stay; his requests close and he leaves approver lists.
+    Every device he is signed in on is signed out."""
+    from . import sessions
+
+    sessions.revoke_all(user.id, "account disabled")
     close_requests(_own_pending(user), f"the account {user.upn} was disabled", actor)
     app_ids = apps_approved_by(user)
     if app_ids:
@@ -259,9 +269,9 @@ def add_group(
     mail_enabled: bool = False,
     graph_id: str | None = None,
 ) -> View:
-    name = name.strip()
-    if not name:
-        raise UsageError("a group needs a name")
+    name = validators.name(name, "the group name", "a group needs a name")
+    description = validators.text(description, "the description", cap=validators.MAX_DESCRIPTION,
+                                  lines=True)
     if distribution and mail_enabled:
         raise UsageError("choose one of distribution list and mail-enabled security group")
     with transaction():
@@ -276,7 +286,7 @@ def add_group(
         view = group_view(group)
         audit(actor, "group.add", name, {k: v for k, v in view.items() if k != "members"})
         publish("directory", group.id)
-        return view
+        return with_warnings(view, validators.mixed_scripts(name, "the group name"))
 
 
 def _require_hand_managed(group: Group) -> None:

@@ -8,10 +8,10 @@ not import are counted by file. Every problem is told in one run, capped per fil
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import peewee as pw
 
@@ -36,6 +36,8 @@ from desktop.models import (
     Group,
     GroupMember,
     User,
+    database_proxy,
+    search,
 )
 from desktop.models.base import new_assignment_key
 
@@ -64,6 +66,9 @@ class ImportReport:
     skipped: list[Skipped] = field(default_factory=list)
     not_imported: list[NotImported] = field(default_factory=list)
     strict: bool = False
+    # Entries of the folders named that were not read (not regular files, links out of the
+    # folder), and why: (path, reason).
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, bucket: str, kind: str) -> None:
         target = getattr(self, bucket)
@@ -79,6 +84,7 @@ class ImportReport:
             "not_imported": [found.as_dict() for found in self.not_imported],
             "changes": self.changes, "kept_by_admin": self.kept_by_admin,
             "warnings": self.warnings, "not_in_export": self.not_in_export,
+            "left_out": [{"path": path, "reason": reason} for path, reason in self.left_out],
         }
 
 
@@ -113,10 +119,34 @@ def skipped_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+STAGE_WORDS = {"files": "Reading files", "users": "Users", "groups": "Groups",
+               "group members": "Group members", "directory roles": "Directory roles",
+               "applications": "Applications", "assignments": "Assignments"}
+
+
+def progress_line(stage: str, done: int, total: int, width: int = 30) -> str:
+    """One line of a terminal's progress bar, e.g. 'Users [#######-------] 40,000 of 100,000'."""
+    filled = width * done // max(total, 1)
+    return (f"{STAGE_WORDS.get(stage, stage):<16} [{'#' * filled}{'-' * (width - filled)}] "
+            f"{done:,} of {total:,}")
+
+
+def left_out_lines(report: dict[str, Any]) -> list[str]:
+    """The entries of the folders that were not read, and why, one line each."""
+    return [f"{found['path']}: {found['reason']}" for found in report.get("left_out", [])]
+
+
 def not_imported_lines(report: dict[str, Any]) -> list[str]:
     """The types Access Desk does not import, by file and count, one line each."""
     return [NotImported(n["file"], n["type"], n["what"], n["count"]).line()
             for n in report.get("not_imported", [])]
+
+
+class ImportCancelled(UsageError):
+    """Raised from a progress callback to stop an import: its transaction rolls back."""
+
+    def __init__(self) -> None:
+        super().__init__("the import was cancelled; nothing was imported")
 
 
 class _DryRun(Exception):
@@ -129,7 +159,7 @@ def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = Fa
     would be skipped. A dry run does everything but commit, so it tells exactly the same."""
     require_global_admin(actor, "import a directory")
     try:
-        export = read_graph(paths)
+        export = read_graph(paths, progress)
     except GraphFormatError as exc:
         raise UsageError(f"nothing was imported: {exc}") from exc
     except OSError as exc:
@@ -137,7 +167,7 @@ def import_graph(actor: User, paths: Sequence[str | Path], *, dry_run: bool = Fa
             from exc
     report = ImportReport(dry_run=dry_run, warnings=list(export.warnings),
                           skipped=list(export.skipped), not_imported=list(export.not_imported),
-                          strict=strict)
+                          strict=strict, left_out=list(export.left_out))
     try:
         with transaction():
             actor = require_global_admin(actor, "import a directory")
@@ -181,12 +211,27 @@ class _Importer:
                  progress: Progress | None) -> None:
         self.actor, self.export, self.report = actor, export, report
         self.progress = progress or (lambda stage, done, total: None)
-        self.users: dict[str, User] = {}
+        # Users by Graph id: their row's id and UPN (a new one's id once inserted).
+        self.users: dict[str, _UserRef] = {}
         self.groups: dict[str, Group] = {}
-        self.apps: dict[str, Application] = {}
-        self.roles: dict[str, AppRole] = {}
+        self.apps: dict[str, Application | None] = {}
+        self.roles: dict[str, AppRole | None] = {}
         # Objects skipped here, by Graph id, with the reason their dependants are told.
         self.skipped_ids: dict[str, str] = {}
+        # What the database holds, read once (not one query per object), and the new rows,
+        # inserted many at a time at the end of their stage.
+        self.time = now()
+        self.by_graph: dict[str, User] = {}
+        self.by_upn: dict[str, User | None] = {}  # None: a user this import adds
+        self.new_users: list[dict[str, Any]] = []
+        self.groups_by_graph: dict[str, Group] = {}
+        self.groups_by_name: dict[str, Group] = {}
+        self.memberships: set[tuple[int, int]] = set()
+        self.new_members: list[dict[str, Any]] = []
+        self.assignments_by_graph: dict[str, tuple[Any, ...]] = {}
+        self.assignments_by_what: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.new_assignments: list[dict[str, Any]] = []
+        self.role_cache: dict[tuple[str, int], AppRole | None] = {}
 
     def run(self) -> None:
         e = self.export
@@ -194,12 +239,18 @@ class _Importer:
             put_setting("tenant_id", e.tenant_id)
         if e.tenant_name and get_setting("tenant_name") != e.tenant_name:
             put_setting("tenant_name", e.tenant_name)
+        self._load_users()
         self._each("users", list(e.users.values()), self._user)
+        self._insert_users()
+        self._load_groups()
         self._each("groups", list(e.groups.values()), self._group)
         self._each("group members", list(e.groups.values()), self._members)
+        _insert(GroupMember, self.new_members)
         self._each("directory roles", list(e.directory_roles.values()), self._directory_role)
         self._each("applications", list(e.service_principals.values()), self._app)
+        self._load_assignments()
         self._each("assignments", list(e.assignments.values()), self._assignment)
+        _insert(Assignment, self.new_assignments)
         r = self.report
         if r.added or r.changed:
             audit(self.actor, "import.graph", e.tenant_name or e.tenant_id,
@@ -225,19 +276,6 @@ class _Importer:
         if key and key not in self.skipped_ids:
             self.skipped_ids[key] = f"{label} was skipped ({problem})"
 
-    def _too_long(self, kind: str, key: str | None, label: str, model: Any,
-                  values: dict[str, Any]) -> bool:
-        """Skip and return True when a text exceeds its column (PostgreSQL would refuse it)."""
-        for name, value in values.items():
-            field_ = model._meta.fields[name]
-            limit = getattr(field_, "max_length", None)
-            if isinstance(field_, pw.CharField) and isinstance(value, str) and limit \
-                    and len(value) > limit:
-                self._skip(kind, key, f"{kind} {shown(label)}",
-                           f"{name} is longer than {limit} characters")
-                return True
-        return False
-
     def _apply(self, kind: str, row: Any, values: dict[str, Any], label: str) -> bool:
         """Update only the fields that differ; returns True when something changed."""
         diff = {k: v for k, v in values.items() if getattr(row, k) != v}
@@ -253,55 +291,83 @@ class _Importer:
 
     # --- users, groups, roles ---------------------------------------------------------
 
+    def _load_users(self) -> None:
+        for user in User.select():
+            if user.graph_id:
+                self.by_graph[user.graph_id] = user
+            self.by_upn[user.upn] = user
+
     def _user(self, g: GraphUser) -> None:
+        upn = g.upn.lower()
         # A row made here (its GUID minted, not Graph's) is the same person when the UPN is.
-        user = User.get_or_none(User.graph_id == g.graph_id) or User.get_or_none(
-            (User.upn == g.upn.lower()) & ~User.graph_imported)
-        values = {"upn": g.upn.lower(), "display_name": g.display_name, "mail": g.mail,
+        user = self.by_graph.get(g.graph_id)
+        if user is None:
+            found = self.by_upn.get(upn)
+            user = found if found is not None and not found.graph_imported else None
+        values = {"upn": upn, "display_name": g.display_name, "mail": g.mail,
                   "department": g.department, "job_title": g.job_title, "enabled": g.enabled,
                   "license": g.license, "user_type": g.user_type,
                   "external_user_state": g.external_user_state, "graph_id": g.graph_id,
                   "graph_imported": True}
-        if self._too_long("user", g.graph_id, g.upn, User, values):
-            return
         if user is None:
-            clash = User.get_or_none(User.upn == g.upn.lower())
-            if clash is not None:
+            if upn in self.by_upn:
                 self._skip("user", g.graph_id, f"user {shown(g.upn)}",
                            "another object in the database already has this UPN")
                 return
-            user = User.create(created_at=now(), **values)
+            self.by_upn[upn] = None
+            self.new_users.append({"created_at": self.time, **values})
             self.report.count("added", "users")
-        else:
-            if user.upn != values["upn"] and User.select().where(
-                    (User.upn == values["upn"]) & (User.id != user.id)).exists():
-                # a UPN moved to another Graph object: updating would break UPN uniqueness
-                self._skip("user", g.graph_id, f"user {shown(g.upn)}",
-                           "another user in the database already has this UPN; not updated")
-                self.users[g.graph_id] = user
-                return
-            was_enabled, was_licensed = user.enabled, is_licensed(user)
-            if self._apply("users", user, values, g.upn.lower()):
-                from . import directory
+            return
+        if user.upn != upn and self.by_upn.get(upn, user) is not user:
+            # a UPN moved to another Graph object: updating would break UPN uniqueness
+            self._skip("user", g.graph_id, f"user {shown(g.upn)}",
+                       "another user in the database already has this UPN; not updated")
+            self.users[g.graph_id] = _UserRef(user.id, user.upn)
+            return
+        was_enabled, was_licensed, was_upn = user.enabled, is_licensed(user), user.upn
+        if self._apply("users", user, values, upn):
+            from . import directory
 
-                if was_enabled and not user.enabled:
-                    directory._on_disabled(self.actor, user)
-                elif was_licensed and not is_licensed(user):
-                    directory._on_license_lost(self.actor, user)
-        self.users[g.graph_id] = user
+            self.by_upn.pop(was_upn, None)
+            self.by_upn[user.upn] = user
+            self.by_graph[g.graph_id] = user
+            if was_enabled and not user.enabled:
+                directory._on_disabled(self.actor, user)
+            elif was_licensed and not is_licensed(user):
+                directory._on_license_lost(self.actor, user)
+        self.users[g.graph_id] = _UserRef(user.id, user.upn)
+
+    def _insert_users(self) -> None:
+        self.new_users.sort(key=lambda row: row["upn"])  # the search index's order
+        with search.rows_added_in_bulk(database_proxy.obj, search.USER_SEARCH):
+            _insert(User, self.new_users)
+        new = {row["graph_id"] for row in self.new_users}
+        if new:
+            query = User.select(User.id, User.graph_id, User.upn).where(User.graph_imported)
+            for user_id, graph_id, upn in cast(Iterable[tuple[int, str, str]], query.tuples()):
+                if graph_id in new:
+                    self.users[graph_id] = _UserRef(user_id, upn)
+
+    def _load_groups(self) -> None:
+        for group in Group.select():
+            if group.graph_id:
+                self.groups_by_graph[group.graph_id] = group
+            if not group.graph_imported:
+                self.groups_by_name.setdefault(group.name.lower(), group)
+        self.memberships = set(cast(Iterable[tuple[int, int]], GroupMember.select(
+            GroupMember.group, GroupMember.user).tuples()))
 
     def _group(self, g: GraphGroup) -> None:
-        group = Group.get_or_none(Group.graph_id == g.graph_id) or Group.get_or_none(
-            (pw.fn.LOWER(Group.name) == g.display_name.lower()) & ~Group.graph_imported)
+        group = self.groups_by_graph.get(g.graph_id) or self.groups_by_name.pop(
+            g.display_name.lower(), None)
         values = {"name": g.display_name, "description": g.description,
                   "security_enabled": g.security_enabled, "mail_enabled": g.mail_enabled,
                   "on_prem_synced": g.on_prem_synced, "dynamic": g.dynamic,
                   "graph_id": g.graph_id, "graph_imported": True}
-        if self._too_long("group", g.graph_id, g.display_name, Group, values):
-            return
         if group is None:
-            group = Group.create(created_at=now(), **values)
+            group = Group.create(created_at=self.time, **values)
             self.report.count("added", "groups")
+            self.groups_by_graph[g.graph_id] = group
         else:
             self._apply("groups", group, values, g.display_name)
         self.groups[g.graph_id] = group
@@ -321,10 +387,10 @@ class _Importer:
                     self._skip("member", g.graph_id, f"group {shown(g.display_name)}",
                                self._unknown(member_id, "member"))
                 continue
-            exists = GroupMember.select().where(
-                (GroupMember.group == group) & (GroupMember.user == user)).exists()
-            if not exists:
-                GroupMember.create(group=group, user=user, source="import", added_at=now())
+            if (group.id, user.id) not in self.memberships:
+                self.memberships.add((group.id, user.id))
+                self.new_members.append({"group": group.id, "user": user.id,
+                                         "source": "import", "added_at": self.time})
                 self.report.count("added", "group members")
 
     def _directory_role(self, role: Any) -> None:
@@ -335,10 +401,10 @@ class _Importer:
                            self._unknown(member_id, "member"))
                 continue
             exists = DirectoryRoleAssignment.select().where(
-                (DirectoryRoleAssignment.user == user)
+                (DirectoryRoleAssignment.user == user.id)
                 & (DirectoryRoleAssignment.role == role.role)).exists()
             if not exists:
-                DirectoryRoleAssignment.create(user=user, role=role.role)
+                DirectoryRoleAssignment.create(user=user.id, role=role.role)
                 self.report.count("added", "directory roles")
 
     def _unknown(self, graph_id: str, what: str) -> str:
@@ -356,8 +422,12 @@ class _Importer:
                 return
         self.report.not_imported.append(NotImported(file, kind, type_words(kind), 1))
 
-    def _find_user(self, graph_id: str) -> User | None:
-        return self.users.get(graph_id) or User.get_or_none(User.graph_id == graph_id)
+    def _find_user(self, graph_id: str) -> _UserRef | None:
+        found = self.users.get(graph_id)
+        if found is None and graph_id in self.by_graph:
+            user = self.by_graph[graph_id]
+            found = _UserRef(user.id, user.upn)
+        return found
 
     # --- applications -----------------------------------------------------------------
 
@@ -372,8 +442,6 @@ class _Importer:
             "public_client_flows": sp.public_client, "app_id": sp.app_id,
             "graph_id": sp.graph_id, "graph_imported": True, "origin": origin,
         }
-        if self._too_long("application", sp.graph_id, sp.display_name, Application, values):
-            return
         if app is None:
             app = Application.create(created_at=now(), **values)
             self.report.count("added", "applications")
@@ -398,9 +466,6 @@ class _Importer:
                            "user_assignable": r.user_assignable,
                            "application_assignable": r.application_assignable,
                            "enabled": r.enabled, "graph_id": r.graph_id}
-            if self._too_long("app role", sp.graph_id, f"{app.name}/{r.value}", AppRole,
-                              role_values):
-                continue
             if role is None:
                 role = AppRole.create(application=app, **role_values)
                 self.report.count("added", "app roles")
@@ -411,16 +476,17 @@ class _Importer:
     def _assignment(self, a: GraphAssignment) -> None:
         key = assignment_key(a)
         label = f"assignment {a.graph_id}" if a.graph_id else "assignment"
-        app = self.apps.get(a.resource_id) or Application.get_or_none(
-            Application.graph_id == a.resource_id)
+        if a.resource_id not in self.apps:
+            self.apps[a.resource_id] = Application.get_or_none(
+                Application.graph_id == a.resource_id)
+        app = self.apps[a.resource_id]
         if app is None:
             self._skip("appRoleAssignment", key, label,
                        self._unknown(a.resource_id, "application (resourceId)"))
             return
         user = group = None
         if (a.principal_type or "").lower() == "group" or a.principal_id in self.export.groups:
-            group = self.groups.get(a.principal_id) or Group.get_or_none(
-                Group.graph_id == a.principal_id)
+            group = self.groups.get(a.principal_id) or self.groups_by_graph.get(a.principal_id)
         else:
             user = self._find_user(a.principal_id)
         if user is None and group is None:
@@ -429,8 +495,12 @@ class _Importer:
             return
         role = None
         if a.app_role_id:
-            role = self.roles.get(a.app_role_id) or AppRole.get_or_none(
-                (AppRole.graph_id == a.app_role_id) & (AppRole.application == app))
+            role = self.roles.get(a.app_role_id)
+            if role is None:
+                if (a.app_role_id, app.id) not in self.role_cache:
+                    self.role_cache[(a.app_role_id, app.id)] = AppRole.get_or_none(
+                        (AppRole.graph_id == a.app_role_id) & (AppRole.application == app))
+                role = self.role_cache[(a.app_role_id, app.id)]
             if role is None or role.application_id != app.id:
                 # Never default access in its place: that would change what he may do.
                 who = user.upn if user else group.name if group else a.principal_id
@@ -442,22 +512,55 @@ class _Importer:
                 return
         values = {"application": app.id, "user": user.id if user else None,
                   "group": group.id if group else None, "role": role.id if role else None}
+        what = (values["application"], values["user"], values["group"], values["role"])
         if a.graph_id:
-            existing = Assignment.get_or_none(Assignment.graph_id == a.graph_id)
+            existing = self.assignments_by_graph.get(a.graph_id)
         else:  # exported without its id: the same application, principal and role
-            existing = Assignment.get_or_none(
-                (Assignment.application == app.id) & (Assignment.user == values["user"])
-                & (Assignment.group == values["group"]) & (Assignment.role == values["role"]))
+            existing = self.assignments_by_what.get(what)
         if existing is None:
             # createdDateTime: when it was made in the tenant, not when it came in.
-            Assignment.create(graph_id=a.graph_id or new_assignment_key(),
-                              created_at=a.created or now(), **values)
+            self.new_assignments.append({"graph_id": a.graph_id or new_assignment_key(),
+                                         "created_at": a.created or self.time, **values})
+            self.assignments_by_what.setdefault(what, (0, *what))
             self.report.count("added", "assignments")
+        elif existing[1:] != what:
+            Assignment.update(**values).where(Assignment.id == existing[0]).execute()
+            self.report.count("changed", "assignments")
         else:
-            current = {"application": existing.application_id, "user": existing.user_id,
-                       "group": existing.group_id, "role": existing.role_id}
-            if current != values:
-                Assignment.update(**values).where(Assignment.id == existing.id).execute()
-                self.report.count("changed", "assignments")
-            else:
-                self.report.count("unchanged", "assignments")
+            self.report.count("unchanged", "assignments")
+
+    def _load_assignments(self) -> None:
+        query = Assignment.select(Assignment.id, Assignment.graph_id, Assignment.application,
+                                  Assignment.user, Assignment.group, Assignment.role)
+        rows = cast(Iterable[tuple[Any, ...]], query.order_by(Assignment.id).tuples())
+        for row_id, graph_id, *what in rows:
+            row = (row_id, *what)
+            if graph_id:
+                self.assignments_by_graph[graph_id] = row
+            self.assignments_by_what.setdefault(tuple(what), row)
+
+
+class _UserRef(NamedTuple):
+    """A user row as the import needs it: its id and UPN."""
+
+    id: int
+    upn: str
+
+
+def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows with one prepared statement (executemany) inside the transaction:
+    peewee's insert_many builds its SQL value by value, which costs more than the insert.
+    Values go through each field's db_value as peewee would; SQLite's search index
+    triggers follow every row."""
+    if not rows:
+        return
+    db = model._meta.database
+    names = list(rows[0])
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    marks = ", ".join([db.param] * len(fields))
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+    cursor = db.cursor()
+    for batch in pw.chunked(rows, 2000):
+        cursor.executemany(sql, [tuple(field.db_value(row[name]) for name, field
+                                       in zip(names, fields, strict=True)) for row in batch])

@@ -1,5 +1,6 @@
 """The database's data key as use cases: made on first use, encrypting and decrypting sign-in
-details, carried to other desktops with the audit signing key (`key export` / `key import`).
+details, carried to other desktops with the audit signing key (`key export` / `key import`),
+replaced by a new one that re-encrypts every secret (`key rotate`).
 
 Where keys are kept on this desktop (keyring or key files) is desktop/keystore.py; the
 audit signing key's own use cases (checkpoints, rotation) are in auditchain.py."""
@@ -10,12 +11,13 @@ import base64
 import binascii
 import uuid
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop import keystore
-from desktop.errors import UsageError
+from desktop.errors import CannotWrite, Conflict, UsageError
 from desktop.keystore import (
     MISSING_MESSAGE,
     DataKeyMismatch,
@@ -23,6 +25,7 @@ from desktop.keystore import (
     SigningKeyMissing,
     fingerprint,
 )
+from desktop.models import PasswordCredential, User
 
 from .core import audit, get_setting, publish, put_setting, transaction
 
@@ -90,6 +93,110 @@ def decrypt(token: bytes) -> str:
         raise DataKeyMismatch(
             "stored sign-in details cannot be decrypted with this desktop's data key"
         ) from exc
+
+
+# --- a new key for every secret ------------------------------------------------------------
+
+
+def rotate(actor: User) -> dict[str, Any]:
+    """Re-encrypt every secret the database holds (password-SSO sign-in details, the SMTP
+    password) under a new data key, in one transaction that also makes the database name the
+    new key; afterwards the old key decrypts nothing in it. Audited with the new key's
+    fingerprint. The caller checked the right (credentials.rotate_data_key); it is checked
+    again inside the transaction.
+
+    Crash safe: the new key is kept on this desktop under its own id before the transaction,
+    and the database names it only when the transaction commits; so at every moment the key
+    the database names is kept here. A rotation that did not commit forgets the new key. The
+    old key stays kept under its old id: nothing in the database needs it any more, but a
+    backup made before the rotation does.
+    """
+    from .mail import PASSWORD_SETTING
+    from .rights import require_global_admin
+
+    old_id, old_fp = _database_key_ids()
+    if old_id is None:
+        return {"rotated": False, "fingerprint": None, "previous": None, "credentials": 0,
+                "smtp_password": False,
+                "note": "this database has no data key yet: nothing is encrypted"}
+    old = keystore.fernet(old_id, old_fp)  # this desktop must hold it, to decrypt
+    new_key, new_id = Fernet.generate_key(), str(uuid.uuid4())
+    new_fp = fingerprint(new_key)
+    where, problem = "", None
+    try:
+        where = keystore.store(new_id, new_key)
+        if keystore.load(new_id) != new_key:
+            problem = "it did not read back"
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    if problem:
+        keystore.discard(new_id)
+        raise CannotWrite(f"cannot keep a new data key on this desktop ({problem}); nothing "
+                          "was changed")
+    new = Fernet(new_key)
+    try:
+        with transaction():
+            actor = require_global_admin(actor, "rotate the data key")
+            if _database_key_ids() != (old_id, old_fp):
+                raise Conflict("the data key was replaced meanwhile, by another `key rotate` "
+                               "or `key import`; nothing was changed")
+            count = 0
+            for row in PasswordCredential.select():
+                try:
+                    username, password = old.decrypt(row.username_enc), old.decrypt(
+                        row.password_enc)
+                except InvalidToken:
+                    raise DataKeyMismatch(_undecryptable(row)) from None
+                PasswordCredential.update(
+                    username_enc=new.encrypt(username), password_enc=new.encrypt(password)
+                ).where(PasswordCredential.id == row.id).execute()
+                count += 1
+            smtp = get_setting(PASSWORD_SETTING)
+            if smtp:
+                try:
+                    plain = old.decrypt(base64.b64decode(smtp))
+                except (InvalidToken, binascii.Error):
+                    raise DataKeyMismatch("the SMTP password cannot be decrypted with this "
+                                          "database's data key; set it again (mail settings "
+                                          "--password-stdin), then rotate; nothing was "
+                                          "changed") from None
+                put_setting(PASSWORD_SETTING, base64.b64encode(new.encrypt(plain)).decode())
+            put_setting(KEY_ID_SETTING, new_id)
+            put_setting(FINGERPRINT_SETTING, new_fp)
+            audit(actor, "key.rotate", new_id,
+                  {"fingerprint": new_fp, "previous": old_fp, "credentials": count,
+                   "smtp_password": bool(smtp),
+                   "kept_in": "keyring" if where == "keyring" else "file"})
+            publish("settings")
+    except BaseException:
+        _forget_unless_named(new_id)
+        raise
+    keystore.forget_cached_keys(old_id)
+    return {"rotated": True, "fingerprint": new_fp, "previous": old_fp, "credentials": count,
+            "smtp_password": bool(smtp), "kept_in": where,
+            "note": "the old key stays on this desktop for backups made before now; a desktop "
+                    "that reads sign-in details without a server needs the new key: key "
+                    "export FILE here, key import FILE there"}
+
+
+def _undecryptable(row: PasswordCredential) -> str:
+    return (f"the sign-in details of {row.user.upn} for {row.application.name} cannot be "
+            "decrypted with this database's data key; set them again, then rotate; nothing "
+            "was changed")
+
+
+def _forget_unless_named(key_id: str) -> None:
+    """After a rotation that failed: forget its new key, unless the database names it (a
+    connection lost while committing leaves that open: then the key must stay)."""
+    try:
+        named = _database_key_ids()[0]
+    except Exception:  # the database cannot say: keep the key, it may be the one it names
+        return
+    if named != key_id:
+        try:
+            keystore.discard(key_id)
+        except OSError:  # an unused key left behind does no harm; the first error matters
+            pass
 
 
 # --- carrying the keys to other desktops ----------------------------------------------------
@@ -210,4 +317,4 @@ def _signing_fields(path: Path | str,
 
 __all__ = ["FINGERPRINT_SETTING", "KEY_ID_SETTING", "MISSING_MESSAGE", "DataKeyMismatch",
            "DataKeyMissing", "data_key", "decrypt", "encrypt", "export_keys", "import_keys",
-           "key_status"]
+           "key_status", "rotate"]

@@ -9,10 +9,9 @@ import peewee as pw
 from desktop.errors import NotFound, UsageError
 from desktop.models import AccessRequest, Application, Group, User
 
+from .validators import MAX_INT64 as MAX_ID
+
 M = TypeVar("M", bound=pw.Model)
-# Ids are 64-bit integers in both databases: a longer number names nothing (and would not fit
-# into a query parameter).
-MAX_ID = 2**63 - 1
 
 
 def _by_id_or_name(model: type[M], field: pw.Field, text: str, kind: str) -> M:

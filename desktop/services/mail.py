@@ -30,6 +30,8 @@ SECURITY = ("starttls", "tls", "none")
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)  # a sender that died while sending
 TIMEOUT_S = 20
+# The SMTP password: base64 of its Fernet token under the data key (`key rotate` re-encrypts it).
+PASSWORD_SETTING = "mail.password_enc"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -48,7 +50,7 @@ class SmtpSettings:
 
 
 def _password_state() -> str:
-    return "set" if get_setting("mail.password_enc") else "not set"
+    return "set" if get_setting(PASSWORD_SETTING) else "not set"
 
 
 def settings_view() -> View:
@@ -77,13 +79,16 @@ def configure(actor: User, *, host: str | None = None, port: int | None = None,
         raise UsageError(f"{port} is not a port number")
     if sender is not None and "@" not in sender:
         raise UsageError(f"{sender!r} is not an e-mail address")
-    encrypted = None
-    if password is not None:
-        from . import keys
+    from . import keys
 
-        encrypted = base64.b64encode(keys.encrypt(password)).decode()
+    if password is not None:
+        keys.data_key(create=True)  # a first use makes the key: its own write, before this one
     with transaction():
         actor = require_admin(actor, "change the SMTP settings")
+        # Encrypted under the key the database names now, holding the write lock: a `key
+        # rotate` that committed meanwhile is never undone by a token under the retired key.
+        encrypted = (base64.b64encode(keys.encrypt(password)).decode()
+                     if password is not None else None)
         changed = []
         for key, value in (("host", host), ("port", port), ("security", security),
                            ("user", user), ("sender", sender)):
@@ -91,7 +96,7 @@ def configure(actor: User, *, host: str | None = None, port: int | None = None,
                 put_setting(f"mail.{key}", str(value))
                 changed.append(key)
         if encrypted is not None:
-            put_setting("mail.password_enc", encrypted)
+            put_setting(PASSWORD_SETTING, encrypted)
             changed.append("password")
         if changed:
             audit(actor, "mail.settings", None, {"changed": changed})  # never the values' secret
@@ -103,7 +108,7 @@ def load_settings() -> SmtpSettings | None:
     if not host or not sender:
         return None
     password = None
-    encrypted = get_setting("mail.password_enc")
+    encrypted = get_setting(PASSWORD_SETTING)
     if encrypted:
         from desktop import logs
 

@@ -25,6 +25,7 @@ from .policy import (
     eligible_approvers,
     has_access,
     is_offered,
+    no_approver_reason,
     open_request,
     request_state,
 )
@@ -88,13 +89,15 @@ def request_preview(actor: User, app: str) -> View:
     if settings is not None and settings.require_approval:
         approvers = eligible_approvers(settings, excluding=actor)
     pending = open_request(actor, application) is not None
+    no_approver = no_approver_reason(application, settings, actor) if settings else None
     state = request_state(actor, is_offered(application, settings), pending,
-                          not pending and has_access(actor, application))
+                          not pending and has_access(actor, application), no_approver)
     return {
         "app": application.name,
         "publisher": application.publisher,
         "description": application.description,
         "state": state,
+        "reason": no_approver if state == "no_approver" else None,
         "requires_approval": bool(settings and settings.require_approval),
         "approvers": [{"upn": u.upn, "name": u.display_name} for u in approvers],
         "role": settings.role.display_name if settings and settings.role else None,

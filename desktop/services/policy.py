@@ -8,7 +8,7 @@ list keeps one query per page (IN / EXISTS sub-selects, never a check per row in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee as pw
@@ -209,20 +209,46 @@ def approvers_of(settings: SelfServiceSettings | None) -> list[User]:
     return [r.user for r in rows]
 
 
+def deciders(listed: Iterable[User], excluding: User | None = None) -> list[User]:
+    """Rule 4: of these listed approvers, the ones who may decide now (enabled, licensed),
+    never the requester (``excluding``). For a caller that read the list already (a page of
+    the catalog); else ``eligible_approvers``."""
+    return [u for u in listed
+            if approver_problem(u) is None and (excluding is None or u.id != excluding.id)]
+
+
 def eligible_approvers(settings: SelfServiceSettings, excluding: User | None = None
                        ) -> list[User]:
     """Rule 4: the listed approvers who may decide now (enabled, licensed), never the
     requester (``excluding``); rule 14 notifies them."""
-    return [
-        u for u in approvers_of(settings)
-        if approver_problem(u) is None and (excluding is None or u.id != excluding.id)
-    ]
+    return deciders(approvers_of(settings), excluding)
 
 
 def can_be_decided(settings: SelfServiceSettings, requester: User) -> bool:
     """Rules 4 and 11: someone other than the requester could decide his request (refused when
     made, closed when it stops being so)."""
     return bool(eligible_approvers(settings, excluding=requester))
+
+
+def no_approver_reason(app: Application, settings: SelfServiceSettings, requester: User,
+                       listed: list[User] | None = None) -> str | None:
+    """Rule 4: why nobody could decide this person's request for the application (approval
+    is required and no listed approver but him is enabled and licensed), or None. The
+    catalog shows it and the request is refused with it. ``listed``: the application's
+    approvers, when the caller read them already (``approvers_of``)."""
+    if not settings.require_approval:
+        return None
+    listed = approvers_of(settings) if listed is None else listed
+    if deciders(listed, excluding=requester):
+        return None
+    if any(u.id == requester.id for u in listed) and approver_problem(requester) is None:
+        why = "you are its only approver, and nobody decides his own request"
+    elif listed:
+        why = "its approvers are disabled or have no P1 or P2 license"
+    else:
+        why = "none is listed"
+    return (f"no approver is available for {app.name}: {why}; "
+            "ask an administrator to add an approver")
 
 
 def approver_apps_subquery(user: User) -> pw.ModelSelect[Any]:
@@ -346,10 +372,12 @@ def apps_with_open_request(user: User, app_ids: list[int]) -> set[int]:
     }
 
 
-def request_state(user: User, offered: bool, pending: bool, owned: bool) -> str:
-    """Rules 7 and 9: what requesting an application means for this person, as the catalog
-    and the request preview show it: license_required, unavailable, requested, owned or
-    requestable."""
+def request_state(user: User, offered: bool, pending: bool, owned: bool,
+                  no_approver: str | None = None) -> str:
+    """Rules 7, 9 and 4: what requesting an application means for this person, as the
+    catalog and the request preview show it: license_required, unavailable, requested,
+    owned, no_approver (``no_approver``: ``no_approver_reason``'s answer) or requestable;
+    in the order the request's own checks refuse it."""
     if not is_licensed(user):
         return "license_required"
     if not offered:
@@ -358,6 +386,8 @@ def request_state(user: User, offered: bool, pending: bool, owned: bool) -> str:
         return "requested"
     if owned:
         return "owned"
+    if no_approver:
+        return "no_approver"
     return "requestable"
 
 

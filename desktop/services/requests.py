@@ -20,7 +20,7 @@ from desktop.models import (
     User,
 )
 
-from . import lookup
+from . import lookup, validators
 from .core import audit, iso, notify, now, publish, sort_order, transaction
 from .policy import (
     approver_apps_subquery,
@@ -31,6 +31,7 @@ from .policy import (
     is_offered,
     may_cancel,
     may_see_request,
+    no_approver_reason,
     open_request,
     to_approve_sql,
     unavailable_reason,
@@ -38,7 +39,10 @@ from .policy import (
 from .rights import fresh, require_admin, require_license
 from .views import View, request_view, request_views
 
-MAX_JUSTIFICATION = 500
+
+def check_reason(reason: str | None) -> str | None:
+    """A reason a requester reads (deny, close), checked: None when empty."""
+    return validators.text(reason, "the reason", cap=validators.MAX_REASON, lines=True)
 
 
 # --- what approval grants (rule 8) ---------------------------------------------------------
@@ -149,12 +153,8 @@ def apps_approved_by(user: User) -> list[int]:
 
 
 def create_request(actor: User, app_name: str, justification: str | None = None) -> View:
-    justification = (justification or "").strip() or None
-    if justification and len(justification) > MAX_JUSTIFICATION:
-        raise UsageError(
-            f"a justification has at most {MAX_JUSTIFICATION} characters "
-            f"(this one has {len(justification)})"
-        )
+    justification = validators.text(justification, "the justification",
+                                    cap=validators.MAX_JUSTIFICATION, lines=True)
     with transaction():
         actor = fresh(actor)
         require_license(actor, "request an application")
@@ -174,11 +174,9 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
                 f"you already have an open request for {app.name} (request {already.id}) "
                 "(rule 9)"
             )
-        if settings.require_approval and not can_be_decided(settings, actor):
-            raise Refused(
-                "rule 4", f"nobody but you could approve a request for {app.name}; "
-                "ask an administrator to add an approver",
-            )
+        no_approver = no_approver_reason(app, settings, actor)
+        if no_approver:
+            raise Refused("rule 4", no_approver)
         req = AccessRequest.create(
             application=app, requester=actor, justification=justification,
             status="pending", created_at=now(),
@@ -240,7 +238,7 @@ def _queue_decision_mail(req: AccessRequest, settings: SelfServiceSettings, text
 
 
 def _decide(actor: User, request_id: int | str, approve: bool, reason: str | None) -> View:
-    reason = (reason or "").strip() or None
+    reason = check_reason(reason)
     with transaction():
         actor = fresh(actor)
         req = lookup.request(request_id)
@@ -304,7 +302,7 @@ def cancel(actor: User, request_id: int | str) -> View:
 
 def close(actor: User, request_id: int | str, reason: str) -> View:
     """An administrator closes any pending request, with a reason the requester sees."""
-    reason = (reason or "").strip()
+    reason = check_reason(reason) or ""
     with transaction():
         actor = require_admin(actor, "close a request")
         req = lookup.request(request_id)

@@ -66,7 +66,8 @@ def require_admin(actor: User, doing: str) -> User:
 
 
 def require_global_admin(actor: User, doing: str) -> User:
-    """Users, licenses, directory roles, other people's passwords, import."""
+    """Users, licenses, directory roles, other people's passwords, import; rotating a key
+    (the audit signing key, the data key)."""
     actor, roles = fresh_with_roles(actor)
     if not is_global_admin_role(roles):
         raise Refused("rights table", f"only a Global Administrator may {doing}")

@@ -24,6 +24,19 @@ def open_directory(url: str | DatabaseUrl, *, init: bool) -> str:
     return parsed.display()
 
 
+def open_url(url: str) -> None:
+    """Open a database named as the command line names it: the demo directory's file is built
+    on first use, any other must exist (or be made by init)."""
+    from desktop.paths import demo_db_path
+
+    if url in ("demo", str(demo_db_path())):
+        from desktop.demo.build import open_demo
+
+        open_demo(str(demo_db_path()))
+        return
+    open_database(url)
+
+
 def has_people() -> bool:
     """Whether the open database already holds a directory (anyone at all)."""
     return bool(User.select().exists())
@@ -33,11 +46,13 @@ def check_first_admin(upn: str, password: str, confirm: str | None = None) -> st
     """The first administrator's name and password, checked before anything is created;
     returns the user name without its surrounding spaces. `confirm`: the password typed
     again, where a form asks for it."""
+    from . import validators
     from .passwords import check_strength
 
     if not upn.strip():
         raise UsageError("enter the first Global Administrator's user name, like "
                          "you@example.com")
+    validators.upn(upn)
     if confirm is not None and password != confirm:
         raise UsageError("the two passwords differ")
     check_strength(password)

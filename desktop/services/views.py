@@ -21,6 +21,13 @@ from .rights import ROLE_NAMES, roles_of
 View = dict[str, Any]
 
 
+def with_warnings(view: View, *found: str | None) -> View:
+    """The view with "warnings" for the person (validators.mixed_scripts) when there are any:
+    the command line prints them on stderr, a window shows them; nothing was refused."""
+    said = [warning for warning in found if warning]
+    return {**view, "warnings": said} if said else view
+
+
 def group_views(groups: list[Group]) -> list[View]:
     """Views of many groups with their member counts read in one query."""
     import peewee as pw

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 
 from desktop.errors import AccessDeskError
 from desktop.models import database_proxy
+from desktop.models.database import storage_error
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,13 @@ class _Task(QRunnable):
             # them through for_people.
             relay.failed.emit(exc.message)
         except Exception as exc:  # a worker must report, never die silently
-            log.exception("background task failed")
-            relay.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}")
+            known = storage_error(exc)  # a full disk, a damaged database: said plainly
+            if known is not None:
+                log.warning("background task: %s", known)
+                relay.failed.emit(known.message)
+            else:
+                log.exception("background task failed")
+                relay.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}")
         else:
             relay.succeeded.emit(result)
         finally:

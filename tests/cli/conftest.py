@@ -43,7 +43,7 @@ ACCESS_KEYS = {"user", "group", "role", "since", "via_request"}
 APP_KEYS = {"id", "name", "publisher", "origin", "sso", "public_client", "hidden",
             "self_service", "roles"}
 ROLE_KEYS = {"value", "name", "user_assignable", "enabled"}
-CATALOG_KEYS = APP_KEYS | {"state", "requires_approval", "approvers"}
+CATALOG_KEYS = APP_KEYS | {"state", "requires_approval", "approvers", "reason"}
 GROUP_KEYS = {"id", "name", "on_prem_synced", "dynamic", "security_enabled", "mail_enabled",
               "members"}
 

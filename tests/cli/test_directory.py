@@ -178,3 +178,30 @@ def test_apps_add_and_public_client_closes_requests(demo: Cli) -> None:
     assert "public client flows" in closed["reason"]
     demo.fails(3, "request", "Proseware Design", as_upn=upn("sofia.rossi"),
                match="public client flows")
+
+
+def test_names_and_upns_are_checked_as_entra_does_and_mixed_scripts_warned(demo: Cli) -> None:
+    """Issue 17 item 12: control characters and look-alike letters are refused with exit 2 and
+    one line naming the code point; a name mixing scripts is added with a warning line."""
+    before = dump(demo.db_path)
+    homoglyph = demo.fails(2, "users", "add", "b\u043eb@contoso.example", "--name", "Bob",
+                           match="U+043E CYRILLIC SMALL LETTER O")
+    assert "not a user principal name" in homoglyph.stderr
+    demo.fails(2, "users", "add", "not an upn", "--name", "Bob", match="a space is not allowed")
+    escape = demo.fails(2, "users", "add", upn("bob"), "--name", "Bob\x1b[2J",
+                        match="the display name contains a control character (U+001B)")
+    assert "\x1b" not in escape.stderr
+    demo.fails(2, "users", "set", upn("alice.wu"), "--department", "Sa\u202eles",
+               match="the department contains an invisible formatting character (U+202E")
+    demo.fails(2, "groups", "add", "Ops\u200b", match="U+200B ZERO WIDTH SPACE")
+    demo.fails(2, "apps", "add", "CRM\r", "--publisher", "x\ty",
+               match="the publisher contains a control character (U+0009)")
+    assert dump(demo.db_path) == before
+
+    added = demo.run("users", "add", upn("paul.smith"), "--name", "P\u0430ul Smith", "--json")
+    assert added.rc == 0, added
+    assert added.json["name"] == "P\u0430ul Smith"
+    assert "warnings" not in added.json
+    assert added.stderr.strip() == ("access-desk: warning: the display name mixes Latin and "
+                                    "Cyrillic letters in one word ('Pаul'): it may look like "
+                                    "another name")

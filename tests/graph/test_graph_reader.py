@@ -558,14 +558,21 @@ def test_a_file_of_the_wrong_shape_is_refused(write_json, document, field) -> No
     assert _error([write_json("x.json", document)]).field == field
 
 
-def test_a_file_that_is_not_regular_is_refused(tmp_path) -> None:
+def test_a_file_that_is_not_regular_is_left_out_and_named(tmp_path) -> None:
+    # Issue 17 item 4: no longer a refusal of the whole import, but named as left out.
     import os
 
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
+    (tmp_path / "users.json").write_text(json.dumps({"value": [_user()]}))
 
-    assert "not a regular file" in str(_error([tmp_path]))
-    assert "not a regular file" in str(_error([fifo]))
+    for named in ([tmp_path], [fifo, tmp_path / "users.json"]):
+        export = read_graph(named)
+        assert export.left_out == [(str(fifo), "a named pipe (FIFO): only regular files are "
+                                    "read")]
+        assert list(export.users) == [USER]
+    # Nothing else to read: refused, the entry named.
+    assert "pipe.json: a named pipe (FIFO)" in str(_error([fifo]))
 
 
 def test_a_collection_item_that_is_not_an_object(write_json) -> None:

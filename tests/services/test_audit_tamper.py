@@ -19,7 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop import audithash, keystore
 from desktop.errors import UsageError
-from desktop.models import AuditCheckpoint, AuditEvent, AuditSigningKey, SchemaInfo, Setting
+from desktop.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSigningKey,
+    SchemaInfo,
+    Setting,
+    SignInSession,
+)
 from desktop.models.schema import AUDIT_FORMULA_2_FROM, close_database, open_database
 from desktop.services import auditchain, auditlog, exports, keys, requests
 from desktop.services.core import event_hash
@@ -276,7 +283,7 @@ def _old_database(path: Path) -> None:
                           details=details, prev_hash=prev, hash=digest)
         prev = digest
     Setting.create(key="audit_head", value=f"7:{prev}")
-    db.drop_tables([AuditCheckpoint, AuditSigningKey])
+    db.drop_tables([AuditCheckpoint, AuditSigningKey, SignInSession])
     SchemaInfo.update(version=5).execute()
     close_database()
 

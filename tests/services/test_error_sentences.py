@@ -120,7 +120,7 @@ CASES: dict[str, tuple[Callable[[Any, Any], None], str, type[AccessDeskError]]] 
     "rule 3": (_rule3, "synchronized from on-premises", Refused),
     "rule 3 needs a group": (_rule3_needs_a_group, "needs a group", Refused),
     "rule 4 own request": (_rule4_own_request, "Nobody decides his own request.", Refused),
-    "rule 4 only approver": (_rule4_only_approver, "Nobody but you could approve", Refused),
+    "rule 4 only approver": (_rule4_only_approver, "you are its only approver", Refused),
     "rule 4 group": (_rule4_group_as_approver, "approvers are individual users", Refused),
     "rule 5": (_rule5, "is disabled", Refused),
     "rule 7": (_rule7, "A Microsoft Entra ID P1 or P2 license is required", Refused),

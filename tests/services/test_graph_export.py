@@ -271,7 +271,9 @@ def directory_dump() -> dict[str, list[tuple[Any, ...]]]:
 
 KINDS = {"security": {}, "synced": {"on_prem_synced": True}, "dynamic": {"dynamic": True},
          "distribution": {"distribution": True}, "mail": {"mail_enabled": True}}
-text = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), min_size=1, max_size=12)
+# Texts people may type (services.validators): no control characters (U+007F-U+009F).
+text = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F,
+                             exclude_categories=("Cc", "Cf", "Cs")), min_size=1, max_size=12)
 people = st.lists(st.tuples(st.sampled_from(["none", "p1", "p2"]), st.booleans(),
                             st.sampled_from(["member", "guest"]),
                             st.sampled_from([None, "PendingAcceptance", "Accepted"]),

@@ -76,7 +76,8 @@ def snapshot() -> dict[str, object]:
 
 
 # Back to version 5: no signed checkpoints, no keys, no formula-2 marker.
-UNDO_V6 = ("DROP TABLE audit_checkpoint", "DROP TABLE audit_signing_key",
+UNDO_V6 = ("DROP TABLE sign_in_session",  # what version 7 added, then version 6's:
+           "DROP TABLE audit_checkpoint", "DROP TABLE audit_signing_key",
            "DELETE FROM setting WHERE key = 'audit_formula_2_from'")
 
 

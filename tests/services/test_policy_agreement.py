@@ -225,6 +225,12 @@ def check(spec: Spec, built: Built) -> None:  # noqa: C901 - one list of consume
     for u, user in enumerate(users):
         assert (policy.approver_problem(user) is None) == spec_can_approve(spec, u)
         assert policy.is_licensed(user) == (spec.users[u][0] != "none")
+        for a, app in enumerate(apps):
+            if settings[a] is not None:  # rule 4: someone but him could decide his request
+                ss = spec.apps[a]["self_service"]
+                nobody = ss["approval"] and not any(
+                    spec_can_approve(spec, w) for w in ss["approvers"] if w != u)
+                assert (policy.no_approver_reason(app, settings[a], user) is not None) == nobody
 
     # Every consumer says what the predicates say, for every person who can sign in.
     offered = {a for a in range(len(apps)) if policy.is_offered(apps[a], settings[a])}
@@ -238,14 +244,22 @@ def check(spec: Spec, built: Built) -> None:  # noqa: C901 - one list of consume
         rows, message = catalog.catalog(user)
         assert {by_id[r["id"]] for r in rows} == offered
         assert (message is None) == policy.is_licensed(user)
+        def no_approver(a: int, user: Any = user) -> str | None:
+            return (policy.no_approver_reason(apps[a], settings[a], user)
+                    if settings[a] is not None else None)
+
         for r in rows:
             a = by_id[r["id"]]
             assert r["state"] == policy.request_state(
-                user, True, policy.open_request(user, apps[a]) is not None, a in access), r
+                user, True, policy.open_request(user, apps[a]) is not None, a in access,
+                no_approver(a)), r
+            # Rule 4 as the request checks it: the catalog says why, in the same words.
+            assert r["reason"] == (no_approver(a) if r["state"] == "no_approver" else None)
         # The request preview says the same for every application.
         for a, app in enumerate(apps):
             preview = myapps.request_preview(user, str(app.id))
-            want = policy.request_state(user, a in offered, (a, u) in pending, a in access)
+            want = policy.request_state(user, a in offered, (a, u) in pending, a in access,
+                                        no_approver(a))
             assert preview["state"] == want, (a, preview)
             if a in offered:
                 assert preview["state"] == next(r["state"] for r in rows

@@ -117,8 +117,27 @@ def test_rule4_nobody_decides_his_own_request(setup, make, refused):
 def test_rule4_request_whose_only_approver_is_the_requester_refused(make, refused):
     solo = make.user("solo")
     make.selfservice_app("Vault", approvers=(solo,))
-    error = refused(Refused, "nobody but you", requests.create_request, solo, "Vault")
+    error = refused(Refused, "you are its only approver", requests.create_request, solo,
+                    "Vault")
     assert error.rule == "rule 4"
+    rows, _message = catalog.catalog(solo)
+    assert rows[0]["state"] == "no_approver"
+    assert rows[0]["reason"] == error.plain
+
+
+def test_rule4_catalog_says_why_an_app_whose_only_approver_left_cannot_be_requested(
+        demo, refused):
+    # Tailspin Travel has one approver; disabling him takes him off its list (rule 15).
+    directory.update_user(demo, "johan.berg@contoso.example", enabled=False)
+    rows, _message = catalog.catalog(demo)
+    row = next(r for r in rows if r["name"] == "Tailspin Travel")
+    assert row["state"] == "no_approver"
+    assert row["reason"].startswith("no approver is available for Tailspin Travel")
+    assert all(r["reason"] is None for r in rows if r["state"] != "no_approver")
+    error = refused(Refused, "no approver is available", requests.create_request, demo,
+                    "Tailspin Travel")
+    assert error.rule == "rule 4"
+    assert error.plain == row["reason"]  # the same words as the catalog
 
 
 def test_rule4_requester_among_approvers_is_not_notified(setup, make):

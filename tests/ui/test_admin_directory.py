@@ -84,3 +84,82 @@ def test_users_show_guests_in_their_own_column(qtbot, demo_db, qtmodeltester):
     assert "accepted the invitation" in page.model.data(cell, Qt.ItemDataRole.ToolTipRole)
     member = page.model.index(select(page, "upn", "alice.wu@contoso.example"), column)
     assert page.model.data(member) == "Member"
+
+
+# --- issue 17 item 12: names and UPNs checked as the command line checks them ---------------
+
+
+def when_user_dialog_opens(qtbot, drive):
+    """Run `drive(dialog)` once a UserDialog is the modal window (inside its exec)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.admin.directory import UserDialog
+
+    seen = []
+
+    def look():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, UserDialog):
+            QTimer.singleShot(10, look)
+            return
+        seen.append(dialog)
+        try:
+            drive(dialog)
+        finally:  # a failed check must not leave the test waiting on an open dialog
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(0, look)
+    return seen
+
+
+def test_the_user_editor_refuses_control_characters_and_homoglyphs(qtbot, admin_window,
+                                                                   demo_db):
+    from desktop.ui.admin.directory import UserDialog
+    from tests.conftest import dump_tables
+
+    before = dump_tables()
+    said = []
+
+    def drive(dialog):
+        for upn, name in (("kim.lee@contoso.example", "Kim\x1b[31m Lee"),
+                          ("k\u0456m@contoso.example", "Kim Lee")):  # a Cyrillic "і"
+            dialog.upn.setText(upn)
+            dialog.name.setText(name)
+            qtbot.keyClick(dialog.name, Qt.Key.Key_Return)  # Enter: Add user
+            assert dialog.isVisible()  # refused: the dialog stays, saying why
+            said.append(dialog.error.text())
+        dialog.grab().save("/tmp/h2_user_dialog_refused.png")
+
+    seen = when_user_dialog_opens(qtbot, drive)
+    admin_window.users.add_button.click()
+    assert len(seen) == 1
+    assert isinstance(seen[0], UserDialog)
+    assert said[0] == "The display name contains a control character (U+001B)."
+    assert "U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I" in said[1]
+    assert "is not allowed" in said[1]
+    assert dump_tables() == before
+
+
+def test_the_user_editor_saves_a_name_mixing_scripts_and_shows_the_warning(qtbot, admin_window,
+                                                                           demo_db):
+    from desktop.ui.admin.window import USERS
+
+    admin_window.show_page(USERS)
+    page = admin_window.users
+
+    def drive(dialog):
+        dialog.upn.setText("paul.smith@contoso.example")
+        dialog.name.setText("P\u0430ul Smith")  # a Cyrillic "а"
+        qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+
+    seen = when_user_dialog_opens(qtbot, drive)
+    page.add_button.click()
+    assert len(seen) == 1
+    assert directory.get_user(demo_db, "paul.smith@contoso.example")["name"] == "P\u0430ul Smith"
+    assert page.message.isVisible()
+    assert page.message.property("tone") == "warning"
+    text = page.message.text.text()
+    assert text.startswith("The user was added. The display name mixes Latin and Cyrillic")
+    page.grab().save("/tmp/h2_users_warning.png")

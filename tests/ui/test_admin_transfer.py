@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -288,3 +290,65 @@ def test_the_preview_lists_what_would_be_skipped_and_why(qtbot, admin_window, de
     assert any("delegated permission grants" in not_imported.item(i).text()
                for i in range(not_imported.count()))
     dialog.grab().save(str(tmp_path / "preview.png"))
+
+
+def test_the_summary_names_the_entries_left_out(qtbot, admin_window, demo_db, tmp_path):
+    """Issue 17 item 4: a FIFO and a link out of the folder are left out, and the window's
+    summary says so in its own tab, as the command line does."""
+    import shutil
+
+    from desktop.services import graph_import
+
+    folder = tmp_path / "export"
+    shutil.copytree(TENANT, folder)
+    os.mkfifo(folder / "fifo.json")
+    os.symlink("/dev/zero", folder / "zero.json")
+    report = graph_import.import_graph(demo_db, [str(folder)], dry_run=True).as_dict()
+    dialog = ImportSummaryDialog(admin_window, report)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    left_out = dialog.lists["left_out"]
+    lines = [left_out.item(i).text() for i in range(left_out.count())]
+    assert lines == graph_import.left_out_lines(report)
+    assert lines == [f"{folder / 'fifo.json'}: a named pipe (FIFO): only regular files are read",
+                     f"{folder / 'zero.json'}: a link to /dev/zero, outside the folder: not "
+                     "followed"]
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(left_out)) == "Left out (2)"
+    dialog.grab().save(str(tmp_path / "left-out.png"))
+
+
+def test_cancel_during_the_import_writes_nothing(qtbot, admin_window, choose_source, monkeypatch):
+    """The progress dialog's Cancel stops the import at its next step; its transaction rolls
+    back and the status bar says nothing was imported."""
+    import threading
+
+    from desktop.services import graph_import
+
+    real = graph_import.import_graph
+    clicked = threading.Event()
+
+    def held(actor, paths, **kwargs):
+        progress = kwargs["progress"]
+
+        def step(stage, done, total):
+            clicked.wait(10)  # the worker waits for the click on Cancel
+            progress(stage, done, total)
+
+        return real(actor, paths, **{**kwargs, "progress": step})
+
+    monkeypatch.setattr(graph_import, "import_graph", held)
+    choose_source.append(str(TENANT))
+    users = User.select().count()
+    admin_window.transfers.import_action.trigger()
+    dialog = admin_window.transfers.progress
+    assert dialog is not None
+    assert dialog.findChild(QPushButton).text() == "Cancel"
+    qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
+    clicked.set()
+    qtbot.waitUntil(lambda: not admin_window.transfers.busy, timeout=20_000)
+
+    assert admin_window.statusBar().currentMessage() == \
+        "The import was cancelled; nothing was imported."
+    assert admin_window.transfers.message_box is None
+    assert User.select().count() == users

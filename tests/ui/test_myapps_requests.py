@@ -299,3 +299,31 @@ def test_open_sign_in_page_without_a_browser_says_so_and_gives_the_address(
     page.tiles.setFocus()
     qtbot.keyClick(page.tiles, Qt.Key.Key_Return)
     assert not page.no_browser.isVisible()
+
+
+def test_the_catalog_says_why_an_app_whose_only_approver_left_cannot_be_requested(
+        qtbot, world, make, admin, feed):
+    from desktop.errors import for_people
+    from desktop.services import directory, requests
+
+    directory.update_user(admin, world["bob"].upn, enabled=False)  # Fabrikam CRM's only one
+    window = open_myapps(qtbot, world["alice"], feed)
+    window.tabs.setCurrentIndex(CATALOG_TAB)
+    page = window.catalog_page
+    assert page.select_app("Fabrikam CRM")
+    row = page.selected_row()
+    assert row["state"] == "no_approver"
+    assert not page.request_button.isEnabled()
+    assert page.why_not.isVisible()
+    assert page.why_not.text() == for_people(row["reason"])
+    assert page.why_not.text().startswith("No approver is available for Fabrikam CRM")
+    assert page.request_button.toolTip() == page.why_not.text()
+    status = page.model.index(page.table.currentIndex().row(), 3)
+    assert status.data() == "No approver available"
+    # Requesting anyway (the command line) is refused with the same words.
+    with pytest.raises(Exception, match="no approver is available") as refused:
+        requests.create_request(world["alice"], "Fabrikam CRM")
+    assert for_people(refused.value) == page.why_not.text()
+    page.select_app("Litware Wiki")
+    assert page.request_button.isEnabled()
+    assert not page.why_not.isVisible()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.errors import for_people
 from desktop.models import User
 from desktop.ui.admin.new_application import NewApplicationDialog
 from desktop.ui.admin.properties import PropertiesPage
@@ -247,9 +248,10 @@ class ApplicationsPage(QWidget):
         self.data_saved.emit()
         if self.select(view["name"]):
             self.tabs.setCurrentIndex(SELF_SERVICE_TAB)
-            self.selfservice.show_message(
+            warnings = [for_people(w) for w in view.get("warnings", [])]
+            self.selfservice.show_message(" ".join([
                 f"{view['name']} was added to the directory. Set up self-service here, or "
-                "change its properties.", "info")
+                "change its properties.", *warnings]), "warning" if warnings else "info")
 
     def select(self, name: str) -> bool:
         """Open an application's settings by name (searching for it when not loaded)."""

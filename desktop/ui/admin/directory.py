@@ -56,12 +56,15 @@ def _roles_text(roles: list[str]) -> str:
 
 
 class UserDialog(QDialog):
-    """Add a user, or change one: name, mail, department, license, roles, enabled."""
+    """Add a user, or change one: name, mail, department, license, roles, enabled.
+
+    ``saved`` holds the service's view once saved (its "warnings", if any, are for the page)."""
 
     def __init__(self, parent: QWidget | None, actor: User,
                  user: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.actor, self.user = actor, user
+        self.saved: dict[str, Any] | None = None
         title = f"Change {user['upn']}" if user else "Add a user"
         form, self.error, buttons = form_dialog(self, title, "Save" if user else "Add user")
         self.upn = accessible(QLineEdit(user["upn"] if user else ""), "User name")
@@ -105,14 +108,14 @@ class UserDialog(QDialog):
         roles = [r for r, box in self.roles.items() if box.isChecked()]
         try:
             if self.user is None:
-                directory.add_user(
+                self.saved = directory.add_user(
                     self.actor, self.upn.text(), self.name.text(),
                     mail=self.mail.text().strip() or None,
                     department=self.department.text().strip() or None,
                     license=self.license.currentData(), roles=roles,
                     enabled=self.enabled.isChecked(), password=self.password.text() or None)
             else:
-                directory.update_user(
+                self.saved = directory.update_user(
                     self.actor, self.user["upn"], name=self.name.text(),
                     mail=self.mail.text().strip() or None,
                     department=self.department.text().strip() or None,
@@ -124,8 +127,14 @@ class UserDialog(QDialog):
         self.accept()
 
     @classmethod
-    def run(cls, parent: QWidget | None, actor: User, user: dict[str, Any] | None = None) -> bool:
-        return cls(parent, actor, user).exec() == QDialog.DialogCode.Accepted
+    def run(cls, parent: QWidget | None, actor: User,
+            user: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The saved user's view, or None when the person cancelled."""
+        dialog = cls(parent, actor, user)
+        try:
+            return dialog.saved if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
 
 
 class PasswordDialog(QDialog):
@@ -369,15 +378,22 @@ class UsersPage(QWidget):
         self._update()
 
     def on_add_button_clicked(self) -> None:
-        if UserDialog.run(self, self.actor):
-            self.message.show_text("The user was added.", "info")
+        saved = UserDialog.run(self, self.actor)
+        if saved is not None:
+            self._show_saved("The user was added.", saved)
             after_own_write(self, self.refresh)
 
     def on_edit_button_clicked(self, *_args: object) -> None:
         user = self.selected()
-        if user is not None and self.can_change and UserDialog.run(self, self.actor, user):
-            self.message.show_text(f"Saved {user['upn']}.", "info")
+        saved = UserDialog.run(self, self.actor, user) if user and self.can_change else None
+        if user is not None and saved is not None:
+            self._show_saved(f"Saved {user['upn']}.", saved)
             after_own_write(self, self.refresh)
+
+    def _show_saved(self, text: str, saved: dict[str, Any]) -> None:
+        """Saved; a warning (a name mixing scripts) is shown with it, in the warning's tone."""
+        warnings = [for_people(w) for w in saved.get("warnings", [])]
+        self.message.show_text(" ".join([text, *warnings]), "warning" if warnings else "info")
 
     def on_toggle_button_clicked(self) -> None:
         user = self.selected()

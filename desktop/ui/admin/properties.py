@@ -219,7 +219,9 @@ class PropertiesPage(QWidget):
             self.message.show_text(for_people(exc), "error")
             return False
         self.load(view["name"])
-        self.message.show_text(f"Saved the properties of {view['name']}.", "info")
+        warnings = [for_people(w) for w in view.get("warnings", [])]
+        self.message.show_text(" ".join([f"Saved the properties of {view['name']}.", *warnings]),
+                               "warning" if warnings else "info")
         self.saved.emit(view["name"])
         return True
 

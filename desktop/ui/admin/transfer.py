@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -56,7 +57,7 @@ FILTERS = {"json": "JSON files (*.json)", "csv": "CSV files (*.csv)",
            "zip": "Zip archives (*.zip)"}
 STAGES = {"users": "users", "groups": "groups", "group members": "group members",
           "directory roles": "directory roles", "applications": "applications",
-          "assignments": "assignments"}
+          "assignments": "assignments", "files": "files"}
 KIND_ORDER = ("users", "groups", "group members", "directory roles", "applications",
               "app roles", "assignments")
 IMPORT_DENIED = ("Only a Global Administrator can import a directory from Microsoft Graph; "
@@ -187,7 +188,7 @@ class ImportSummaryDialog(QDialog):
         title = "Import preview" if dry_run else "Import finished"
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.setMinimumSize(800, 520)  # every tab title visible
+        self.setMinimumSize(960, 520)  # every tab title visible
 
         added, changed = report.get("added", {}), report.get("changed", {})
         unchanged = report.get("unchanged", {})
@@ -209,6 +210,10 @@ class ImportSummaryDialog(QDialog):
             verb = "would be" if dry_run else "were"
             headline += (f" {skipped_count:,} {objects} {verb} skipped: see Skipped for what "
                          "and why.")
+        left_out = len(report.get("left_out", []))
+        if left_out:
+            entries = "entry of the folder was" if left_out == 1 else "entries of the folder were"
+            headline += f" {left_out} {entries} not read: see Left out."
         self.headline = label(headline, wrap=True)
         self.headline.setAccessibleName("Import summary")
 
@@ -257,6 +262,10 @@ class ImportSummaryDialog(QDialog):
              "Every object in the export is of a type Access Desk imports.",
              "Types Access Desk does not import, counted by file (permission grants, role "
              "definitions, the tenant's licence subscriptions, ...)"),
+            ("left_out", "Left out", graph_import.left_out_lines(report),
+             "Every entry of the folder was read.",
+             "Entries not read, and why: only regular files are read, never a pipe, a device "
+             "or a link that leads out of the folder"),
             ("changes", "Changes", report.get("changes", []), "No record changes.",
              "Which fields of existing records the export changes"),
             ("warnings", "Warnings", report.get("warnings", []), "No warnings.",
@@ -283,7 +292,7 @@ class ImportSummaryDialog(QDialog):
             index = self.tabs.addTab(view, f"{title_} ({len(lines)})")
             self.tabs.setTabToolTip(index, hint)
         # The first tab with something to read: what was skipped, else the warnings.
-        for key in ("skipped", "warnings"):
+        for key in ("skipped", "left_out", "warnings"):
             if self.lists[key].item(0).flags() != Qt.ItemFlag.NoItemFlags:
                 self.tabs.setCurrentWidget(self.lists[key])
                 break
@@ -513,6 +522,9 @@ class TransferActions(QObject):
         self.paths: list[str] = []
         self.busy = False
         self.progress: QProgressDialog | None = None
+        # Set by the progress dialog's Cancel: the import stops at its next step and its
+        # transaction rolls back, so nothing is written.
+        self.cancel_requested = threading.Event()
         self.result_dialog: ImportSummaryDialog | None = None
         self.message_box: QMessageBox | None = None
 
@@ -569,7 +581,10 @@ class TransferActions(QObject):
         self.progress.setWindowTitle("Import preview" if dry_run else "Importing")
         self.progress.setAccessibleName("Import progress")
         self.progress.setLabelText("Reading the export…")
-        self.progress.setCancelButton(None)  # one transaction: it cannot stop half-way
+        # One transaction: Cancel rolls all of it back, never half an import.
+        self.progress.setCancelButtonText("Cancel")
+        self.cancel_requested = cancel = threading.Event()
+        self.progress.canceled.connect(self.on_import_cancel_requested)
         self.progress.setRange(0, 0)
         self.progress.setMinimumDuration(0)
         self.progress.setAutoClose(False)
@@ -580,8 +595,13 @@ class TransferActions(QObject):
         actor, paths = self.actor, list(self.paths)
 
         def work(progress: Any) -> dict[str, Any]:
+            def step(stage: str, done: int, total: int) -> None:
+                if cancel.is_set():
+                    raise graph_import.ImportCancelled
+                progress(stage, done, total)
+
             return graph_import.import_graph(actor, paths, dry_run=dry_run,
-                                             progress=progress).as_dict()
+                                             progress=step).as_dict()
 
         # No `finished` slot: a preview's Import starts the next run from its `succeeded`.
         run_task(work, progressed=self.on_import_progressed,
@@ -589,10 +609,12 @@ class TransferActions(QObject):
                  failed=self.on_import_failed)
 
     def on_import_progressed(self, stage: str, done: int, total: int) -> None:
-        if self.progress is None:
+        if self.progress is None or self.cancel_requested.is_set():
             return
         verb = "Checking" if self.progress.windowTitle() == "Import preview" else "Importing"
-        self.progress.setLabelText(f"{verb} {STAGES.get(stage, stage)}: {done} of {total}")
+        if stage == "files":
+            verb = "Reading"
+        self.progress.setLabelText(f"{verb} {STAGES.get(stage, stage)}: {done:,} of {total:,}")
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
@@ -611,9 +633,17 @@ class TransferActions(QObject):
         self.result_dialog = ImportSummaryDialog(self.window, report)
         self.result_dialog.open()
 
+    def on_import_cancel_requested(self) -> None:
+        self.cancel_requested.set()
+        self._status("Cancelling the import: nothing will be written…")
+
     def on_import_failed(self, message: str) -> None:
+        cancelled = self.cancel_requested.is_set()  # before closing: closing emits canceled
         self._close_progress()
         self._set_busy(False)
+        if cancelled:
+            self._status("The import was cancelled; nothing was imported.")
+            return
         self._status("The import failed; nothing was imported.")
         self._show_error("Import from Microsoft Graph", for_people(message))
 

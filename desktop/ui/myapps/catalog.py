@@ -16,6 +16,7 @@ from desktop.ui.common import (
     Banner,
     EmptyState,
     ErrorLabel,
+    MessageLabel,
     SearchBox,
     app_icon,
     button,
@@ -32,9 +33,10 @@ STATE_LABELS = {
     "requested": "Requested",
     "owned": "You have it",
     "license_required": "License required",
+    "no_approver": "No approver available",
 }
 STATE_ICONS = {"requestable": "request", "requested": "info", "owned": "approve",
-               "license_required": "lock"}
+               "license_required": "lock", "no_approver": "warning"}
 
 
 class CatalogPage(QWidget):
@@ -59,6 +61,9 @@ class CatalogPage(QWidget):
                                      name="Request the selected application",
                                      tip="Request the selected application (Ctrl+R)")
         self.error = ErrorLabel(name="Catalog error")
+        # Why the selected application cannot be requested (rule 4: no approver), as the
+        # request itself would be refused.
+        self.why_not = MessageLabel("hint", "Why it cannot be requested")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.request_button)
@@ -92,6 +97,7 @@ class CatalogPage(QWidget):
         layout.addWidget(self.outcome)
         layout.addLayout(top)
         layout.addWidget(self.error)
+        layout.addWidget(self.why_not)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         self._connect_signals()
@@ -126,6 +132,8 @@ class CatalogPage(QWidget):
         if row.get("description"):
             parts.append(row["description"])
         parts.append(STATE_LABELS.get(row["state"], row["state"]))
+        if row.get("reason"):
+            parts.append(for_people(row["reason"]))
         return "\n".join(parts)
 
     def selected_row(self) -> dict[str, Any] | None:
@@ -151,9 +159,13 @@ class CatalogPage(QWidget):
     def on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_data(current.row()) if current.isValid() else None
         self.request_button.setEnabled(bool(row and row["state"] == "requestable"))
+        why = for_people(row.get("reason")) if row else ""
+        self.why_not.show_message(why)
         if row and row["state"] == "requestable":
             self.request_button.setToolTip(
                 f"Request {row['name']} (Ctrl+R). {approval_statement(self._preview(row))}")
+        else:
+            self.request_button.setToolTip(why or "Request the selected application (Ctrl+R)")
 
     @staticmethod
     def _preview(row: dict[str, Any]) -> dict[str, Any]:

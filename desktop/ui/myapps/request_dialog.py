@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import AccessDeskError, for_people
 from desktop.models import User
-from desktop.services import myapps, requests
+from desktop.services import myapps, requests, validators
 from desktop.ui.common import Banner, ErrorLabel, app_icon, button, label, repolish
 from desktop.ui.keys import dialog_keys
-
-MAX_JUSTIFICATION = requests.MAX_JUSTIFICATION
 
 
 def approval_statement(preview: dict[str, Any]) -> str:
@@ -88,12 +86,12 @@ class RequestDialog(QDialog):
         self.justification = QPlainTextEdit()
         self.justification.setAccessibleName("Business justification")
         self.justification.setAccessibleDescription(
-            f"Optional, at most {MAX_JUSTIFICATION} characters")
+            f"Optional, at most {validators.MAX_JUSTIFICATION} characters")
         self.justification.setPlaceholderText(
             "Why do you need it? (optional; approvers read this)")
         self.justification.setFixedHeight(96)
         self.justification.setTabChangesFocus(True)
-        self.counter = label(f"0 / {MAX_JUSTIFICATION}", "hint")
+        self.counter = label(f"0 / {validators.MAX_JUSTIFICATION}", "hint")
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.counter.setAccessibleName("Characters used")
         self.error = ErrorLabel(name="Request error")
@@ -131,8 +129,8 @@ class RequestDialog(QDialog):
 
     def on_justification_text_changed(self) -> None:
         length = len(self.justification.toPlainText().strip())
-        self.counter.setText(f"{length} / {MAX_JUSTIFICATION}")
-        too_long = length > MAX_JUSTIFICATION
+        self.counter.setText(f"{length} / {validators.MAX_JUSTIFICATION}")
+        too_long = length > validators.MAX_JUSTIFICATION
         self.counter.setProperty("role", "error" if too_long else "hint")
         repolish(self.counter)
         self.submit_button.setEnabled(not too_long)

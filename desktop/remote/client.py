@@ -1,0 +1,208 @@
+"""The remote backend: each operation of desktop/api/operations.py as an HTTP call to an
+Access Desk server, its errors turned back into the services' exceptions (desktop/api/errors.py)
+so that the command line cannot tell it from the local backend.
+
+TLS: the server's certificate is pinned by its SHA-256 fingerprint on first use (the server
+prints it at start and on the Trainer's board); a different one is refused. Plain http:// is
+accepted only for a loopback address."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import ssl
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from desktop import __version__
+from desktop.api import errors as api_errors
+from desktop.api.operations import API_VERSION, MAX_PAGE, PREFIX, operation
+from desktop.errors import CertificateMismatch, NotSignedIn, ServerUnreachable, UsageError
+
+from . import trust
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# A live stream hears at least a heartbeat every 10 s: 25 s of silence means a dead link.
+STREAM_TIMEOUT = httpx.Timeout(5.0, read=25.0)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{url!r} is not a server address like https://host:8443")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise UsageError("plain http:// is only for this machine (localhost); use https://")
+    return url.rstrip("/")
+
+
+def fingerprint_of(der: bytes) -> str:
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+class RemoteBackend:
+    remote = True
+
+    def __init__(self, url: str, token: str | None = None, *, pin: str | None = None,
+                 trust_on_first_use: bool = False) -> None:
+        self.url = check_url(url)
+        self.token = token
+        self._pin = pin if pin is not None else trust.pinned(self.url)
+        self._tofu = trust_on_first_use
+        self.fingerprint: str | None = None
+        verify: Any = True
+        if self.url.startswith("https://"):
+            # The pinned fingerprint is the trust, not a certificate authority (self-signed
+            # certificates are the classroom's and many teams' case).
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            verify = context
+        self.http = httpx.Client(
+            base_url=self.url + PREFIX, verify=verify, timeout=TIMEOUT,
+            headers={"Access-Desk-Api": str(API_VERSION),
+                     "User-Agent": f"access-desk/{__version__}"})
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _check_certificate(self, response: httpx.Response) -> None:
+        stream = response.extensions.get("network_stream")
+        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+        if ssl_object is None:
+            return
+        der = ssl_object.getpeercert(True)
+        seen = fingerprint_of(der)
+        self.fingerprint = seen
+        if self._pin is None:
+            if not self._tofu:
+                raise CertificateMismatch(
+                    f"the server {self.url} is not known yet: run `access-desk --server "
+                    f"{self.url} login` first to check and pin its certificate ({seen})")
+            trust.pin(self.url, seen)
+            self._pin = seen
+        elif seen != self._pin:
+            raise CertificateMismatch(
+                f"the server's certificate ({seen}) is not the one pinned for {self.url} "
+                f"({self._pin}); someone may be in between. If the server got a new "
+                "certificate, remove its line from known_servers.json and log in again")
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                body: Any = None, auth: bool = True) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+        try:
+            response = self.http.request(method, path, params=params, json=body,
+                                         headers=headers)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"cannot reach the Access Desk server at {self.url} "
+                                    f"({type(exc).__name__}: {exc or 'no answer'})") from None
+        self._check_certificate(response)
+        try:
+            data = response.json() if response.content else None
+        except ValueError:
+            data = None
+        if response.status_code >= 400:
+            if response.status_code == 426 and isinstance(data, dict):
+                raise ServerUnreachable(str(data.get("message")))
+            raise api_errors.from_http(response.status_code, data)
+        return data
+
+    # --- operations ----------------------------------------------------------------------------
+
+    def call(self, name: str, /, **params: Any) -> Any:
+        op = operation(name)
+        given = op.arguments(params) if not op.partial else {
+            k: v for k, v in params.items() if v is not None}
+        if op.partial:
+            op.arguments(params)  # the same checks of names as locally
+        path = op.path
+        for key in op.path_params:
+            path = path.replace("{" + key + "}", quote(str(given.pop(key)), safe=""))
+        given = {k: _wire(v) for k, v in given.items()}
+        if op.method in ("GET", "DELETE"):
+            query = {k: v for k, v in given.items() if v is not None}
+            if op.listing:
+                return self._all_pages(op.method, path, query)
+            return self.request(op.method, path, params=query)
+        return self.request(op.method, path, body=given)
+
+    def _all_pages(self, method: str, path: str, query: dict[str, Any]) -> list[Any]:
+        """A listing as the command line promises it: complete unless a limit was given,
+        read a page at a time."""
+        limit = query.pop("limit", None)
+        offset = int(query.pop("offset", 0) or 0)
+        rows: list[Any] = []
+        while limit is None or len(rows) < limit:
+            size = MAX_PAGE if limit is None else min(MAX_PAGE, limit - len(rows))
+            page = self.request(method, path, params={**query, "limit": size,
+                                                      "offset": offset})
+            rows.extend(page)
+            offset += len(page)
+            if len(page) < size:
+                break
+        return rows
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    def version(self) -> dict[str, Any]:
+        return self.request("GET", "/version", auth=False)  # type: ignore[no-any-return]
+
+    def sign_in(self, upn: str, password: str | None, client: str = "cli") -> dict[str, Any]:
+        view = self.request("POST", "/sessions", auth=False, body={
+            "upn": upn, "password": password, "client": f"access-desk {client} {__version__}"})
+        self.token = view["token"]
+        return view  # type: ignore[no-any-return]
+
+    def sign_out(self) -> dict[str, Any]:
+        if not self.token:
+            raise NotSignedIn("not signed in to this server")
+        return self.request("DELETE", "/sessions/current")  # type: ignore[no-any-return]
+
+    def changes(self, after: int | None = None) -> Iterator[dict[str, Any]]:
+        """The live notices as they come: {"event": "change"|"resync"|"hello", ...data}.
+        Ends when the connection does (the caller reconnects with `after`)."""
+        params = {"after": after} if after is not None else None
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            with self.http.stream("GET", "/events", params=params, headers=headers,
+                                  timeout=STREAM_TIMEOUT) as response:
+                self._check_certificate(response)
+                if response.status_code >= 400:
+                    response.read()
+                    raise api_errors.from_http(response.status_code, response.json())
+                event = "message"
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data = json.loads(line[5:].strip() or "{}")
+                        yield {"event": event, **data}
+                        event = "message"
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"the live connection to {self.url} ended "
+                                    f"({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _wire(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,300 @@
+"""The HTTP API of team mode, built from the one list of operations (desktop/api/operations.py):
+a route per operation, its parameters typed for validation and the OpenAPI document, the
+signed-in person resolved from the bearer token and passed to the use case as its actor.
+
+Without a token only health, version, the OpenAPI document and sign-in answer; every other
+path (unknown ones too) answers 401, so nobody learns what exists without signing in."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.concurrency import run_in_threadpool
+
+from desktop import __version__
+from desktop.api import errors as api_errors
+from desktop.api.operations import API_VERSION, MAX_PAGE, OPERATIONS, PREFIX, Operation
+from desktop.errors import AccessDeskError, NotSignedIn
+
+log = logging.getLogger("desktop.server")
+
+PUBLIC = {f"{PREFIX}/health", f"{PREFIX}/version", f"{PREFIX}/openapi.json"}
+SIGN_IN = f"{PREFIX}/sessions"
+# Clients older than this API version are told which version to install.
+MIN_CLIENT_API = 1
+HEARTBEAT_S = 10
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    upn: str = Field(max_length=256)
+    password: str | None = Field(default=None, max_length=1024)
+    client: str = Field(default="", max_length=200)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status, headers=headers, media_type="application/json")
+
+
+def _error(exc: BaseException) -> Response:
+    status, body, headers = api_errors.to_http(exc)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return _json(body, status, headers)
+
+
+def _bearer(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def client_address(request: Request, trusted: frozenset[str]) -> str:
+    """The client's address; behind a trusted proxy, the last address it was forwarded for."""
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and peer in trusted:
+        return forwarded.split(",")[-1].strip()
+    return peer
+
+
+def _route_path(op: Operation) -> str:
+    """Names may hold "/" (an application called "HR/Payroll"): a str path parameter matches
+    across slashes, and routes are added most specific first."""
+    path = op.path
+    for p in op.params:
+        if p.type is str and "{" + p.name + "}" in path:
+            path = path.replace("{" + p.name + "}", "{" + p.name + ":path}")
+    return PREFIX + path
+
+
+def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
+    """A FastAPI endpoint whose signature declares the operation's parameters: path ones in
+    the path, the rest in the query string (GET, DELETE) or a JSON body."""
+    in_path = set(op.path_params)
+    body_model: type[BaseModel] | None = None
+    params = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
+    body_fields: dict[str, Any] = {}
+    for p in op.params:
+        default = inspect.Parameter.empty if p.required else (
+            list(p.default) if isinstance(p.default, tuple) else p.default)
+        if p.name in in_path:
+            params.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
+                                            annotation=Annotated[p.type, Path()]))
+        elif op.method in ("GET", "DELETE"):
+            annotation = p.type
+            if p.name == "limit":
+                annotation = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+            elif p.name == "offset":
+                annotation = Annotated[int, Query(ge=0, le=2**63 - 1)]
+            else:
+                annotation = Annotated[p.type, Query()]
+            params.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
+                                            annotation=annotation, default=default))
+        else:
+            body_fields[p.name] = (p.type, ... if p.required else default)
+    if body_fields:
+        # Unknown fields are refused: nothing (an "actor", say) can ride along unnoticed.
+        body_model = create_model(op.name.replace(".", "_") + "_body",
+                                  __config__=ConfigDict(extra="forbid"), **body_fields)
+        params.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=Annotated[body_model, Body()]))
+
+    async def endpoint(request: Request, **kwargs: Any) -> Response:
+        body = kwargs.pop("body", None)
+        given = dict(kwargs)
+        if body is not None:
+            given.update(body.model_dump(exclude_unset=op.partial))
+        if op.listing:  # a page at a time over the network
+            limit = given.get("limit")
+            given["limit"] = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
+        actor = request.state.actor
+        fn = op.function()
+        arguments = op.arguments(given)
+        result = await run_in_threadpool(fn, actor, **arguments)
+        return _json(result)
+
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = op.name.replace(".", "_")
+    return endpoint
+
+
+def create_app(trusted_proxies: frozenset[str] = frozenset(),
+               fingerprint: str | None = None) -> FastAPI:
+    """The API over the database this process has opened."""
+    from desktop.services import sessions
+    from desktop.services.core import is_demo
+
+    from .live import Broadcaster
+
+    broadcaster = Broadcaster()
+
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        broadcaster.start()
+        yield
+        broadcaster.stop()
+
+    app = FastAPI(title="Access Desk", version=f"{__version__} (API v{API_VERSION})",
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
+                  lifespan=lifespan,
+                  description="Self-service application access: one endpoint per use case. "
+                              "Sign in with POST /api/v1/sessions; send the token as "
+                              "`Authorization: Bearer TOKEN`.")
+    app.state.broadcaster = broadcaster
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Any]]
+                           ) -> Any:
+        path = request.url.path
+        api = request.headers.get("access-desk-api")
+        if api is not None and api.isdigit() and int(api) < MIN_CLIENT_API:
+            return _json({"error": "client_too_old",
+                          "message": f"this server needs Access Desk {__version__} or later "
+                                     f"(API v{API_VERSION}); install that version"}, 426)
+        request.state.actor = None
+        if (path in PUBLIC and request.method in ("GET", "HEAD")) or (
+                path == SIGN_IN and request.method == "POST"):
+            return await call_next(request)
+        token = _bearer(request)
+        if token is None:
+            return _error(NotSignedIn("sign in first: POST /api/v1/sessions, then send "
+                                      "Authorization: Bearer TOKEN"))
+        try:
+            request.state.actor = await run_in_threadpool(sessions.resolve, token)
+        except AccessDeskError as exc:
+            return _error(exc)
+        request.state.token = token
+        return await call_next(request)
+
+    @app.exception_handler(AccessDeskError)
+    async def on_error(_request: Request, exc: AccessDeskError) -> Response:
+        return _error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_bad_input(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("body", "query"))
+        return _json({"error": "bad_input",
+                      "message": f"{where}: {first.get('msg', 'invalid')}".strip(": ")}, 422)
+
+    @app.exception_handler(Exception)
+    async def on_bug(_request: Request, exc: Exception) -> Response:
+        log.exception("internal error")
+        return _error(exc)
+
+    @app.get(f"{PREFIX}/health", tags=["public"])
+    async def health() -> Response:
+        def probe() -> None:
+            from desktop.models import database_proxy
+
+            database_proxy.obj.execute_sql("SELECT 1").fetchone()
+        try:
+            await run_in_threadpool(probe)
+        except Exception:  # noqa: BLE001 - any failure means "not healthy", said without data
+            return _json({"ok": False}, 503)
+        return _json({"ok": True})
+
+    @app.get(f"{PREFIX}/version", tags=["public"])
+    async def version() -> Response:
+        demo = await run_in_threadpool(is_demo)
+        return _json({"product": "Access Desk", "version": __version__,
+                      "api": API_VERSION, "demo": demo, "fingerprint": fingerprint})
+
+    @app.post(SIGN_IN, tags=["sessions"])
+    async def sign_in(request: Request, body: SignIn) -> Response:
+        address = client_address(request, trusted_proxies)
+        view = await run_in_threadpool(sessions.sign_in, body.upn, body.password,
+                                       client=body.client, address=address)
+        return _json(view, 201)
+
+    @app.delete(f"{PREFIX}/sessions/current", tags=["sessions"])
+    async def sign_out(request: Request) -> Response:
+        return _json(await run_in_threadpool(sessions.sign_out, request.state.token))
+
+    @app.get(f"{PREFIX}/events", tags=["live"])
+    async def events(request: Request, after: int | None = None) -> Response:
+        return await _event_stream(request, broadcaster, after)
+
+    for op in sorted(OPERATIONS, key=lambda o: (-o.path.count("/"), o.path.count("{"))):
+        app.add_api_route(_route_path(op), _endpoint(op), methods=[op.method],
+                          summary=op.summary, name=op.name, tags=[op.name.split(".")[0]],
+                          operation_id=op.name)
+    return app
+
+
+async def _event_stream(request: Request, broadcaster: Any, after: int | None) -> Response:
+    """Server-Sent Events: `change` notices (id, topic, entity), `resync` when the client must
+    re-read everything, and a comment line every HEARTBEAT_S so both ends notice a dead
+    connection. (Written out here: the format is four lines, and a library's shutdown
+    hooks into uvicorn's signal handling got in the way of servers run inside tests.)"""
+    from desktop.services.policy import is_admin_role
+    from desktop.services.rights import fresh_with_roles
+
+    from .live import missed
+
+    actor = request.state.actor
+    _, roles = await run_in_threadpool(fresh_with_roles, actor)
+    sub = broadcaster.subscribe(actor.id, is_admin_role(roles))
+    last = request.headers.get("last-event-id")
+    since = after if after is not None else (int(last) if last and last.isdigit() else None)
+
+    def frame(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes:
+        head = f"id: {event_id}\n" if event_id is not None else ""
+        return f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+    def notice(row: tuple[int, str, int | None]) -> bytes:
+        return frame("change", {"id": row[0], "topic": row[1], "entity_id": row[2]}, row[0])
+
+    async def stream() -> Any:
+        try:
+            yield frame("hello", {"last_id": broadcaster.last_id})
+            if since is not None:
+                rows = await run_in_threadpool(missed, since)
+                if rows is None:
+                    yield frame("resync", {})
+                else:
+                    for row in rows:
+                        if sub.may_see(row):
+                            yield notice(row)
+            while True:
+                try:
+                    row = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                except TimeoutError:
+                    yield b": ping\n\n"
+                    continue
+                if row is None:
+                    yield frame("resync", {})
+                    return
+                if since is not None and row[0] <= since:
+                    continue
+                yield notice(row)
+        finally:
+            broadcaster.unsubscribe(sub)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def app_from_environment() -> FastAPI:
+    """The factory uvicorn's workers call (`--workers N` starts each in its own process):
+    the configuration comes through the environment `serve` set."""
+    from desktop.services import setup
+
+    setup.open_url(os.environ["ACCESS_DESK_DB"])
+    trusted = frozenset(filter(None, os.environ.get("ACCESS_DESK_TRUSTED_PROXIES", "").split(",")))
+    return create_app(trusted, os.environ.get("ACCESS_DESK_SERVER_FINGERPRINT") or None)
+
+
+__all__ = ["app_from_environment", "create_app"]
