@@ -48,7 +48,9 @@ package: venv
 install-desktop: venv
 	bash packaging/install-desktop.sh
 
-# The user guide's screenshots (a fresh demo directory) and its command-line reference.
+# The user guide's screenshots (a fresh demo directory), its command-line reference and the
+# API reference's tables (docs/api.md).
 docs: venv
 	$(PY) docs/build.py
+	$(PY) scripts/gen-api-doc.py
 

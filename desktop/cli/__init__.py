@@ -19,7 +19,7 @@ from .parser import build_parser
 log = logging.getLogger("desktop.cli")
 
 # `init` opens the database itself (it may create or upgrade a shared schema).
-SELF_OPENING = {"init"}
+SELF_OPENING = {"init", "serve"}
 
 
 def parse_date(text: str | None) -> dt.datetime | None:

@@ -736,7 +736,7 @@ def login(ctx: Context) -> Any:
     from .remote import login as sign_in
 
     assert ctx.server
-    return sign_in(ctx.server, ctx.args.as_upn)
+    return sign_in(ctx.server, ctx.args.as_upn, ctx.args.fingerprint)
 
 
 @command("logout")

@@ -105,6 +105,9 @@ def _team_mode(sub: SubParsers) -> None:
     _json(p)
     p = _cmd(sub, "login", "sign in to the server in --server and keep the token (owner-only "
              "file); pins the server's certificate on first use")
+    p.add_argument("--fingerprint", metavar="SHA256",
+                   help="the certificate fingerprint `serve` printed: trust the server only if "
+                   "it matches (without it, a terminal asks; a script is refused)")
     _json(p)
     p = _cmd(sub, "logout", "sign out of the server in --server and forget the token")
     _json(p)

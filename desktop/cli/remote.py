@@ -42,9 +42,54 @@ def disconnect(backend: Any) -> None:
     backend.close()
 
 
-def login(url: str, as_upn: str | None) -> dict[str, Any]:
-    """Sign in and keep the token (owner-only file); pin the certificate on first use."""
-    backend = RemoteBackend(url, trust_on_first_use=True)
+def _same(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return text.replace(":", "").replace(" ", "").upper()
+
+    return norm(a) == norm(b)
+
+
+def trust_server(url: str, fingerprint: str | None) -> None:
+    """Pin a server's certificate on first use, as SSH does, once its person has compared
+    its fingerprint: given with --fingerprint, or confirmed on a terminal. A script that
+    named none is refused (it could not have compared)."""
+    import sys
+
+    from desktop.errors import CertificateMismatch
+
+    if not url.lower().startswith("https://") or trust.pinned(url):
+        return
+    probe = RemoteBackend(url, pin="")  # records the certificate, trusts nothing
+    try:
+        probe.version()
+    except CertificateMismatch:
+        pass
+    finally:
+        probe.close()
+    seen, pem = probe.fingerprint, probe.certificate
+    if seen is None:
+        return
+    if fingerprint is not None:
+        if not _same(fingerprint, seen):
+            raise CertificateMismatch(f"the server's certificate is {seen}, not the "
+                                      f"{fingerprint} you were given; not trusted")
+    elif sys.stdin is not None and sys.stdin.isatty():
+        print(f"The server {url} is not known yet. Its certificate's SHA-256 fingerprint is\n"
+              f"  {seen}\nCompare it with the one the server printed.", file=sys.stderr)
+        answer = input("Trust this server? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise CertificateMismatch("the server was not trusted; nothing was sent to it")
+    else:
+        raise CertificateMismatch(f"the server {url} is not known yet: its certificate is {seen}; "
+                                  "compare it with the one `serve` printed and run login "
+                                  f"--fingerprint {seen}")
+    trust.pin(url, seen, pem)
+
+
+def login(url: str, as_upn: str | None, fingerprint: str | None = None) -> dict[str, Any]:
+    """Sign in and keep the token (owner-only file), once the server is trusted."""
+    trust_server(url, fingerprint)
+    backend = RemoteBackend(url)
     try:
         info = backend.version()
         if not as_upn:

@@ -310,6 +310,11 @@ def open_database(url: str | DatabaseUrl, *, init: bool = False) -> pw.Database:
     parsed = url if isinstance(url, DatabaseUrl) else parse_url(url)
     if parsed.kind == "sqlite":
         assert parsed.path is not None
+        # Closing any file handle on a database file drops every POSIX lock this process
+        # holds on it, SQLite's included (then another process may checkpoint the WAL away
+        # under us): the header check below opens and closes one, so this process's own
+        # connection to the file goes first.
+        close_database()
         _check_sqlite_file(parsed.path)
         if not parsed.path.exists():
             create_private_file(parsed.path)

@@ -56,20 +56,26 @@ def fingerprint_of(der: bytes) -> str:
 class RemoteBackend:
     remote = True
 
-    def __init__(self, url: str, token: str | None = None, *, pin: str | None = None,
-                 trust_on_first_use: bool = False) -> None:
+    def __init__(self, url: str, token: str | None = None, *, pin: str | None = None) -> None:
         self.url = check_url(url)
         self.token = token
         self._pin = pin if pin is not None else trust.pinned(self.url)
-        self._tofu = trust_on_first_use
         self.fingerprint: str | None = None
+        self.certificate: str | None = None  # PEM of what the server showed
         verify: Any = True
         if self.url.startswith("https://"):
-            # The pinned fingerprint is the trust, not a certificate authority (self-signed
-            # certificates are the classroom's and many teams' case).
+            # The pinned certificate is the trust, not a certificate authority (self-signed
+            # certificates are the classroom's and many teams' case). With it, TLS itself
+            # refuses any other certificate, before a token or password is sent.
             context = ssl.create_default_context()
             context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+            pem = trust.pinned_certificate(self.url) if pin is None else None
+            if pem:
+                context.load_verify_locations(cadata=pem)
+                context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+                context.verify_mode = ssl.CERT_REQUIRED
+            else:
+                context.verify_mode = ssl.CERT_NONE
             verify = context
         self.http = httpx.Client(
             base_url=self.url + PREFIX, verify=verify, timeout=TIMEOUT,
@@ -86,13 +92,13 @@ class RemoteBackend:
         der = ssl_object.getpeercert(True)
         seen = fingerprint_of(der)
         self.fingerprint = seen
+        self.certificate = ssl.DER_cert_to_PEM_cert(der)
+        if self._pin == "":  # a probe: see the certificate, trust nothing
+            raise CertificateMismatch("not trusted yet")
         if self._pin is None:
-            if not self._tofu:
-                raise CertificateMismatch(
-                    f"the server {self.url} is not known yet: run `access-desk --server "
-                    f"{self.url} login` first to check and pin its certificate ({seen})")
-            trust.pin(self.url, seen)
-            self._pin = seen
+            raise CertificateMismatch(
+                f"the server {self.url} is not known yet: run `access-desk --server "
+                f"{self.url} login` first to check and pin its certificate ({seen})")
         elif seen != self._pin:
             raise CertificateMismatch(
                 f"the server's certificate ({seen}) is not the one pinned for {self.url} "
@@ -106,6 +112,11 @@ class RemoteBackend:
             response = self.http.request(method, path, params=params, json=body,
                                          headers=headers)
         except httpx.TransportError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise CertificateMismatch(
+                    f"the server's certificate is not the one pinned for {self.url}; someone "
+                    "may be in between. If the server got a new certificate, remove its line "
+                    "from known_servers.json and log in again") from None
             raise ServerUnreachable(f"cannot reach the Access Desk server at {self.url} "
                                     f"({type(exc).__name__}: {exc or 'no answer'})") from None
         self._check_certificate(response)

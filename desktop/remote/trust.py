@@ -38,13 +38,22 @@ def server_key(url: str) -> str:
 
 
 def pinned(url: str) -> str | None:
+    """The pinned certificate's fingerprint for this server, if any."""
     value = _read("known_servers.json").get(server_key(url))
+    if isinstance(value, dict):
+        value = value.get("fingerprint")
     return str(value) if value else None
 
 
-def pin(url: str, fingerprint: str) -> None:
+def pinned_certificate(url: str) -> str | None:
+    """The pinned certificate itself (PEM): TLS trusts it and nothing else."""
+    value = _read("known_servers.json").get(server_key(url))
+    return str(value.get("pem")) if isinstance(value, dict) and value.get("pem") else None
+
+
+def pin(url: str, fingerprint: str, pem: str | None = None) -> None:
     data = _read("known_servers.json")
-    data[server_key(url)] = fingerprint
+    data[server_key(url)] = {"fingerprint": fingerprint, "pem": pem} if pem else fingerprint
     _write("known_servers.json", data)
 
 

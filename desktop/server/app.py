@@ -80,6 +80,30 @@ def _route_path(op: Operation) -> str:
     return PREFIX + path
 
 
+def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The use case on a worker thread. A lost database connection (a restart, a changed
+    password) answers 503 and is dropped, so this thread's next request connects afresh."""
+    import peewee as pw
+
+    from desktop.errors import DatabaseUnusable
+
+    try:
+        return fn(*args, **kwargs)
+    except (pw.OperationalError, pw.InterfaceError) as exc:
+        from desktop.models import database_proxy
+        from desktop.models.database import storage_error
+
+        known = storage_error(exc)
+        if known is not None:
+            raise known from exc
+        try:
+            database_proxy.obj.close()
+        except Exception:  # noqa: BLE001 - it is gone already
+            pass
+        log.warning("the database connection failed: %s", exc)
+        raise DatabaseUnusable("the database cannot be reached just now; try again") from exc
+
+
 def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
     """A FastAPI endpoint whose signature declares the operation's parameters: path ones in
     the path, the rest in the query string (GET, DELETE) or a JSON body."""
@@ -121,9 +145,8 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
             limit = given.get("limit")
             given["limit"] = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
         actor = request.state.actor
-        fn = op.function()
         arguments = op.arguments(given)
-        result = await run_in_threadpool(fn, actor, **arguments)
+        result = await run_in_threadpool(guarded, op.function(), actor, **arguments)
         return _json(result)
 
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -132,18 +155,22 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
 
 
 def create_app(trusted_proxies: frozenset[str] = frozenset(),
-               fingerprint: str | None = None) -> FastAPI:
+               fingerprint: str | None = None, outbox_interval_s: float = 30.0) -> FastAPI:
     """The API over the database this process has opened."""
     from desktop.services import sessions
     from desktop.services.core import is_demo
 
     from .live import Broadcaster
+    from .outbox import OutboxSender
 
     broadcaster = Broadcaster()
+    outbox = OutboxSender(outbox_interval_s)
 
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         broadcaster.start()
+        outbox.start()
         yield
+        outbox.stop()
         broadcaster.stop()
 
     app = FastAPI(title="Access Desk", version=f"{__version__} (API v{API_VERSION})",
@@ -172,7 +199,7 @@ def create_app(trusted_proxies: frozenset[str] = frozenset(),
             return _error(NotSignedIn("sign in first: POST /api/v1/sessions, then send "
                                       "Authorization: Bearer TOKEN"))
         try:
-            request.state.actor = await run_in_threadpool(sessions.resolve, token)
+            request.state.actor = await run_in_threadpool(guarded, sessions.resolve, token)
         except AccessDeskError as exc:
             return _error(exc)
         request.state.token = token

@@ -134,11 +134,17 @@ def plan(options: ServeOptions) -> dict[str, object]:
                                "with `access-desk --db URL init --admin UPN` on this host")
     from desktop.services.core import is_demo
 
+    demo = is_demo()
+    # The server's process opens it again (each worker its own); this check's connection
+    # must not be open then (see models.schema.open_database on SQLite's locks).
+    from desktop.models.schema import close_database
+
+    close_database()
     scheme = "https" if cert else "http"
     shown = f"[{host}]" if ":" in host else host
     return {"url": f"{scheme}://{shown}:{port}", "host": host, "port": port,
             "cert": str(cert) if cert else None, "key": str(key) if key else None,
-            "fingerprint": fingerprint, "demo": is_demo(), "workers": options.workers}
+            "fingerprint": fingerprint, "demo": demo, "workers": options.workers}
 
 
 def run(options: ServeOptions) -> dict[str, object]:

@@ -141,6 +141,7 @@ def _view(row: Any) -> View:
 # What a list of sessions sorts by (the Admin console's column headers); oldest first otherwise.
 SESSION_SORTS: dict[str, Any] = {
     "upn": User.upn,
+    "name": pw.fn.LOWER(User.display_name),
     "client": pw.fn.LOWER(SignInSession.client),
     "address": SignInSession.address,
     "since": SignInSession.created_at,

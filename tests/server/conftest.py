@@ -22,14 +22,15 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self) -> None:
+    def __init__(self, outbox_interval_s: float = 0.2) -> None:
         import uvicorn
 
         from desktop.server.app import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port,
+        app = create_app(outbox_interval_s=outbox_interval_s)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
@@ -78,3 +79,16 @@ def token_for() -> Callable[[Any], str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """The integration tests' SMTP server (tests/integration/conftest.py), reused."""
+    from tests.ui.conftest import _smtp_server_module
+
+    server = _smtp_server_module().SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

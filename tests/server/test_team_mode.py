@@ -209,18 +209,41 @@ def test_a_certificate_other_than_the_pinned_one_is_refused(tmp_path, demo_file,
         first = remote(client_home, server.url, "whoami", as_upn=ALICE)
         assert first.rc == 3
         assert "login" in first.error  # unknown server: log in first
-        logged = remote(client_home, server.url, "login", "--json", as_upn=ALICE)
+        # A script must name the fingerprint it compared; a wrong one is refused.
+        unsure = remote(client_home, server.url, "login", as_upn=ALICE)
+        assert unsure.rc == 3
+        assert "--fingerprint" in unsure.error
+        printed = httpx.get(server.url + "/api/v1/version", verify=False).json()["fingerprint"]
+        wrong = remote(client_home, server.url, "login", "--fingerprint", "AB" * 32,
+                       as_upn=ALICE)
+        assert wrong.rc == 3
+        assert "not trusted" in wrong.error
+        logged = remote(client_home, server.url, "login", "--fingerprint", printed, "--json",
+                        as_upn=ALICE)
         assert logged.rc == 0, logged
         fingerprint = logged.json["fingerprint"]
+        assert fingerprint == printed
         assert len(fingerprint.split(":")) == 32
         assert remote(client_home, server.url, "whoami").rc == 0
         known = client_home / "known_servers.json"
         pins = json.loads(known.read_text())
-        pins[server.url] = "00:" * 31 + "00"
+        pins[server.url]["fingerprint"] = "00:" * 31 + "00"
         known.write_text(json.dumps(pins))
         refused = remote(client_home, server.url, "whoami")
         assert refused.rc == 3
         assert "not the one pinned" in refused.error
+        # Put the true pin back; then the server (or someone in between) shows another
+        # certificate on the same address: TLS itself refuses it, before any token is sent.
+        pins[server.url]["fingerprint"] = fingerprint
+        known.write_text(json.dumps(pins))
+        assert remote(client_home, server.url, "whoami").rc == 0
+        assert server.stop() == 0
+        for name in ("cert.pem", "key.pem"):
+            (home / "server" / name).unlink()
+        server.start()
+        impostor = remote(client_home, server.url, "whoami")
+        assert impostor.rc == 3
+        assert "not the one pinned" in impostor.error
     finally:
         assert server.stop() == 0
     assert os.path.exists(home / "server" / "cert.pem")
@@ -279,3 +302,19 @@ def test_two_servers_on_one_postgresql(tmp_path, pg_url, client_home):
     finally:
         for server in servers:
             assert server.stop() == 0
+
+
+def test_several_workers_answer_as_one(tmp_path, demo_file, client_home):
+    home = tmp_path / "workers-home"
+    home.mkdir()
+    server = Served(home, demo_file, "--workers", "2").start()
+    try:
+        asked = remote(client_home, server.url, "request", "Adatum Payroll", "--json",
+                       as_upn=ALICE)
+        assert asked.rc == 0, asked
+        for _ in range(4):  # whichever worker answers, the token and the request are there
+            shown = remote(client_home, server.url, "request", "show", str(asked.json["id"]),
+                           "--json", as_upn=PRIYA)
+            assert shown.json["status"] == "pending"
+    finally:
+        assert server.stop() == 0

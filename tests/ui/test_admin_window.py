@@ -37,7 +37,7 @@ def test_ctrl_number_switches_pages(admin_window):
         assert action.shortcut() == QKeySequence(f"Ctrl+{number}")
         action.trigger()
         assert admin_window.stack.currentIndex() == number - 1
-    assert len(PAGES) == 7
+    assert len(PAGES) == 8
 
 
 def test_common_shortcuts_exist(admin_window):

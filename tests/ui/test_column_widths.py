@@ -17,7 +17,15 @@ from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QTableView
 from desktop.live import LiveFeed
 from desktop.ui.admin.access import STACK_BELOW
 from desktop.ui.admin.pickers import GroupPickerDialog
-from desktop.ui.admin.window import ACCESS, APPLICATIONS, AUDIT, GROUPS, REQUESTS, USERS
+from desktop.ui.admin.window import (
+    ACCESS,
+    APPLICATIONS,
+    AUDIT,
+    GROUPS,
+    REQUESTS,
+    SESSIONS,
+    USERS,
+)
 from desktop.ui.approvals import ApprovalsWindow
 from desktop.ui.celldelegate import FastCellDelegate
 from desktop.ui.columnfit import ColumnFitter, column_fitter
@@ -129,6 +137,24 @@ def test_admin_lists_show_times_and_names_in_full_without_sideways_scrolling(
         assert cut_cells(view) == [], page
         assert_fits_the_view(view)
         assert_every_cell_tip_has_its_text(view)
+
+
+def test_signed_in_devices_show_times_in_full_wide_and_narrow(qtbot, admin_window, person):
+    from desktop.services import sessions
+
+    sessions.open_session(person("alice.wu"), client="access-desk tray 1.9 (macOS 14)",
+                          address="10.0.4.37")
+    sessions.open_session(person("rahul.mehta"), client="PowerShell 7.4 (Invoke-RestMethod)",
+                          address="2001:db8:85a3::8a2e:370:7334")
+    wide_admin(qtbot, admin_window, SESSIONS)
+    view = admin_window.sessions.view
+    assert cut_cells(view) == []
+    assert_fits_the_view(view)
+    assert_every_cell_tip_has_its_text(view)
+    admin_window.resize(900, 700)  # "Signed in" leaves: the other times stay whole
+    settle(qtbot)
+    assert cut_cells(view, ["name", "last_seen", "expires_at"]) == []
+    assert_fits_the_view(view)
 
 
 def test_users_and_groups_shows_display_names_with_the_user_name_beside(qtbot, admin_window):

@@ -1,4 +1,5 @@
-"""The Admin console: applications and their self-service, access, requests, audit, directory."""
+"""The Admin console: applications and their self-service, access, requests, audit, directory,
+signed-in devices."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from desktop.ui.admin.audit import AuditPage
 from desktop.ui.admin.directory import GroupsPage, UsersPage
 from desktop.ui.admin.mail import EmailPage
 from desktop.ui.admin.requests import RequestsPage
+from desktop.ui.admin.sessions import SessionsPage
 from desktop.ui.admin.transfer import TransferActions
 from desktop.ui.common import ROLE_LABELS, DemoBanner
 from desktop.ui.connection import add_connection_indicator
@@ -36,7 +38,7 @@ from desktop.ui.staleness import Staleness, after_own_write
 
 # Qt adds " — Access Desk" (the application display name) to every window title itself.
 TITLE = "Admin console"
-APPLICATIONS, ACCESS, REQUESTS, AUDIT, EMAIL, USERS, GROUPS = range(7)
+APPLICATIONS, ACCESS, REQUESTS, AUDIT, EMAIL, USERS, GROUPS, SESSIONS = range(8)
 # The page list's width: names and icons, or icons only below NAV_NARROW_BELOW pixels.
 NAV_WIDE, NAV_NARROW, NAV_NARROW_BELOW = 214, 58, 1000
 PAGES = [
@@ -47,16 +49,18 @@ PAGES = [
     ("E-mail", "mail"),
     ("Users", "users"),
     ("Groups", "group"),
+    ("Signed-in devices", "device"),
 ]
 SHORTCUTS = [
     ("Ctrl+F", "Search in the current page"),
     ("Ctrl+S", "Save the settings being edited"),
     ("Esc", "Discard the changes being edited"),
     ("F5", "Refresh the current page"),
-    ("Ctrl+1 … Ctrl+7", "Go to a page"),
+    ("Ctrl+1 … Ctrl+8", "Go to a page"),
     ("Ctrl+N", "New application (Enterprise applications)"),
     ("Ctrl+I", "Import from Microsoft Graph (Global Administrators)"),
     ("Delete", "Remove access of the selected person (Users and groups)"),
+    ("Delete", "Sign out the selected device (Signed-in devices)"),
     ("Ctrl+Q", "Quit"),
 ]
 
@@ -84,8 +88,9 @@ class AdminWindow(QMainWindow):
         self.email = EmailPage(self.actor)
         self.users = UsersPage(self.actor)
         self.groups = GroupsPage(self.actor)
+        self.sessions = SessionsPage(self.actor)
         self.pages: list[QWidget] = [self.applications, self.access, self.requests, self.audit,
-                                     self.email, self.users, self.groups]
+                                     self.email, self.users, self.groups, self.sessions]
 
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
@@ -240,6 +245,7 @@ class AdminWindow(QMainWindow):
             Staleness(self.email, self._refresh_email),
             Staleness(self.users, self._refresh_users),
             Staleness(self.groups, self._refresh_groups),
+            Staleness(self.sessions, self._refresh_sessions),
         ]
 
     def mark_stale(self, page: int, note: Any = None) -> None:
@@ -304,6 +310,9 @@ class AdminWindow(QMainWindow):
     def on_nav_current_row_changed(self, row: int) -> None:
         if row < 0:
             return
+        if row == SESSIONS:
+            # Signing in is in neither the audit log nor the change feed: re-read when shown.
+            self.mark_stale(SESSIONS)
         self.stack.setCurrentIndex(row)
         current = self.applications.current
         if row == ACCESS and current is not None and current["id"] != (self.access.app or {}).get(
@@ -409,6 +418,8 @@ class AdminWindow(QMainWindow):
 
     def on_feed_audit_changed(self) -> None:
         self.mark_stale(AUDIT)  # every write use case appends an event
+        # Signing a device out, a password change or reset and disabling a person end sessions.
+        self.mark_stale(SESSIONS)
 
     def on_feed_mail_changed(self) -> None:
         self.mark_stale(EMAIL)
@@ -445,6 +456,9 @@ class AdminWindow(QMainWindow):
 
     def _refresh_groups(self, _notes: set[Any]) -> None:
         self.groups.refresh()
+
+    def _refresh_sessions(self, _notes: set[Any]) -> None:
+        self.sessions.refresh()
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         from desktop.ui.common import ConfirmDialog
