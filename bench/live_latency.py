@@ -166,6 +166,35 @@ def stats(values_s: list[float]) -> dict[str, float]:
     return {"n": len(ms), "p50": statistics.median(ms), "p95": p95, "max": ms[-1]}
 
 
+def floor_table(first: str, head: str, rows: list[tuple[Any, str, list[float], list[float] | None]],
+                extra: tuple[str, list[Any]] | None = None) -> list[str]:
+    """A Markdown table of latencies (seconds in, ms out) each beside its floor's (None: the
+    row is the floor); `extra` adds a last column (its title, a value per row)."""
+    lines = [f"| {first} | {head} | n | p50 ms | p95 ms | max ms | p50 / floor | p95 / floor |"
+             + (f" {extra[0]} |" if extra else ""),
+             "|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if extra else "")]
+    for i, (key, label, values, floor) in enumerate(rows):
+        s, f = stats(values or [float("nan")]), stats(floor or values or [float("nan")])
+        lines.append(f"| {key} | {label} | {len(values)} | {s['p50']:.1f} | {s['p95']:.1f} "
+                     f"| {s['max']:.1f} | {s['p50'] / f['p50']:.1f}x | {s['p95'] / f['p95']:.1f}x"
+                     + (f" | {extra[1][i]} |" if extra else " |"))
+    return lines
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and its children (reaped ones included;
+    not this process's children: the bench's own helpers are not what it measures)."""
+    def ticks(pid: int) -> int:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            kids = [] if pid == os.getpid() else Path(
+                f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:  # gone meanwhile
+            return 0
+        return sum(map(int, stat[11:15])) + sum(ticks(int(k)) for k in kids)
+    return {name: ticks(pid) / os.sysconf("SC_CLK_TCK") for name, pid in roots.items()}
+
+
 # --- the measurement --------------------------------------------------------------------------
 
 

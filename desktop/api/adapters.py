@@ -102,3 +102,27 @@ def read_credentials(actor: User, app: str, what: str = "both") -> View:
     if what in ("both", "password"):
         view["password"] = creds.password
     return view
+
+
+def export_download(actor: User, kind: str, format: str = "json",  # noqa: A002 - the option
+                    for_file: bool = True) -> tuple[str, View]:
+    """An export into a temporary file, the bytes `export --out FILE` writes (for_file: CSV
+    with its byte-order mark) or prints; the server streams it and removes it."""
+    import os
+    import tempfile
+
+    from desktop.services import exports
+
+    fd, name = tempfile.mkstemp(prefix="access-desk-export-")
+    os.close(fd)
+    try:
+        if for_file:
+            view = exports.write_file(actor, kind, format, name)
+        else:
+            with open(name, "w", encoding="utf-8", newline="") as out:
+                rows = exports.write(actor, kind, format, out)
+            view = {"export": kind, "format": format, "rows": rows}
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name, view

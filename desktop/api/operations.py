@@ -46,6 +46,9 @@ class Operation:
     # Only these parameters are passed on when the caller left them out ("change only what is
     # given"): PATCH operations send what was named, nothing else.
     partial: bool = False
+    # The answer is a file (its bytes streamed), not JSON: the function returns the path of
+    # a temporary file it wrote and a view of it (sent as the X-Access-Desk-Result header).
+    download: bool = False
     tags: tuple[str, ...] = field(default=())
 
     @property
@@ -191,6 +194,11 @@ OPERATIONS: tuple[Operation, ...] = (
               "The audit log's current sequence and hash"),
     Operation("audit.rotate_key", "POST", "/audit/signing-key", f"{S}.auditlog:rotate_key",
               "Rotate the audit-signing key"),
+    Operation("export.download", "GET", "/exports/{kind}", f"{A}:export_download",
+              "An export (settings, access, requests, audit) as the command line and the "
+              "windows write it, streamed",
+              (Param("kind", str, REQUIRED), Param("format", str, "json"),
+               Param("for_file", bool, True)), download=True),
     # --- mail -------------------------------------------------------------------------------
     Operation("mail.settings", "GET", "/mail/settings", f"{S}.mail:show_settings",
               "SMTP settings (never the password)"),

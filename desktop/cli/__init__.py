@@ -154,7 +154,8 @@ def _argument_problem(argv: Sequence[str]) -> str | None:
 NO_DATABASE = {"login", "logout"}
 # Where commands run in team mode: these only beside the database (the server's host), these
 # only on the client (windows; not yet through a server), the rest anywhere.
-HOST_ONLY = {"init", "backup", "key", "serve", "import", "export", "demo", "tour"}
+HOST_ONLY = {"init", "backup", "key", "serve", "import", "export directory",
+             "export evidence", "demo", "tour"}
 NOT_REMOTE_YET = {"gui", "tray", "screenshot", "password copy"}
 
 
@@ -182,7 +183,7 @@ def _server(args: argparse.Namespace) -> str | None:
 
 def _require_remote(key: str) -> None:
     command_word = key.split()[0]
-    if command_word in HOST_ONLY:
+    if command_word in HOST_ONLY or key in HOST_ONLY:
         raise UsageError(f"`{key}` runs on the server's host (with --db), not through "
                          "--server")
     if key in NOT_REMOTE_YET or command_word in NOT_REMOTE_YET:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desktop.errors import Refused, UsageError
+from desktop.errors import DatabaseUnusable, Refused, UsageError
 from desktop.paths import demo_db_path
 
 from . import Context, _has_display, command, parse_date
@@ -37,9 +37,15 @@ def open_for(ctx: Context) -> None:
         remembered = last_database()
         if remembered and _vanished(remembered):
             remembered = None  # moved or deleted: ask, rather than create an empty one there
+        problem = None
         if remembered:
-            open_database(remembered)
-            return
+            try:
+                open_database(remembered)
+                return
+            except DatabaseUnusable as exc:
+                # Its password changed, its team moved to a server, its host is gone: the
+                # welcome window says so and offers the other ways in.
+                problem = str(exc)
         _require_display()
         from PySide6.QtCore import QTimer
 
@@ -48,7 +54,8 @@ def open_for(ctx: Context) -> None:
 
         QTimer.singleShot(0, close_splash)
 
-        if WelcomeWindow.ask() is None:  # it opened the chosen database, or was closed
+        # It opened the chosen database, or was closed.
+        if WelcomeWindow.ask(problem=problem) is None:
             ctx.args.welcome_closed = True
         return
     url = resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT)
@@ -465,11 +472,29 @@ def _export(ctx: Context) -> Any:
     from desktop.services import exports
 
     a = ctx.args
+    if ctx.server:  # the server writes it; the bytes come here as they are
+        return _export_from_server(ctx)
     actor = ctx.actor
     if a.out:  # the same file as the window's File > Export writes
         return exports.write_file(actor, a.action, a.format, Path(a.out))
     exports.write(actor, a.action, a.format, sys.stdout)
     return None
+
+
+def _export_from_server(ctx: Context) -> Any:
+    import sys
+
+    from desktop.files import replacing
+
+    a = ctx.args
+    ctx.sign_in()
+    if not a.out:
+        ctx.backend.download("export.download", sys.stdout.buffer, kind=a.action,
+                             format=a.format, for_file=False)
+        return None
+    with replacing(Path(a.out), encoding=None) as out:
+        view = ctx.backend.download("export.download", out, kind=a.action, format=a.format)
+    return {**view, "out": a.out}
 
 
 for _what in ("settings", "access", "requests", "audit"):

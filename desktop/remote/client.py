@@ -149,6 +149,28 @@ class RemoteBackend:
             return self.request(op.method, path, params=query)
         return self.request(op.method, path, body=given)
 
+    def download(self, name: str, /, out: Any, **params: Any) -> dict[str, Any]:
+        """A download operation's bytes written to `out` (a binary stream) as they come;
+        returns the server's view of what it wrote."""
+        op = operation(name)
+        given = {k: _wire(v) for k, v in op.arguments(params).items()}
+        path = op.path
+        for key in op.path_params:
+            path = path.replace("{" + key + "}", quote(str(given.pop(key)), safe=""))
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            with self.http.stream(op.method, path, params=given, headers=headers) as response:
+                self._check_certificate(response)
+                if response.status_code >= 400:
+                    response.read()
+                    raise api_errors.from_http(response.status_code, response.json())
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+                return json.loads(response.headers.get("x-access-desk-result") or "{}")
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"the download from {self.url} broke off "
+                                    f"({type(exc).__name__})") from None
+
     def _all_pages(self, method: str, path: str, query: dict[str, Any]) -> list[Any]:
         """A listing as the command line promises it: complete unless a limit was given,
         read a page at a time."""

@@ -104,6 +104,21 @@ def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise DatabaseUnusable("the database cannot be reached just now; try again") from exc
 
 
+def _file_answer(path: str, view: dict[str, Any]) -> Response:
+    """A file written by a use case, streamed in pieces and removed once sent."""
+
+    def pieces() -> Any:
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(64 * 1024):
+                    yield chunk
+        finally:
+            os.unlink(path)
+
+    return StreamingResponse(pieces(), media_type="application/octet-stream",
+                             headers={"X-Access-Desk-Result": json.dumps(view)})
+
+
 def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
     """A FastAPI endpoint whose signature declares the operation's parameters: path ones in
     the path, the rest in the query string (GET, DELETE) or a JSON body."""
@@ -147,6 +162,8 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
         actor = request.state.actor
         arguments = op.arguments(given)
         result = await run_in_threadpool(guarded, op.function(), actor, **arguments)
+        if op.download:
+            return _file_answer(*result)
         return _json(result)
 
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

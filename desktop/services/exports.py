@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import errno
 import io
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import peewee as pw
 
-from desktop.errors import AccessDeskError, CannotWrite, UsageError
+from desktop.errors import UsageError
+from desktop.files import cannot_write, check_target, replacing
 from desktop.models import (
     AccessRequest,
     Application,
@@ -199,76 +196,7 @@ def _write_json(rows: Iterator[View], out: io.TextIOBase | Any, context: str | N
     return count
 
 
-# --- writing files --------------------------------------------------------------------------
-
-_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_UNUSABLE = {errno.EROFS, errno.EIO}
-
-
-def cannot_write(path: Path | str, exc: OSError) -> AccessDeskError:
-    """One sentence for a failed write: a full disk or an unusable place exits 4, a target
-    that cannot be written (a folder, no permission, a missing folder) is a usage error."""
-    if exc.errno in _FULL:
-        return CannotWrite(f"the disk is full: {path} was not written")
-    reason = (exc.strerror or str(exc)).lower()
-    if exc.errno in _UNUSABLE:
-        return CannotWrite(f"cannot write {path}: {reason}")
-    return UsageError(f"cannot write {path}: {reason}")
-
-
-def check_target(path: Path | str) -> Path:
-    """The file an export replaces, refused at once when it is a folder; a link is followed,
-    so that the file it points to is replaced and the link kept."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise UsageError(f"{path} is a folder; name a file to write")
-    if target.is_symlink():
-        target = Path(os.path.realpath(target))
-    folder = next((p for p in target.parents if p.exists()), None)
-    if folder is not None and not folder.is_dir():
-        raise UsageError(f"cannot write {path}: {folder} is a file, not a folder")
-    return target
-
-
-@contextmanager
-def replacing(path: Path | str, *, encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """A stream to write a file through: a temporary file beside `path`, created readable by
-    its owner only (0600), renamed over `path` when the block ends without an error, removed
-    otherwise; so a refused or failed write leaves `path` as it was. Missing folders are
-    made. A device or a pipe (/dev/stdout) is written into directly. `encoding` None: bytes.
-    OSError becomes `cannot_write`'s error."""
-    target = check_target(path)
-    if target.exists() and not target.is_file():
-        try:
-            with _open(os.open(target, os.O_WRONLY), encoding) as stream:
-                yield stream
-        except OSError as exc:
-            raise cannot_write(path, exc) from exc
-        return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                    dir=target.parent)
-    except OSError as exc:
-        raise cannot_write(path, exc) from exc
-    partial = Path(name)
-    try:
-        with _open(fd, encoding) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(partial, target)
-    except OSError as exc:
-        raise cannot_write(path, exc) from exc
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _open(fd: int, encoding: str | None) -> IO[Any]:
-    if encoding is None:
-        return open(fd, "wb")
-    return open(fd, "w", encoding=encoding, newline="")
-
+# --- writing files: desktop/files.py ----------------------------------------------------------
 
 def _check_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():

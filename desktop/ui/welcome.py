@@ -199,6 +199,20 @@ class WelcomeWindow(QDialog):
         dialog_keys(self, self.demo_card, None,
                     errors=[self.choices_error, self.new_error, self.pg_error])
 
+    def show_problem(self, problem: str) -> None:
+        """The database used last time could not be opened (moved, its password changed, its
+        team moved to an Access Desk server): say so above the choices."""
+        from desktop.errors import for_people
+
+        self.subtitle.setText("The database used last time cannot be opened. How would you "
+                              "like to go on?")
+        banner = Banner("warning", name="Last database")
+        banner.show_text(for_people(problem), "warning")
+        banner.setToolTip(problem)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, banner)
+
     # pages
 
     def _choices_page(self) -> QWidget:
@@ -443,12 +457,15 @@ class WelcomeWindow(QDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, parent: QWidget | None = None) -> str | None:
-        """Show the welcome window; the database chosen is open afterwards. None: closed."""
+    def ask(cls, parent: QWidget | None = None, problem: str | None = None) -> str | None:
+        """Show the welcome window; the database chosen is open afterwards. None: closed.
+        `problem`: why the database used last time could not be opened (said at the top)."""
         from desktop.ui.style import styled_application
 
         styled_application()
         dialog = cls(parent)
+        if problem:
+            dialog.show_problem(problem)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.url

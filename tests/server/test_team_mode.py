@@ -318,3 +318,27 @@ def test_several_workers_answer_as_one(tmp_path, demo_file, client_home):
             assert shown.json["status"] == "pending"
     finally:
         assert server.stop() == 0
+
+
+def test_exports_through_the_server_are_the_same_bytes(served, client_home, demo_file, tmp_path):
+    for kind, fmt in (("requests", "csv"), ("audit", "json"), ("access", "graph")):
+        remote_file, local_file = tmp_path / f"r-{kind}.{fmt}", tmp_path / f"l-{kind}.{fmt}"
+        through = remote(client_home, served.url, "export", kind, "--format", fmt, "--out",
+                         str(remote_file), "--json", as_upn=MEGAN)
+        assert through.rc == 0, through
+        direct = run_cli(client_home, "export", kind, "--format", fmt, "--out",
+                         str(local_file), "--json", db=demo_file, as_upn=MEGAN)
+        # An export is audited: the audit log holds one event more at the second export.
+        grown = 1 if kind == "audit" else 0
+        assert through.json["rows"] + grown == direct.json["rows"] > 0
+        if not grown:
+            assert remote_file.read_bytes() == local_file.read_bytes()
+        assert oct(remote_file.stat().st_mode & 0o777) == "0o600"
+    printed = remote(client_home, served.url, "export", "settings", "--format", "csv",
+                     as_upn=MEGAN)
+    assert printed.stdout == run_cli(client_home, "export", "settings", "--format", "csv",
+                                     db=demo_file, as_upn=MEGAN).stdout
+    refused = remote(client_home, served.url, "export", "audit", "--out",
+                     str(tmp_path / "nope.json"), as_upn=ALICE)
+    assert refused.rc == 3
+    assert not (tmp_path / "nope.json").exists()

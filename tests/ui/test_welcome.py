@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from PySide6.QtWidgets import QWidget
 
 from desktop import paths
 from desktop.models import User
@@ -165,7 +166,7 @@ def test_gui_without_any_database_shows_the_welcome(monkeypatch, tmp_path):
     shown: list[str] = []
     opened: list[str] = []
 
-    def ask(cls, parent=None):
+    def ask(cls, parent=None, problem=None):
         shown.append("welcome")
         from desktop.ui.welcome import open_demo
 
@@ -185,11 +186,44 @@ def test_gui_without_any_database_shows_the_welcome(monkeypatch, tmp_path):
     close_database()
 
 
+def test_a_remembered_database_that_cannot_be_opened_shows_the_welcome_saying_why(
+        monkeypatch, tmp_path, qtbot):
+    """Its team moved to a server, its password changed, its file is no longer ours: the
+    windows do not just exit, they offer the other ways in and say what happened."""
+    from desktop.cli import main
+    from desktop.ui.settings import settings
+
+    monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ACCESS_DESK_DB", raising=False)
+    stranger = tmp_path / "not-ours.db"
+    stranger.write_bytes(b"not a database at all, just text" * 10)
+    settings().setValue("database/last", str(stranger))
+    problems: list[str | None] = []
+    monkeypatch.setattr(WelcomeWindow, "ask", classmethod(
+        lambda cls, parent=None, problem=None: problems.append(problem)))
+    monkeypatch.setattr(shell, "run_gui", lambda *a: pytest.fail("no window after a Quit"))
+    try:
+        assert main(["gui"]) == 0
+    finally:
+        settings().remove("database/last")
+    assert len(problems) == 1
+    assert "not an Access Desk database" in (problems[0] or "")
+    window = WelcomeWindow()
+    qtbot.addWidget(window)
+    window.show_problem(problems[0] or "")
+    banner = window.findChild(QWidget, "banner")
+    assert banner is not None
+    assert banner.isVisibleTo(window)
+    assert "not an Access Desk database" in banner.text.text()
+    assert "cannot be opened" in window.subtitle.text()
+
+
 def test_closing_the_welcome_quits_quietly(monkeypatch, tmp_path):
     from desktop.cli import main
 
     monkeypatch.setenv("ACCESS_DESK_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(WelcomeWindow, "ask", classmethod(lambda cls, parent=None: None))
+    monkeypatch.setattr(WelcomeWindow, "ask",
+                        classmethod(lambda cls, parent=None, problem=None: None))
     monkeypatch.setattr(shell, "run_gui", lambda *a: pytest.fail("no window after a Quit"))
     assert main(["gui"]) == 0
     assert not paths.demo_db_path().exists()
