@@ -174,9 +174,10 @@ def floor_table(first: str, head: str, rows: list[tuple[Any, str, list[float], l
              + (f" {extra[0]} |" if extra else ""),
              "|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if extra else "")]
     for i, (key, label, values, floor) in enumerate(rows):
-        s, f = stats(values or [float("nan")]), stats(floor or values or [float("nan")])
-        lines.append(f"| {key} | {label} | {len(values)} | {s['p50']:.1f} | {s['p95']:.1f} "
-                     f"| {s['max']:.1f} | {s['p50'] / f['p50']:.1f}x | {s['p95'] / f['p95']:.1f}x"
+        s, f = stats(values or [0.0]), stats(floor or values or [1.0])
+        cells = (f"{s['p50']:.1f} | {s['p95']:.1f} | {s['max']:.1f} | {s['p50'] / f['p50']:.1f}x "
+                 f"| {s['p95'] / f['p95']:.1f}x") if values else "| | | |"
+        lines.append(f"| {key} | {label} | {len(values)} | {cells}"
                      + (f" | {extra[1][i]} |" if extra else " |"))
     return lines
 

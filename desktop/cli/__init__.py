@@ -156,7 +156,7 @@ NO_DATABASE = {"login", "logout"}
 # only on the client (windows; not yet through a server), the rest anywhere.
 HOST_ONLY = {"init", "backup", "key", "serve", "import", "export directory",
              "export evidence", "demo", "tour"}
-NOT_REMOTE_YET = {"gui", "tray", "screenshot", "password copy"}
+NOT_REMOTE_YET = {"gui", "tray", "screenshot"}
 
 
 def _server(args: argparse.Namespace) -> str | None:

@@ -711,9 +711,18 @@ def password_set(ctx: Context) -> Any:
 
 @command("password copy")
 def password_copy(ctx: Context) -> Any:
+    from desktop import logs
     from desktop.ui.clipboard import copy_from_terminal
 
-    copy_from_terminal(ctx.actor, ctx.args.app, "username" if ctx.args.username else "password")
+    what = "username" if ctx.args.username else "password"
+    ctx.sign_in()
+
+    def read() -> str:
+        secret = str(ctx.call("password.read", app=ctx.args.app, what=what)[what])
+        logs.register_secret(secret)
+        return secret
+
+    copy_from_terminal(read, ctx.args.app, what)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
@@ -91,15 +92,14 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def copy_from_terminal(actor: object, app: str, what: str = "password",
+def copy_from_terminal(read: Callable[[], str], app: str, what: str = "password",
                        seconds: float = CLEAR_AFTER_S, out: TextIO | None = None) -> None:
-    """`access-desk password copy APP`: the acting user's own user name or password on the
-    clipboard for `seconds`, then cleared. Blocks meanwhile (the clipboard belongs to the
-    process that set it). Raises NoDisplay (exit 3) without a desktop session, and the
-    services' errors (NotFound, DataKeyMissing, ...) before anything is copied.
+    """`access-desk password copy APP`: the acting user's own user name or password, as
+    `read()` gives it (the use case, in process or through a server), on the clipboard for
+    `seconds`, then cleared. Blocks meanwhile (the clipboard belongs to the process that set
+    it). Raises NoDisplay (exit 3) without a desktop session before anything is read, and
+    read's errors (NotFound, DataKeyMissing, ...) before anything is copied.
     """
-    from desktop.services import credentials
-
     if what not in ("username", "password"):
         raise AccessDeskError(f"copy the username or the password, not {what!r}")
     if not has_display():
@@ -110,10 +110,10 @@ def copy_from_terminal(actor: object, app: str, what: str = "password",
     out = out or sys.stderr
     app_instance = QGuiApplication.instance() or QGuiApplication([sys.argv[0] if sys.argv else
                                                                    "access-desk"])
-    creds = credentials.read_own_credentials(actor, app, what)  # type: ignore[arg-type]
+    secret = read()
     holder = SecretClipboard(clear_after_s=seconds)
-    holder.copy(creds.username if what == "username" else creds.password)
-    del creds
+    holder.copy(secret)
+    del secret
     holder.cleared.connect(app_instance.quit)
     label = "user name" if what == "username" else "password"
     print(f"Your {label} for {app} is on the clipboard; it is cleared in {int(seconds)} seconds "

@@ -38,3 +38,27 @@ def test_a_client_too_old_for_the_api_is_told_which_version_to_install(admin, ap
     response = api.get("/me", headers={**bearer(token_for(admin)), "Access-Desk-Api": "0"})
     assert response.status_code == 426
     assert f"Access Desk {__version__} or later" in response.json()["message"]
+
+
+def test_sign_in_details_are_set_and_copied_through_the_server(make, admin, api, token_for):
+    """Rule 12 over HTTP: the approver sets them, their owner reads them to copy (audited),
+    nobody else reads them; the client holds no key."""
+    from desktop.models import AuditEvent
+    from desktop.services import selfservice
+
+    keeper, carol, dave = make.user("keeper"), make.user("carol"), make.user("dave")
+    make.selfservice_app("Vault", approvers=(keeper,), sso="password")
+    selfservice.update(admin, "Vault", approver_sets_passwords=True)
+    make.member("SS - Vault", carol)
+    response = api.put(f"/apps/Vault/credentials/{carol.upn}", headers=bearer(token_for(keeper)),
+                       json={"username": "carol.v", "password": "Vault-pass-123"})
+    assert response.status_code == 200, response.text
+    assert "Vault-pass-123" not in response.text
+    mine = api.post("/apps/Vault/credentials/mine", headers=bearer(token_for(carol)),
+                    json={"what": "password"})
+    assert mine.json() == {"app": "Vault", "password": "Vault-pass-123"}
+    assert AuditEvent.select().where(AuditEvent.action == "credentials.copy").count() == 1
+    assert "Vault-pass-123" not in str([e.details for e in AuditEvent.select()])
+    theirs = api.post("/apps/Vault/credentials/mine", headers=bearer(token_for(dave)),
+                      json={})
+    assert theirs.status_code == 404

@@ -180,6 +180,11 @@ def test_where_commands_run(served, client_home, demo_file):
         result = remote(client_home, served.url, *args, as_upn=MEGAN)
         assert result.rc == 2
         assert "server's host" in result.error, result
+    # The clipboard is the client's: through a server, without a desktop session, it says so.
+    copied = remote(client_home, served.url, "password", "copy", "Adatum Payroll",
+                    as_upn=ALICE, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert copied.rc == 3
+    assert "desktop session" in copied.error
     env_both = run_cli(client_home, "whoami", env={"ACCESS_DESK_SERVER": served.url,
                                                    "ACCESS_DESK_DB": demo_file})
     assert env_both.rc == 2

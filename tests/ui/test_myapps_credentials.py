@@ -189,6 +189,7 @@ def test_copy_from_a_terminal_without_a_display_says_so_and_copies_nothing(trave
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(NoDisplay, match="desktop session") as info:
-        copy_from_terminal(travel["alice"], "Tailspin Travel")
+        copy_from_terminal(lambda: credentials.read_own_credentials(
+            travel["alice"], "Tailspin Travel").password, "Tailspin Travel")
     assert info.value.exit_code == 3
     assert not AuditEvent.select().where(AuditEvent.action == "credentials.copy").exists()
