@@ -205,7 +205,6 @@ def check(ctx: Context) -> Any:
 
 @command("whoami")
 def whoami(ctx: Context) -> Any:
-
     return ctx.call("whoami")
 
 
@@ -221,19 +220,16 @@ def tour(ctx: Context) -> Any:
 
 @command("users list")
 def users_list(ctx: Context) -> Any:
-
     return ctx.call("users.list", search=ctx.args.search, **_page(ctx)), "user"
 
 
 @command("users show")
 def users_show(ctx: Context) -> Any:
-
     return ctx.call("users.show", upn=ctx.args.upn)
 
 
 @command("users add")
 def users_add(ctx: Context) -> Any:
-
     a = ctx.args
     ctx.sign_in()
     password = read_stdin_line("a password") if a.password_stdin else None
@@ -246,7 +242,6 @@ def users_add(ctx: Context) -> Any:
 
 @command("users set")
 def users_set(ctx: Context) -> Any:
-
     a = ctx.args
     if a.role and a.no_roles:
         raise UsageError("--role and --no-roles exclude each other")
@@ -257,7 +252,6 @@ def users_set(ctx: Context) -> Any:
 
 @command("users set-password")
 def users_set_password(ctx: Context) -> Any:
-
     ctx.sign_in()
     return ctx.call("users.set_password", upn=ctx.args.upn,
                     password=read_stdin_line("the new password"))
@@ -265,7 +259,6 @@ def users_set_password(ctx: Context) -> Any:
 
 @command("users passwd")
 def users_passwd(ctx: Context) -> Any:
-
     ctx.sign_in()
     old = read_stdin_line("the current password")
     new = read_stdin_line("the new password")
@@ -274,13 +267,11 @@ def users_passwd(ctx: Context) -> Any:
 
 @command("groups list")
 def groups_list(ctx: Context) -> Any:
-
     return ctx.call("groups.list", search=ctx.args.search, **_page(ctx)), "group"
 
 
 @command("groups add")
 def groups_add(ctx: Context) -> Any:
-
     a = ctx.args
     return _warned(ctx.call(
         "groups.add", name=a.name, description=a.description, on_prem_synced=a.on_prem_synced,
@@ -290,19 +281,16 @@ def groups_add(ctx: Context) -> Any:
 
 @command("groups members")
 def groups_members(ctx: Context) -> Any:
-
     return ctx.call("groups.members", group_name=ctx.args.name, **_page(ctx)), "user"
 
 
 @command("groups add-member")
 def groups_add_member(ctx: Context) -> Any:
-
     return ctx.call("groups.add_member", group_name=ctx.args.name, upn=ctx.args.upn)
 
 
 @command("groups remove-member")
 def groups_remove_member(ctx: Context) -> Any:
-
     return ctx.call("groups.remove_member", group_name=ctx.args.name, upn=ctx.args.upn)
 
 
@@ -311,13 +299,11 @@ def groups_remove_member(ctx: Context) -> Any:
 
 @command("apps list")
 def apps_list(ctx: Context) -> Any:
-
     return ctx.call("apps.list", search=ctx.args.search, **_page(ctx)), "app"
 
 
 @command("apps show")
 def apps_show(ctx: Context) -> Any:
-
     return ctx.call("apps.show", app_name=ctx.args.app)
 
 
@@ -371,7 +357,6 @@ def catalog(ctx: Context) -> Any:
 
 @command("request")
 def request(ctx: Context) -> Any:
-
     a = ctx.args
     if a.app == "show" and a.id is not None:
         return ctx.call("request.show", request_id=a.id)
@@ -382,7 +367,6 @@ def request(ctx: Context) -> Any:
 
 @command("requests")
 def requests_list(ctx: Context) -> Any:
-
     a = ctx.args
     return ctx.call(
         "requests.list", scope=a.scope or "mine", status=a.status, app=a.app,
@@ -392,25 +376,21 @@ def requests_list(ctx: Context) -> Any:
 
 @command("approve")
 def approve(ctx: Context) -> Any:
-
     return ctx.call("request.approve", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
 @command("deny")
 def deny(ctx: Context) -> Any:
-
     return ctx.call("request.deny", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
 @command("cancel")
 def cancel(ctx: Context) -> Any:
-
     return ctx.call("request.cancel", request_id=ctx.args.id)
 
 
 @command("close")
 def close(ctx: Context) -> Any:
-
     return ctx.call("request.close", request_id=ctx.args.id, reason=ctx.args.reason)
 
 
@@ -419,26 +399,22 @@ def close(ctx: Context) -> Any:
 
 @command("access list")
 def access_list(ctx: Context) -> Any:
-
     return ctx.call("access.list", app_name=ctx.args.app, **_page(ctx)), "access"
 
 
 @command("access remove")
 def access_remove(ctx: Context) -> Any:
-
     return ctx.call("access.remove", app_name=ctx.args.app, upn=ctx.args.upn)
 
 
 @command("access role")
 def access_role(ctx: Context) -> Any:
-
     return ctx.call("access.role", app_name=ctx.args.app, upn=ctx.args.upn,
                     role_value=ctx.args.role)
 
 
 @command("audit list")
 def audit_list(ctx: Context) -> Any:
-
     a = ctx.args
     return ctx.call(
         "audit.list", app=a.app, actor_upn=a.actor, action=a.event_action,
@@ -453,13 +429,11 @@ def audit_verify(ctx: Context) -> Any:
 
 @command("audit head")
 def audit_head(ctx: Context) -> Any:
-
     return ctx.call("audit.head")
 
 
 @command("audit rotate-key")
 def audit_rotate_key(ctx: Context) -> Any:
-
     return ctx.call("audit.rotate_key")
 
 
@@ -562,19 +536,16 @@ def mail_settings(ctx: Context) -> Any:
 
 @command("mail test")
 def mail_test(ctx: Context) -> Any:
-
     return ctx.call("mail.test", to=ctx.args.to)
 
 
 @command("mail send")
 def mail_send(ctx: Context) -> Any:
-
     return ctx.call("mail.send")
 
 
 @command("mail outbox")
 def mail_outbox(ctx: Context) -> Any:
-
     return ctx.call("mail.outbox", status=ctx.args.status, **_page(ctx)), "outbox"
 
 

@@ -80,15 +80,3 @@ def token_for() -> Callable[[Any], str]:
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """The integration tests' SMTP server (tests/integration/conftest.py), reused."""
-    from tests.ui.conftest import _smtp_server_module
-
-    server = _smtp_server_module().SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import peewee as pw
@@ -88,32 +85,6 @@ def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(ConfirmDialog, "ask", classmethod(ask))
     return asked
-
-
-def _smtp_server_module() -> ModuleType:
-    """The integration tests' aiosmtpd server (tests/integration/conftest.py), reused, not copied:
-    the tests folders are not packages, so it is loaded by path, once."""
-    name = "_access_desk_test_smtp_server"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "integration" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """A real SMTP server on 127.0.0.1 (login required, no TLS): start(), stop(), received."""
-    server = _smtp_server_module().SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)
