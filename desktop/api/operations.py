@@ -49,6 +49,8 @@ class Operation:
     # The answer is a file (its bytes streamed), not JSON: the function returns the path of
     # a temporary file it wrote and a view of it (sent as the X-Access-Desk-Result header).
     download: bool = False
+    # A listing paged by key: the row field whose value, as `after`, starts the next page.
+    keyset: str | None = None
     tags: tuple[str, ...] = field(default=())
 
     @property
@@ -162,7 +164,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("requests.list", "GET", "/requests", f"{S}.requests:list_requests",
               "Requests: mine, to approve, or all",
               _page(Param("scope", str, "mine"), Param("status", Str), Param("app", Str),
-                    Param("since", dt.datetime | None)), listing=True),
+                    Param("since", dt.datetime | None), Param("after", int | None)),
+              listing=True, keyset="id"),
     Operation("request.approve", "POST", "/requests/{request_id}/approve",
               f"{S}.requests:approve", "Approve a pending request",
               (Param("request_id", int, REQUIRED), Param("reason", Str))),
@@ -186,7 +189,8 @@ OPERATIONS: tuple[Operation, ...] = (
                Param("role_value", str, REQUIRED))),
     Operation("audit.list", "GET", "/audit", f"{S}.auditlog:list_events", "Audit events",
               _page(Param("app", Str), Param("actor_upn", Str), Param("action", Str),
-                    Param("since", dt.datetime | None)), listing=True),
+                    Param("since", dt.datetime | None), Param("after", int | None)),
+              listing=True, keyset="seq"),
     Operation("audit.verify", "POST", "/audit/verify", f"{A}:audit_verify",
               "Check the audit chain and its signed checkpoints",
               (Param("since_head", Str),)),

@@ -145,7 +145,7 @@ class RemoteBackend:
         if op.method in ("GET", "DELETE"):
             query = {k: v for k, v in given.items() if v is not None}
             if op.listing:
-                return self._all_pages(op.method, path, query)
+                return self._all_pages(op.method, path, query, op.keyset)
             return self.request(op.method, path, params=query)
         return self.request(op.method, path, body=given)
 
@@ -171,20 +171,29 @@ class RemoteBackend:
             raise ServerUnreachable(f"the download from {self.url} broke off "
                                     f"({type(exc).__name__})") from None
 
-    def _all_pages(self, method: str, path: str, query: dict[str, Any]) -> list[Any]:
+    def _all_pages(self, method: str, path: str, query: dict[str, Any],
+                   keyset: str | None = None) -> list[Any]:
         """A listing as the command line promises it: complete unless a limit was given,
-        read a page at a time."""
+        read a page at a time; by key (`after` the last row's) where the listing has one,
+        so a deep page costs what the first does."""
         limit = query.pop("limit", None)
         offset = int(query.pop("offset", 0) or 0)
         rows: list[Any] = []
+        after = None
         while limit is None or len(rows) < limit:
             size = MAX_PAGE if limit is None else min(MAX_PAGE, limit - len(rows))
-            page = self.request(method, path, params={**query, "limit": size,
-                                                      "offset": offset})
+            params = {**query, "limit": size}
+            if after is not None:
+                params["after"] = after
+            else:
+                params["offset"] = offset
+            page = self.request(method, path, params=params)
             rows.extend(page)
             offset += len(page)
             if len(page) < size:
                 break
+            if keyset and not query.get("sort") and page[-1].get(keyset) is not None:
+                after = page[-1][keyset]
         return rows
 
     # --- sessions --------------------------------------------------------------------------------

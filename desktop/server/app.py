@@ -151,7 +151,13 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
         params.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY,
                                         annotation=Annotated[body_model, Body()]))
 
+    known_query = {p.name for p in op.params} - in_path
+
     async def endpoint(request: Request, **kwargs: Any) -> Response:
+        unknown = set(request.query_params) - known_query
+        if unknown:  # a misspelt option must not be ignored silently
+            return _json({"error": "bad_input", "message":
+                          f"{op.name} takes no {', '.join(sorted(unknown))}"}, 422)
         body = kwargs.pop("body", None)
         given = dict(kwargs)
         if body is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import peewee as pw
 
+from desktop.errors import UsageError
 from desktop.models import AuditEvent, User
 
 from . import auditchain, lookup
@@ -46,9 +47,16 @@ EVENT_SORTS: dict[str, Any] = {
 
 
 def list_events(actor: User, *, limit: int | None = None, offset: int = 0,
-                sort: str | None = None, **filters: object) -> list[View]:
+                sort: str | None = None, after: int | None = None,
+                **filters: object) -> list[View]:
+    """Newest first. `after`: the `seq` of the last event of the previous page (keyset
+    paging: the next page costs the same however deep it is)."""
     order = sort_order(sort, EVENT_SORTS, [AuditEvent.seq.desc()], AuditEvent.seq)
     query = audit_query(actor, **filters).order_by(*order).offset(offset)  # type: ignore[arg-type]
+    if after is not None:
+        if sort is not None:
+            raise UsageError("after pages the newest-first order; leave out sort")
+        query = query.where(AuditEvent.seq < after)
     if limit is not None:
         query = query.limit(limit)
     return [event_view(e) for e in query]

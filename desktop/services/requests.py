@@ -386,12 +386,20 @@ REQUEST_SORTS: dict[str, Any] = {
 
 def list_requests(
     actor: User, scope: str = "mine", *, limit: int | None = None, offset: int = 0,
-    newest_first: bool = True, sort: str | None = None, **filters: Any,
+    newest_first: bool = True, sort: str | None = None, after: int | None = None,
+    **filters: Any,
 ) -> list[View]:
+    """`after`: the id of the last request of the previous page, in the default order
+    (keyset paging: the next page costs the same however deep it is)."""
     query = request_query(actor, scope, **filters)
     default = AccessRequest.id.desc() if newest_first else AccessRequest.id
     order = sort_order(sort, REQUEST_SORTS, [default], AccessRequest.id)
     query = query.order_by(*order).offset(offset)
+    if after is not None:
+        if sort is not None:
+            raise UsageError("after pages the default order; leave out sort")
+        query = query.where(AccessRequest.id < after if newest_first
+                            else AccessRequest.id > after)
     if limit is not None:
         query = query.limit(limit)
     return request_views(list(query))
