@@ -79,6 +79,9 @@ class RemoteBackend:
             verify = context
         self.http = httpx.Client(
             base_url=self.url + PREFIX, verify=verify, timeout=TIMEOUT,
+            # The server drops an idle connection after its keep-alive (30 s, serve.py): ours
+            # gives it up first, so a request never goes out on one being closed.
+            limits=httpx.Limits(keepalive_expiry=20),
             headers={"Access-Desk-Api": str(API_VERSION),
                      "User-Agent": f"access-desk/{__version__}"})
 

@@ -178,6 +178,9 @@ def run(options: ServeOptions) -> dict[str, object]:
                 host=str(info["host"]), port=int(str(info["port"])), workers=options.workers,
                 ssl_certfile=info["cert"], ssl_keyfile=info["key"],  # type: ignore[arg-type]
                 log_level="warning", access_log=False, server_header=False,
+                # Longer than the client's keep-alive (20 s, remote/client.py): the client
+                # always closes an idle connection first.
+                timeout_keep_alive=30,
                 # Live streams never end by themselves: they are cut after this.
                 timeout_graceful_shutdown=3)
     return {"stopped": True}
