@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import logs
-from desktop.errors import AccessDeskError, Refused, UsageError
+from desktop.errors import AccessDeskError, NotSignedIn, Refused, UsageError
 from desktop.services.validators import MAX_ARGUMENT
 
 from . import output
@@ -248,7 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AccessDeskError as exc:
         log.info("%s by %s: exit %d: %s", key, getattr(ctx._actor, "upn", "-"), exc.exit_code,
                  exc)
-        print(f"access-desk: {output.one_line(logs.mask(str(exc)))}", file=sys.stderr)
+        message = str(exc)
+        if ctx.server and isinstance(exc, NotSignedIn) and ctx._backend is not None:
+            from .remote import forget_ended
+
+            if forget_ended(ctx._backend):
+                message += " (the kept token was forgotten; run login again)"
+        print(f"access-desk: {output.one_line(logs.mask(message))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # `| head` closed the pipe: not an error of ours
         sys.stderr.close()

@@ -18,6 +18,7 @@ def connect(url: str, as_upn: str | None) -> RemoteBackend:
     kept = trust.token(backend.url, as_upn)
     if kept is not None:
         backend.token = kept[1]
+        backend.kept_upn = kept[0]  # type: ignore[attr-defined]
         return backend
     if not as_upn:
         raise NotSignedIn(f"sign in first: access-desk --server {backend.url} --as UPN login "
@@ -30,6 +31,16 @@ def connect(url: str, as_upn: str | None) -> RemoteBackend:
     backend.sign_in(as_upn, password)
     backend.ephemeral = True  # type: ignore[attr-defined]
     return backend
+
+
+def forget_ended(backend: Any) -> bool:
+    """After a refused token: forget the kept one (it ended: signed out elsewhere, expired),
+    so the next command signs in afresh. True if one was forgotten."""
+    upn = getattr(backend, "kept_upn", None)
+    if upn is None:
+        return False
+    trust.forget_token(backend.url, upn)
+    return True
 
 
 def disconnect(backend: Any) -> None:

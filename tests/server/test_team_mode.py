@@ -167,6 +167,16 @@ def test_login_keeps_a_token_and_logout_ends_it(served, client_home):
     assert "cannot reach" in down.error
     served.start()
     assert remote(client_home, served.url, "whoami", "--json").json["upn"] == ALICE
+    # Signed out elsewhere (an administrator's Signed-in devices): the kept token is refused
+    # once, forgotten, and the next command signs in afresh.
+    session = remote(client_home, served.url, "sessions", "list", "--json").json[0]["id"]
+    assert remote(client_home, served.url, "sessions", "revoke", str(session),
+                  as_upn=MEGAN).rc == 0
+    ended = remote(client_home, served.url, "whoami")
+    assert ended.rc == 3
+    assert "run login again" in ended.error
+    assert remote(client_home, served.url, "whoami", "--json", as_upn=ALICE).json["upn"] == ALICE
+    assert remote(client_home, served.url, "login", as_upn=ALICE).rc == 0
     assert remote(client_home, served.url, "logout").rc == 0
     assert remote(client_home, served.url, "whoami").rc == 3
     assert "token" not in tokens.read_text().lower() or ALICE not in tokens.read_text()
