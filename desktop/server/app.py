@@ -346,16 +346,18 @@ async def _event_stream(request: Request, broadcaster: Any, after: int | None) -
                             yield notice(row)
             while True:
                 try:
-                    row = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                    await asyncio.wait_for(sub.wake.wait(), HEARTBEAT_S)
                 except TimeoutError:
                     yield b": ping\n\n"
                     continue
-                if row is None:
+                rows = sub.take()
+                if sub.overflowed:
                     yield frame("resync", {})
                     return
-                if since is not None and row[0] <= since:
-                    continue
-                yield notice(row)
+                chunk = b"".join(notice(row) for row in rows
+                                 if since is None or row[0] > since)
+                if chunk:  # every notice that came meanwhile, in one write
+                    yield chunk
         finally:
             broadcaster.unsubscribe(sub)
 

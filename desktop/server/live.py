@@ -11,6 +11,7 @@ import logging
 import select
 import sqlite3
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +24,21 @@ REPLAY_MAX = 5000
 ADMIN_TOPICS = frozenset({"audit", "mail"})
 
 
+# Notices waiting for a client that does not read: more, and it must re-read everything.
+BACKLOG_MAX = 10000
+
+
 @dataclass(eq=False)
 class Subscriber:
+    """One live connection. Its notices wait in `pending` (on its event loop's thread) and
+    are written out together: one chunk per wake-up, however many came."""
+
     user_id: int
     admin: bool
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[Row | None] = field(default_factory=lambda: asyncio.Queue(10000))
+    pending: deque[Row] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
 
     def may_see(self, row: Row) -> bool:
         """Notices name a topic and an id, never data; a client re-reads through the API,
@@ -41,12 +51,19 @@ class Subscriber:
             return entity is None or entity == self.user_id
         return True
 
-    def offer(self, row: Row | None) -> None:
-        try:
-            self.queue.put_nowait(row)
-        except asyncio.QueueFull:  # a stalled client: end its stream, it resyncs on return
-            self.queue = asyncio.Queue(1)
-            self.queue.put_nowait(None)
+    def offer(self, rows: list[Row]) -> None:
+        if len(self.pending) + len(rows) > BACKLOG_MAX:
+            self.overflowed = True  # a stalled client: it is told to re-read everything
+            self.pending.clear()
+        else:
+            self.pending.extend(rows)
+        self.wake.set()
+
+    def take(self) -> list[Row]:
+        self.wake.clear()
+        rows = list(self.pending)
+        self.pending.clear()
+        return rows
 
 
 class Broadcaster:
@@ -122,9 +139,9 @@ class Broadcaster:
         with self._lock:
             subscribers = list(self._subscribers)
         for sub in subscribers:
-            for row in rows:
-                if sub.may_see(row):
-                    sub.loop.call_soon_threadsafe(sub.offer, row)
+            visible = [row for row in rows if sub.may_see(row)]
+            if visible:  # one hand-over per client and burst, not one per notice
+                sub.loop.call_soon_threadsafe(sub.offer, visible)
 
     # --- clients -------------------------------------------------------------------------------
 

@@ -97,3 +97,27 @@ def test_a_client_that_reconnects_gets_what_it_missed(make, admin, server, token
     ids = [n["id"] for n in notices if n["event"] == "change"]
     assert ids == sorted(ids)
     assert all(i > last for i in ids)
+
+
+def test_a_client_too_far_behind_is_told_to_re_read_everything(monkeypatch):
+    """Notices wait per connection and go out together; past the backlog's cap the client
+    gets `resync` (it re-reads what it shows) instead of an ever-growing queue."""
+    import asyncio
+
+    from desktop.server import live
+
+    monkeypatch.setattr(live, "BACKLOG_MAX", 3)
+
+    async def scenario() -> tuple[list, bool, list, bool]:
+        sub = live.Subscriber(1, False, asyncio.get_running_loop())
+        sub.offer([(1, "requests", 5), (2, "access", 5)])
+        first = sub.take()
+        sub.offer([(3, "requests", 6), (4, "requests", 7)])
+        sub.offer([(5, "requests", 8), (6, "requests", 9)])
+        return first, sub.overflowed, sub.take(), sub.wake.is_set()
+
+    first, overflowed, rest, awake = asyncio.run(scenario())
+    assert [row[0] for row in first] == [1, 2]
+    assert overflowed
+    assert rest == []
+    assert not awake
