@@ -57,6 +57,17 @@ class Operation:
     def path_params(self) -> list[str]:
         return [p.name for p in self.params if "{" + p.name + "}" in self.path]
 
+    def url_path(self, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The path with its parameters put in (quoted: names may hold "/" or spaces), and
+        the arguments left for the query string or the body."""
+        from urllib.parse import quote
+
+        rest = dict(arguments)
+        path = self.path
+        for key in self.path_params:
+            path = path.replace("{" + key + "}", quote(str(rest.pop(key)), safe=""))
+        return path, rest
+
     def function(self) -> Callable[..., Any]:
         module, _, name = self.target.partition(":")
         return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]

@@ -23,14 +23,21 @@ def connect(url: str, as_upn: str | None) -> RemoteBackend:
     if not as_upn:
         raise NotSignedIn(f"sign in first: access-desk --server {backend.url} --as UPN login "
                           "(or give --as UPN to sign in for one command)")
-    demo = bool(backend.version().get("demo"))
-    password = None if demo else read_password(as_upn)
-    if password is None and not demo:
-        raise NotSignedIn("set ACCESS_DESK_PASSWORD or run it on a terminal to type the "
-                          "password")
-    backend.sign_in(as_upn, password)
+    backend.sign_in(as_upn, _password(backend.version(), as_upn))
     backend.ephemeral = True  # type: ignore[attr-defined]
     return backend
+
+
+def _password(version: dict[str, Any], upn: str) -> str | None:
+    """The password to sign in with: none on a demo server, else ACCESS_DESK_PASSWORD or a
+    prompt on a terminal (as for a database)."""
+    if version.get("demo"):
+        return None
+    password = read_password(upn)
+    if password is None:
+        raise NotSignedIn("set ACCESS_DESK_PASSWORD or run it on a terminal to type the "
+                          "password")
+    return password
 
 
 def forget_ended(backend: Any) -> bool:
@@ -106,11 +113,7 @@ def login(url: str, as_upn: str | None, fingerprint: str | None = None) -> dict[
         if not as_upn:
             raise NotSignedIn("name who signs in: access-desk --server URL --as UPN login")
         demo = bool(info.get("demo"))
-        password = None if demo else read_password(as_upn)
-        if password is None and not demo:
-            raise NotSignedIn("set ACCESS_DESK_PASSWORD or run it on a terminal to type the "
-                              "password")
-        view = backend.sign_in(as_upn, password)
+        view = backend.sign_in(as_upn, _password(info, as_upn))
         trust.keep_token(backend.url, view["upn"], view["token"])
         return {"server": backend.url, "upn": view["upn"], "session": view["session_id"],
                 "expires_at": view["expires_at"], "fingerprint": backend.fingerprint,

@@ -14,7 +14,7 @@ import json
 import ssl
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -137,14 +137,8 @@ class RemoteBackend:
 
     def call(self, name: str, /, **params: Any) -> Any:
         op = operation(name)
-        given = op.arguments(params) if not op.partial else {
-            k: v for k, v in params.items() if v is not None}
-        if op.partial:
-            op.arguments(params)  # the same checks of names as locally
-        path = op.path
-        for key in op.path_params:
-            path = path.replace("{" + key + "}", quote(str(given.pop(key)), safe=""))
-        given = {k: _wire(v) for k, v in given.items()}
+        path, rest = op.url_path(op.arguments(params))  # the same checks as locally
+        given = {k: _wire(v) for k, v in rest.items()}
         if op.method in ("GET", "DELETE"):
             query = {k: v for k, v in given.items() if v is not None}
             if op.listing:
@@ -156,10 +150,8 @@ class RemoteBackend:
         """A download operation's bytes written to `out` (a binary stream) as they come;
         returns the server's view of what it wrote."""
         op = operation(name)
-        given = {k: _wire(v) for k, v in op.arguments(params).items()}
-        path = op.path
-        for key in op.path_params:
-            path = path.replace("{" + key + "}", quote(str(given.pop(key)), safe=""))
+        path, rest = op.url_path(op.arguments(params))
+        given = {k: _wire(v) for k, v in rest.items()}
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             with self.http.stream(op.method, path, params=given, headers=headers) as response:

@@ -19,7 +19,7 @@ from desktop.models.search import user_match
 
 from . import auth
 from .core import audit, get_setting, iso, now, sort_order, transaction
-from .rights import fresh, fresh_with_roles, is_global_admin_role
+from .rights import fresh_with_roles, is_global_admin_role
 
 View = dict[str, Any]
 
@@ -195,9 +195,3 @@ def revoke_session(actor: User, session_id: int) -> View:
         audit(actor, "session.revoke", row.upn, {"session": row.id, "client": row.client})
     return {"id": row.id, "upn": row.upn, "revoked": True}
 
-
-def open_count(user: User) -> int:
-    at = now()
-    return int(SignInSession.select(pw.fn.COUNT(SignInSession.id)).where(
-        SignInSession.user == fresh(user).id, SignInSession.revoked_at.is_null(),
-        SignInSession.expires_at > at).scalar() or 0)

@@ -131,14 +131,10 @@ def rows(w: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], tuple[str, .
 
 
 def _http(api, op_name: str, params: dict[str, Any], token: str):
-    from urllib.parse import quote
-
     from desktop.api.operations import operation
 
     op = operation(op_name)
-    path, rest = op.path, dict(params)
-    for key in op.path_params:
-        path = path.replace("{" + key + "}", quote(str(rest.pop(key)), safe=""))
+    path, rest = op.url_path(params)
     if op.method in ("GET", "DELETE"):
         return api.request(op.method, path, params=rest, headers=bearer(token))
     return api.request(op.method, path, json=rest, headers=bearer(token))
