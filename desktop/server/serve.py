@@ -15,6 +15,7 @@ from desktop.paths import data_dir
 from desktop.remote.client import fingerprint_of, is_loopback
 
 EXTRA = "pip install 'access-desk[server]'"
+MAX_PEM_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -90,6 +91,11 @@ def certificate_fingerprint(cert: Path) -> str:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    # A certificate chain is a few kilobytes: refuse a special file (/dev/zero, a pipe) or a
+    # huge one before reading it.
+    if not cert.is_file() or cert.stat().st_size > MAX_PEM_BYTES:
+        raise UsageError(f"{cert} is not a certificate file (PEM, at most "
+                         f"{MAX_PEM_BYTES // 1024} KB)")
     try:
         loaded = x509.load_pem_x509_certificate(cert.read_bytes())
     except (OSError, ValueError) as exc:
@@ -110,8 +116,8 @@ def plan(options: ServeOptions) -> dict[str, object]:
     cert = key = None
     if options.tls_cert and options.tls_key:
         cert, key = Path(options.tls_cert), Path(options.tls_key)
-        if not key.is_file():
-            raise UsageError(f"no TLS key file {key}")
+        if not key.is_file() or key.stat().st_size > MAX_PEM_BYTES:
+            raise UsageError(f"no TLS key file {key} (PEM, at most {MAX_PEM_BYTES // 1024} KB)")
     elif options.self_signed:
         cert, key = self_signed_pair(host)
     elif not is_loopback(host) and host not in ("localhost",):

@@ -212,6 +212,13 @@ def test_serve_refuses_an_open_address_without_tls(client_home, demo_file):
     checked = run_cli(client_home, "serve", "--check", "--json", db=demo_file)
     assert checked.rc == 0
     assert checked.json["check"] == "ok"
+    key = client_home / "key.pem"
+    key.write_text("not a key")
+    for cert in ("/dev/zero", str(client_home)):  # special files are never read
+        special = run_cli(client_home, "serve", "--tls-cert", cert, "--tls-key", str(key),
+                          "--check", db=demo_file)
+        assert special.rc == 2
+        assert "not a certificate file" in special.error
     missing = run_cli(client_home, "serve", "--check", db=str(client_home / "nothing.db"))
     assert missing.rc == 4
 
