@@ -25,10 +25,14 @@ run:
 	bash scripts/run.sh
 
 # Each bench/*.py is a stand-alone script; nothing to do when there are none.
+# make bench QUICK=1: only the scripts that take --quick, with it (a reduced set).
 bench: venv
 	@set -e; for f in bench/*.py; do \
 	  [ -e "$$f" ] || { echo "bench: no bench/*.py"; break; }; \
-	  echo "== $$f"; $(PY) "$$f"; \
+	  if [ -n "$(QUICK)" ]; then \
+	    grep -q -e '--quick' "$$f" || { echo "== $$f: no --quick, left out"; continue; }; \
+	    echo "== $$f --quick"; $(PY) "$$f" --quick; \
+	  else echo "== $$f"; $(PY) "$$f"; fi; \
 	done
 
 clean:

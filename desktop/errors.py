@@ -24,6 +24,11 @@ class UsageError(AccessDeskError):
     exit_code = 2
 
 
+class TooLarge(UsageError):
+    """An upload (or what it unpacks to) over the server's size cap: the message names the cap
+    and the setting that raises it."""
+
+
 class Refused(AccessDeskError):
     """A rule of SPEC.md or a missing right said no. `rule` is e.g. 'rule 4' or 'right'."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -41,6 +41,27 @@ def check_target(path: Path | str) -> Path:
     if folder is not None and not folder.is_dir():
         raise UsageError(f"cannot write {path}: {folder} is a file, not a folder")
     return target
+
+
+def check_export_folder(folder: Path, names: Collection[str] | None = None) -> None:
+    """A folder an export writes the files `names` into: refused when it is a file, or when
+    it holds other JSON files (`import graph FOLDER` would read them as if they were part of
+    the export). `names` None: only whether it is a file."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file; name a folder for the directory export")
+    others = sorted(p.name for p in folder.glob("*.json") if p.name not in names) \
+        if names is not None and folder.is_dir() else []
+    if others:
+        raise UsageError(f"{folder} holds other JSON files ({', '.join(others[:3])}); "
+                         "choose an empty or new folder")
+
+
+def make_export_folder(folder: Path) -> None:
+    """The export's folder, made readable by its owner only when it is new."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {folder}: {exc.strerror}") from exc
 
 
 @contextmanager

@@ -36,6 +36,8 @@ MEANINGS = {
     "refused": "a rule or a right said no; `rule` names it (\"rule 4\", \"rights table\"), "
                "`plain` says it in words; nothing was changed",
     "not_found": "no such user, group, application, request or session",
+    "too_large": "an upload (or what its archive unpacks to) is over the server's limit, "
+                 "`serve --max-upload`; the message names it",
     "bad_input": "a parameter is missing, malformed or unknown, or a name matches several "
                  "objects",
     "conflict": "already decided (the message names who and when), a duplicate, a name "
@@ -69,6 +71,8 @@ def _param(p: Param) -> str:
 
 
 def _where(op: Operation) -> str:
+    if op.upload:
+        return "query (the body is the file)"
     return "query" if op.method in ("GET", "DELETE") else "JSON body"
 
 

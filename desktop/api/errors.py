@@ -14,6 +14,7 @@ ERRORS: tuple[tuple[type[e.AccessDeskError], int, str], ...] = (
     (e.NotSignedIn, 401, "not_signed_in"),
     (e.Refused, 403, "refused"),
     (e.NotFound, 404, "not_found"),
+    (e.TooLarge, 413, "too_large"),
     (e.UsageError, 422, "bad_input"),
     (e.Conflict, 409, "conflict"),
     (e.DatabaseUnusable, 503, "unusable"),

@@ -49,6 +49,13 @@ class Operation:
     # The answer is a file (its bytes streamed), not JSON: the function returns the path of
     # a temporary file it wrote and a view of it (sent as the X-Access-Desk-Result header).
     download: bool = False
+    # The request's body is a file (streamed to a temporary file on the server, up to `serve
+    # --max-upload`), the parameters in the query string: the function takes the signed-in
+    # person, that file's path and the cap, then the parameters.
+    upload: bool = False
+    # It may take minutes (a whole audit log, a large import or export): a client waits for
+    # the answer without its usual 30 s limit.
+    slow: bool = False
     # A listing paged by key: the row field whose value, as `after`, starts the next page.
     keyset: str | None = None
     tags: tuple[str, ...] = field(default=())
@@ -107,7 +114,8 @@ OPERATIONS: tuple[Operation, ...] = (
               (Param("old", str, REQUIRED), Param("new", str, REQUIRED))),
     # --- users and groups -------------------------------------------------------------------
     Operation("users.list", "GET", "/users", f"{S}.directory:list_users", "List users",
-              _page(Param("search", Str)), listing=True),
+              _page(Param("search", Str), Param("after", Str), Param("sort", Str)), listing=True,
+              keyset="upn"),
     Operation("users.show", "GET", "/users/{upn}", f"{S}.directory:get_user", "One user",
               (Param("upn", str, REQUIRED),)),
     Operation("users.add", "POST", "/users", f"{S}.directory:add_user", "Add a user",
@@ -124,7 +132,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "Set a user's password (ends his sessions)",
               (Param("upn", str, REQUIRED), Param("password", str, REQUIRED))),
     Operation("groups.list", "GET", "/groups", f"{S}.directory:list_groups", "List groups",
-              _page(Param("search", Str)), listing=True),
+              _page(Param("search", Str), Param("sort", Str), Param("after", int | None)),
+              listing=True, keyset="id"),
     Operation("groups.add", "POST", "/groups", f"{S}.directory:add_group", "Add a group",
               (Param("name", str, REQUIRED), Param("description", Str),
                Param("on_prem_synced", bool, False), Param("dynamic", bool, False),
@@ -140,7 +149,8 @@ OPERATIONS: tuple[Operation, ...] = (
               (Param("group_name", str, REQUIRED), Param("upn", str, REQUIRED))),
     # --- applications and self-service ------------------------------------------------------
     Operation("apps.list", "GET", "/apps", f"{S}.applications:list_applications",
-              "List applications", _page(Param("search", Str)), listing=True),
+              "List applications", _page(Param("search", Str), Param("after", int | None)),
+              listing=True, keyset="id"),
     Operation("apps.show", "GET", "/apps/{app_name}", f"{S}.applications:get_application",
               "One application", (Param("app_name", str, REQUIRED),)),
     Operation("apps.add", "POST", "/apps", f"{A}:add_application", "Add an application",
@@ -161,21 +171,30 @@ OPERATIONS: tuple[Operation, ...] = (
                Param("require_approval", Flag), Param("add_approvers", list[str] | None),
                Param("remove_approvers", list[str] | None), Param("clear_approvers", Flag),
                Param("role", Str), Param("no_role", Flag), Param("email_approvers", Flag),
-               Param("approver_sets_passwords", Flag), Param("if_version", int | None)),
+               Param("approver_sets_passwords", Flag),
+               # rules 16-18: "N" days or "off"; access lasts "never", "N" or "until:DATE"
+               Param("expire_after", Str), Param("remind_after", Str),
+               Param("escalate_after", Str), Param("add_escalation_approvers", list[str] | None),
+               Param("remove_escalation_approvers", list[str] | None),
+               Param("clear_escalation_approvers", Flag), Param("reason_to_approve", Flag),
+               Param("access_lasts", Str), Param("end_reminder_days", int | None),
+               Param("if_version", int | None)),
               partial=True),
     # --- requests ---------------------------------------------------------------------------
     Operation("catalog", "GET", "/catalog", f"{A}:catalog",
               "What the signed-in person may request, with its state",
               _page(Param("search", Str))),
     Operation("request.create", "POST", "/requests", f"{S}.requests:create_request",
-              "Request an application",
-              (Param("app_name", str, REQUIRED), Param("justification", Str))),
+              "Request an application (`extend`: ask to extend one's time-bound access)",
+              (Param("app_name", str, REQUIRED), Param("justification", Str),
+               Param("extend", bool, False))),
     Operation("request.show", "GET", "/requests/{request_id}", f"{S}.requests:show",
               "One request", (Param("request_id", int, REQUIRED),)),
     Operation("requests.list", "GET", "/requests", f"{S}.requests:list_requests",
               "Requests: mine, to approve, or all",
               _page(Param("scope", str, "mine"), Param("status", Str), Param("app", Str),
-                    Param("since", dt.datetime | None), Param("after", int | None)),
+                    Param("since", dt.datetime | None), Param("after", int | None),
+                    Param("search", Str), Param("sort", Str)),
               listing=True, keyset="id"),
     Operation("request.approve", "POST", "/requests/{request_id}/approve",
               f"{S}.requests:approve", "Approve a pending request",
@@ -189,7 +208,8 @@ OPERATIONS: tuple[Operation, ...] = (
               (Param("request_id", int, REQUIRED), Param("reason", str, REQUIRED))),
     # --- access and audit -------------------------------------------------------------------
     Operation("access.list", "GET", "/apps/{app_name}/access", f"{S}.access:list_access",
-              "Who has access to an application", _page(Param("app_name", str, REQUIRED)),
+              "Who has access to an application",
+              _page(Param("app_name", str, REQUIRED), Param("search", Str), Param("sort", Str)),
               listing=True),
     Operation("access.remove", "DELETE", "/apps/{app_name}/access/{upn}",
               f"{S}.access:remove_access", "Remove a person's access",
@@ -200,11 +220,12 @@ OPERATIONS: tuple[Operation, ...] = (
                Param("role_value", str, REQUIRED))),
     Operation("audit.list", "GET", "/audit", f"{S}.auditlog:list_events", "Audit events",
               _page(Param("app", Str), Param("actor_upn", Str), Param("action", Str),
-                    Param("since", dt.datetime | None), Param("after", int | None)),
+                    Param("since", dt.datetime | None), Param("after", int | None),
+                    Param("sort", Str)),
               listing=True, keyset="seq"),
     Operation("audit.verify", "POST", "/audit/verify", f"{A}:audit_verify",
               "Check the audit chain and its signed checkpoints",
-              (Param("since_head", Str),)),
+              (Param("since_head", Str),), slow=True),
     Operation("audit.head", "GET", "/audit/head", f"{S}.auditlog:head",
               "The audit log's current sequence and hash"),
     Operation("audit.rotate_key", "POST", "/audit/signing-key", f"{S}.auditlog:rotate_key",
@@ -234,13 +255,206 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("password.read", "POST", "/apps/{app}/credentials/mine", f"{A}:read_credentials",
               "One's own password-SSO credentials, to copy (never listed, never logged)",
               (Param("app", str, REQUIRED), Param("what", str, "both"))),
+    # --- the windows and the tray of the signed-in person ---------------------------------
+    Operation("me.desk", "GET", "/me/desk", f"{A}:desk",
+              "Who is signed in, which windows he may open and whether he approves"),
+    Operation("me.apps", "GET", "/me/apps", f"{S}.myapps:my_apps",
+              "My Apps: the applications one has", (Param("search", Str),)),
+    Operation("me.requests", "GET", "/me/requests", f"{S}.myapps:list_my_requests",
+              "My requests, with who decided or who may decide",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("me.request_preview", "GET", "/me/request-preview/{app}",
+              f"{S}.myapps:request_preview",
+              "What requesting an application would do (approvers, role)",
+              (Param("app", str, REQUIRED),)),
+    Operation("me.notifications", "GET", "/me/notifications",
+              f"{S}.notifications:list_notifications", "One's notifications, newest first",
+              (Param("limit", int | None, 50), Param("offset", int, 0),
+               Param("kinds", list[str] | None), Param("unread_only", bool, False),
+               Param("after_id", int, 0))),
+    Operation("me.notifications.latest", "GET", "/me/notifications/latest",
+              f"{S}.notifications:latest_id", "The newest notification's id (0 when none)"),
+    Operation("me.notifications.unread", "GET", "/me/notifications/unread",
+              f"{A}:unread", "Unread notifications: how many, and of which requests",
+              (Param("kinds", list[str] | None),)),
+    Operation("me.notifications.read", "POST", "/me/notifications/read", f"{A}:mark_read",
+              "Mark one's notifications read (ids, or all)",
+              (Param("ids", list[int] | None), Param("kinds", list[str] | None))),
+    Operation("approvals.pending", "GET", "/approvals/pending",
+              f"{S}.approvals:list_pending", "Pending requests one may decide",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("approvals.decided", "GET", "/approvals/decided",
+              f"{S}.approvals:list_decided", "Decided requests for one's applications",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("approvals.count", "GET", "/approvals/pending/count",
+              f"{S}.notifications:pending_to_approve_count",
+              "How many pending requests one may decide (the tray's badge)"),
+    Operation("approvals.apps", "GET", "/approvals/apps", f"{S}.approvals:approved_apps",
+              "The applications whose requests reach one now"),
+    Operation("approvals.detail", "GET", "/approvals/{request_id}",
+              f"{S}.approvals:request_detail", "One request with the names of who decided",
+              (Param("request_id", int, REQUIRED),)),
+    Operation("approvals.decide", "POST", "/approvals/decisions", f"{A}:decide_many",
+              "Approve or deny several requests, each in its own transaction",
+              (Param("ids", list[int], REQUIRED), Param("approve", bool, REQUIRED),
+               Param("reason", Str))),
+    Operation("password.apps", "GET", "/credentials/apps", f"{S}.credentials:password_apps",
+              "Applications whose users' sign-in details one may set"),
+    Operation("password.users", "GET", "/apps/{app}/credentials",
+              f"{S}.credentials:credential_users",
+              "People with access and whether their sign-in details are set",
+              _page(Param("app", str, REQUIRED), Param("search", Str)), listing=True),
+    # --- the Approvals window (Manage passwords) ---------------------------------------------
+    Operation("password.key_status", "GET", "/credentials/key-status",
+              f"{S}.credentials:key_problem",
+              "Whether sign-in details can be stored and read (the data key is at hand)"),
+    # --- Admin console: applications ---------------------------------------------------------
+    Operation("admin.apps", "GET", "/admin/apps", f"{S}.applications:applications_page",
+              "The Admin console's applications: self-service state and pending requests",
+              _page(Param("search", Str), Param("sort", Str),
+                    Param("self_service_only", bool, False)), listing=True),
+    Operation("admin.app_properties", "GET", "/admin/apps/{app_name}/properties",
+              f"{S}.applications:properties",
+              "What the Properties page edits: the application with its free text",
+              (Param("app_name", str, REQUIRED),)),
+    Operation("admin.app_update", "PUT", "/admin/apps/{app_name}/properties",
+              f"{A}:update_application",
+              "Change an application's properties (`changes`: only those named; null clears)",
+              (Param("app_name", str, REQUIRED), Param("changes", dict[str, Any], REQUIRED))),
+    Operation("admin.selfservice_form", "GET", "/admin/apps/{app_name}/selfservice-form",
+              f"{S}.selfservice:editor_view",
+              "The Self-service page: settings, approvers' names, roles to choose from",
+              (Param("app_name", str, REQUIRED),)),
+    Operation("admin.group_choices", "GET", "/admin/selfservice/groups",
+              f"{S}.selfservice:group_choices",
+              "Groups for Select group, each saying why it cannot be used (rule 3)",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("admin.approver_choices", "GET", "/admin/selfservice/approvers",
+              f"{S}.selfservice:approver_choices",
+              "People for Select approvers, each saying why he cannot approve (rule 4)",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("admin.check_approvers", "POST", "/admin/selfservice/approvers/check",
+              f"{S}.selfservice:check_approvers",
+              "Check a proposed approver list before saving it (rule 4)",
+              (Param("upns", list[str], REQUIRED),)),
     # --- sessions ---------------------------------------------------------------------------
     Operation("sessions.list", "GET", "/sessions", f"{S}.sessions:list_sessions",
               "Signed-in devices: one's own, or everyone's for a Global Administrator",
-              _page(Param("upn", Str), Param("search", Str)), listing=True),
+              _page(Param("upn", Str), Param("search", Str), Param("sort", Str)), listing=True),
     Operation("sessions.revoke", "DELETE", "/sessions/{session_id}",
               f"{S}.sessions:revoke_session", "Sign a device out",
               (Param("session_id", int, REQUIRED),)),
+    # --- Admin console: people, access, audit, mail -------------------------------------------
+    Operation("users.names", "GET", "/user-names", f"{S}.directory:display_names",
+              "Display names of the given people, by user name",
+              (Param("upns", list[str], REQUIRED),)),
+    Operation("admin.groups", "GET", "/admin/groups", f"{A}:admin_groups",
+              "Groups as the Admin console lists them: whether members are added by hand",
+              _page(Param("search", Str), Param("sort", Str)), listing=True),
+    Operation("access.roles", "GET", "/apps/{app_name}/roles", f"{S}.selfservice:role_choices",
+              "The roles a person may be given in an application, with why not",
+              (Param("app_name", str, REQUIRED),)),
+    Operation("audit.check", "GET", "/audit/check", f"{A}:audit_check",
+              "Check the audit chain: the verdict, a broken chain included"),
+    Operation("mail.counts", "GET", "/mail/outbox/counts", f"{S}.mail:outbox_counts",
+              "How many e-mails are queued, sent and failed"),
+    Operation("sessions.lifetimes", "GET", "/sessions/lifetimes", f"{S}.sessions:lifetimes_of",
+              "How long a session lasts: idle and at most, in hours"),
+    # --- transfers (imports, directory exports, evidence) --------------------------------------
+    Operation("import.graph", "POST", "/imports/graph", f"{A}:import_upload",
+              "Import a Microsoft Graph export (the request body: a zip of its files, or one "
+              "JSON file); the report `import graph --json` prints",
+              (Param("dry_run", bool, False), Param("strict", bool, False)),
+              upload=True, slow=True),
+    Operation("export.directory", "GET", "/exports/directory", f"{A}:export_directory",
+              "The whole directory as the Microsoft Graph files `export directory` writes, "
+              "streamed as a zip", (Param("format", str, "graph"),), download=True, slow=True),
+    Operation("export.evidence", "POST", "/exports/evidence/{app_name}", f"{A}:export_evidence",
+              "An application's evidence bundle for a period (`start` included, `end` not), "
+              "the zip `export evidence` writes, streamed",
+              (Param("app_name", str, REQUIRED), Param("start", dt.datetime, REQUIRED),
+               Param("end", dt.datetime, REQUIRED)), download=True, slow=True),
+)
+
+# --- rule 18: time-bound access (administrators extend or end a grant) ----------------------
+OPERATIONS += (
+    Operation("access.extend", "POST", "/apps/{app_name}/access/{upn}/extend",
+              f"{S}.grants:extend",
+              "Extend a person's time-bound access: by `days` from its end (or from now, if "
+              "later), or until the end of the date `until` in the directory's time zone",
+              (Param("app_name", str, REQUIRED), Param("upn", str, REQUIRED),
+               Param("days", int | None), Param("until", Str))),
+    Operation("access.end", "POST", "/apps/{app_name}/access/{upn}/end", f"{S}.grants:end",
+              "End a person's time-bound access now: what the grant added is removed",
+              (Param("app_name", str, REQUIRED), Param("upn", str, REQUIRED))),
+)
+
+# --- rules 16-17 and 21: requests that wait; the sweep ----------------------------------------
+OPERATIONS += (
+    Operation("sweep", "POST", "/sweep", f"{S}.governance:run_sweep",
+              "Do now every time-driven step that is due (reminders, escalations, expiries, "
+              "grants that end): what was done, by kind. Running it twice does nothing twice"),
+)
+
+# --- rule 20: access reviews --------------------------------------------------------------------
+OPERATIONS += (
+    Operation("reviews.start", "POST", "/reviews", f"{S}.reviews:start_review",
+              "Start an access review of an application's self-service access (administrators):"
+              " for `days` or until the end of the date `until`; reviewers: the application's "
+              "approvers (none named) or the named UPNs; the unreviewed are kept or removed; "
+              "optionally recurring monthly, quarterly or yearly",
+              (Param("app_name", str, REQUIRED), Param("days", int | None), Param("until", Str),
+               Param("reviewers", list[str] | None), Param("unreviewed", str, "keep"),
+               Param("recurrence", Str))),
+    Operation("reviews.list", "GET", "/reviews", f"{S}.reviews:list_reviews",
+              "Access reviews, newest first: all for an administrator, else those one reviews",
+              _page(Param("app", Str), Param("status", Str), Param("mine", bool, False)),
+              listing=True),
+    Operation("reviews.mine", "GET", "/me/reviews", f"{S}.reviews:my_reviews",
+              "The active reviews one reviews (the Approvals window's Reviews tab)"),
+    Operation("reviews.count", "GET", "/me/reviews/count", f"{S}.reviews:task_count",
+              "How many people wait for one's review decision (the tray)"),
+    Operation("reviews.show", "GET", "/reviews/{review_id}", f"{S}.reviews:show_review",
+              "One review with its counts and every person under review",
+              (Param("review_id", int, REQUIRED),)),
+    Operation("reviews.items", "GET", "/reviews/{review_id}/items", f"{S}.reviews:items",
+              "The people under review (search: UPN or name prefix; decision: keep, remove or "
+              "undecided)",
+              _page(Param("review_id", int, REQUIRED), Param("search", Str),
+                    Param("decision", Str), Param("sort", Str)), listing=True),
+    Operation("reviews.decide", "POST", "/reviews/{review_id}/decisions",
+              f"{S}.reviews:decide",
+              "Keep or Remove one or several people (one transaction); a reason is required "
+              "to remove; reviewers only, never about themselves; changeable until the end",
+              (Param("review_id", int, REQUIRED), Param("upns", list[str], REQUIRED),
+               Param("decision", str, REQUIRED), Param("reason", Str))),
+    Operation("reviews.export", "GET", "/reviews/{review_id}/export", f"{S}.reviews:export_rows",
+              "A review's results, one row a person (`review export` writes them as CSV)",
+              (Param("review_id", int, REQUIRED),)),
+    Operation("reviews.cancel", "POST", "/reviews/{review_id}/cancel",
+              f"{S}.reviews:cancel_review",
+              "Cancel an active review: nothing is applied and it does not recur",
+              (Param("review_id", int, REQUIRED),)),
+)
+
+# --- rule 19: approvers who are away, and their delegates ----------------------------------
+OPERATIONS += (
+    Operation("away.set", "PUT", "/away", f"{S}.away:set_away",
+              "Say that an approver (you, or anyone for an administrator) is away from `starts` "
+              "(a date or instant; now if left out) until `ends` (the end of that date), with an "
+              "optional delegate who decides for him meanwhile; replaces his periods to come",
+              (Param("upn", Str), Param("starts", Str), Param("ends", str, REQUIRED),
+               Param("delegate", Str))),
+    Operation("away.clear", "DELETE", "/away", f"{S}.away:clear_away",
+              "An approver is back: his period away ends now, those to come are dropped",
+              (Param("upn", Str),)),
+    Operation("away.show", "GET", "/away", f"{S}.away:show_away",
+              "When an approver is away, who decides for him, and whom he stands in for",
+              (Param("upn", Str),)),
+    Operation("away.delegate_choices", "GET", "/away/delegates", f"{S}.away:delegate_choices",
+              "People who could stand in for an approver while he is away, each saying why "
+              "he cannot decide (disabled, no license), or null",
+              _page(Param("search", Str), Param("upn", Str)), listing=True),
 )
 
 BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}

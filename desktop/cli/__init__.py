@@ -152,11 +152,9 @@ def _argument_problem(argv: Sequence[str]) -> str | None:
 
 # Commands that open no database of their own (login and logout talk to a server).
 NO_DATABASE = {"login", "logout"}
-# Where commands run in team mode: these only beside the database (the server's host), these
-# only on the client (windows; not yet through a server), the rest anywhere.
-HOST_ONLY = {"init", "backup", "key", "serve", "import", "export directory",
-             "export evidence", "demo", "tour"}
-NOT_REMOTE_YET = {"gui", "tray", "screenshot"}
+# Where commands run in team mode: these only beside the database (the server's host), the
+# rest anywhere (the windows, the tray and screenshots too).
+HOST_ONLY = {"init", "backup", "key", "serve", "demo", "tour"}
 
 
 def _server(args: argparse.Namespace) -> str | None:
@@ -186,8 +184,6 @@ def _require_remote(key: str) -> None:
     if command_word in HOST_ONLY or key in HOST_ONLY:
         raise UsageError(f"`{key}` runs on the server's host (with --db), not through "
                          "--server")
-    if key in NOT_REMOTE_YET or command_word in NOT_REMOTE_YET:
-        raise UsageError(f"`{key}` does not work through a server yet; run it with --db")
 
 
 def _drop_unwritable_stdout() -> None:

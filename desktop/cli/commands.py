@@ -32,20 +32,30 @@ def open_for(ctx: Context) -> None:
 
     if ctx.args.command == "gui" and not (ctx.args.db or os.environ.get("ACCESS_DESK_DB")):
         from desktop.ui.settings import last_database
+        from desktop.ui.welcome import last_server
 
-        # The windows reopen the database used last time, else the welcome window asks.
-        remembered = last_database()
-        if remembered and _vanished(remembered):
-            remembered = None  # moved or deleted: ask, rather than create an empty one there
+        # The windows go back to the server or database used last time, else the welcome
+        # window asks.
+        server = last_server()
         problem = None
-        if remembered:
-            try:
-                open_database(remembered)
-                return
-            except DatabaseUnusable as exc:
-                # Its password changed, its team moved to a server, its host is gone: the
-                # welcome window says so and offers the other ways in.
-                problem = str(exc)
+        if server is not None:
+            url, upn = server[0], ctx.args.as_upn or server[1]
+            server = (url, upn)
+            problem = _start_on_server(ctx, url, upn)
+            if problem is None:
+                return  # no database here: the windows talk to the server
+        else:
+            remembered = last_database()
+            if remembered and _vanished(remembered):
+                remembered = None  # moved or deleted: ask, rather than create an empty one there
+            if remembered:
+                try:
+                    open_database(remembered)
+                    return
+                except DatabaseUnusable as exc:
+                    # Its password changed, its team moved to a server, its host is gone: the
+                    # welcome window says so and offers the other ways in.
+                    problem = str(exc)
         _require_display()
         from PySide6.QtCore import QTimer
 
@@ -54,9 +64,13 @@ def open_for(ctx: Context) -> None:
 
         QTimer.singleShot(0, close_splash)
 
-        # It opened the chosen database, or was closed.
-        if WelcomeWindow.ask(problem=problem) is None:
+        # It opened the chosen database, or signed in to a server, or was closed.
+        chosen = WelcomeWindow.ask(problem=problem) if server is None else \
+            WelcomeWindow.ask(problem=problem, server=server)
+        if chosen is None:
             ctx.args.welcome_closed = True
+        elif not isinstance(chosen, str):
+            _use_server(ctx, chosen)
         return
     url = resolve_url(ctx.args.db, demo=ctx.args.command in DEMO_DEFAULT)
     if url == str(demo_db_path()):
@@ -65,6 +79,44 @@ def open_for(ctx: Context) -> None:
         open_demo(url)  # made on first use, by whichever command comes first
         return
     open_database(url)
+
+
+def _start_on_server(ctx: Context, url: str, upn: str | None) -> str | None:
+    """Go back to the server used last time with the token kept for him: then `gui` runs the
+    windows on it (no database opened, the database layer not even loaded). Else why not,
+    for the welcome window to say above his server's page: his session ended (the token is
+    forgotten), he signed out, the server cannot be reached or is not the one trusted."""
+    from desktop.errors import AccessDeskError, NotSignedIn
+    from desktop.remote import trust
+    from desktop.remote.client import RemoteBackend
+
+    try:
+        backend = RemoteBackend(url)
+    except AccessDeskError as exc:  # not a server address (any more)
+        return str(exc)
+    kept = trust.token(backend.url, upn)
+    if kept is None:
+        backend.close()
+        return f"you are signed out of {backend.url}; sign in again"
+    backend.token = kept[1]
+    try:
+        backend.desk()  # the first call: an ended session is found here, not in a window
+    except NotSignedIn as exc:
+        trust.forget_token(backend.url, kept[0])
+        backend.close()
+        return str(exc)
+    except AccessDeskError as exc:
+        backend.close()
+        return str(exc)
+    _use_server(ctx, backend, kept[0])
+    return None
+
+
+def _use_server(ctx: Context, backend: Any, upn: str | None = None) -> None:
+    """`gui` runs the windows on this signed-in backend, as with --server URL (a token that
+    ends meanwhile is forgotten on the way out, as the command line forgets it)."""
+    backend.kept_upn = upn or str(backend.desk()["upn"])
+    ctx.server, ctx._backend = backend.url, backend
 
 
 def _vanished(url: str) -> bool:
@@ -338,7 +390,13 @@ def selfservice_set(ctx: Context) -> Any:
         require_approval=a.approval, add_approvers=a.approver or None,
         remove_approvers=a.remove_approver or None, clear_approvers=a.clear_approvers or None,
         role=a.role, no_role=a.no_role or None, email_approvers=a.email,
-        approver_sets_passwords=a.approver_passwords, if_version=a.if_version,
+        approver_sets_passwords=a.approver_passwords, expire_after=a.expire_after,
+        remind_after=a.remind_after, escalate_after=a.escalate_after,
+        add_escalation_approvers=a.escalation_approver or None,
+        remove_escalation_approvers=a.remove_escalation_approver or None,
+        clear_escalation_approvers=a.clear_escalation_approvers or None,
+        reason_to_approve=a.reason_to_approve, access_lasts=a.access_lasts,
+        end_reminder_days=a.end_reminder, if_version=a.if_version,
     )
 
 
@@ -362,7 +420,8 @@ def request(ctx: Context) -> Any:
         return ctx.call("request.show", request_id=a.id)
     if a.id is not None:
         raise UsageError("request takes one application name (quote names with spaces)")
-    return ctx.call("request.create", app_name=a.app, justification=a.justification)
+    return ctx.call("request.create", app_name=a.app, justification=a.justification,
+                    extend=a.extend)
 
 
 @command("requests")
@@ -413,6 +472,101 @@ def access_role(ctx: Context) -> Any:
                     role_value=ctx.args.role)
 
 
+@command("access extend")
+def access_extend(ctx: Context) -> Any:
+    a = ctx.args
+    return ctx.call("access.extend", app_name=a.app, upn=a.upn, days=a.days, until=a.until)
+
+
+@command("access end")
+def access_end(ctx: Context) -> Any:
+    return ctx.call("access.end", app_name=ctx.args.app, upn=ctx.args.upn)
+
+
+# --- approvers who are away (rule 19) ----------------------------------------------------------
+
+
+def _away(ctx: Context, view: Any) -> Any:
+    from desktop.services.away import describe
+
+    return view if ctx.args.json else describe(view)
+
+
+@command("away set")
+def away_set(ctx: Context) -> Any:
+    a = ctx.args
+    return _away(ctx, ctx.call("away.set", upn=a.for_upn, starts=a.starts, ends=a.ends,
+                               delegate=a.delegate))
+
+
+@command("away clear")
+def away_clear(ctx: Context) -> Any:
+    return _away(ctx, ctx.call("away.clear", upn=ctx.args.for_upn))
+
+
+@command("away show")
+def away_show(ctx: Context) -> Any:
+    return _away(ctx, ctx.call("away.show", upn=ctx.args.for_upn))
+
+
+# --- access reviews (rule 20) -----------------------------------------------------------------
+
+
+@command("review start")
+def review_start(ctx: Context) -> Any:
+    a = ctx.args
+    return ctx.call("reviews.start", app_name=a.app, days=a.days, until=a.until,
+                    reviewers=a.reviewers, unreviewed=a.unreviewed, recurrence=a.recurrence)
+
+
+@command("review list")
+def review_list(ctx: Context) -> Any:
+    a = ctx.args
+    return ctx.call("reviews.list", app=a.app, status=a.status, mine=a.mine,
+                    **_page(ctx)), "review"
+
+
+@command("review show")
+def review_show(ctx: Context) -> Any:
+    view = ctx.call("reviews.show", review_id=ctx.args.id)
+    if ctx.args.json:
+        return view
+    from .output import print_object, print_table
+
+    print_object({k: v for k, v in view.items() if k != "items"})
+    print()
+    print_table(view["items"], "review_item")
+    return None
+
+
+@command("review decide")
+def review_decide(ctx: Context) -> Any:
+    a = ctx.args
+    return ctx.call("reviews.decide", review_id=a.id, upns=a.upns, decision=a.decision,
+                    reason=a.reason)
+
+
+@command("review export")
+def review_export(ctx: Context) -> Any:
+    import sys
+
+    from desktop.files import replacing
+    from desktop.services.exports import _write_rows
+
+    rows = ctx.call("reviews.export", review_id=ctx.args.id)
+    if not ctx.args.out:
+        _write_rows(iter(rows), "csv", sys.stdout)
+        return None
+    with replacing(Path(ctx.args.out), encoding="utf-8-sig") as out:
+        _write_rows(iter(rows), "csv", out)
+    return {"review": ctx.args.id, "out": ctx.args.out, "rows": len(rows)}
+
+
+@command("review cancel")
+def review_cancel(ctx: Context) -> Any:
+    return ctx.call("reviews.cancel", review_id=ctx.args.id)
+
+
 @command("audit list")
 def audit_list(ctx: Context) -> Any:
     a = ctx.args
@@ -424,6 +578,10 @@ def audit_list(ctx: Context) -> Any:
 
 @command("audit verify")
 def audit_verify(ctx: Context) -> Any:
+    if ctx.server:
+        from .transfer import verify_audit
+
+        return verify_audit(ctx)
     return ctx.call("audit.verify", since_head=ctx.args.since_head)
 
 
@@ -477,6 +635,10 @@ for _what in ("settings", "access", "requests", "audit"):
 
 @command("export directory")
 def export_directory(ctx: Context) -> Any:
+    if ctx.server:  # the server writes the files; they come here as a zip, unpacked as is
+        from . import transfer
+
+        return transfer.export_directory(ctx)
     from desktop.services import exports
 
     return exports.write_directory(ctx.actor, Path(ctx.args.folder), ctx.args.format)
@@ -484,17 +646,36 @@ def export_directory(ctx: Context) -> Any:
 
 @command("export evidence")
 def export_evidence(ctx: Context) -> Any:
-    from desktop.services import exports
-
     a = ctx.args
     start, end = parse_date(a.start), parse_date(a.end)
     assert start is not None
     assert end is not None
+    if ctx.server:  # the server writes and signs the bundle; its bytes come here
+        from . import transfer
+
+        return transfer.export_evidence(ctx, start, end)
+    from desktop.services import exports
+
     return exports.evidence(ctx.actor, a.app, start, end, Path(a.out))
 
 
 @command("import graph")
 def import_graph(ctx: Context) -> Any:
+    if ctx.server:  # the files go up as a zip; the server imports them
+        from . import transfer
+
+        view = transfer.import_graph(ctx)
+    else:
+        view = _import_here(ctx)
+    if ctx.args.json:
+        return view
+    from .output import print_import
+
+    print_import(view)
+    return None
+
+
+def _import_here(ctx: Context) -> dict[str, Any]:
     import sys
 
     from desktop.services import graph_import
@@ -512,12 +693,7 @@ def import_graph(ctx: Context) -> Any:
     finally:
         if shown:
             print("\r\033[K", end="", file=sys.stderr, flush=True)  # the bar goes
-    if ctx.args.json:
-        return report.as_dict()
-    from .output import print_import
-
-    print_import(report.as_dict())
-    return None
+    return report.as_dict()
 
 
 # --- mail ----------------------------------------------------------------------------------
@@ -582,11 +758,20 @@ def gui(ctx: Context) -> Any:
     _require_display()
     if getattr(ctx.args, "welcome_closed", False):
         return None  # the first-run welcome window was closed without a choice
-    actor = ctx.actor if ctx.args.as_upn else None
+    from desktop.ui.welcome import forget_server, remember_server
+
+    if ctx.server:  # signed in with the kept token or --as: the windows talk to the server
+        actor, where = ctx.backend, ctx.server
+        kept = getattr(actor, "kept_upn", None)
+        if kept and not getattr(actor, "ephemeral", False):
+            remember_server(actor.url, kept)  # the next plain `gui` starts here again
+    else:
+        actor, where = (ctx.actor if ctx.args.as_upn else None), _db_display(ctx)
+        forget_server()  # a database was used last: the next plain `gui` reopens it
     from desktop.ui.app import run_gui
 
     # The windows raise (a refusal, an unknown window) or return; the exit code is decided here.
-    if run_gui(_db_display(ctx), ctx.args.window, actor) != 0:
+    if run_gui(where, ctx.args.window, actor) != 0:
         raise AccessDeskError("the windows closed with an error")
     return None
 
@@ -596,7 +781,7 @@ def tray(ctx: Context) -> Any:
     _require_display()
     from desktop.ui.tray import run_tray
 
-    code = run_tray(ctx.actor)
+    code = run_tray(ctx.backend if ctx.server else ctx.actor)
     if code:
         raise SystemExit(code)
     return None
@@ -619,10 +804,15 @@ def screenshot(ctx: Context) -> Any:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _quiet_offscreen_warnings()
     if a.all:
+        if ctx.server:
+            raise UsageError("--all photographs the demo directory on this machine; through "
+                             "a server, name one window")
         from desktop.ui.handout import render_handout
 
         return render_handout(Path(a.out), (width, height))
-    actor = ctx.actor
+    # Through a server the window is built on the signed-in backend, as `gui` builds it.
+    actor = ctx.backend if ctx.server else ctx.actor
+    from desktop.api.backend import as_backend
     from desktop.ui.screenshot import screenshot as render
     from desktop.ui.windows import allowed_kinds
 
@@ -630,8 +820,12 @@ def screenshot(ctx: Context) -> Any:
         why = allowed_kinds(actor).get(a.window)
         if why:
             raise Refused("rights table", why)
+    elif ctx.server:
+        raise UsageError("the sign-in window belongs to a database; through a server, "
+                         "photograph admin, myapps or approvals")
     out = render(a.window, actor, Path(a.out), (width, height))
-    return {"window": a.window, "out": str(out), "size": f"{width}x{height}", "as": actor.upn}
+    return {"window": a.window, "out": str(out), "size": f"{width}x{height}",
+            "as": as_backend(actor).desk()["upn"]}
 
 
 def _quiet_offscreen_warnings() -> None:
@@ -666,6 +860,29 @@ def demo_scenario(ctx: Context) -> Any:
     require_demo()  # before any sign-in: a real directory is refused at once
     view = run_scenario(ctx.args.name, ctx.actor)
     return view if ctx.args.json else as_text(view)
+
+
+@command("demo jump")
+def demo_jump(ctx: Context) -> Any:
+    from desktop.services.governance import describe_sweep, jump
+    from desktop.services.policy import require_demo
+
+    require_demo("jumping the clock")  # before any sign-in: a real directory is refused
+    view = jump(ctx.actor, ctx.args.by)
+    if ctx.args.json:
+        return view
+    return (f"The demo's clock is now {view['offset_days']:g} days ahead ({view['now']}).\n"
+            + describe_sweep(view["sweep"]))
+
+
+@command("sweep")
+def sweep(ctx: Context) -> Any:
+    from desktop.services.governance import describe_sweep
+
+    view = ctx.call("sweep")
+    return view if ctx.args.json else describe_sweep(view)
+
+
 
 
 # --- credentials and the data key ----------------------------------------------------------
@@ -733,7 +950,7 @@ def serve(ctx: Context) -> Any:
     return run(ServeOptions(
         url=resolve_url(a.db), bind=a.bind, tls_cert=a.tls_cert, tls_key=a.tls_key,
         self_signed=a.self_signed, workers=a.workers, check=a.check,
-        trusted_proxies=",".join(a.trusted_proxy)))
+        trusted_proxies=",".join(a.trusted_proxy), max_upload=a.max_upload))
 
 
 @command("login")

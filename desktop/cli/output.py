@@ -12,13 +12,17 @@ COLUMNS: dict[str, Sequence[str]] = {
     "user": ("upn", "name", "department", "license", "roles", "enabled"),
     "group": ("id", "name", "kind", "members"),
     "app": ("id", "name", "publisher", "origin", "sso", "self_service"),
-    "request": ("id", "app", "requester", "status", "created_at", "decided_by", "reason"),
+    "request": ("id", "app", "requester", "kind", "status", "created_at", "decided_by",
+                "reason"),
     "catalog": ("name", "publisher", "state", "requires_approval", "approvers", "reason"),
-    "access": ("user", "group", "role", "since", "via_request"),
+    "access": ("user", "group", "role", "since", "until", "via_request"),
     "audit": ("seq", "at", "actor", "action", "target"),
     "outbox": ("id", "to", "status", "attempts", "subject", "last_error"),
     "scenario": ("name", "title"),
     "session": ("id", "upn", "client", "address", "since", "last_seen"),
+    "review": ("id", "app", "status", "ends_at", "members", "keep", "remove", "undecided",
+               "recurrence"),
+    "review_item": ("user", "name", "decision", "decided_by", "outcome", "reason"),
 }
 
 
@@ -83,7 +87,7 @@ def print_object(obj: dict[str, Any]) -> None:
 
 def print_import(report: dict[str, Any]) -> None:
     """A Graph import's summary: counts by kind in columns, then what was skipped and why."""
-    from desktop.services.graph_import import left_out_lines, not_imported_lines, skipped_lines
+    from desktop.graph.report import left_out_lines, not_imported_lines, skipped_lines
 
     counts = {key: report.get(key, {}) for key in ("added", "changed", "unchanged")}
     kinds = list(dict.fromkeys(kind for bucket in counts.values() for kind in bucket))

@@ -100,6 +100,9 @@ def _team_mode(sub: SubParsers) -> None:
                    help="server processes (default 1)")
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                    help="a load balancer whose X-Forwarded-For is believed (repeatable)")
+    p.add_argument("--max-upload", default="512M", metavar="SIZE",
+                   help="the largest import a client may upload, and what its archive may "
+                   "unpack to (default 512M; K, M and G suffixes)")
     p.add_argument("--check", action="store_true",
                    help="check the configuration, the database and the keys, then exit")
     _json(p)
@@ -176,6 +179,15 @@ a backup made with access-desk backup FILE).""")
     p = ds.add_parser("scenario", help="set up one scenario on the demo directory "
                       "(refused on a real database; init --demo --reset undoes it)")
     p.add_argument("name", metavar="NAME", help="a name from `demo scenarios`")
+    _json(p)
+    p = ds.add_parser(
+        "jump", help="move the demo's clock ahead (7d, 12h, 30m) for every window and the "
+        "server, then sweep what became due; audited; init --demo --reset undoes it")
+    p.add_argument("by", metavar="TIME", help="how far ahead: 7d, 12h, 30m or 90s")
+    _json(p)
+    p = _cmd(sub, "sweep", "do now every time-driven step that is due (reminders, "
+             "escalations, expired requests, access that ends); administrators; for cron. "
+             "Running it twice, or in two places at once, does nothing twice")
     _json(p)
 
     # users
@@ -317,6 +329,29 @@ a backup made with access-desk backup FILE).""")
                    const=True)
     g.add_argument("--no-approver-passwords", dest="approver_passwords",
                    action="store_const", const=False)
+    # rules 16-18 (docs/governance.md)
+    p.add_argument("--expire-after", metavar="DAYS|off",
+                   help="pending requests expire after DAYS days (1-90), or never (off)")
+    p.add_argument("--remind-after", metavar="DAYS|off",
+                   help="remind the approvers once after DAYS days (fewer than --expire-after)")
+    p.add_argument("--escalate-after", metavar="DAYS|off",
+                   help="ask the escalation approvers after DAYS days without a decision "
+                   "(fewer than --expire-after); from then on they may decide too")
+    p.add_argument("--escalation-approver", action="append", default=[], metavar="UPN",
+                   help="add an escalation approver (checked as approvers are; at most 10)")
+    p.add_argument("--remove-escalation-approver", action="append", default=[],
+                   metavar="UPN")
+    p.add_argument("--clear-escalation-approvers", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--reason-to-approve", dest="reason_to_approve", action="store_const",
+                   const=True, help="approvers must give a reason to approve")
+    g.add_argument("--no-reason-to-approve", dest="reason_to_approve", action="store_const",
+                   const=False)
+    p.add_argument("--access-lasts", metavar="never|DAYS|until:YYYY-MM-DD",
+                   help="how long access given from now on lasts: never ends, DAYS days "
+                   "(1-3650), or until the end of a date in the directory's time zone")
+    p.add_argument("--end-reminder", type=_number, metavar="DAYS",
+                   help="remind people DAYS days (1-90) before their access ends (7 by default)")
     p.add_argument("--if-version", type=_number, metavar="N",
                    help="refuse (exit 5) when the stored version is not N")
     _json(p)
@@ -329,6 +364,9 @@ a backup made with access-desk backup FILE).""")
     p.add_argument("app", help="the application, or `show`")
     p.add_argument("id", nargs="?", help=argparse.SUPPRESS)
     p.add_argument("--justification", help=f"at most {MAX_JUSTIFICATION} characters")
+    p.add_argument("--extend", action="store_true",
+                   help="ask to extend your access that ends (rule 18): decided as a request "
+                   "is; approved, it lasts the application's duration longer")
     _json(p)
     p = _cmd(sub, "requests", "list requests")
     g = p.add_mutually_exclusive_group()
@@ -368,6 +406,89 @@ a backup made with access-desk backup FILE).""")
     p.add_argument("app")
     p.add_argument("upn")
     p.add_argument("role")
+    _json(p)
+    p = _cmd(accs, "extend", "extend a user's time-bound access (rule 18): by N days from "
+             "its end (or from now, if later), or until the end of a date in the directory's "
+             "time zone")
+    p.add_argument("app")
+    p.add_argument("upn")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--days", type=_count, metavar="N", help="1 to 3650 days longer")
+    g.add_argument("--until", metavar="DATE", help="until the end of this date (2027-03-12)")
+    _json(p)
+    p = _cmd(accs, "end", "end a user's time-bound access now (rule 18): the group membership "
+             "and the direct role the grant added are removed; access held otherwise stays")
+    p.add_argument("app")
+    p.add_argument("upn")
+    _json(p)
+
+    # away (rule 19)
+    aws = _actions(sub, "away", "approvers who are away, and who decides for them (rule 19)")
+    p = _cmd(aws, "set", "say that you (or, for an administrator, --for UPN) are away: no "
+             "reminders or e-mail meanwhile; the delegate decides your applications' requests; "
+             "replaces your periods to come")
+    p.add_argument("--for", dest="for_upn", metavar="UPN",
+                   help="an approver other than you (administrators)")
+    p.add_argument("--from", dest="starts", metavar="DATE",
+                   help="from the start of this date (2027-03-12; default: now)")
+    p.add_argument("--to", dest="ends", metavar="DATE", required=True,
+                   help="until the end of this date (2027-03-20)")
+    p.add_argument("--delegate", metavar="UPN",
+                   help="who decides meanwhile: an enabled, licensed person who is not away")
+    _json(p)
+    p = _cmd(aws, "clear", "back: the period away ends now, periods to come are dropped")
+    p.add_argument("--for", dest="for_upn", metavar="UPN",
+                   help="an approver other than you (administrators)")
+    _json(p)
+    p = _cmd(aws, "show", "when you (or --for UPN) are away, who decides for you, and whom "
+             "you stand in for")
+    p.add_argument("--for", dest="for_upn", metavar="UPN",
+                   help="somebody other than you (administrators)")
+    _json(p)
+
+    # reviews (rule 20)
+    rvs = _actions(sub, "review", "access reviews of an application's self-service access "
+                   "(rule 20)")
+    p = _cmd(rvs, "start", "start a review (administrators): one item per person who holds "
+             "the application's self-service access; the reviewers are told")
+    p.add_argument("app")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--days", type=_count, metavar="N", help="it ends in N days (1-365)")
+    g.add_argument("--until", metavar="DATE",
+                   help="it ends with this date in the directory's time zone (2027-03-12)")
+    p.add_argument("--reviewer", action="append", metavar="UPN", dest="reviewers",
+                   help="a named reviewer (repeat for more, at most 10); without it the "
+                   "application's approvers review")
+    p.add_argument("--unreviewed", choices=("keep", "remove"), default="keep",
+                   help="what happens at the end to people nobody reviewed (default: keep)")
+    p.add_argument("--recurrence", choices=("monthly", "quarterly", "yearly"),
+                   help="start the next review when this one ends")
+    _json(p)
+    p = _cmd(rvs, "list", "reviews, newest first: all for an administrator, else those you "
+             "review")
+    p.add_argument("--app", help="only this application's reviews")
+    p.add_argument("--status", choices=("active", "completed", "cancelled"))
+    p.add_argument("--mine", action="store_true", help="only the reviews you review")
+    _listing(p)
+    p = _cmd(rvs, "show", "one review: its counts and every person with his decision")
+    p.add_argument("id", type=_count)
+    _json(p)
+    p = _cmd(rvs, "decide", "keep or remove one or several people (reviewers, never about "
+             "yourself; a reason is required to remove; changeable until the end)")
+    p.add_argument("id", type=_count)
+    p.add_argument("upns", nargs="+", metavar="UPN")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--keep", action="store_const", const="keep", dest="decision")
+    g.add_argument("--remove", action="store_const", const="remove", dest="decision")
+    p.add_argument("--reason", help="why (required with --remove; the person reads it)")
+    _json(p)
+    p = _cmd(rvs, "export", "a review's results, one row a person, as CSV (administrators)")
+    p.add_argument("id", type=_count)
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    _json(p)
+    p = _cmd(rvs, "cancel", "cancel an active review (administrators): nothing is applied and "
+             "it does not recur")
+    p.add_argument("id", type=_count)
     _json(p)
 
     # audit

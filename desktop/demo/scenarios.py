@@ -270,6 +270,42 @@ def race_decisions(request_id: int, upns: list[str]) -> dict[str, Any]:
     return outcome
 
 
+@_scenario("requests-time-out", "Requests that wait too long",
+           "Rules 16-17: Adatum Payroll's pending requests expire after 10 days, approvers are "
+           "reminded after 2 and the escalation approver is asked after 5. One request is new, "
+           "one is 4 days old: Trainer › Jump ahead 7 days reminds and escalates the first and "
+           "expires the second.")
+def _requests_time_out(admin: User) -> View:
+    import datetime as dt
+
+    from desktop.services import requests, selfservice
+    from desktop.services.core import frozen_clock, now
+
+    app = "Adatum Payroll"
+    selfservice.update(admin, app, expire_days=10, remind_days=2, escalate_days=5,
+                       add_escalation_approvers=[demo_upn("david.levi")])
+    done = [f"{app}: pending requests expire after 10 days, approvers are reminded after 2, "
+            f"{demo_upn('david.levi')} is asked after 5"]
+    for local, age in (("kwame.asante", 0), ("arjun.patel", 4)):
+        person = User.get(User.upn == demo_upn(local))
+        try:
+            with frozen_clock(now() - dt.timedelta(days=age), dt.timedelta(0)):
+                made = requests.create_request(person, app, "For the payroll close.")
+        except AccessDeskError as exc:
+            done.append(f"{person.upn} could not ask: {exc.message}")
+            continue
+        done.append(f"{_describe(AccessRequest.get_by_id(made['id']))}, made {age} days ago"
+                    if age else f"{_describe(AccessRequest.get_by_id(made['id']))}, made now")
+    return {"done": done, "look": [
+        "Trainer › Jump ahead 7 days (or `access-desk demo jump 7d`): the result says what "
+        "became due",
+        f"Approvals as {demo_upn('priya.nair')}: a reminder; as {demo_upn('david.levi')}: "
+        "the escalated request, his to decide now",
+        f"My Apps as {demo_upn('arjun.patel')}: his request expired, with the reason; he may "
+        "ask again",
+    ]}
+
+
 # --- reset ---------------------------------------------------------------------------------
 
 
@@ -302,9 +338,11 @@ def reset_demo(url: str | None = None, actor: User | None = None) -> Path | str:
                 require_demo("resets")
                 if actor is not None:
                     rights.require_admin(actor, "reset the demo directory")
+            sessions = _signed_in()
             clear_rows(db)
             cleared = True
             build_demo()
+            _sign_in_again(sessions)
             publish("reset")
     except BaseException:
         if cleared:
@@ -312,6 +350,27 @@ def reset_demo(url: str | None = None, actor: User | None = None) -> Path | str:
         raise
     parsed = parse_url(url_of(db))
     return parsed.path if parsed.kind == "sqlite" and parsed.path else parsed.display()
+
+
+def _signed_in() -> list[tuple[str, dict[str, Any]]]:
+    """The open sessions of a classroom server's trainees, by UPN: a reset keeps them signed
+    in (as the same demo person, whose id the rebuilt directory gives again)."""
+    from desktop.models import SignInSession
+
+    upns = {u.id: u.upn for u in User.select(User.id, User.upn)}
+    query: Any = SignInSession.select().where(SignInSession.revoked_at.is_null()).dicts()
+    rows: list[dict[str, Any]] = list(query)
+    return [(upns[row["user"]], row) for row in rows if row["user"] in upns]
+
+
+def _sign_in_again(sessions: list[tuple[str, dict[str, Any]]]) -> None:
+    from desktop.models import SignInSession
+
+    ids = {u.upn: u.id for u in User.select(User.id, User.upn)}
+    rows = [{**{k: v for k, v in row.items() if k != "id"}, "user": ids[upn]}
+            for upn, row in sessions if upn in ids]
+    if rows:
+        SignInSession.insert_many(rows).execute()
 
 
 def url_of(db: Any) -> str:

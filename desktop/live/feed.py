@@ -5,25 +5,22 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import peewee as pw
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from desktop.errors import AccessDeskError
 from desktop.models import database_proxy
 from desktop.models.database import is_postgres, reconnect_if_lost
 from desktop.services.core import published_here
 
+from .signals import FeedSignals
+
 if TYPE_CHECKING:
     from desktop.live.pg import Listener
 
 log = logging.getLogger(__name__)
-
-# settings_changed carries this when a write touched settings of no single application.
-ALL_APPLICATIONS = 0
 
 LOST_MESSAGE = "Connection to the database lost \u2014 retrying\u2026"
 # Seconds between reconnection attempts: doubling from half a second, at most ten.
@@ -31,20 +28,7 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
 SAFETY_POLL_MS = 5000
 
 
-@dataclass(frozen=True)
-class Changes:
-    """One burst of changes as the feed read it: what changed and who started it (Anki's
-    operations carry the same). `own` is True when every change row was written by this
-    process (``services.core.published_here``), so a window may tell its own writes from
-    other desktops'."""
-
-    topics: frozenset[str]
-    app_ids: tuple[int, ...]
-    own: bool
-    last_id: int
-
-
-class LiveFeed(QObject):
+class LiveFeed(FeedSignals):
     """Learns of committed writes (this process's and other processes') and emits typed signals.
 
     SQLite: a QTimer polls ``PRAGMA data_version`` on a dedicated autocommit connection (it
@@ -62,33 +46,7 @@ class LiveFeed(QObject):
     change made meanwhile.
 
     Call :meth:`poll_now` after a write made in this process so windows update at once.
-
-    Signals:
-        requests_changed(): a request was made, decided, cancelled or closed.
-        notifications_changed(): someone received a notification (or read some).
-        settings_changed(int): an application's settings or properties; 0 for "several".
-        access_changed(): an assignment or a self-service group membership changed.
-        directory_changed(): users or groups changed.
-        audit_changed(): events were appended to the audit log (every write use case does).
-        mail_changed(): a message of the outbox was sent, or failed.
-        directory_rebuilt(): the demo directory was reset in place; people and ids may be new,
-            so every window re-reads everything (the other signals follow, all of them).
-        changed(Changes): the whole burst, before the typed signals above (what changed
-            and whether this process wrote it).
-        connection_changed(bool, str): the database was lost (False, a message for the status
-            bar) or is reachable again (True, "").
     """
-
-    requests_changed = Signal()
-    notifications_changed = Signal()
-    settings_changed = Signal(int)
-    access_changed = Signal()
-    directory_changed = Signal()
-    audit_changed = Signal()
-    mail_changed = Signal()
-    directory_rebuilt = Signal()
-    changed = Signal(object)
-    connection_changed = Signal(bool, str)
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = 200,
                  safety_ms: int = SAFETY_POLL_MS) -> None:
@@ -172,7 +130,7 @@ class LiveFeed(QObject):
             return
         if is_postgres(database_proxy.obj):
             return  # not connected: the reconnection delivers everything
-        self._emit(self._read_changes())
+        self._emit(self._read_changes(), published_here)
 
     # --- SQLite: polling -------------------------------------------------------------------
 
@@ -187,7 +145,7 @@ class LiveFeed(QObject):
                 if version == self._data_version:
                     return
                 self._data_version = version
-            self._emit(self._read_changes())
+            self._emit(self._read_changes(), published_here)
         except (sqlite3.Error, pw.PeeweeException) as exc:
             # A locked or briefly unreachable database must not kill the window; try next tick.
             log.warning("live feed poll failed: %s", exc)
@@ -283,7 +241,7 @@ class LiveFeed(QObject):
             self.connection_changed.emit(True, "")
         if rows:
             self._last_id = rows[-1][0]
-            self._emit(rows)
+            self._emit(rows, published_here)
 
     def on_notifier_activated(self, *_args: object) -> None:
         from desktop.live.pg import ListenerLost
@@ -314,7 +272,7 @@ class LiveFeed(QObject):
             return
         if rows:
             self._last_id = rows[-1][0]
-            self._emit(rows)
+            self._emit(rows, published_here)
 
     def _lost(self, why: str) -> None:
         """The listening connection is gone: stop watching it, say so once, try again later."""
@@ -349,42 +307,3 @@ class LiveFeed(QObject):
             self._listener.close()
             if not keep:
                 self._listener = None
-
-    # --- signals ---------------------------------------------------------------------------
-
-    def _emit(self, rows: Iterable[tuple[int, str, int | None]]) -> None:
-        topics: set[str] = set()
-        apps: list[int] = []
-        own = True
-        last_id = 0
-        for change_id, topic, entity in rows:
-            topics.add(topic)
-            own = own and published_here(change_id)
-            last_id = max(last_id, change_id)
-            if topic == "settings":
-                app_id = int(entity) if entity is not None else ALL_APPLICATIONS
-                if app_id not in apps:
-                    apps.append(app_id)
-        if "reset" in topics:
-            # Everything changed: say so first (windows rebuild), then tell every listener.
-            self.directory_rebuilt.emit()
-            topics.update(("directory", "access", "requests", "notifications", "audit",
-                           "mail"))
-            apps = [ALL_APPLICATIONS]
-        if topics:
-            self.changed.emit(Changes(frozenset(topics), tuple(apps), own, last_id))
-        # Directory and access first: a request list often depends on both.
-        if "directory" in topics:
-            self.directory_changed.emit()
-        for app_id in apps:
-            self.settings_changed.emit(app_id)
-        if "access" in topics:
-            self.access_changed.emit()
-        if "requests" in topics:
-            self.requests_changed.emit()
-        if "notifications" in topics:
-            self.notifications_changed.emit()
-        if "mail" in topics:
-            self.mail_changed.emit()
-        if "audit" in topics:
-            self.audit_changed.emit()

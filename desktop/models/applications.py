@@ -58,6 +58,32 @@ class SelfServiceSettings(BaseModel):
     version = pw.IntegerField(default=0)  # optimistic concurrency for two editing admins
     updated_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     updated_at = pw.DateTimeField(null=True)
+    # Governance (rules 16-18); None/False: off, so Access Desk behaves as rules 1-15 say.
+    expire_days = pw.IntegerField(null=True)  # rule 16: pending requests expire after N days
+    remind_days = pw.IntegerField(null=True)  # rule 16: remind approvers after M days
+    escalate_days = pw.IntegerField(null=True)  # rule 17: ask escalation approvers after E
+    reason_to_approve = pw.BooleanField(  # rule 17: approvals need a reason
+        default=False, constraints=[pw.SQL("DEFAULT FALSE")])
+    access_days = pw.IntegerField(null=True)  # rule 18: access lasts N days ...
+    access_until = pw.DateField(null=True)  # ... or until the end of this date
+    end_reminder_days = pw.IntegerField(  # rule 18: remind the user this early
+        default=7, constraints=[pw.SQL("DEFAULT 7")])
+    # Rule 19: when the administrators were told that no approver is available (none away
+    # has a delegate); cleared when one is back, so they are told once per absence.
+    nobody_available_told_at = pw.DateTimeField(null=True)
+
+
+class EscalationApprover(BaseModel):
+    """Rule 17: who is asked when a request waited escalate_days without a decision."""
+
+    settings = pw.ForeignKeyField(SelfServiceSettings, backref="escalation_approvers",
+                                  on_delete="CASCADE")
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    position = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "escalation_approver"
+        indexes = ((("settings", "user"), True), (("user",), False))
 
 
 class SelfServiceApprover(BaseModel):

@@ -17,12 +17,19 @@ from desktop.errors import DatabaseUnusable
 
 from . import (
     ALL_MODELS,
+    AccessGrant,
     AccessRequest,
+    AccessReview,
     Application,
     AuditCheckpoint,
     AuditEvent,
     AuditSigningKey,
+    AwayPeriod,
+    EscalationApprover,
+    ReviewItem,
+    ReviewReviewer,
     SchemaInfo,
+    SelfServiceSettings,
     Setting,
     SignInSession,
     base,
@@ -42,7 +49,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The setting naming the first audit event hashed with formula 2 (every column, see
 # services/auditchain.py); without it every event is. Written by the version 6 upgrade.
 AUDIT_FORMULA_2_FROM = "audit_formula_2_from"
@@ -137,6 +144,34 @@ def _v7_sign_in_sessions(db: pw.Database, _migrator: SchemaMigrator) -> None:
     db.create_tables([SignInSession])
 
 
+def _v8_governance(db: pw.Database, migrator: SchemaMigrator) -> None:
+    """Version 8: governance (rules 16-20): per-application time-out, reminder, escalation
+    and access-duration settings (all off), escalation approvers, the deadlines a request
+    gets when it is made, time-bound grants, approvers' absences and access reviews."""
+    # The models' fields as they are (NOT NULL ones carry a SQL DEFAULT, so the ALTER adds
+    # them in place, without a table rebuild).
+    table, settings, request = "self_service_settings", SelfServiceSettings, AccessRequest
+    migrate(
+        *(migrator.add_column(table, name, getattr(settings, name), allow_not_null=True)
+          for name in ("expire_days", "remind_days", "escalate_days", "reason_to_approve",
+                       "access_days", "access_until", "end_reminder_days",
+                       "nobody_available_told_at")),
+        migrator.add_column("access_request", "kind", request.kind, allow_not_null=True),
+        *(migrator.add_column("access_request", column, field) for column, field in (
+            ("extends_grant", pw.IntegerField(null=True)),
+            ("expires_at", pw.DateTimeField(null=True)),
+            ("remind_at", pw.DateTimeField(null=True)),
+            ("reminded_at", pw.DateTimeField(null=True)),
+            ("escalate_at", pw.DateTimeField(null=True)),
+            ("escalated_at", pw.DateTimeField(null=True)),
+            ("decided_for", pw.IntegerField(null=True)))),
+        *(migrator.add_index("access_request", (column,), False)
+          for column in ("expires_at", "remind_at", "escalate_at")),
+    )
+    db.create_tables([EscalationApprover, AccessGrant, AwayPeriod, AccessReview,
+                      ReviewReviewer, ReviewItem])
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
@@ -145,6 +180,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     5: _v5_guests_and_guids,
     6: _v6_signed_audit,
     7: _v7_sign_in_sessions,
+    8: _v8_governance,
 }
 
 
@@ -155,6 +191,7 @@ STEP_MARKS: dict[int, tuple[tuple[str, str | None], ...]] = {
     5: (("user", "user_type"), ("user", "graph_imported")),
     6: (("audit_checkpoint", None), ("audit_signing_key", None)),
     7: (("sign_in_session", None),),
+    8: (("access_grant", None), ("access_request", "expires_at")),
 }
 
 

@@ -28,6 +28,10 @@ from . import trust
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # A live stream hears at least a heartbeat every 10 s: 25 s of silence means a dead link.
 STREAM_TIMEOUT = httpx.Timeout(5.0, read=25.0)
+# A slow operation (operations.py: a whole audit log, an import, an export) may work for
+# minutes before it answers; an upload's body goes out at the network's pace.
+SLOW_TIMEOUT = httpx.Timeout(30.0, connect=5.0, read=3600.0)
+CHUNK = 64 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -61,6 +65,8 @@ class RemoteBackend:
         self.token = token
         self._pin = pin if pin is not None else trust.pinned(self.url)
         self.fingerprint: str | None = None
+        self._desk: dict[str, Any] | None = None
+        self._streams: set[Any] = set()  # live connections open now (closed by close())
         self.certificate: str | None = None  # PEM of what the server showed
         verify: Any = True
         if self.url.startswith("https://"):
@@ -109,11 +115,16 @@ class RemoteBackend:
                 "certificate, remove its line from known_servers.json and log in again")
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                body: Any = None, auth: bool = True) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+                body: Any = None, auth: bool = True, content: Any = None,
+                headers: dict[str, str] | None = None, timeout: Any = None) -> Any:
+        """One call: `body` as JSON, or `content` (bytes or an iterator of them) as is."""
+        headers = dict(headers or {})
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = self.http.request(method, path, params=params, json=body,
-                                         headers=headers)
+            response = self.http.request(
+                method, path, params=params, json=body, content=content, headers=headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
         except httpx.TransportError as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 raise CertificateMismatch(
@@ -139,12 +150,30 @@ class RemoteBackend:
         op = operation(name)
         path, rest = op.url_path(op.arguments(params))  # the same checks as locally
         given = {k: _wire(v) for k, v in rest.items()}
+        timeout = SLOW_TIMEOUT if op.slow else None
         if op.method in ("GET", "DELETE"):
             query = {k: v for k, v in given.items() if v is not None}
             if op.listing:
                 return self._all_pages(op.method, path, query, op.keyset)
-            return self.request(op.method, path, params=query)
-        return self.request(op.method, path, body=given)
+            return self.request(op.method, path, params=query, timeout=timeout)
+        return self.request(op.method, path, body=given, timeout=timeout)
+
+    @property
+    def place(self) -> str:
+        """Where the windows work, for people: the server's host and port."""
+        return urlsplit(self.url).netloc
+
+    def desk(self, fresh: bool = False) -> dict[str, Any]:
+        """The signed-in person as the windows need him (``me.desk``), read once."""
+        if self._desk is None or fresh:
+            self._desk = self.call("me.desk")
+        return self._desk
+
+    def worker(self) -> Any:
+        """A worker thread needs nothing of its own: the HTTP client is shared."""
+        import contextlib
+
+        return contextlib.nullcontext()
 
     def download(self, name: str, /, out: Any, **params: Any) -> dict[str, Any]:
         """A download operation's bytes written to `out` (a binary stream) as they come;
@@ -153,8 +182,12 @@ class RemoteBackend:
         path, rest = op.url_path(op.arguments(params))
         given = {k: _wire(v) for k, v in rest.items()}
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        where: dict[str, Any] = {"params": given} if op.method in ("GET", "DELETE") \
+            else {"json": given}
         try:
-            with self.http.stream(op.method, path, params=given, headers=headers) as response:
+            with self.http.stream(op.method, path, headers=headers,
+                                  timeout=SLOW_TIMEOUT if op.slow else httpx.USE_CLIENT_DEFAULT,
+                                  **where) as response:
                 self._check_certificate(response)
                 if response.status_code >= 400:
                     response.read()
@@ -165,6 +198,30 @@ class RemoteBackend:
         except httpx.TransportError as exc:
             raise ServerUnreachable(f"the download from {self.url} broke off "
                                     f"({type(exc).__name__})") from None
+
+    def upload(self, name: str, /, source: str, progress: Any = None,
+               **params: Any) -> Any:
+        """An upload operation: the file `source` streamed as the request's body, the
+        parameters in the query string; `progress(sent, total)` after each piece."""
+        import os
+
+        op = operation(name)
+        path, rest = op.url_path(op.arguments(params))
+        query = {k: _wire(v) for k, v in rest.items() if v is not None}
+        size = os.path.getsize(source)
+
+        def pieces() -> Iterator[bytes]:
+            sent = 0
+            with open(source, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    yield chunk
+                    sent += len(chunk)
+                    if progress is not None:
+                        progress(sent, size)
+
+        return self.request("POST", path, params=query, content=pieces(), timeout=SLOW_TIMEOUT,
+                            headers={"Content-Length": str(size),
+                                     "Content-Type": "application/octet-stream"})
 
     def _all_pages(self, method: str, path: str, query: dict[str, Any],
                    keyset: str | None = None) -> list[Any]:
@@ -209,12 +266,14 @@ class RemoteBackend:
 
     def changes(self, after: int | None = None) -> Iterator[dict[str, Any]]:
         """The live notices as they come: {"event": "change"|"resync"|"hello", ...data}.
-        Ends when the connection does (the caller reconnects with `after`)."""
+        Ends when the connection does (the caller reconnects with `after`); NotSignedIn when
+        the server says the session ended."""
         params = {"after": after} if after is not None else None
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             with self.http.stream("GET", "/events", params=params, headers=headers,
                                   timeout=STREAM_TIMEOUT) as response:
+                self._streams.add(response)
                 self._check_certificate(response)
                 if response.status_code >= 400:
                     response.read()
@@ -225,13 +284,27 @@ class RemoteBackend:
                         event = line[6:].strip()
                     elif line.startswith("data:"):
                         data = json.loads(line[5:].strip() or "{}")
+                        if event == "ended":
+                            raise NotSignedIn(str(data.get("message") or "session ended"))
                         yield {"event": event, **data}
                         event = "message"
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.StreamError) as exc:
             raise ServerUnreachable(f"the live connection to {self.url} ended "
                                     f"({type(exc).__name__})") from None
+        finally:
+            self._streams = {r for r in self._streams if not r.is_closed}
+
+    def close_streams(self) -> None:
+        """End the live connections now (the thread reading one sees it end)."""
+        for response in list(self._streams):
+            try:
+                response.close()
+            except Exception:  # noqa: BLE001 - closing from another thread may race
+                pass
+        self._streams.clear()
 
     def close(self) -> None:
+        self.close_streams()
         self.http.close()
 
 

@@ -33,6 +33,8 @@ SIGN_IN = f"{PREFIX}/sessions"
 # Clients older than this API version are told which version to install.
 MIN_CLIENT_API = 1
 HEARTBEAT_S = 10
+# The largest upload (an import's files) taken by default: `serve --max-upload SIZE`.
+DEFAULT_MAX_UPLOAD = 512 * 1024 * 1024
 
 
 class SignIn(BaseModel):
@@ -119,9 +121,46 @@ def _file_answer(path: str, view: dict[str, Any]) -> Response:
                              headers={"X-Access-Desk-Result": json.dumps(view)})
 
 
-def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
+async def _receive(request: Request, cap: int) -> str:
+    """An upload's body streamed into a temporary file (owner-only), refused with 413 as soon
+    as it is known to be over `cap`: from its declared length, before anything is read, or
+    while it comes."""
+    import tempfile
+
+    from desktop.archive import over_limit, size_text
+    from desktop.errors import TooLarge, UsageError
+
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise TooLarge(over_limit(f"the upload ({size_text(int(declared))})", cap))
+    fd, name = tempfile.mkstemp(prefix="access-desk-upload-")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    raise TooLarge(over_limit("the upload", cap))
+                out.write(chunk)
+        if size == 0:
+            raise UsageError("the request has no body: send the export's files as a zip, or "
+                             "one JSON file")
+    except OSError as exc:  # the server's disk is full, say
+        os.unlink(name)
+        from desktop.files import cannot_write
+
+        raise cannot_write("the upload on the server", exc) from exc
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name
+
+
+def _endpoint(op: Operation, max_upload: int = DEFAULT_MAX_UPLOAD
+              ) -> Callable[..., Awaitable[Response]]:
     """A FastAPI endpoint whose signature declares the operation's parameters: path ones in
-    the path, the rest in the query string (GET, DELETE) or a JSON body."""
+    the path, the rest in the query string (GET, DELETE, an upload, whose body is the file)
+    or a JSON body."""
     in_path = set(op.path_params)
     body_model: type[BaseModel] | None = None
     params = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
@@ -132,7 +171,7 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
         if p.name in in_path:
             params.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
                                             annotation=Annotated[p.type, Path()]))
-        elif op.method in ("GET", "DELETE"):
+        elif op.method in ("GET", "DELETE") or op.upload:
             annotation = p.type
             if p.name == "limit":
                 annotation = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
@@ -167,6 +206,15 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
             given["limit"] = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
         actor = request.state.actor
         arguments = op.arguments(given)
+        if op.upload:
+            upload = await _receive(request, max_upload)
+            try:
+                result = await run_in_threadpool(guarded, op.function(), actor, upload,
+                                                 max_upload, **arguments)
+            finally:
+                if os.path.exists(upload):
+                    os.unlink(upload)
+            return _json(result)
         result = await run_in_threadpool(guarded, op.function(), actor, **arguments)
         if op.download:
             return _file_answer(*result)
@@ -226,21 +274,27 @@ class Authenticate:
 
 
 def create_app(trusted_proxies: frozenset[str] = frozenset(),
-               fingerprint: str | None = None, outbox_interval_s: float = 30.0) -> FastAPI:
-    """The API over the database this process has opened."""
+               fingerprint: str | None = None, outbox_interval_s: float = 30.0,
+               max_upload: int = DEFAULT_MAX_UPLOAD) -> FastAPI:
+    """The API over the database this process has opened; uploads of at most `max_upload`
+    bytes."""
     from desktop.services import sessions
     from desktop.services.core import is_demo
 
     from .live import Broadcaster
     from .outbox import OutboxSender
+    from .sweeper import Sweeper
 
     broadcaster = Broadcaster()
     outbox = OutboxSender(outbox_interval_s)
+    sweeper = Sweeper()  # rule 21: at start and every minute
 
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         broadcaster.start()
         outbox.start()
+        sweeper.start()
         yield
+        sweeper.stop()
         outbox.stop()
         broadcaster.stop()
 
@@ -304,17 +358,34 @@ def create_app(trusted_proxies: frozenset[str] = frozenset(),
         return await _event_stream(request, broadcaster, after)
 
     for op in sorted(OPERATIONS, key=lambda o: (-o.path.count("/"), o.path.count("{"))):
-        app.add_api_route(_route_path(op), _endpoint(op), methods=[op.method],
+        app.add_api_route(_route_path(op), _endpoint(op, max_upload), methods=[op.method],
                           summary=op.summary, name=op.name, tags=[op.name.split(".")[0]],
                           operation_id=op.name)
     return app
 
 
+def session_ended(token: str) -> str | None:
+    """Why a live connection's session no longer holds (checked at each heartbeat, so a
+    revoked desktop hears it within HEARTBEAT_S), or None; a database that cannot answer
+    now ends nothing."""
+    from desktop.errors import NotSignedIn
+    from desktop.services import sessions
+
+    try:
+        sessions.resolve(token)
+    except NotSignedIn as exc:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - the stream's own health is the heartbeat's business
+        return None
+    return None
+
+
 async def _event_stream(request: Request, broadcaster: Any, after: int | None) -> Response:
     """Server-Sent Events: `change` notices (id, topic, entity), `resync` when the client must
-    re-read everything, and a comment line every HEARTBEAT_S so both ends notice a dead
-    connection. (Written out here: the format is four lines, and a library's shutdown
-    hooks into uvicorn's signal handling got in the way of servers run inside tests.)"""
+    re-read everything, `ended` when its session ended (revoked, expired, disabled), and a
+    comment line every HEARTBEAT_S so both ends notice a dead connection. (Written out here:
+    the format is four lines, and a library's shutdown hooks into uvicorn's signal handling
+    got in the way of servers run inside tests.)"""
     from desktop.services.policy import is_admin_role
     from desktop.services.rights import fresh_with_roles
 
@@ -348,6 +419,10 @@ async def _event_stream(request: Request, broadcaster: Any, after: int | None) -
                 try:
                     await asyncio.wait_for(sub.wake.wait(), HEARTBEAT_S)
                 except TimeoutError:
+                    ended = await run_in_threadpool(session_ended, request.state.token)
+                    if ended:  # revoked, expired, disabled meanwhile: say so and close
+                        yield frame("ended", {"message": ended})
+                        return
                     yield b": ping\n\n"
                     continue
                 rows = sub.take()
@@ -372,7 +447,9 @@ def app_from_environment() -> FastAPI:
 
     setup.open_url(os.environ["ACCESS_DESK_DB"])
     trusted = frozenset(filter(None, os.environ.get("ACCESS_DESK_TRUSTED_PROXIES", "").split(",")))
-    return create_app(trusted, os.environ.get("ACCESS_DESK_SERVER_FINGERPRINT") or None)
+    cap = os.environ.get("ACCESS_DESK_MAX_UPLOAD", "")  # `serve --max-upload`, in bytes
+    return create_app(trusted, os.environ.get("ACCESS_DESK_SERVER_FINGERPRINT") or None,
+                      max_upload=int(cap) if cap.isdigit() else DEFAULT_MAX_UPLOAD)
 
 
 __all__ = ["app_from_environment", "create_app"]

@@ -28,6 +28,7 @@ class ServeOptions:
     workers: int = 1
     check: bool = False
     trusted_proxies: str = ""
+    max_upload: str = "512M"
 
 
 def require_server_packages() -> None:
@@ -109,6 +110,12 @@ def plan(options: ServeOptions) -> dict[str, object]:
     host, port = parse_bind(options.bind)
     if options.workers < 1 or options.workers > 64:
         raise UsageError("--workers takes 1 to 64")
+    from desktop.archive import parse_size, size_text
+
+    try:
+        max_upload = parse_size(options.max_upload)
+    except UsageError as exc:
+        raise UsageError(f"--max-upload: {exc}") from None
     if bool(options.tls_cert) != bool(options.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     if options.self_signed and options.tls_cert:
@@ -150,7 +157,8 @@ def plan(options: ServeOptions) -> dict[str, object]:
     shown = f"[{host}]" if ":" in host else host
     return {"url": f"{scheme}://{shown}:{port}", "host": host, "port": port,
             "cert": str(cert) if cert else None, "key": str(key) if key else None,
-            "fingerprint": fingerprint, "demo": demo, "workers": options.workers}
+            "fingerprint": fingerprint, "demo": demo, "workers": options.workers,
+            "max_upload": size_text(max_upload)}
 
 
 def run(options: ServeOptions) -> dict[str, object]:
@@ -176,6 +184,9 @@ def run(options: ServeOptions) -> dict[str, object]:
     os.environ["ACCESS_DESK_DB"] = options.url
     os.environ["ACCESS_DESK_TRUSTED_PROXIES"] = options.trusted_proxies
     os.environ["ACCESS_DESK_SERVER_FINGERPRINT"] = str(info["fingerprint"] or "")
+    from desktop.archive import parse_size
+
+    os.environ["ACCESS_DESK_MAX_UPLOAD"] = str(parse_size(options.max_upload))
     print(f"Access Desk server on {info['url']}"
           + (f"\ncertificate SHA-256 fingerprint: {info['fingerprint']}" if info["fingerprint"]
              else "") + ("\nthe demo directory: sign in as any demo person, no password"

@@ -17,7 +17,7 @@ from desktop.models import (
     User,
 )
 
-from . import lookup
+from . import grants, lookup
 from .core import audit, iso, notify, publish, sort_order, transaction
 from .eligibility import choosable_role
 from .rights import require_admin
@@ -76,6 +76,7 @@ def list_access(actor: User, app_name: str, *, search: str | None = None,
                      & AccessRequest.requester.in_(user_ids))
               .group_by(AccessRequest.requester)):
         last_request[r.requester_id] = r.rid
+    ends = grants.ends_by_user(app, user_ids)  # rule 18: time-bound access
     return [
         {
             "user": m.user.upn,
@@ -83,6 +84,7 @@ def list_access(actor: User, app_name: str, *, search: str | None = None,
             "role": roles.get(m.user_id),
             "since": iso(m.added_at),
             "via_request": last_request.get(m.user_id) if m.source == "self_service" else None,
+            "until": iso(ends.get(m.user_id)),
         }
         for m in members
     ]
@@ -113,6 +115,7 @@ def remove_access(actor: User, app_name: str, upn: str) -> View:
         removed_roles = Assignment.delete().where(
             (Assignment.application == app) & (Assignment.user == user)
         ).execute()
+        grants.access_removed(app, user, actor)  # rule 18: nothing left to end later
         audit(actor, "access.remove", user.upn,
               {"app": app.name, "group": group_name, "direct_assignments": removed_roles},
               application_id=app.id)

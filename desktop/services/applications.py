@@ -14,7 +14,7 @@ from desktop.models.base import new_guid
 from desktop.models.search import application_match
 
 from . import lookup, validators
-from .core import audit, now, publish, rows_read, sort_order, transaction
+from .core import after_by_name, audit, now, publish, rows_read, sort_order, transaction
 from .policy import available_sql, is_password_sso, unavailable_reason
 from .requests import close_requests, pending_for_app
 from .rights import require_admin
@@ -179,10 +179,12 @@ APP_SORTS: dict[str, Any] = {
 
 
 def list_applications(actor: User, search: str | None = None, *, limit: int | None = None,
-                      offset: int = 0, sort: str | None = None) -> list[View]:
+                      offset: int = 0, sort: str | None = None,
+                      after: int | None = None) -> list[View]:
     order = sort_order(sort, APP_SORTS, [pw.fn.LOWER(Application.name)], Application.id)
-    first = rows_read(sort, "name", limit, offset)
-    query = app_query(actor, search, first=first).order_by(*order).offset(offset)
+    first = rows_read(sort, "name", limit, offset) if after is None else None
+    query = after_by_name(app_query(actor, search, first=first), Application, after, sort)
+    query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return application_views(list(query))

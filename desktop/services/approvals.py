@@ -33,6 +33,7 @@ def is_approver(actor: User) -> bool:
 def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
     requester = r.requester
     decider = deciders.get(r.decided_by_id) if r.decided_by_id else None
+    away = deciders.get(r.decided_for) if r.decided_for else None  # rule 19
     return {
         "id": r.id,
         "app": r.application.name,
@@ -46,6 +47,8 @@ def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
         "created_at": iso(r.created_at),
         "decided_by": decider.upn if decider else None,
         "decided_by_name": decider.display_name if decider else None,
+        "decided_for": away.upn if away else None,
+        "decided_for_name": away.display_name if away else None,
         "decided_at": iso(r.decided_at),
         "reason": r.reason,
     }
@@ -54,6 +57,7 @@ def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
 def _rows(query: pw.ModelSelect[Any]) -> list[View]:
     rows: list[AccessRequest] = list(query)
     ids = {r.decided_by_id for r in rows if r.decided_by_id}
+    ids |= {r.decided_for for r in rows if r.decided_for}
     deciders = {u.id: u for u in User.select().where(User.id.in_(list(ids)))} if ids else {}
     return [_row(r, deciders) for r in rows]
 
@@ -104,6 +108,10 @@ def request_detail(actor: User, request_id: int | str) -> View:
         decider = User.get_or_none(User.id == req.decided_by_id)
         if decider is not None:
             deciders[decider.id] = decider
+    if req.decided_for:
+        away = User.get_or_none(User.id == req.decided_for)
+        if away is not None:
+            deciders[away.id] = away
     return _row(req, deciders)
 
 

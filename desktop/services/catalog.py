@@ -14,6 +14,7 @@ from desktop.models import (
 )
 from desktop.models import User as UserModel
 
+from .grants import duration
 from .policy import (
     apps_with_access,
     apps_with_open_request,
@@ -81,6 +82,8 @@ def catalog(actor: UserModel, search: str | None = None, *, limit: int | None = 
             "approvers": [u.upn for u in listed] if settings.require_approval else [],
             # Why it cannot be requested, when a rule of the request says so beforehand.
             "reason": no_approver if state == "no_approver" else None,
+            # Rule 18: how long access given now lasts ("30 days", "until 12 March 2027").
+            "access_lasts": duration(settings),
         })
         rows.append(view)
     return rows, None if is_licensed(actor) else LICENSE_MESSAGE

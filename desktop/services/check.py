@@ -50,7 +50,8 @@ DECISION_ACTIONS = {"approved": "request.approve", "denied": "request.deny",
                     "expired": "request.expire"}
 # The actions the replay reads; every other event is left alone.
 REPLAYED = ("request.", "group.add_member", "group.remove_member", "group.sync_members",
-            "import.graph", "access.remove", "access.change_role", "selfservice.update",
+            "import.graph", "access.remove", "access.end", "access.change_role",
+            "selfservice.update",
             "selfservice.remove_approver", "app.update")
 SETTING_FIELDS = ("enabled", "group", "require_approval", "approvers", "role",
                   "email_approvers", "approver_sets_passwords")
@@ -292,6 +293,15 @@ class _Log:
                 self._member(d["group"], target, seq, False, at)
             self.direct.pop((app_id, _key(target)), None)
             self.removed[(app_id, _key(target))] = (seq, at)
+        elif action == "access.end" and app_id is not None:
+            # Rule 18: a grant's end (the sweep, or an administrator) removes only what the
+            # grant added: the membership named in "group", the direct assignment when
+            # "direct_assignments" says so. Extensions and reminders change no row replayed.
+            if d.get("group"):
+                self._member(d["group"], target, seq, False, at)
+            if d.get("direct_assignments"):
+                self.direct.pop((app_id, _key(target)), None)
+                self.removed[(app_id, _key(target))] = (seq, at)
         elif action == "access.change_role" and app_id is not None and d.get("to"):
             self.direct[(app_id, _key(target))] = (seq, d["to"], at)
         elif action == "selfservice.update" and app_id is not None:

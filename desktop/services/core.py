@@ -23,8 +23,34 @@ GENESIS_HASH = audithash.GENESIS_HASH
 
 
 def now() -> dt.datetime:
-    """Naive UTC. The demo builder swaps the clock so its history is the same every time."""
+    """Naive UTC. The demo builder swaps the clock so its history is the same every time.
+    On a demo database a trainer may have jumped time ahead (``clock_offset``): the real
+    clock then runs that much later, in every process that opens the database."""
+    if base.clock is base.system_utcnow:
+        return base.clock() + clock_offset()
     return base.clock()
+
+
+CLOCK_OFFSET = "clock_offset"  # seconds a trainer jumped the demo's clock ahead (demo only)
+_offsets: dict[str, tuple[float, dt.timedelta]] = {}  # database -> (read at, offset)
+
+
+def clock_offset(fresh: bool = False) -> dt.timedelta:
+    """How far the demo's clock was jumped ahead (zero on a real database, or none jumped);
+    read from the database at most once a second per process (``fresh``: now)."""
+    import time
+
+    name = _database_name()
+    seen = _offsets.get(name)
+    if seen is not None and not fresh and time.monotonic() - seen[0] < 1.0:
+        return seen[1]
+    try:
+        row = Setting.get_or_none(Setting.key == CLOCK_OFFSET)
+        offset = dt.timedelta(seconds=int(row.value)) if row and row.value else dt.timedelta()
+    except Exception:  # no database open yet, or not made yet: the real clock
+        offset = dt.timedelta()
+    _offsets[name] = (time.monotonic(), offset)
+    return offset
 
 
 @contextmanager
@@ -82,6 +108,29 @@ def put_setting(key: str, value: str) -> None:
 
 def is_demo() -> bool:
     return get_setting("demo") == "1"
+
+
+TIME_ZONE = "time_zone"  # the directory's time zone (an IANA name); UTC when unset
+
+
+def time_zone_name() -> str:
+    """The directory's time zone, as stored (rule 18's "until a date" ends with that date
+    there); "UTC" when unset or not a zone this computer knows."""
+    from zoneinfo import ZoneInfo
+
+    name = get_setting(TIME_ZONE) or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return "UTC"
+    return name
+
+
+def time_zone() -> dt.tzinfo:
+    """The directory's time zone (``time_zone_name``) as a tzinfo."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(time_zone_name())
 
 
 # --- audit --------------------------------------------------------------------------------
@@ -179,6 +228,24 @@ def notify(
 
 
 # --- sorting lists -------------------------------------------------------------------------
+
+
+def after_by_name(query: Any, model: Any, after: int | None, sort: str | None) -> Any:
+    """Keyset paging of a list in its default order (case-insensitive name, then id): only
+    rows after the one whose id is `after`, so a deep page costs what the first does."""
+    import peewee as pw
+
+    from desktop.errors import UsageError
+
+    if after is None:
+        return query
+    if sort not in (None, "name"):
+        raise UsageError("after pages the default order (by name); leave out sort")
+    last = model.select(pw.fn.LOWER(model.name).alias("key")).where(model.id == after).first()
+    if last is None:
+        raise UsageError(f"no row {after} to continue after (it was deleted): list again")
+    key = pw.fn.LOWER(model.name)
+    return query.where((key > last.key) | ((key == last.key) & (model.id > after)))
 
 
 def sort_order(sort: str | None, fields: dict[str, Any], default: list[Any],

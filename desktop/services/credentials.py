@@ -163,6 +163,13 @@ def password_apps(actor: User) -> list[View]:
     return [{"id": a.id, "name": a.name, "publisher": a.publisher} for a in rows]
 
 
+def key_problem(actor: User) -> View:
+    """Whether sign-in details can be stored and read where the services run (this desktop,
+    or the server a desktop is connected to): {"problem": None}, or the reason they cannot."""
+    del actor  # anyone signed in may ask; the answer names no data
+    return {"problem": keys.key_status()}
+
+
 def credential_users(actor: User, app: str, search: str | None = None, *,
                      limit: int | None = None, offset: int = 0) -> list[View]:
     """People with access to the application and whether their sign-in details are set."""

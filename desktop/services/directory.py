@@ -25,7 +25,7 @@ from desktop.models.base import new_guid
 from desktop.models.search import user_match
 
 from . import lookup, validators
-from .core import audit, now, publish, rows_read, sort_order, transaction
+from .core import after_by_name, audit, now, publish, rows_read, sort_order, transaction
 from .passwords import check_strength, hash_password
 from .policy import is_licensed, members_editable
 from .requests import apps_approved_by, close_requests, close_unapprovable
@@ -240,17 +240,26 @@ USER_SORTS: dict[str, Any] = {
 
 
 def user_page(actor: User, search: str | None = None, *, limit: int | None = None,
-              offset: int = 0, sort: str | None = None) -> pw.ModelSelect[Any]:
-    """One page of people in a list's order: the Users list and the approver picker."""
+              offset: int = 0, sort: str | None = None,
+              after: str | None = None) -> pw.ModelSelect[Any]:
+    """One page of people in a list's order: the Users list and the approver picker.
+    `after`: the UPN the previous page ended with (the default order only), so a deep page
+    costs what the first does."""
     order = sort_order(sort, USER_SORTS, [User.upn], User.id)
-    first = rows_read(sort, "upn", limit, offset)
-    query = user_query(actor, search, first=first).order_by(*order).offset(offset)
+    if after is not None:
+        if sort not in (None, "upn"):
+            raise UsageError("after pages the default order (by UPN); leave out sort")
+        query = user_query(actor, search).where(User.upn > after.strip().lower())
+        query = query.order_by(*order).offset(offset)
+    else:
+        first = rows_read(sort, "upn", limit, offset)
+        query = user_query(actor, search, first=first).order_by(*order).offset(offset)
     return query.limit(limit) if limit is not None else query
 
 
 def list_users(actor: User, search: str | None = None, *, limit: int | None = None,
-               offset: int = 0, sort: str | None = None) -> list[View]:
-    query = user_page(actor, search, limit=limit, offset=offset, sort=sort)
+               offset: int = 0, sort: str | None = None, after: str | None = None) -> list[View]:
+    query = user_page(actor, search, limit=limit, offset=offset, sort=sort, after=after)
     # Plain records, not model instances: the Users page asks at every keystroke of a search.
     return user_views([SimpleNamespace(**r) for r in query.dicts()])  # type: ignore[misc]
 
@@ -353,16 +362,20 @@ GROUP_SORTS: dict[str, Any] = {
 
 
 def group_page(actor: User, search: str | None = None, *, limit: int | None = None,
-               offset: int = 0, sort: str | None = None) -> pw.ModelSelect[Any]:
+               offset: int = 0, sort: str | None = None,
+               after: int | None = None) -> pw.ModelSelect[Any]:
     """One page of groups in a list's order: the Groups list and the group picker."""
     order = sort_order(sort, GROUP_SORTS, [pw.fn.LOWER(Group.name)], Group.id)
-    query = group_query(actor, search).order_by(*order).offset(offset)
+    query = after_by_name(group_query(actor, search), Group, after, sort)
+    query = query.order_by(*order).offset(offset)
     return query.limit(limit) if limit is not None else query
 
 
 def list_groups(actor: User, search: str | None = None, *, limit: int | None = None,
-                offset: int = 0, sort: str | None = None) -> list[View]:
-    return group_views(list(group_page(actor, search, limit=limit, offset=offset, sort=sort)))
+                offset: int = 0, sort: str | None = None,
+                after: int | None = None) -> list[View]:
+    return group_views(list(group_page(actor, search, limit=limit, offset=offset, sort=sort,
+                                       after=after)))
 
 
 def list_members(actor: User, group_name: str, *, limit: int | None = None,

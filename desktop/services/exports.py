@@ -17,7 +17,13 @@ from typing import Any
 import peewee as pw
 
 from desktop.errors import UsageError
-from desktop.files import cannot_write, check_target, replacing
+from desktop.files import (
+    cannot_write,
+    check_export_folder,
+    check_target,
+    make_export_folder,
+    replacing,
+)
 from desktop.models import (
     AccessRequest,
     Application,
@@ -199,15 +205,7 @@ def _write_json(rows: Iterator[View], out: io.TextIOBase | Any, context: str | N
 # --- writing files: desktop/files.py ----------------------------------------------------------
 
 def _check_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} is a file; name a folder for the directory export")
-    names = {name for name, _ in graph_export.DIRECTORY_FILES}
-    others = sorted(p.name for p in folder.glob("*.json") if p.name not in names) \
-        if folder.is_dir() else []
-    if others:
-        # `import graph FOLDER` would read them too, as if they were part of this export.
-        raise UsageError(f"{folder} holds other JSON files ({', '.join(others[:3])}); "
-                         "choose an empty or new folder")
+    check_export_folder(folder, {name for name, _ in graph_export.DIRECTORY_FILES})
 
 
 def write_directory(actor: User, folder: Path, fmt: str = "graph") -> dict[str, Any]:
@@ -220,9 +218,9 @@ def write_directory(actor: User, folder: Path, fmt: str = "graph") -> dict[str, 
         raise UsageError(f"the directory is exported in the graph format only, not {fmt!r}")
     try:
         _check_folder(folder)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot write to {folder}: {exc.strerror}") from exc
+    make_export_folder(folder)
     with transaction():
         tenant_id = get_setting("tenant_id")
         if tenant_id is None:
@@ -257,6 +255,8 @@ Files
 - settings.json    the application's self-service settings when the bundle was written
 - requests.json    every request made in the period, with its decision, decider and reason
 - access.json      who has access through self-service now (group, role, since, request)
+- reviews.csv      the access reviews completed in the period: each person's decision,
+                   reason, reviewer and the outcome applied (rule 20)
 - audit.json       the audit events of this application in the period, every column, each
                    with its hash and the hash of the event before it in the whole log
 - checkpoint.json  a signed checkpoint of the whole log at or after the last event above,
@@ -389,6 +389,18 @@ def _evidence_view(event: AuditEvent) -> View:
     return view
 
 
+def _reviews_csv(app: Application, start: dt.datetime, end: dt.datetime) -> str:
+    """Rule 20: the application's access reviews completed in the period, one row a person
+    (its decision, who made it, the outcome applied), as `review export` writes them."""
+    from .reviews import EXPORT_FIELDS, completed_rows
+
+    out = io.StringIO()
+    out.write("\ufeff")
+    if not _write_rows(iter(completed_rows(app, start, end)), "csv", out):
+        csv.writer(out, quoting=csv.QUOTE_NONNUMERIC).writerow(EXPORT_FIELDS)
+    return out.getvalue()
+
+
 def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
              out: Path) -> dict[str, Any]:
     """A zip an auditor can keep and check on his own, signature included."""
@@ -417,6 +429,7 @@ def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
         zf.writestr("requests.json", json.dumps(requests, indent=2, ensure_ascii=False))
         zf.writestr("access.json", json.dumps(access, indent=2, ensure_ascii=False))
         zf.writestr("audit.json", json.dumps(events, indent=2, ensure_ascii=False))
+        zf.writestr("reviews.csv", _reviews_csv(app, start, end))  # rule 20
         zf.writestr("checkpoint.json", json.dumps(proof, indent=1))
         zf.writestr("chain_head.txt", head.replace(":", " ") + "\n")
         zf.writestr("verify.py", VERIFY_PY)

@@ -28,6 +28,11 @@ from desktop.graph.collect import assignment_key
 from desktop.graph.fields import shown
 from desktop.graph.reader import type_words
 from desktop.graph.records import GraphAssignment, NotImported, Skipped
+from desktop.graph.report import (  # noqa: F401 - the window reads them here too
+    left_out_lines,
+    not_imported_lines,
+    skipped_lines,
+)
 from desktop.models import (
     Application,
     AppRole,
@@ -102,23 +107,6 @@ def _capped(skipped: Sequence[Skipped]) -> tuple[list[Skipped], list[dict[str, A
     return shown_, more
 
 
-def skipped_lines(report: dict[str, Any]) -> list[str]:
-    """What an import skipped and why, one line each, as the command line and window show it."""
-    lines: list[str] = []
-    shown_ = [Skipped(s["file"], s["kind"], s["object"], s["problem"], s["field"], s["id"],
-                      s["position"]) for s in report.get("skipped", [])]
-    more = {(m["file"], m["kind"], m["field"]): m["count"] for m in report.get("skipped_more", [])}
-    last: dict[tuple[str, str, str | None], int] = {}
-    for found in shown_:
-        last[(found.file, found.kind, found.field)] = len(lines)
-        lines.append(found.line())
-    # "and 1,234 more like this in users.json" right after the last one told of its kind.
-    for key, index in sorted(last.items(), key=lambda item: -item[1]):
-        if key in more:
-            lines.insert(index + 1, f"and {more[key]:,} more like this in {key[0]}")
-    return lines
-
-
 STAGE_WORDS = {"files": "Reading files", "users": "Users", "groups": "Groups",
                "group members": "Group members", "directory roles": "Directory roles",
                "applications": "Applications", "assignments": "Assignments"}
@@ -129,17 +117,6 @@ def progress_line(stage: str, done: int, total: int, width: int = 30) -> str:
     filled = width * done // max(total, 1)
     return (f"{STAGE_WORDS.get(stage, stage):<16} [{'#' * filled}{'-' * (width - filled)}] "
             f"{done:,} of {total:,}")
-
-
-def left_out_lines(report: dict[str, Any]) -> list[str]:
-    """The entries of the folders that were not read, and why, one line each."""
-    return [f"{found['path']}: {found['reason']}" for found in report.get("left_out", [])]
-
-
-def not_imported_lines(report: dict[str, Any]) -> list[str]:
-    """The types Access Desk does not import, by file and count, one line each."""
-    return [NotImported(n["file"], n["type"], n["what"], n["count"]).line()
-            for n in report.get("not_imported", [])]
 
 
 class ImportCancelled(UsageError):

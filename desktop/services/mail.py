@@ -285,6 +285,12 @@ def outbox_view(r: EmailOutbox) -> View:
             "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)}
 
 
+def outbox_counts(actor: User) -> dict[str, Any]:
+    """How many e-mails of the outbox are queued, sent and failed (the Admin console)."""
+    require_admin(actor, "see the outbox")
+    return counts()
+
+
 def counts() -> dict[str, Any]:
     rows = (EmailOutbox.select(EmailOutbox.status, pw.fn.COUNT(EmailOutbox.id).alias("n"))
             .group_by(EmailOutbox.status))

@@ -16,15 +16,18 @@ from desktop.models import (
     User,
 )
 
-from . import lookup
+from . import grants, lookup
 from .catalog import catalog_query
-from .core import iso
+from .core import iso, now, time_zone
 from .policy import (
     access_subquery,
     approvers_of,
+    apps_with_open_request,
     eligible_approvers,
+    extension_problem,
     has_access,
     is_offered,
+    is_password_sso,
     no_approver_reason,
     open_request,
     request_state,
@@ -64,6 +67,8 @@ def my_apps(actor: User, search: str | None = None) -> list[View]:
               .where((Assignment.user == actor) & Assignment.application.in_(ids))):
         if a.role is not None:
             roles[a.application_id] = a.role.display_name
+    ends = grants.ends_by_app(actor, ids)  # rule 18: access that ends
+    extensions = _extensions(actor, apps, ends)
     return [
         {
             "id": a.id,
@@ -71,13 +76,40 @@ def my_apps(actor: User, search: str | None = None) -> list[View]:
             "publisher": a.publisher,
             "description": a.description,
             "sso": a.sso_mode,
+            "password_sso": is_password_sso(a.sso_mode),  # rule 12: sign-in details kept
             "homepage": a.homepage,
             "role": roles.get(a.id),
             "has_credentials": a.id in creds,
             "credentials_set_at": iso(creds[a.id].set_at) if a.id in creds else None,
+            "until": iso(ends[a.id].ends_at) if a.id in ends else None,
+            "extension": extensions.get(a.id),
         }
         for a in apps
     ]
+
+
+def _extensions(actor: User, apps: list[Application], ends: dict[int, Any]
+                ) -> dict[int, View]:
+    """Rule 18, for the applications whose access ends: whether the person may ask to extend
+    it (state requestable | requested | unavailable, and why not)."""
+    if not ends:
+        return {}
+    pending = apps_with_open_request(actor, list(ends))
+    settings = {s.application_id: s for s in SelfServiceSettings.select().where(
+        SelfServiceSettings.application.in_(list(ends)))}
+    at, zone = now(), time_zone()
+    out: dict[int, View] = {}
+    for app in apps:
+        if app.id not in ends:
+            continue
+        if app.id in pending:
+            out[app.id] = {"state": "requested", "reason": None}
+            continue
+        why = extension_problem(app, settings.get(app.id), ends[app.id], at, zone)
+        if why is None and not is_offered(app, settings.get(app.id)):
+            why = f"{app.name} is no longer offered for self-service"
+        out[app.id] = {"state": "unavailable" if why else "requestable", "reason": why}
+    return out
 
 
 def request_preview(actor: User, app: str) -> View:
@@ -101,6 +133,7 @@ def request_preview(actor: User, app: str) -> View:
         "requires_approval": bool(settings and settings.require_approval),
         "approvers": [{"upn": u.upn, "name": u.display_name} for u in approvers],
         "role": settings.role.display_name if settings and settings.role else None,
+        "access_lasts": grants.duration(settings),  # rule 18: None when it does not end
     }
 
 
@@ -130,6 +163,7 @@ def list_my_requests(actor: User, search: str | None = None, *, limit: int | Non
         query = query.limit(limit)
     rows = list(query)
     decider_ids = {r.decided_by_id for r in rows if r.decided_by_id}
+    decider_ids |= {r.decided_for for r in rows if r.decided_for}  # rule 19
     deciders = {u.id: u for u in User.select().where(User.id.in_(list(decider_ids)))} \
         if decider_ids else {}
     approver_names: dict[int, str] = {}
@@ -146,6 +180,9 @@ def list_my_requests(actor: User, search: str | None = None, *, limit: int | Non
             approver = approver_names.get(r.application_id) or ""
         elif decider is not None:
             approver = decider.display_name
+            away = deciders.get(r.decided_for) if r.decided_for else None
+            if away is not None:  # rule 19: "approved by X for Y"
+                approver = f"{decider.display_name} for {away.display_name}"
         elif r.status == "approved":
             approver = "Automatic (no approval needed)"
         else:
@@ -155,6 +192,7 @@ def list_my_requests(actor: User, search: str | None = None, *, limit: int | Non
             "app": r.application.name,
             "application_id": r.application_id,
             "status": r.status,
+            "kind": r.kind,  # access | extension (rule 18)
             "approver": approver,
             "decided_by": decider.upn if decider else None,
             "reason": r.reason,

@@ -8,13 +8,10 @@ from typing import Literal
 from desktop.models import AccessRequest, Application, Notification, User
 
 from .core import iso, now, publish, transaction
+from .notice_kinds import DECISION_KINDS, NEW_REQUEST  # noqa: F401 - named here too
 from .requests import request_query
 from .rights import fresh
 from .views import View
-
-# What a requester's My Apps badge counts: outcomes and changes to his access.
-DECISION_KINDS = ("decided", "access_removed", "role_changed", "credentials")
-NEW_REQUEST = "new_request"
 
 
 def _query(actor: User, kinds: Sequence[str] | None, unread_only: bool):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ list keeps one query per page (IN / EXISTS sub-selects, never a check per row in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,21 +18,27 @@ from desktop.errors import Refused
 from desktop.models import (
     ADMIN_ROLES,
     SELF_SERVICE_ORIGINS,
+    AccessGrant,
     AccessRequest,
+    AccessReview,
     Application,
     AppRole,
     Assignment,
     DirectoryRoleAssignment,
     Group,
     GroupMember,
+    ReviewItem,
+    ReviewReviewer,
     SelfServiceApprover,
     SelfServiceSettings,
     User,
 )
 
+from . import validators
+
 ADMINISTRATORS = "Global, Cloud Application or Application Administrator"
 LICENSED = ("p1", "p2")
-MAX_APPROVERS = 10
+MAX_APPROVERS = validators.MAX_APPROVERS  # rule 4
 PASSWORD_SSO = "password"
 ORIGIN_LABELS = {
     "gallery": "the gallery",
@@ -84,7 +91,7 @@ def window_kinds(user: User) -> dict[str, str | None]:
         "admin": None if is_admin(user) else
         f"only a {ADMINISTRATORS} may open the Admin console (rights table)",
         "myapps": None,
-        "approvals": None if is_approver_anywhere(user) else
+        "approvals": None if is_approver_anywhere(user) or reviews_now(user) else
         f"{user.upn} is not an approver of any application",
     }
 
@@ -267,22 +274,28 @@ def is_listed_approver(user: User, app: Application | int) -> bool:
 
 
 def is_approver_anywhere(user: User) -> bool:
-    """Rights table: on at least one application's approver list (the Approvals window)."""
-    return SelfServiceApprover.select().where(SelfServiceApprover.user == user).exists()
+    """Rights table: on at least one application's approver list, or escalation approver list
+    (rule 17), or standing in for an approver who is away now (rule 19) (the Approvals
+    window)."""
+    return is_listed_anywhere(user) or is_delegate_now(user)
 
 
-def to_approve_sql(user: User) -> Any:
-    """Rights table and rule 4, as SQL on AccessRequest: requests for applications this
-    person approves, never his own (the Approvals lists, its badge and the tray's)."""
-    return (AccessRequest.application.in_(approver_apps_subquery(user))
+def to_approve_sql(user: User, at: dt.datetime | None = None) -> Any:
+    """Rights table and rules 4, 17 and 19, as SQL on AccessRequest: requests for applications
+    this person approves, escalated requests of applications he is an escalation approver of,
+    and requests of applications whose approver he stands in for while that one is away (at
+    `at`, now by default); never his own (the Approvals lists, its badge and the tray's)."""
+    return ((AccessRequest.application.in_(approver_apps_subquery(user))
+             | (AccessRequest.escalated_at.is_null(False)
+                & AccessRequest.application.in_(escalation_apps_subquery(user)))
+             | AccessRequest.application.in_(delegated_apps_subquery(user, _at(at))))
             & (AccessRequest.requester != user))
 
 
 def may_see_request(user: User, req: AccessRequest) -> bool:
-    """Rights table: a request is seen by its requester, an administrator, and the
-    application's approvers."""
-    return (req.requester_id == user.id or is_admin(user)
-            or is_listed_approver(user, req.application_id))
+    """Rights table: a request is seen by its requester, an administrator, and those who may
+    decide it (``may_decide``)."""
+    return req.requester_id == user.id or is_admin(user) or may_decide(user, req)
 
 
 # --- rule 5: roles ------------------------------------------------------------------------------
@@ -433,6 +446,356 @@ def may_copy_credentials(user: User, app: Application | int) -> bool:
     return has_access(user, app)
 
 
+# --- rule 18: time-bound access -----------------------------------------------------------------
+
+
+def is_time_bound(settings: SelfServiceSettings | None) -> bool:
+    """Rule 18: access given now ends ("Access lasts" N days, or until a date)."""
+    return bool(settings is not None and (settings.access_days or settings.access_until))
+
+
+def end_of_date(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """Rule 18's "until a date": the instant that date ends in the directory's time zone, as
+    naive UTC (as every instant is stored)."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def grant_ends_at(settings: SelfServiceSettings, start: dt.datetime, zone: dt.tzinfo
+                  ) -> dt.datetime | None:
+    """Rule 18: when access granted at `start` ends (N days of 24 hours later, or the end of
+    the date in the directory's time zone), or None when it does not."""
+    if settings.access_days:
+        return start + dt.timedelta(days=settings.access_days)
+    if settings.access_until:
+        return end_of_date(settings.access_until, zone)
+    return None
+
+
+def extended_end(settings: SelfServiceSettings, ends_at: dt.datetime, now: dt.datetime,
+                 zone: dt.tzinfo) -> dt.datetime | None:
+    """Rule 18: where an approved extension moves a grant's end: the application's duration
+    from the current end (or from now, if later); for "until a date", that date's end when it
+    is later. None when the application's duration would not move it."""
+    if settings.access_days:
+        return max(ends_at, now) + dt.timedelta(days=settings.access_days)
+    if settings.access_until:
+        end = end_of_date(settings.access_until, zone)
+        return end if end > ends_at else None
+    return None
+
+
+def active_grant(user: User, app: Application | int) -> AccessGrant | None:
+    """Rule 18: this person's time-bound access to the application that has not ended."""
+    return AccessGrant.get_or_none(
+        (AccessGrant.application == app) & (AccessGrant.user == user)
+        & AccessGrant.ended_at.is_null())
+
+
+def extension_problem(app: Application, settings: SelfServiceSettings | None,
+                      grant: AccessGrant | None, now: dt.datetime, zone: dt.tzinfo
+                      ) -> str | None:
+    """Rule 18: why this person cannot ask to extend his access (he holds none that ends, or
+    the application's duration would not move its end), or None."""
+    if grant is None:
+        return f"your access to {app.name} does not end, so there is nothing to extend"
+    if settings is None or not is_time_bound(settings):
+        return (f"access to {app.name} is no longer time-bound; ask an administrator to "
+                "extend yours")
+    if extended_end(settings, grant.ends_at, now, zone) is None:
+        until = settings.access_until.isoformat() if settings.access_until else "a date"
+        return (f"access to {app.name} lasts until {until} for everyone, and yours ends "
+                "then already; ask an administrator to extend it")
+    return None
+
+
+def reminder_due(grant: AccessGrant, days: int | None, now: dt.datetime) -> bool:
+    """Rule 18: the "ends soon" notice is due (from `days` before the end until the end),
+    and not sent yet."""
+    return bool(days and grant.reminded_at is None and grant.ended_at is None
+                and grant.ends_at - dt.timedelta(days=days) <= now < grant.ends_at)
+
+
+def grant_over(grant: AccessGrant, now: dt.datetime) -> bool:
+    """Rule 18: the grant's end has come (at `ends_at`, not a second before)."""
+    return bool(grant.ended_at is None and now >= grant.ends_at)
+
+
+def grants_due_sql(now: dt.datetime, longest_reminder: int) -> Any:
+    """Rule 18 as SQL on AccessGrant: not ended, and over or within the longest reminder
+    period of their end (``grant_over``, ``reminder_due`` decide each)."""
+    return (AccessGrant.ended_at.is_null()
+            & (AccessGrant.ends_at <= now + dt.timedelta(days=longest_reminder))
+            & ((AccessGrant.ends_at <= now) | AccessGrant.reminded_at.is_null()))
+
+
+# --- rules 16-17: requests that wait (time-out, reminders, escalation) -----------------------
+
+MAX_WAIT_DAYS = 90  # rule 16: "expire after N days", 1-90
+MAX_ACCESS_DAYS = 3650  # rule 18: "access lasts N days", 1-3650
+MAX_END_REMINDER_DAYS = 90  # rule 18: remind the user this many days before the end
+EXPIRED_REASON = ("nobody decided it within {days} days, so it expired; you may ask again")
+
+
+def waiting_problem(expire: int | None, remind: int | None, escalate: int | None
+                    ) -> tuple[str, str] | None:
+    """Rules 16-17: why these waiting times do not go together (expiry 1-90 days, a reminder
+    1 <= M < N, escalation 1 <= E < N; with no expiry, M and E are 1-90), as (rule,
+    sentence), or None."""
+    if expire is not None and not 1 <= expire <= MAX_WAIT_DAYS:
+        return ("rule 16", f"pending requests expire after 1 to {MAX_WAIT_DAYS} days, "
+                f"not {expire}")
+    for rule, what, days in (("rule 16", "reminding approvers", remind),
+                             ("rule 17", "escalating", escalate)):
+        if days is None:
+            continue
+        if not 1 <= days <= MAX_WAIT_DAYS:
+            return (rule, f"{what} happens after 1 to {MAX_WAIT_DAYS} days, not {days}")
+        if expire is not None and days >= expire:
+            return (rule, f"{what} after {days} days comes too late: pending requests expire "
+                    f"after {expire} days, so choose fewer than {expire}")
+    return None
+
+
+def request_deadlines(settings: SelfServiceSettings, created: dt.datetime
+                      ) -> dict[str, dt.datetime | None]:
+    """Rules 16-17: a request's deadlines, fixed when it is made (24-hour days from then;
+    None where the setting is off or approval is not required)."""
+    def after(days: int | None) -> dt.datetime | None:
+        if days is None or not settings.require_approval:
+            return None
+        return created + dt.timedelta(days=days)
+
+    return {"expires_at": after(settings.expire_days), "remind_at": after(settings.remind_days),
+            "escalate_at": after(settings.escalate_days)}
+
+
+def escalation_approvers_of(settings: SelfServiceSettings | None) -> list[User]:
+    """Rule 17: the listed escalation approvers, in their order, eligible or not."""
+    if settings is None:
+        return []
+    from desktop.models import EscalationApprover
+
+    rows = (EscalationApprover.select(EscalationApprover, User).join(User)
+            .where(EscalationApprover.settings == settings)
+            .order_by(EscalationApprover.position, EscalationApprover.id))
+    return [r.user for r in rows]
+
+
+def escalation_apps_subquery(user: User) -> pw.ModelSelect[Any]:
+    """Rule 17: the application ids this person is an escalation approver of (a sub-select)."""
+    from desktop.models import EscalationApprover
+
+    return (SelfServiceSettings.select(SelfServiceSettings.application)
+            .join(EscalationApprover)
+            .where(EscalationApprover.user == user))
+
+
+def may_decide(user: User, req: AccessRequest) -> bool:
+    """Rights table and rules 17 and 19: the application's approvers decide its requests;
+    once a request is escalated, its escalation approvers too; while an approver is away, his
+    delegate (``decides_for``) (whether he may decide now, licensed and enabled, is
+    ``approver_problem``)."""
+    return _decides_himself(user, req) or decides_for(user, req) is not None
+
+
+def _decides_himself(user: User, req: AccessRequest) -> bool:
+    if is_listed_approver(user, req.application_id):
+        return True
+    return bool(req.escalated_at is not None and escalation_apps_subquery(user).where(
+        SelfServiceSettings.application == req.application_id).exists())
+
+
+def standing_in_for(user: User, req: AccessRequest, at: dt.datetime | None = None
+                    ) -> User | None:
+    """Rule 19: the away approver this person decides the request for (recorded as the
+    request's ``decided_for``), or None when he decides it as its approver himself."""
+    return None if _decides_himself(user, req) else decides_for(user, req, at)
+
+
+def reason_to_approve_problem(settings: SelfServiceSettings | None, app: Application,
+                              reason: str | None) -> str | None:
+    """Rule 17: "approvers must give a reason to approve" and none was given, or None."""
+    if settings is not None and settings.reason_to_approve and not reason:
+        return f"approving a request for {app.name} needs a reason"
+    return None
+
+
+def access_lasts_problem(days: int | None, until: dt.date | None, today: dt.date
+                         ) -> str | None:
+    """Rule 18's setting: N days (1-3650) or until a date after today, not both; or None."""
+    if days is not None and until is not None:
+        return "access lasts either a number of days or until a date, not both"
+    if days is not None and not 1 <= days <= MAX_ACCESS_DAYS:
+        return f"access lasts 1 to {MAX_ACCESS_DAYS} days, not {days}"
+    if until is not None and until <= today:
+        return f"access cannot last until {until.isoformat()}: that date is not in the future"
+    return None
+
+
+def end_reminder_problem(days: int) -> str | None:
+    """Rule 18: the user is reminded 1 to 90 days before his access ends."""
+    if not 1 <= days <= MAX_END_REMINDER_DAYS:
+        return (f"the reminder before access ends comes 1 to {MAX_END_REMINDER_DAYS} days "
+                f"early, not {days}")
+    return None
+
+
+# --- rule 19: approvers who are away, and their delegates ----------------------------------------
+
+
+def _at(at: dt.datetime | None) -> dt.datetime:
+    from .core import now
+
+    return now() if at is None else at
+
+
+def away_sql(at: dt.datetime) -> Any:
+    """Rule 19 as SQL on AwayPeriod: the periods under way at `at` (from its start, until
+    its end: away at ``starts_at``, back at ``ends_at``)."""
+    from desktop.models import AwayPeriod
+
+    return (AwayPeriod.starts_at <= at) & (AwayPeriod.ends_at > at)
+
+
+def away_period(user: User | int, at: dt.datetime | None = None) -> Any:
+    """Rule 19: the period this person is away at `at` (now by default), or None."""
+    from desktop.models import AwayPeriod
+
+    return (AwayPeriod.select().where((AwayPeriod.user == user) & away_sql(_at(at)))
+            .order_by(AwayPeriod.ends_at.desc()).first())
+
+
+def is_away(user: User | int, at: dt.datetime | None = None) -> bool:
+    """Rule 19: away at `at` (no reminders, no e-mail; still an eligible approver, rule 11)."""
+    return away_period(user, at) is not None
+
+
+def is_listed_anywhere(user: User) -> bool:
+    """Rights table (rule 19): on an approver or escalation approver list, so he may set
+    himself away."""
+    from desktop.models import EscalationApprover
+
+    return bool(SelfServiceApprover.select().where(SelfServiceApprover.user == user).exists()
+                or EscalationApprover.select().where(EscalationApprover.user == user).exists())
+
+
+def may_set_away(actor: User, user: User, actor_is_admin: bool) -> str | None:
+    """Rule 19 and the governance rights table: why `actor` may not set `user` away (an
+    approver sets himself; an administrator anyone), or None."""
+    if actor_is_admin:
+        return None
+    if actor.id != user.id:
+        return (f"only {user.upn} himself or a {ADMINISTRATORS} may say when {user.upn} is "
+                "away")
+    if not is_listed_anywhere(user):
+        return f"{user.upn} is not an approver of any application, so has nobody to stand in"
+    return None
+
+
+def away_period_problem(starts: dt.datetime, ends: dt.datetime, now: dt.datetime
+                        ) -> str | None:
+    """Rule 19: a period away ends after it starts, and not in the past."""
+    if ends <= starts:
+        return "the period away must end after it starts"
+    if ends <= now:
+        return "that period away is over already; choose dates to come"
+    return None
+
+
+def delegate_problem(user: User, delegate: User, starts: dt.datetime, ends: dt.datetime
+                     ) -> str | None:
+    """Rule 19: why this person cannot stand in for `user` from `starts` to `ends` (himself,
+    disabled, unlicensed, or away himself during that time), or None. (Never the requester:
+    nobody decides his own request, rule 4.)"""
+    from desktop.models import AwayPeriod
+
+    if delegate.id == user.id:
+        return f"{user.upn} cannot stand in for himself; choose somebody else"
+    problem = approver_problem(delegate)
+    if problem:
+        return f"{problem}, so cannot decide requests"
+    clash = (AwayPeriod.select().where(
+        (AwayPeriod.user == delegate) & (AwayPeriod.starts_at < ends)
+        & (AwayPeriod.ends_at > starts)).order_by(AwayPeriod.starts_at).first())
+    if clash is not None:
+        return (f"{delegate.upn} is away himself from {clash.starts_at:%Y-%m-%d} to "
+                f"{clash.ends_at:%Y-%m-%d}; choose somebody who is here")
+    return None
+
+
+def delegators_subquery(user: User, at: dt.datetime) -> Any:
+    """Rule 19: the ids of the people away at `at` for whom this person stands in."""
+    from desktop.models import AwayPeriod
+
+    return AwayPeriod.select(AwayPeriod.user).where((AwayPeriod.delegate == user)
+                                                    & away_sql(at))
+
+
+def delegated_apps_subquery(user: User, at: dt.datetime) -> pw.ModelSelect[Any]:
+    """Rule 19: the application ids whose approvers this person stands in for at `at`."""
+    return (SelfServiceSettings.select(SelfServiceSettings.application)
+            .join(SelfServiceApprover)
+            .where(SelfServiceApprover.user.in_(delegators_subquery(user, at))))
+
+
+def decides_for(user: User, req: AccessRequest, at: dt.datetime | None = None) -> User | None:
+    """Rule 19: the away approver of the request's application this person stands in for at
+    `at` (the first listed), or None (then he decides as himself, or not at all)."""
+    from desktop.models import AwayPeriod
+
+    row = (SelfServiceApprover.select(SelfServiceApprover, SelfServiceSettings)
+           .join(SelfServiceSettings)
+           .where((SelfServiceSettings.application == req.application_id)
+                  & SelfServiceApprover.user.in_(
+                      AwayPeriod.select(AwayPeriod.user).where(
+                          (AwayPeriod.delegate == user) & away_sql(_at(at)))))
+           .order_by(SelfServiceApprover.position, SelfServiceApprover.id).first())
+    return row.user if row is not None else None  # type: ignore[no-any-return]
+
+
+def is_delegate_now(user: User, at: dt.datetime | None = None) -> bool:
+    """Rule 19: this person stands in for somebody away now (the Approvals window is his)."""
+    from desktop.models import AwayPeriod
+
+    return bool(AwayPeriod.select().where((AwayPeriod.delegate == user)
+                                          & away_sql(_at(at))).exists())
+
+
+def reachable(people: Iterable[User], at: dt.datetime, excluding: User | None = None,
+              delegates: bool = True) -> list[User]:
+    """Rule 19: whom to tell instead of these eligible approvers at `at`: those who are here,
+    and for each one away, his delegate (when the delegate may decide: enabled, licensed,
+    not `excluding`, the requester; `delegates` False: nobody, as for escalation approvers,
+    whose delegates do not stand in); nobody twice."""
+    from desktop.models import AwayPeriod
+
+    people = list(people)
+    away = {p.user_id: p for p in AwayPeriod.select().where(
+        AwayPeriod.user.in_([u.id for u in people]) & away_sql(at))}
+    told: list[User] = []
+    for person in people:
+        period = away.get(person.id)
+        if period is None:
+            chosen: User | None = person
+        elif period.delegate_id is None or not delegates:
+            chosen = None
+        else:
+            stand_in: User = period.delegate  # type: ignore[assignment]
+            chosen = None if (approver_problem(stand_in) or (
+                excluding is not None and stand_in.id == excluding.id)) else stand_in
+        if chosen is not None and all(chosen.id != t.id for t in told):
+            told.append(chosen)
+    return told
+
+
+def nobody_available(settings: SelfServiceSettings, at: dt.datetime) -> bool:
+    """Rule 19: the application has eligible approvers, all away at `at`, and none of them
+    left a delegate who may decide (the administrators are told; nothing is closed)."""
+    listed = deciders(approvers_of(settings))
+    return bool(listed) and not reachable(listed, at)
+
+
 # --- trainer tools ------------------------------------------------------------------------------
 
 
@@ -446,3 +809,141 @@ def require_demo(what: str = "scenarios", database: str | None = None) -> None:
         raise Refused("demo only", f"{where}: {what} work only on the demo directory "
                       "(access-desk init --demo); this database holds a real directory and "
                       "was not changed")
+
+
+# --- rule 20: access reviews ---------------------------------------------------------------------
+
+REVIEW_RECURRENCES = ("monthly", "quarterly", "yearly")
+REVIEW_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+REVIEW_DECISIONS = ("keep", "remove")
+UNREVIEWED_CHOICES = ("keep", "remove")
+MAX_REVIEW_DAYS = 365  # a review lasts 1 to 365 days
+MAX_REVIEWERS = MAX_APPROVERS  # named reviewers, as approvers (rule 4)
+
+
+def review_setup_problem(ends_at: dt.datetime, now: dt.datetime, unreviewed: str,
+                         recurrence: str | None) -> str | None:
+    """Rule 20: a review ends after it starts and within a year; the unreviewed are kept or
+    removed; it recurs monthly, quarterly, yearly or not at all."""
+    if ends_at <= now:
+        return "a review must end in the future"
+    if ends_at - now > dt.timedelta(days=MAX_REVIEW_DAYS):
+        return f"a review lasts at most {MAX_REVIEW_DAYS} days"
+    if unreviewed not in UNREVIEWED_CHOICES:
+        return f"people nobody reviewed are kept or removed, not {unreviewed!r}"
+    if recurrence is not None and recurrence not in REVIEW_RECURRENCES:
+        return f"a review recurs monthly, quarterly or yearly, not {recurrence!r}"
+    return None
+
+
+def reviewer_problem(user: User) -> str | None:
+    """Rule 20: a named reviewer is an enabled individual."""
+    if not user.enabled:
+        return f"{user.upn} is disabled and cannot review"
+    return None
+
+
+def review_holders_sql(app: Application | int, settings: SelfServiceSettings | None) -> Any:
+    """Rule 20 (and 13), as a condition on User: who holds the application's self-service
+    access: members of its self-service group, and people it assigned directly on a request."""
+    direct = Assignment.select(Assignment.user).where(
+        (Assignment.application == app) & Assignment.user.is_null(False)
+        & Assignment.via_request.is_null(False))
+    condition = User.id.in_(direct)
+    if settings is not None and settings.group_id is not None:
+        members = GroupMember.select(GroupMember.user).where(
+            GroupMember.group == settings.group_id)
+        condition = condition | User.id.in_(members)
+    return condition
+
+
+def reviewers_of(review: AccessReview) -> list[User]:
+    """Rule 20: the review's reviewers now: the application's enabled approvers, or the
+    enabled people named when it started."""
+    if review.reviewers == "named":
+        people = [r.user for r in ReviewReviewer.select(ReviewReviewer, User).join(User)
+                  .where(ReviewReviewer.review == review)]
+    else:
+        settings = SelfServiceSettings.get_or_none(
+            SelfServiceSettings.application == review.application_id)
+        people = approvers_of(settings)
+    return [u for u in people if u.enabled]
+
+
+def is_reviewer(user: User, review: AccessReview) -> bool:
+    """Rule 20: whether this person is one of the review's reviewers."""
+    return any(u.id == user.id for u in reviewers_of(review))
+
+
+def reviews_of_sql(user: User) -> Any:
+    """Rule 20 as SQL on AccessReview: the reviews this person reviews (named in it, or an
+    approver of its application when its reviewers are the approvers)."""
+    named = ReviewReviewer.select(ReviewReviewer.review).where(ReviewReviewer.user == user)
+    approves = (SelfServiceSettings.select(SelfServiceSettings.application)
+                .join(SelfServiceApprover)
+                .where(SelfServiceApprover.user == user))
+    if not user.enabled:
+        return AccessReview.id.is_null()  # nobody disabled reviews
+    return (((AccessReview.reviewers == "named") & AccessReview.id.in_(named))
+            | ((AccessReview.reviewers == "approvers")
+               & AccessReview.application.in_(approves)))
+
+
+def reviews_now(user: User) -> bool:
+    """Rule 20: he reviews an active review (the Approvals window opens for him)."""
+    return bool(AccessReview.select().where(
+        (AccessReview.status == "active") & reviews_of_sql(user)).exists())
+
+
+def review_open(review: AccessReview, now: dt.datetime) -> bool:
+    """Rule 20: decisions may be made and changed until the review's end."""
+    return bool(review.status == "active" and now < review.ends_at)
+
+
+def review_over(review: AccessReview, now: dt.datetime) -> bool:
+    """Rule 20: the review's end has come (at `ends_at`, not a second before)."""
+    return bool(review.status == "active" and now >= review.ends_at)
+
+
+def review_decision_problem(actor: User, item: ReviewItem, decision: str,
+                            reason: str | None) -> str | None:
+    """Rule 20: nobody reviews himself; Keep or Remove; a reason is required to remove."""
+    if item.user_id == actor.id:
+        return "nobody reviews his own access; another reviewer decides it"
+    if decision not in REVIEW_DECISIONS:
+        return f"decide keep or remove, not {decision!r}"
+    if decision == "remove" and not (reason or "").strip():
+        return "give a reason to remove access; the person reads it"
+    return None
+
+
+def review_outcome(decision: str | None, unreviewed: str) -> tuple[str, bool]:
+    """Rule 20 at the end: what happens to one member (its outcome, and whether his access
+    is removed): his reviewer's decision, or the review's choice for the unreviewed."""
+    if decision == "remove":
+        return "removed", True
+    if decision == "keep":
+        return "kept", False
+    if unreviewed == "remove":
+        return "not reviewed, removed", True
+    return "not reviewed, kept", False
+
+
+def add_months(instant: dt.datetime, months: int) -> dt.datetime:
+    """Rule 20 (recurrence): the same day and time `months` later (the month's last day
+    when it is shorter)."""
+    import calendar
+
+    year, month = divmod(instant.month - 1 + months, 12)
+    year += instant.year
+    day = min(instant.day, calendar.monthrange(year, month + 1)[1])
+    return instant.replace(year=year, month=month + 1, day=day)
+
+
+def next_review_end(review: AccessReview) -> dt.datetime | None:
+    """Rule 20: a recurring review's next one starts at its end and ends one period (a
+    month, three months, a year) later; None when it does not recur."""
+    if review.recurrence not in REVIEW_MONTHS:
+        return None
+    return add_months(review.ends_at, REVIEW_MONTHS[review.recurrence])
+

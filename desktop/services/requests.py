@@ -1,4 +1,5 @@
-"""The request life cycle: pending -> approved | denied | cancelled | closed (rules 4, 7-11)."""
+"""The request life cycle: pending -> approved | denied | cancelled | closed | expired (rules 4,
+7-11, 16-17: deadlines fixed at creation, escalation approvers deciding, a reason to approve)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import peewee as pw
 from desktop.errors import Conflict, Refused, UsageError
 from desktop.models import (
     STATUSES,
+    AccessGrant,
     AccessRequest,
     Application,
     Assignment,
@@ -20,19 +22,23 @@ from desktop.models import (
     User,
 )
 
-from . import lookup, validators
+from . import grants, lookup, validators
 from .core import audit, iso, notify, now, publish, sort_order, transaction
 from .policy import (
     approver_apps_subquery,
     can_be_decided,
     eligible_approvers,
     has_access,
-    is_listed_approver,
     is_offered,
     may_cancel,
+    may_decide,
     may_see_request,
     no_approver_reason,
     open_request,
+    reachable,
+    reason_to_approve_problem,
+    request_deadlines,
+    standing_in_for,
     to_approve_sql,
     unavailable_reason,
 )
@@ -48,9 +54,13 @@ def check_reason(reason: str | None) -> str | None:
 # --- what approval grants (rule 8) ---------------------------------------------------------
 
 
-def grant_access(req: AccessRequest, settings: SelfServiceSettings, decider: User | None) -> None:
-    """Add the requester to the group and, where set, assign the role directly."""
+def grant_access(req: AccessRequest, settings: SelfServiceSettings, decider: User | None
+                 ) -> AccessGrant | None:
+    """Add the requester to the group and, where set, assign the role directly; where the
+    application's access is time-bound (rule 18), record the grant with what it added."""
     user, app = req.requester, req.application
+    at = now()
+    added_membership, added_assignment = False, None
     if settings.group_id is not None:
         exists = GroupMember.select().where(
             (GroupMember.group == settings.group_id) & (GroupMember.user == user)
@@ -58,22 +68,39 @@ def grant_access(req: AccessRequest, settings: SelfServiceSettings, decider: Use
         if not exists:
             GroupMember.create(
                 group=settings.group_id, user=user, source="self_service",
-                added_by=decider, added_at=now(),
+                added_by=decider, added_at=at,
             )
+            added_membership = True
     if settings.role_id is not None:
         direct = Assignment.get_or_none(
             (Assignment.application == app) & (Assignment.user == user)
         )
         if direct is None:
-            Assignment.create(
+            added_assignment = Assignment.create(
                 application=app, user=user, role=settings.role_id, via_request=req.id,
-                created_at=now(),
-            )
+                created_at=at,
+            ).id
         else:
             Assignment.update(role=settings.role_id, via_request=req.id).where(
                 Assignment.id == direct.id
             ).execute()
     publish("access", app.id)
+    return grants.record(req, settings, at, added_membership, added_assignment)
+
+
+def _grant(req: AccessRequest, settings: SelfServiceSettings, decider: User | None
+           ) -> tuple[dict[str, Any], AccessGrant | None]:
+    """What approving does: access (rule 8), or a longer grant for an extension (rule 18).
+    Returns the approval event's details about it, and the grant (time-bound access)."""
+    if req.kind == "extension":
+        grant = grants.extend_by_request(req, settings)
+        return {"extends_grant": grant.id, "until": iso(grant.ends_at)}, grant
+    made = grant_access(req, settings, decider)
+    details = {"group": settings.group.name if settings.group else None,
+               "role": settings.role.value if settings.role else None}
+    if made is not None:
+        details["until"] = iso(made.ends_at)
+    return details, made
 
 
 def _finish(
@@ -152,7 +179,10 @@ def apps_approved_by(user: User) -> list[int]:
 # --- use cases -----------------------------------------------------------------------------
 
 
-def create_request(actor: User, app_name: str, justification: str | None = None) -> View:
+def create_request(actor: User, app_name: str, justification: str | None = None,
+                   extend: bool = False) -> View:
+    """`extend`: ask to extend one's time-bound access (rule 18; exempt from rule 9's
+    "already has access"), decided as a request is."""
     justification = validators.text(justification, "the justification",
                                     cap=validators.MAX_JUSTIFICATION, lines=True)
     with transaction():
@@ -166,7 +196,8 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
         if not is_offered(app, settings):
             raise Refused("rule 1", f"{app.name} is not offered for self-service")
         assert settings is not None
-        if has_access(actor, app):
+        extends = grants.extension_target(actor, app, settings) if extend else None
+        if extends is None and has_access(actor, app):
             raise Refused("rule 9", f"you already have access to {app.name}")
         already = open_request(actor, app)
         if already is not None:
@@ -177,30 +208,40 @@ def create_request(actor: User, app_name: str, justification: str | None = None)
         no_approver = no_approver_reason(app, settings, actor)
         if no_approver:
             raise Refused("rule 4", no_approver)
+        created = now()
         req = AccessRequest.create(
             application=app, requester=actor, justification=justification,
-            status="pending", created_at=now(),
+            status="pending", created_at=created, **request_deadlines(settings, created),
+            kind="extension" if extends else "access",
+            extends_grant=extends.id if extends else None,
         )
         Application.update(pending_count=Application.pending_count + 1).where(
             Application.id == app.id
         ).execute()
         audit(actor, "request.create", f"request {req.id}",
-              {"app": app.name, "justification": justification}, application_id=app.id)
+              {"app": app.name, "justification": justification,
+               **({"kind": "extension", "extends_grant": extends.id} if extends else {})},
+              application_id=app.id)
         if settings.require_approval:
-            for approver in eligible_approvers(settings, excluding=actor):  # rule 14
+            asks = (f"asks to extend his access to {app.name}" if extends
+                    else f"requests {app.name}")
+            # Rule 14; rule 19: not those away, their delegates instead.
+            for approver in reachable(eligible_approvers(settings, excluding=actor), created,
+                                      excluding=actor):
                 notify(approver, "new_request",
-                       f"{actor.display_name} requests {app.name}",
+                       f"{actor.display_name} {asks}",
                        request_id=req.id, application_id=app.id)
                 if settings.email_approvers and approver.mail:
                     _queue_request_mail(approver, actor, app, req)
         else:
             _finish(req, "approved", None, "approval is not required")
-            grant_access(req, settings, None)
+            granted, made = _grant(req, settings, None)
             audit(None, "request.approve", f"request {req.id}",
-                  {"automatic": True, "group": settings.group.name if settings.group else None,
-                   "role": settings.role.value if settings.role else None},
-                  application_id=app.id)
-            notify(actor, "decided", f"{app.name} was added to your apps",
+                  {"automatic": True, **granted}, application_id=app.id)
+            notify(actor, "decided",
+                   f"Your access to {app.name} was extended until "
+                   f"{grants.describe_end(made.ends_at)}" if extends and made
+                   else f"{app.name} was added to your apps",
                    request_id=req.id, application_id=app.id)
         publish("requests", req.id)
         return request_view(req, None)
@@ -210,8 +251,10 @@ def _queue_request_mail(approver: User, requester: User, app: Application,
                         req: AccessRequest) -> None:
     from .mail import queue
 
+    asks = ("asks to extend his access to" if req.kind == "extension"  # rule 18
+            else "requests access to")
     body = (
-        f"{requester.display_name} ({requester.upn}) requests access to {app.name}.\n\n"
+        f"{requester.display_name} ({requester.upn}) {asks} {app.name}.\n\n"
         f"Business justification: {req.justification or '(none given)'}\n"
         f"Requested: {iso(req.created_at)}\n\n"
         f"Answer from the Approvals window of Access Desk, or from a terminal:\n"
@@ -245,7 +288,7 @@ def _decide(actor: User, request_id: int | str, approve: bool, reason: str | Non
         settings = SelfServiceSettings.get_or_none(
             SelfServiceSettings.application == req.application_id
         )
-        if settings is None or not is_listed_approver(actor, req.application_id):
+        if settings is None or not may_decide(actor, req):  # rule 17: escalated, too
             raise Refused(
                 "rights table",
                 f"only an approver of {req.application.name} may approve or deny its requests",
@@ -258,18 +301,33 @@ def _decide(actor: User, request_id: int | str, approve: bool, reason: str | Non
         if not approve and not reason:
             raise Refused("rule 10", "a reason is required to deny a request")
         assert settings is not None
+        no_reason = reason_to_approve_problem(settings, req.application, reason) if approve \
+            else None
+        if no_reason:
+            raise Refused("rule 17", no_reason)
         status = "approved" if approve else "denied"
+        away = standing_in_for(actor, req)  # rule 19: a delegate decides for an away approver
         _finish(req, status, actor, reason)
         app = req.application
+        standing_in: dict[str, Any] = {}
+        if away is not None:
+            AccessRequest.update(decided_for=away.id).where(AccessRequest.id == req.id).execute()
+            req.decided_for = away.id
+            standing_in = {"delegate": actor.upn, "for": away.upn}
+        granted: dict[str, Any] = {"group": None, "role": None}
         if approve:
-            grant_access(req, settings, actor)
+            granted, grant = _grant(req, settings, actor)
             message = f"{actor.display_name} approved your request for {app.name}"
+            if req.kind == "extension" and grant is not None:
+                message = (f"{actor.display_name} extended your access to {app.name} until "
+                           f"{grants.describe_end(grant.ends_at)}")
         else:
             message = f"{actor.display_name} denied your request for {app.name}: {reason}"
+        if away is not None:
+            message = message.replace(actor.display_name,
+                                      f"{actor.display_name} (for {away.display_name})", 1)
         audit(actor, f"request.{'approve' if approve else 'deny'}", f"request {req.id}",
-              {"reason": reason, "requester": req.requester.upn,
-               "group": settings.group.name if approve and settings.group else None,
-               "role": settings.role.value if approve and settings.role else None},
+              {"reason": reason, "requester": req.requester.upn, **granted, **standing_in},
               application_id=app.id)
         notify(req.requester, "decided", message, request_id=req.id, application_id=app.id)
         _queue_decision_mail(req, settings, message)

@@ -51,6 +51,11 @@ def lifetimes() -> View:
             "absolute_hours": _hours(ABSOLUTE_SETTING, ABSOLUTE).total_seconds() / 3600}
 
 
+def lifetimes_of(actor: User) -> View:
+    """How long a session lasts, idle and at most (the Admin console's Signed-in devices)."""
+    return lifetimes()
+
+
 def sign_in(upn: str, password: str | None, *, client: str = "", address: str = "") -> View:
     """Check the password (throttled per UPN as every sign-in, and per client address), and
     return a new session's token: 256 random bits, shown once, kept only as a hash."""
@@ -131,11 +136,13 @@ def revoke_all(user_id: int, why: str, *, except_session: int | None = None) -> 
     return int(query.execute())
 
 
-def _view(row: Any) -> View:
+def _view(row: Any, current: int | None = None) -> View:
+    """`current`: the id of the session the person asking acts in (his row says so)."""
     return {"id": row.id, "upn": row.upn, "name": row.display_name, "client": row.client,
             "address": row.address, "since": iso(row.created_at),
             "last_seen": iso(row.last_seen),
-            "expires_at": iso(min(row.expires_at, row.idle_expires_at))}
+            "expires_at": iso(min(row.expires_at, row.idle_expires_at)),
+            "current": current is not None and row.id == current}
 
 
 # What a list of sessions sorts by (the Admin console's column headers); oldest first otherwise.
@@ -156,6 +163,7 @@ def list_sessions(actor: User, upn: str | None = None, *, search: str | None = N
     """Open sessions: a Global Administrator's view is everyone's (or one person's, or the
     people a `search` finds: words of the name or UPN, as the Users list), anyone else's his
     own."""
+    current = getattr(actor, "session_id", None)
     actor, roles = fresh_with_roles(actor)
     at = now()
     query = (SignInSession.select(SignInSession, User.upn, User.display_name)
@@ -175,7 +183,7 @@ def list_sessions(actor: User, upn: str | None = None, *, search: str | None = N
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [_view(row) for row in query.objects()]
+    return [_view(row, current) for row in query.objects()]
 
 
 def revoke_session(actor: User, session_id: int) -> View:

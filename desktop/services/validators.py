@@ -31,6 +31,8 @@ MAX_SECRET = 256
 # One command-line argument: more than any name, UPN, reason, path or search needs, and far
 # below what SQLite refuses to match (a LIKE pattern of 50,000 bytes).
 MAX_ARGUMENT = 4096
+# Approvers of one application's self-service (rule 4).
+MAX_APPROVERS = 10
 # Ids are 64-bit integers in both databases: a longer number names nothing.
 MAX_INT64 = 2**63 - 1
 

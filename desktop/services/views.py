@@ -147,6 +147,7 @@ def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
         "decided_by": decider_upn,
         "decided_at": iso(req.decided_at),
         "reason": req.reason,
+        "kind": req.kind,  # access | extension (rule 18)
     }
 
 

@@ -9,7 +9,6 @@ from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from desktop.errors import Refused, UsageError
-from desktop.models import User
 from desktop.ui.editor import unsaved_pages
 from desktop.ui.settings import settings
 from desktop.ui.style import styled_application
@@ -24,7 +23,7 @@ from desktop.ui.windows import (
 )
 
 
-def shell_window(kind: str, actor: User, feed: Any, switch: Callable[[str], None],
+def shell_window(kind: str, actor: Any, feed: Any, switch: Callable[[str], None],
                  switcher: Any = None) -> QWidget:
     """The window `gui` shows for `kind`, as the tray opens it too: built for this person at
     its remembered size, with the Window menu (`switch` opens another window), the Trainer
@@ -48,7 +47,7 @@ def shell_window(kind: str, actor: User, feed: Any, switch: Callable[[str], None
 class WindowSwitcher:
     """Holds the open window, remembers each window's geometry, and switches between them."""
 
-    def __init__(self, actor: User, feed: Any) -> None:
+    def __init__(self, actor: Any, feed: Any) -> None:
         self.actor = actor
         self.feed = feed
         self.kind: str | None = None
@@ -72,6 +71,10 @@ class WindowSwitcher:
         """The demo was reset (here or in another process): the same person and window again,
         built on the rebuilt directory, so nothing on screen is left from the old one."""
         if self.window is None:
+            return
+        if getattr(self.actor, "remote", False):
+            # On a server the person keeps his session: the same window, re-read.
+            self.open(self.kind or default_kind(self.actor))
             return
         from desktop.services import lookup
 
@@ -115,13 +118,14 @@ class WindowSwitcher:
             settings().setValue(f"geometry/{kind}", window.saveGeometry())
 
 
-def _start_feed() -> Any:
+def _start_feed(actor: Any) -> Any:
     if not module_available("desktop.live"):
         return None
     try:
-        from desktop.live import LiveFeed
+        from desktop.api.backend import as_backend
+        from desktop.ui.tabbed import make_feed
 
-        feed = LiveFeed()
+        feed = make_feed(as_backend(actor))
         feed.start()
         return feed
     except Exception:  # noqa: BLE001 - live updates are a comfort, never a reason not to start
@@ -131,14 +135,15 @@ def _start_feed() -> Any:
         return None
 
 
-def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
-    """Open the GUI on the database already opened by the caller; returns the event loop's
-    result (0 when the windows closed normally, or when sign-in was cancelled).
+def run_gui(db_url_display: str, kind: str | None, actor: Any | None) -> int:
+    """Open the GUI on the database already opened by the caller, or on the server `actor`
+    (a remote backend, signed in) talks to; returns the event loop's result (0 when the
+    windows closed normally, or when sign-in was cancelled).
 
-    Shows the sign-in window unless `actor` is given, then `kind` ("admin", "myapps",
-    "approvals") or the window this person's rights suggest. Raises UsageError for an
-    unknown `kind`, Refused (naming the right) when it is not allowed for him: the caller
-    decides what to show and which exit code that is.
+    Shows the sign-in window unless `actor` (a person, or a backend signed in as him) is
+    given, then `kind` ("admin", "myapps", "approvals") or the window this person's rights
+    suggest. Raises UsageError for an unknown `kind`, Refused (naming the right) when it is
+    not allowed for him: the caller decides what to show and which exit code that is.
     """
     if kind is not None and kind not in TITLES:
         raise UsageError(f"unknown window {kind!r}; one of {', '.join(TITLES)}")
@@ -149,7 +154,8 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
     from desktop.ui.splash import close_splash, install_startup_probe
 
     install_startup_probe(app)
-    settings().setValue("database/last", db_url_display)
+    if not getattr(actor, "remote", False):
+        settings().setValue("database/last", db_url_display)
     # The splash (if `gui` showed one) goes once the next window's event loop runs.
     QTimer.singleShot(0, close_splash)
 
@@ -163,8 +169,13 @@ def run_gui(db_url_display: str, kind: str | None, actor: User | None) -> int:
         why = allowed_kinds(actor)[kind]
         if why is not None:
             raise Refused("rights table", why)
-    feed = _start_feed()
+    feed = _start_feed(actor)
     switcher = WindowSwitcher(actor, feed)
     switcher.open(kind or default_kind(actor))
     app.aboutToQuit.connect(lambda: switcher.save_geometry())
+    from desktop.ui.sweeper import start_sweeping
+
+    sweeper = start_sweeping(app, actor)  # rule 21: a single desk sweeps; a server's, not here
+    if sweeper is not None:
+        app.aboutToQuit.connect(sweeper.stop)
     return int(app.exec())

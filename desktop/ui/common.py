@@ -454,9 +454,9 @@ ROLE_LABELS = {"global_admin": "Global Administrator",
                "cloud_app_admin": "Cloud Application Administrator",
                "app_admin": "Application Administrator"}
 STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "denied": "Denied",
-                 "cancelled": "Cancelled", "closed": "Closed"}
+                 "cancelled": "Cancelled", "closed": "Closed", "expired": "Expired"}
 STATUS_ICONS = {"pending": "info", "approved": "approve", "denied": "deny",
-                "cancelled": "cancel", "closed": "cancel"}
+                "cancelled": "cancel", "closed": "cancel", "expired": "warning"}
 
 
 def status_column() -> Column:

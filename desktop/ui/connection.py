@@ -1,4 +1,4 @@
-"""The status-bar line that says when the database cannot be reached (the live feed's
+"""The status-bar line that says when the database or the server cannot be reached (the live feed's
 connection_changed signal), and clears itself when it is back."""
 
 from __future__ import annotations
@@ -7,10 +7,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
+LOST = "Connection lost \u2014 retrying\u2026"
+
 
 class ConnectionIndicator(QLabel):
-    """Empty and hidden while connected; "Connection to the database lost — retrying…"
-    while the live feed tries to reconnect."""
+    """Empty and hidden while connected; the feed's message ("Connection to the database
+    lost — retrying…", or to the server) while it tries to reconnect."""
 
     def __init__(self, feed: Any, parent: QWidget | None = None,
                  hide_bar_when_connected: bool = False) -> None:
@@ -22,16 +24,14 @@ class ConnectionIndicator(QLabel):
         self.setVisible(False)
         feed.connection_changed.connect(self.on_feed_connection_changed)
         if not getattr(feed, "connected", True):
-            from desktop.live.feed import LOST_MESSAGE
-
-            self.on_feed_connection_changed(False, LOST_MESSAGE)
+            self.on_feed_connection_changed(False, "")
 
     @property
     def lost(self) -> bool:
         return bool(self.text())
 
     def on_feed_connection_changed(self, ok: bool, message: str) -> None:
-        text = "" if ok else (message or "Connection to the database lost")
+        text = "" if ok else (message or LOST)
         self.setText(text)
         self.setToolTip(text)
         self.setAccessibleDescription(text)

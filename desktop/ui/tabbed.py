@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLayout, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.live import LiveFeed
-from desktop.models import User
+from desktop.api.backend import as_backend
 from desktop.resources import icon
 from desktop.ui.common import DemoBanner, shortcut
 from desktop.ui.connection import add_connection_indicator
 from desktop.ui.staleness import Staleness
+
+if TYPE_CHECKING:
+    from desktop.live import FeedSignals
 
 
 class TabbedWindow(QMainWindow):
@@ -25,12 +28,14 @@ class TabbedWindow(QMainWindow):
     finish(header); it connects the feed in _connect_signals() and re-reads in refresh_all().
     """
 
-    def __init__(self, actor: User, feed: LiveFeed | None, title: str, size: tuple[int, int],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: FeedSignals | None, title: str,
+                 size: tuple[int, int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
-        self.feed = feed if feed is not None else LiveFeed(self)
-        self.setWindowTitle(f"{title}: {actor.display_name}")
+        self.actor = actor  # the person's row, or a backend (desktop/api/backend.py)
+        self.backend = as_backend(actor)
+        self.feed = feed if feed is not None else make_feed(self.backend, self)
+        self._own_feed = feed is None  # stopped with the window (a shared one is not)
+        self.setWindowTitle(f"{title}: {self.backend.desk()['name']}")
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName(title)
         self.resize(*size)
@@ -45,13 +50,11 @@ class TabbedWindow(QMainWindow):
                shortcuts: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
         """Lay the window out, add Ctrl+F, F5 and `shortcuts` (keys, slot), connect the
         signals and start the feed: the end of a subclass's __init__."""
-        from desktop.services.core import is_demo
-
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(16, 12, 16, 16)
         layout.setSpacing(10)
-        if is_demo():
+        if self.backend.desk()["demo"]:
             layout.addWidget(DemoBanner())
         layout.addLayout(header)
         layout.addWidget(self.tabs, 1)
@@ -67,6 +70,11 @@ class TabbedWindow(QMainWindow):
         self._connect_signals()
         add_connection_indicator(self, self.feed, hide_bar_when_connected=True)
         self.feed.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._own_feed:
+            self.feed.stop()
+        super().closeEvent(event)
 
     def _connect_signals(self) -> None:
         """The feed's signals (and the window's own) to this window's slots."""
@@ -88,3 +96,14 @@ class TabbedWindow(QMainWindow):
         # Every page was just re-read: what the poll marked stale needs no second read.
         for staleness in self.findChildren(Staleness):
             staleness.mark_fresh()
+
+
+def make_feed(backend: Any, parent: Any = None) -> FeedSignals:
+    """The live feed for a backend: the server's notices when remote, the database's here."""
+    if backend.remote:
+        from desktop.remote.feed import RemoteFeed
+
+        return RemoteFeed(backend, parent)
+    from desktop.live import LiveFeed
+
+    return LiveFeed(parent)  # type: ignore[no-any-return]

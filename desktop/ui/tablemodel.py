@@ -49,6 +49,7 @@ Signals:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon
 
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import database_proxy
 from desktop.ui import staleness
 from desktop.ui.workers import run_task
 
@@ -346,7 +346,11 @@ class PagedTableModel(QAbstractTableModel):
 
     def _can_read_in_background(self) -> bool:
         # An in-memory database is seen by one connection only: a worker's would be empty.
-        db = database_proxy.obj
+        # Without a database in this process (a remote desktop) the server is read.
+        models = sys.modules.get("desktop.models")
+        if models is None:
+            return True
+        db = models.database_proxy.obj
         return db is not None and db.database not in ("", ":memory:")
 
     def _on_background_succeeded(self, rows: object) -> None:

@@ -1,11 +1,11 @@
-"""The Trainer menu on a demo database: View as, scenarios, the handout, reset."""
+"""The Trainer menu on a demo database: View as, scenarios, handout, classroom server, reset."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,9 +19,13 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import AccessDeskError, for_people
 from desktop.resources import icon
+from desktop.ui.classroom import ClassroomDialog, ClassroomServer
 from desktop.ui.common import ConfirmDialog, busy, label
 from desktop.ui.keys import dialog_keys
 from desktop.ui.viewas import ViewAsWindow
+
+JUMP_TIP = ("Move the demo's clock 7 days ahead for every window, then do what became due: "
+            "reminders, escalations, expired requests, access that ends")
 
 
 class ResultDialog(QDialog):
@@ -55,6 +59,8 @@ class Trainer:
     def __init__(self, switcher: Any) -> None:
         self.switcher = switcher
         self.view_as: ViewAsWindow | None = None
+        self.classroom: ClassroomServer | None = None
+        self.classroom_dialog: ClassroomDialog | None = None
 
     def add_menu(self, window: QMainWindow) -> QMenu:
         bar = window.menuBar()
@@ -85,6 +91,14 @@ class Trainer:
         handout.triggered.connect(self.write_handout)
         menu.addAction(handout)
         menu.addSeparator()
+        ClassroomActions(self, menu)
+        jump = QAction(icon("request"), "&Jump ahead 7 days", menu)
+        jump.setObjectName("jumpAhead")
+        jump.setToolTip(JUMP_TIP)
+        jump.setStatusTip(JUMP_TIP)
+        jump.triggered.connect(lambda: self.jump_ahead())
+        menu.addAction(jump)
+        menu.addSeparator()
         reset = QAction(icon("refresh"), "&Reset demo…", menu)
         reset.setStatusTip("Back to the demo directory as first built; undoes every scenario")
         reset.triggered.connect(self.reset)
@@ -103,6 +117,24 @@ class Trainer:
         self.view_as.raise_()
         return self.view_as
 
+    def classroom_server(self) -> ClassroomServer:
+        if self.classroom is None:
+            self.classroom = ClassroomServer()
+        return self.classroom
+
+    def open_classroom(self) -> ClassroomDialog:
+        """Start the classroom server (its dialog asks for the port), or show where trainees
+        connect while it runs."""
+        if self.classroom_dialog is None:
+            # No parent: the windows are rebuilt on a reset, this stays on the projector.
+            self.classroom_dialog = ClassroomDialog(self.classroom_server())
+        self.classroom_dialog.open_here()
+        return self.classroom_dialog
+
+    def stop_classroom(self) -> None:
+        if self.classroom is not None:
+            self.classroom.stop()
+
     def run_scenario(self, name: str) -> dict[str, Any] | None:
         from desktop.demo.scenarios import SCENARIOS, as_text, run_scenario
 
@@ -120,13 +152,36 @@ class Trainer:
         ResultDialog.show_result(self._parent(), title, as_text(view))
         return view
 
+    def jump_ahead(self, by: str = "7d") -> dict[str, Any] | None:
+        """Rules 16-21 in minutes: the demo's clock moves ahead for every window and the
+        server, then the sweep does what became due (reminders, escalations, expiries, access
+        that ends); Reset demo undoes it."""
+        from desktop.services.governance import describe_sweep, jump
+
+        try:
+            view = busy(lambda: jump(self.switcher.actor, by))
+        except AccessDeskError as exc:
+            ResultDialog.show_result(self._parent(), "Jump ahead", for_people(exc))
+            return None
+        self._refresh()
+        ResultDialog.show_result(
+            self._parent(), "Jump ahead",
+            f"The demo's clock is now {view['offset_days']:g} days ahead: it is "
+            f"{view['now'].replace('T', ' ')[:16]} UTC for every window on this demo "
+            f"directory.\n\n{describe_sweep(view['sweep'])}\n\nReset demo sets the clock "
+            "back.")
+        return view
+
     def reset(self) -> bool:
         from desktop.demo.scenarios import reset_demo
 
+        serving = self.classroom is not None and self.classroom.state == "running"
+        others = ("Other desktops on this file and the trainees connected to the classroom "
+                  "server see it too." if serving else "Other desktops on this file see it too.")
         if not ConfirmDialog.ask(self._parent(), "Reset the demo directory?",
                                  "Every change made here (requests, decisions, scenarios) is "
                                  "undone: the demo directory goes back to how it was first "
-                                 "built. Other desktops on this file see it too.",
+                                 f"built. {others}",
                                  "Reset demo", danger=True):
             return False
         try:
@@ -161,8 +216,43 @@ class Trainer:
         return Path(result["index"])
 
 
+class ClassroomActions(QObject):
+    """The classroom server's two actions in one window's Trainer menu; their text and
+    state follow the server's (owned by the menu, so a rebuilt window leaves nothing behind)."""
+
+    START = "Start &classroom server…"
+    SHOW = "Show &classroom address…"
+
+    def __init__(self, trainer: Trainer, menu: QMenu) -> None:
+        super().__init__(menu)
+        self.server = trainer.classroom_server()
+        self.open_action = QAction(icon("users"), self.START, menu)
+        self.open_action.triggered.connect(trainer.open_classroom)
+        self.stop_action = QAction(icon("cancel"), "S&top classroom server", menu)
+        self.stop_action.setStatusTip("Stop the server; trainees' desktops lose their connection")
+        self.stop_action.triggered.connect(trainer.stop_classroom)
+        menu.addAction(self.open_action)
+        menu.addAction(self.stop_action)
+        self.server.state_changed.connect(self.on_server_state_changed)
+        self.on_server_state_changed(self.server.state)
+
+    def on_server_state_changed(self, state: str) -> None:
+        running = state == "running"
+        self.open_action.setText(self.SHOW if running else self.START)
+        self.open_action.setStatusTip(
+            "The address and certificate fingerprint to write on the board" if running
+            else "Let trainees' desktops connect to this demo directory through a server on "
+            "this machine")
+        self.open_action.setEnabled(state in ("stopped", "running", "starting"))
+        self.stop_action.setEnabled(state in ("running", "starting"))
+
+
 def add_trainer_menu(window: QMainWindow, switcher: Any) -> Trainer | None:
-    """The Trainer menu, on demo databases only; the switcher keeps its Trainer."""
+    """The Trainer menu, on demo databases only, and only beside the database (the classroom
+    server's trainees connect to it; the trainer runs the menu at the server's host); the
+    switcher keeps its Trainer."""
+    if getattr(switcher.actor, "remote", False):
+        return None
     from desktop.services.core import is_demo
 
     if not is_demo():

@@ -19,15 +19,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError
-from desktop.live import Changes, LiveFeed
-from desktop.models import User
+from desktop.live.signals import Changes, FeedSignals
 from desktop.resources import icon
-from desktop.services import approvals, mail, notifications
+from desktop.services.notice_kinds import (
+    APPROVER_KINDS,
+    ESCALATED,
+    NOBODY_AVAILABLE,
+    REMINDER,
+    REVIEW_TASK,
+)
 from desktop.ui.common import MessageLabel, button, label
 from desktop.ui.workers import run_task
 
 log = logging.getLogger(__name__)
+
+# Rules 16-17: a reminder and an escalation reach the approver as a new request does.
+APPROVER_TITLES = {REMINDER: "A request is still waiting", ESCALATED: "A request was escalated",
+                   REVIEW_TASK: "An access review needs you",
+                   NOBODY_AVAILABLE: "Nobody can decide requests"}
+
+
+def away_note(view: dict[str, Any]) -> str:
+    """Rule 19, for the tooltip: "; you are away until 20 December 2026" (and who decides
+    for him), or ""."""
+    from desktop.ui.away_text import away_day
+
+    if not view.get("away"):
+        return ""
+    note = f"; you are away until {away_day(view['to'], end=True)}"
+    return note + (f" ({view['delegate_name']} decides for you)" if view.get("delegate")
+                   else "")
 
 # More new requests than this at once become one summary notification.
 BURST = 3
@@ -73,6 +96,8 @@ def badge_icon(count: int, base: QIcon | None = None) -> QIcon:
 
 def send_pending_mail() -> dict[str, int] | None:
     """In a worker thread: send what is due, when SMTP is set up at all (None when not)."""
+    from desktop.services import mail
+
     if mail.load_settings() is None:
         return None
     return mail.send_pending()
@@ -134,7 +159,7 @@ class FallbackWindow(QWidget):
     approvals_clicked = Signal()
     myapps_clicked = Signal()
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Tray")  # Qt adds " — Access Desk"
         self.setWindowIcon(icon("access-desk"))
@@ -144,7 +169,7 @@ class FallbackWindow(QWidget):
         mark.setPixmap(icon("tray").pixmap(32, 32))
         mark.setAccessibleName("Access Desk")
         title = label("Access Desk", "question")
-        who = label(actor.display_name, "hint")
+        who = label(as_backend(actor).desk()["name"], "hint")
         head = QHBoxLayout()
         head.addWidget(mark)
         names = QVBoxLayout()
@@ -195,6 +220,12 @@ class FallbackWindow(QWidget):
         self.latest.show_message(f"{title}: {message}.")
         self.open_button.show()
 
+    def show_state(self, text: str) -> None:
+        """Why the count cannot be trusted now (offline, signed out); "" when it can."""
+        if text:
+            self.count.setText(text)
+            self.badge.hide()
+
 
 class ApproverTray(QObject):
     """The tray icon (or its stand-in) with the live count, notifications and its menu.
@@ -205,14 +236,16 @@ class ApproverTray(QObject):
 
     count_changed = Signal(int)
 
-    def __init__(self, actor: User, feed: LiveFeed, *, notifier: Notifier | None = None,
+    def __init__(self, actor: Any, feed: FeedSignals, *, notifier: Notifier | None = None,
                  tray_available: bool | None = None,
                  open_window: Callable[[str, int | None], Any] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor  # the person's row, or a backend signed in as him
+        self.backend = as_backend(actor)
         self.feed = feed
         self.count = -1
+        self.state = ""  # why the count is not live ("" when it is)
         self.windows: dict[str, Any] = {}
         self._open_window = open_window or self._default_open_window
         if tray_available is None:
@@ -236,14 +269,18 @@ class ApproverTray(QObject):
             self.quit_action.triggered.connect(self.on_quit_action_triggered)
             self.tray.activated.connect(self.on_tray_activated)
         else:
-            self.fallback = FallbackWindow(actor)
+            self.fallback = FallbackWindow(self.backend)
             self.fallback.approvals_clicked.connect(self.on_approvals_action_triggered)
             self.fallback.myapps_clicked.connect(self.on_myapps_action_triggered)
         self.notifier = notifier or Notifier(self.tray, self.fallback, self)
         self.notifier.activated.connect(self.on_notifier_activated)
-        self._last_seen = notifications.latest_id(actor)
+        self._last_seen = self.backend.call("me.notifications.latest")
         feed.changed.connect(self.on_feed_changed)
         feed.directory_rebuilt.connect(self.on_feed_directory_rebuilt)
+        feed.connection_changed.connect(self.on_feed_connection_changed)
+        session_ended = getattr(feed, "session_ended", None)
+        if session_ended is not None:  # a server's feed
+            session_ended.connect(self.on_feed_session_ended)
         feed.start()
         self.update_count()
         # E-mail goes out from here, off the GUI thread; start_tray starts the timers.
@@ -274,24 +311,54 @@ class ApproverTray(QObject):
 
     def update_count(self) -> None:
         try:
-            count = notifications.pending_to_approve_count(self.actor)
+            count = self.backend.call("approvals.count")
+            tasks = int(self.backend.call("reviews.count"))  # rule 20: review tasks
+            away = away_note(self.backend.call("away.show"))  # rule 19
         except AccessDeskError:
             return
-        if count == self.count:
+        if (count, tasks, away) == (self.count, getattr(self, "review_tasks", 0),
+                                    getattr(self, "away", "")):
             return
-        self.count = count
+        self.count, self.review_tasks, self.away = count, tasks, away
         if self.tray is not None:
             self.tray.setIcon(badge_icon(count))
-            self.tray.setToolTip(f"Access Desk: {count_text(count).lower()}")
+            self.tray.setToolTip(f"Access Desk: {count_text(count).lower()}"
+                                 + (f"; {tasks} {'person' if tasks == 1 else 'people'} to "
+                                    "review" if tasks else "") + away)
         if self.fallback is not None:
             self.fallback.set_count(count)
         self.count_changed.emit(count)
 
+    def show_state(self, text: str) -> None:
+        """Say why the count is not live (offline, signed out) where the person looks: the
+        icon's tooltip and the stand-in window; "" when it is live again."""
+        self.state = text
+        if not text:
+            self.count = -1
+            self.update_count()
+            return
+        if self.tray is not None:
+            self.tray.setIcon(badge_icon(0))
+            self.tray.setToolTip(f"Access Desk: {text}")
+        if self.fallback is not None:
+            self.fallback.show_state(text)
+
+    def on_feed_connection_changed(self, ok: bool, message: str) -> None:
+        if self.state and getattr(self.feed, "ended", False):
+            return  # signed out: that stays what the tray says
+        self.show_state("" if ok else message or "Connection lost \u2014 retrying\u2026")
+
+    def on_feed_session_ended(self, message: str) -> None:
+        """The server no longer accepts this desktop's token (signed out elsewhere, revoked,
+        a password change, disabled): say so once, instead of a count that silently stops."""
+        self.show_state(message)
+        self.notifier.notify("Signed out of Access Desk", message, None)
+
     def check_new_requests(self) -> None:
         """Notify about new-request notifications that arrived since the last look."""
         try:
-            rows = notifications.list_notifications(
-                self.actor, 50, kinds=[notifications.NEW_REQUEST], after_id=self._last_seen)
+            rows = self.backend.call("me.notifications", limit=50, kinds=list(APPROVER_KINDS),
+                                     after_id=self._last_seen)
         except AccessDeskError:
             return
         if not rows:
@@ -303,7 +370,8 @@ class ApproverTray(QObject):
                                  f"{len(rows)} new requests are waiting for you", None)
             return
         for row in rows:
-            self.notifier.notify("New access request", row["message"], row["request_id"])
+            self.notifier.notify(APPROVER_TITLES.get(row.get("kind"), "New access request"),
+                                 row["message"], row["request_id"])
 
     def on_feed_changed(self, changes: Changes) -> None:
         # One count per burst, whichever of its topics move it.
@@ -316,12 +384,14 @@ class ApproverTray(QObject):
         """The demo was reset: the same person on the rebuilt directory. Its notifications
         start again from id 1, so the last one seen is taken afresh (the rebuilt history is
         not news); open windows are built again on the new directory."""
-        from desktop.services import lookup
+        if not self.backend.remote:
+            from desktop.services import lookup
 
-        fresh = lookup.user_or_none(self.actor.upn)
-        if fresh is not None:
-            self.actor = fresh
-        self._last_seen = notifications.latest_id(self.actor)
+            fresh = lookup.user_or_none(self.actor.upn)
+            if fresh is not None:
+                self.actor = fresh
+                self.backend = as_backend(fresh)
+        self._last_seen = self.backend.call("me.notifications.latest")
         self.count = -1
         self.update_count()
         shown = [kind for kind, window in self.windows.items() if window.isVisible()]
@@ -335,6 +405,8 @@ class ApproverTray(QObject):
     # --- e-mail -----------------------------------------------------------------------------
 
     def start_mail_sender(self) -> None:
+        if self.backend.remote:
+            return  # the server sends the outbox (and holds the SMTP password)
         self.mail_first.start()
         self.mail_timer.start()
 
@@ -397,8 +469,8 @@ class ApproverTray(QObject):
         QApplication.quit()
 
 
-def start_tray(actor: User, *, tray_available: bool | None = None,
-               feed: LiveFeed | None = None) -> ApproverTray:
+def start_tray(actor: Any, *, tray_available: bool | None = None,
+               feed: FeedSignals | None = None) -> ApproverTray:
     """Everything `run_tray` does before it enters the event loop (tests stop here)."""
     app = QApplication.instance()
     if app is None:
@@ -421,11 +493,15 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
         app.setStyleSheet(app.styleSheet() + "\n" + BALLOON_STYLE)
     available = (QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None
                  else tray_available)
-    feed = feed if feed is not None else LiveFeed(app)
+    if feed is None:
+        from desktop.ui.tabbed import make_feed
+
+        feed = make_feed(as_backend(actor), app)
     tray = ApproverTray(actor, feed, tray_available=available, parent=app)
     tray.start_mail_sender()
-    if not approvals.is_approver(actor):
-        print(f"{actor.upn} is not an approver of any application; the tray shows no requests.",
+    desk = tray.backend.desk()
+    if not desk["approver"]:
+        print(f"{desk['upn']} is not an approver of any application; the tray shows no requests.",
               file=sys.stderr)
     if available:
         app.setQuitOnLastWindowClosed(False)
@@ -438,8 +514,9 @@ def start_tray(actor: User, *, tray_available: bool | None = None,
     return tray
 
 
-def run_tray(actor: User, *, tray_available: bool | None = None) -> int:
-    """`access-desk tray`: the approver's tray alone, until Quit. The database is open.
+def run_tray(actor: Any, *, tray_available: bool | None = None) -> int:
+    """`access-desk tray`: the approver's tray alone, until Quit, on the database this
+    process opened or (`actor` a remote backend) on a server.
 
     Where the platform has no system tray it says so on stderr and keeps a small window
     instead. Returns the exit code of the event loop.
@@ -447,9 +524,14 @@ def run_tray(actor: User, *, tray_available: bool | None = None) -> int:
     tray = start_tray(actor, tray_available=tray_available)
     app = QApplication.instance()
     assert app is not None
+    from desktop.ui.sweeper import start_sweeping
+
+    sweeper = start_sweeping(app, tray.backend)  # rule 21: a single desk sweeps
     try:
         return int(app.exec())
     finally:
+        if sweeper is not None:
+            sweeper.stop()
         tray.stop_mail_sender()
         tray.feed.stop()
         tray.hide()

@@ -1,11 +1,16 @@
-"""First run: open the demo directory, create a new directory, or connect to PostgreSQL."""
+"""First run: open the demo directory, create a new directory, connect to PostgreSQL, or
+connect to an Access Desk server (team mode: no database on this computer)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -19,11 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import AccessDeskError, for_people
+from desktop.errors import AccessDeskError, UsageError, for_people
 from desktop.resources import icon
-from desktop.services import setup
 from desktop.ui.common import Banner, ErrorLabel, accessible, busy, button, label, transparent
 from desktop.ui.keys import dialog_keys, open_at
+
+if TYPE_CHECKING:
+    from desktop.remote.client import RemoteBackend
+    from desktop.services import setup
+
+# The database choices load the database layer when used; the server choice never does (a
+# desktop of a team holds no database).
 
 # --- what each choice does (no widgets) -----------------------------------------------------
 
@@ -35,6 +46,7 @@ def remember(url: str, choice: str) -> None:
     store = settings()
     store.setValue("database/last", url)
     store.setValue("welcome/choice", choice)
+    forget_server()  # a database was chosen last: the next start opens it, not a server
 
 
 def open_demo() -> str:
@@ -51,6 +63,7 @@ def open_demo() -> str:
 def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
     """A new SQLite directory with its first Global Administrator (services.setup, as
     `access-desk init --admin`); returns its path, remembered for the next start."""
+    from desktop.services import setup
     from desktop.ui.signin import remember_upn
 
     admin = setup.create_directory(path, upn, password, confirm)
@@ -62,25 +75,163 @@ def create_directory(path: str, upn: str, password: str, confirm: str) -> str:
 
 def first_admin(upn: str, password: str) -> None:
     """The first Global Administrator of a new shared directory (services.setup)."""
+    from desktop.services import setup
     from desktop.ui.signin import remember_upn
 
     admin = setup.first_admin(upn, password)
     remember_upn(str(admin["upn"]))
 
 
-Probe = setup.Probe
+def __getattr__(name: str) -> Any:
+    if name == "Probe":  # services.setup.Probe, loaded with the database layer when asked for
+        from desktop.services import setup
+
+        return setup.Probe
+    raise AttributeError(name)
 
 
 def probe_postgres(url: str) -> setup.Probe:
     """What a test connection finds (services.setup.probe); changes nothing."""
+    from desktop.services import setup
+
     return setup.probe(url)
 
 
 def connect_postgres(url: str, *, init: bool) -> str:
     """Open the shared database (init creates or upgrades its schema); returns its display."""
+    from desktop.services import setup
+
     display = setup.open_directory(url, init=init)
     remember(display, "postgresql")
     return display
+
+
+# Team mode: the same steps as `access-desk --server URL login` (desktop/cli/remote.py).
+
+
+def last_server() -> tuple[str, str | None] | None:
+    """The server the windows used last and who signed in there; None when the last place
+    was a database (then "database/last" says which)."""
+    from desktop.ui.settings import settings
+
+    store = settings()
+    url, upn = store.value("server/last"), store.value("server/upn")
+    return (str(url), str(upn) if upn else None) if url else None
+
+
+def remember_server(url: str, upn: str) -> None:
+    """The next `access-desk gui` starts on this server with the token kept for him."""
+    from desktop.ui.settings import settings
+
+    store = settings()
+    store.setValue("server/last", url)
+    store.setValue("server/upn", upn)
+    store.setValue("welcome/choice", "server")
+
+
+def forget_server() -> None:
+    """A database was used last: the next start reopens it ("server/upn" stays, to be
+    offered when he connects to a server again)."""
+    from desktop.ui.settings import settings
+
+    settings().remove("server/last")
+
+
+@dataclass
+class ServerCheck:
+    """What "Check server" found. `version` is the server's GET /version, None while its
+    certificate (`fingerprint`, `pem`) is not trusted yet: nothing was sent to it but that."""
+
+    url: str
+    version: dict[str, Any] | None
+    fingerprint: str | None = None
+    pem: str | None = None
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.version and self.version.get("demo"))
+
+    def explain(self) -> str:
+        version = self.version or {}
+        where = f"Access Desk {version.get('version', '')} at {self.url}".replace("  ", " ")
+        if self.demo:
+            return (f"{where}: a demo directory. Anyone in it signs in with his user name, "
+                    "without a password.")
+        return f"{where}. Sign in with your user name and password."
+
+
+def check_server(url: str) -> ServerCheck:
+    """Read the server's GET /version, as `login` does: an https:// server not pinned yet
+    only shows its certificate (a probe that trusts nothing) until its person compared it."""
+    from desktop.errors import CertificateMismatch, ServerUnreachable
+    from desktop.remote.client import check_url
+
+    url = check_url(url.strip())
+    try:
+        return _check_server(url)
+    except ServerUnreachable as exc:
+        if not for_people(exc).lower().startswith("cannot reach"):
+            raise  # the server's own words (an older or newer version)
+        raise ServerUnreachable(
+            f"cannot reach an Access Desk server at {url}: check the address, and ask your "
+            "administrator whether the server runs") from None
+    except CertificateMismatch:
+        from desktop.paths import data_dir
+
+        raise CertificateMismatch(
+            f"the server's certificate is not the one trusted for {url} on this computer: "
+            "someone may be in between. If your administrator gave the server a new "
+            f"certificate, remove its line from {data_dir() / 'known_servers.json'} and "
+            "check again") from None
+
+
+def _check_server(url: str) -> ServerCheck:
+    from desktop.errors import CertificateMismatch
+    from desktop.remote import trust
+    from desktop.remote.client import RemoteBackend
+
+    if url.startswith("https://") and not trust.pinned(url):
+        probe = RemoteBackend(url, pin="")
+        try:
+            probe.version()
+        except CertificateMismatch:
+            pass  # "not trusted yet": its fingerprint is recorded
+        finally:
+            probe.close()
+        if probe.fingerprint is not None:
+            return ServerCheck(url, None, probe.fingerprint, probe.certificate)
+    backend = RemoteBackend(url)
+    try:
+        return ServerCheck(url, backend.version(), backend.fingerprint)
+    finally:
+        backend.close()
+
+
+def trust_server(check: ServerCheck) -> None:
+    """Pin the certificate its person compared with the one his administrator gave him."""
+    from desktop.remote import trust
+
+    assert check.fingerprint is not None
+    trust.pin(check.url, check.fingerprint, check.pem)
+
+
+def sign_in_server(url: str, upn: str, password: str | None) -> RemoteBackend:
+    """Sign in to the server and keep the token (owner-only file, as `login` keeps it);
+    returns the backend the windows run on. `password` None on a demo server."""
+    from desktop.remote import trust
+    from desktop.remote.client import RemoteBackend
+
+    if not upn.strip():
+        raise UsageError("type your user name, like you@example.com")
+    backend = RemoteBackend(url)
+    try:
+        view = backend.sign_in(upn.strip(), password, client="gui")
+        trust.keep_token(backend.url, view["upn"], view["token"])
+        backend.desk()  # read here, off the GUI thread: the first window needs it at once
+    except BaseException:
+        backend.close()
+        raise
+    return backend
 
 
 LABEL_WIDTH = 190  # one label column for every form of the window, so the fields line up
@@ -161,12 +312,15 @@ class WelcomeWindow(QDialog):
     straight to the sign-in window.
     """
 
-    PAGES = ("choices", "new", "postgresql")
+    PAGES = ("choices", "new", "postgresql", "server")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.url: str | None = None
-        self.probe: Probe | None = None
+        self.backend: RemoteBackend | None = None  # signed in to a server instead
+        self.server_check: ServerCheck | None = None
+        self._server_busy = False
+        self.probe: setup.Probe | None = None
         self.setWindowTitle("Welcome to Access Desk")
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName("Welcome")
@@ -189,6 +343,7 @@ class WelcomeWindow(QDialog):
         self.pages.addWidget(self._choices_page())
         self.pages.addWidget(self._new_page())
         self.pages.addWidget(self._postgres_page())
+        self.pages.addWidget(self._server_page())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 22, 24, 18)
@@ -197,16 +352,18 @@ class WelcomeWindow(QDialog):
         layout.addWidget(self.pages, 1)
         self._connect_signals()
         dialog_keys(self, self.demo_card, None,
-                    errors=[self.choices_error, self.new_error, self.pg_error])
+                    errors=[self.choices_error, self.new_error, self.pg_error,
+                            self.server_error])
 
-    def show_problem(self, problem: str) -> None:
+    def show_problem(self, problem: str, server: bool = False) -> None:
         """The database used last time could not be opened (moved, its password changed, its
-        team moved to an Access Desk server): say so above the choices."""
-        from desktop.errors import for_people
-
-        self.subtitle.setText("The database used last time cannot be opened. How would you "
-                              "like to go on?")
-        banner = Banner("warning", name="Last database")
+        team moved to an Access Desk server), or the server used last time cannot be used
+        (its session ended, it cannot be reached): say so at the top."""
+        self.subtitle.setText(
+            "The server used last time cannot be used now. Sign in again, or go back for the "
+            "other ways in." if server else
+            "The database used last time cannot be opened. How would you like to go on?")
+        banner = Banner("warning", name="Last server" if server else "Last database")
         banner.show_text(for_people(problem), "warning")
         banner.setToolTip(problem)
         layout = self.layout()
@@ -229,15 +386,20 @@ class WelcomeWindow(QDialog):
             "import", "Connect to a shared PostgreSQL database",
             "For a team: every desktop uses the same database, and decisions show everywhere "
             "within a second.", "pgCard")
+        self.server_card = ChoiceCard(
+            "device", "Connect to an Access Desk server",
+            "For a team whose administrator runs a server: you sign in to it, and nothing of "
+            "the directory is kept on this computer.", "serverCard")
         self.choices_error = ErrorLabel(name="Welcome error")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        for card in (self.demo_card, self.new_card, self.pg_card):
+        for card in (self.demo_card, self.new_card, self.pg_card, self.server_card):
             layout.addWidget(card)
         layout.addWidget(self.choices_error)
         layout.addWidget(label("Access Desk remembers your choice. To use another database "
-                               "later, start it with --db URL.", "hint", wrap=True))
+                               "or server later, start it with --db URL or --server URL.",
+                               "hint", wrap=True))
         layout.addStretch(1)
         self.quit_button = button("Quit")
         row = QHBoxLayout()
@@ -330,6 +492,95 @@ class WelcomeWindow(QDialog):
         layout.addLayout(self._buttons(self.pg_back, self.connect_button))
         return page
 
+    def _server_page(self) -> QWidget:
+        page = transparent(QWidget())
+        self.server_url = accessible(QLineEdit(), "Server address",
+                                     "https:// and the port the server listens on")
+        self.server_url.setPlaceholderText("https://accessdesk.example.com:8443")
+        self.check_button = button("Check server", "verify")
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(10)
+        form.addRow(field_label("Server address"), self.server_url)
+        check_row = QHBoxLayout()
+        check_row.addStretch(1)
+        check_row.addWidget(self.check_button)
+        self.server_status = Banner("info", name="Server")
+        self.server_status.hide()
+
+        # The certificate, shown once for a server not known yet, as SSH shows a host key.
+        self.trust_box = transparent(QWidget())
+        self.fingerprint = QLabel()
+        self.fingerprint.setAccessibleName("Certificate fingerprint")
+        self.fingerprint.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.fingerprint.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.fingerprint.setFont(mono)
+        self.fingerprint.setObjectName("fingerprint")
+        self.fingerprint.setStyleSheet(
+            "QLabel#fingerprint { padding: 8px 10px; border: 1px solid #b0bec5; "
+            "border-radius: 4px; }")
+        self.trust_check = QCheckBox("I compared it: trust this server")
+        self.trust_check.setAccessibleName("I compared it: trust this server")
+        trust_layout = QVBoxLayout(self.trust_box)
+        trust_layout.setContentsMargins(0, 0, 0, 0)
+        trust_layout.setSpacing(8)
+        trust_layout.addWidget(label(
+            "This server is not known on this computer yet. Its certificate's SHA-256 "
+            "fingerprint is:", wrap=True))
+        trust_layout.addWidget(self.fingerprint)
+        trust_layout.addWidget(label(
+            "Compare it with the one your administrator gave you (the server prints it at "
+            "start). If they differ, do not go on: someone may be in between.", "hint",
+            wrap=True))
+        trust_layout.addWidget(self.trust_check)
+        self.trust_box.hide()
+
+        # Who signs in, once the server is checked (and trusted).
+        self.sign_in_box = transparent(QWidget())
+        self.server_upn = accessible(QLineEdit(), "User name", "Your user name on the server")
+        self.server_upn.setPlaceholderText("you@example.com")
+        from desktop.ui.settings import settings
+
+        self.server_upn.setText(str(settings().value("server/upn") or ""))  # who signed in last
+        self.server_password = accessible(QLineEdit(), "Password")
+        self.server_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.server_password_label = field_label("Password")
+        sign_in_form = QFormLayout(self.sign_in_box)
+        sign_in_form.setContentsMargins(0, 0, 0, 0)
+        sign_in_form.setHorizontalSpacing(16)
+        sign_in_form.setVerticalSpacing(10)
+        sign_in_form.addRow(field_label("User name"), self.server_upn)
+        sign_in_form.addRow(self.server_password_label, self.server_password)
+        self.sign_in_box.hide()
+
+        self.server_error = ErrorLabel(name="Server error")
+        self.server_back = button("Back")
+        self.sign_in_button = button("Sign in", kind="primary")
+        self.sign_in_button.setEnabled(False)
+        self.sign_in_button.setToolTip("Check the server first")
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addWidget(label("Connect to an Access Desk server", "question"))
+        layout.addWidget(label(
+            "Ask your administrator for the server's address and its certificate's "
+            "fingerprint. Check the server: the first time, Access Desk shows the fingerprint "
+            "for you to compare; then sign in. Only your sign-in is kept on this computer.",
+            "hint", wrap=True))
+        layout.addLayout(form)
+        layout.addLayout(check_row)
+        layout.addWidget(self.server_status)
+        layout.addWidget(self.trust_box)
+        layout.addWidget(self.sign_in_box)
+        layout.addWidget(self.server_error)
+        layout.addStretch(1)
+        layout.addLayout(self._buttons(self.server_back, self.sign_in_button))
+        return page
+
     @staticmethod
     def _buttons(back: QPushButton, action: QPushButton) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -342,9 +593,15 @@ class WelcomeWindow(QDialog):
         self.demo_card.clicked.connect(self.on_demo_card_clicked)
         self.new_card.clicked.connect(lambda: self.show_page("new"))
         self.pg_card.clicked.connect(lambda: self.show_page("postgresql"))
+        self.server_card.clicked.connect(lambda: self.show_page("server"))
         self.quit_button.clicked.connect(self.reject)
         self.new_back.clicked.connect(lambda: self.show_page("choices"))
         self.pg_back.clicked.connect(lambda: self.show_page("choices"))
+        self.server_back.clicked.connect(lambda: self.show_page("choices"))
+        self.check_button.clicked.connect(self.on_check_button_clicked)
+        self.trust_check.toggled.connect(self.on_trust_check_toggled)
+        self.sign_in_button.clicked.connect(self.on_sign_in_button_clicked)
+        self.server_url.textEdited.connect(self.on_server_url_edited)
         self.browse_button.clicked.connect(self.on_browse_button_clicked)
         self.create_button.clicked.connect(self.on_create_button_clicked)
         self.test_button.clicked.connect(self.on_test_button_clicked)
@@ -356,17 +613,38 @@ class WelcomeWindow(QDialog):
         self.pages.setCurrentIndex(self.PAGES.index(name))
         subtitles = {"choices": "There is no database yet. How would you like to start?",
                      "new": "A new directory of your own.",
-                     "postgresql": "A database your team shares."}
+                     "postgresql": "A database your team shares.",
+                     "server": "The server your team's administrator runs."}
         self.subtitle.setText(subtitles[name])
         # The database file is filled in already: the administrator is what to type first.
         focus, default = {"choices": (self.demo_card, None),
                           "new": (self.new_admin.upn, self.create_button),
-                          "postgresql": (self.pg_url, self._pg_default())}[name]
+                          "postgresql": (self.pg_url, self._pg_default()),
+                          "server": self._server_focus()}[name]
         open_at(focus, default)
 
     def _pg_default(self) -> QPushButton:
         """Enter tests the connection until a test succeeded, then connects."""
         return self.connect_button if self.connect_button.isEnabled() else self.test_button
+
+    def _server_focus(self) -> tuple[QWidget, QPushButton]:
+        """Enter checks the server until it is checked and trusted, then signs in."""
+        if not self.sign_in_button.isEnabled():
+            waiting = self.trust_box.isVisible() and not self.trust_check.isChecked()
+            return (self.trust_check if waiting else self.server_url), self.check_button
+        empty = self.server_upn if not self.server_upn.text() else self.server_password
+        if not self.server_password.isVisibleTo(self):
+            empty = self.server_upn
+        return empty, self.sign_in_button
+
+    def open_server(self, url: str, upn: str | None = None) -> None:
+        """The server page with its address (and who signed in there) filled in, checked at
+        once: the next start's way back to the server used last time."""
+        self.server_url.setText(url)
+        if upn:
+            self.server_upn.setText(upn)
+        self.show_page("server")
+        QTimer.singleShot(0, self.on_check_button_clicked)
 
     # slots
 
@@ -406,6 +684,8 @@ class WelcomeWindow(QDialog):
         open_at(None, self.test_button)
 
     def _pg_full_url(self) -> str:
+        from desktop.services import setup
+
         return setup.postgres_url(self.pg_url.text(), self.pg_password.text())
 
     def on_test_button_clicked(self) -> None:
@@ -439,6 +719,7 @@ class WelcomeWindow(QDialog):
             self.pg_error.show_message("Test the connection first.")
             return
         form = self.pg_admin
+        from desktop.services import setup
 
         def work() -> str:
             if probe.people == 0:  # check what the form says before anything is created
@@ -456,17 +737,151 @@ class WelcomeWindow(QDialog):
             return
         self.accept()
 
+    # the server page
+
+    def on_server_url_edited(self, _text: str) -> None:
+        """Another address: whatever was checked is for the old one."""
+        self.server_check = None
+        self.server_status.hide()
+        self.trust_box.hide()
+        self.sign_in_box.hide()
+        self.sign_in_button.setEnabled(False)
+        self.sign_in_button.setToolTip("Check the server first")
+        self.trust_check.setEnabled(True)
+        open_at(None, self.check_button)
+
+    def _set_server_busy(self, doing: str | None) -> None:
+        """While the network works: the page's inputs wait, the button says what happens."""
+        self._server_busy = doing is not None
+        for widget in (self.server_url, self.check_button, self.trust_check, self.server_upn,
+                       self.server_password, self.server_back):
+            widget.setEnabled(doing is None)
+        self.sign_in_button.setEnabled(doing is None and self._ready_to_sign_in())
+        self.check_button.setText(doing if doing and doing.startswith("Check")
+                                  else "Check server")
+        self.sign_in_button.setText(doing if doing and doing.startswith("Sign")
+                                    else "Sign in")
+        if doing is None:
+            self.unsetCursor()
+        else:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+
+    def _ready_to_sign_in(self) -> bool:
+        return self.server_check is not None and self.server_check.version is not None
+
+    def on_check_button_clicked(self) -> None:
+        if self._server_busy:
+            return
+        self.server_error.clear_message()
+        from desktop.remote.client import check_url
+
+        try:
+            check_url(self.server_url.text().strip())
+        except AccessDeskError as exc:
+            self.server_error.show_message(for_people(exc))
+            open_at(self.server_url, self.check_button)
+            return
+        from desktop.ui.workers import run_task
+
+        address = self.server_url.text()
+        self._set_server_busy("Checking…")
+        run_task(lambda: check_server(address), succeeded=self.on_server_checked,
+                 failed=self.on_server_failed, finished=self.on_server_work_finished)
+
+    def on_server_work_finished(self) -> None:
+        self._set_server_busy(None)
+        open_at(*self._server_focus())
+
+    def on_server_failed(self, message: str) -> None:
+        self.server_check = None
+        self.server_status.hide()
+        self.trust_box.hide()
+        self.sign_in_box.hide()
+        self.server_error.show_message(for_people(message))
+
+    def on_server_checked(self, check: ServerCheck) -> None:
+        if check.url != self.server_url.text().strip().rstrip("/"):
+            return  # the address changed while it was checked
+        self.server_check = check
+        if check.version is None:  # a certificate to compare first
+            self.server_status.hide()
+            pairs = (check.fingerprint or "").split(":")
+            half = (len(pairs) + 1) // 2
+            self.fingerprint.setText(":".join(pairs[:half]) + "\n" + ":".join(pairs[half:]))
+            self.fingerprint.setToolTip(check.fingerprint or "")
+            self.fingerprint.setAccessibleDescription(check.fingerprint or "")
+            self.trust_check.blockSignals(True)
+            self.trust_check.setChecked(False)
+            self.trust_check.blockSignals(False)
+            self.trust_box.show()
+            self.sign_in_box.hide()
+            return
+        trusted_now = self.trust_box.isVisible() and self.trust_check.isChecked()
+        self.trust_box.hide()
+        self.server_status.show_text(check.explain() + (
+            " Its certificate is trusted on this computer from now on." if trusted_now
+            else ""), "success")
+        self.server_password.setVisible(not check.demo)
+        self.server_password_label.setVisible(not check.demo)
+        self.sign_in_box.show()
+        self.sign_in_button.setToolTip("")
+
+    def on_trust_check_toggled(self, checked: bool) -> None:
+        check = self.server_check
+        if not checked or check is None or check.fingerprint is None:
+            return
+        trust_server(check)
+        self.trust_check.setEnabled(False)
+        self.on_check_button_clicked()  # again, now over the pinned certificate
+
+    def on_sign_in_button_clicked(self) -> None:
+        check = self.server_check
+        if self._server_busy or check is None or check.version is None:
+            return
+        self.server_error.clear_message()
+        upn, password = self.server_upn.text(), self.server_password.text()
+        if not upn.strip():
+            self.server_error.show_message("Type your user name.")
+            open_at(self.server_upn, self.sign_in_button)
+            return
+        if not check.demo and not password:
+            self.server_error.show_message("Type your password.")
+            open_at(self.server_password, self.sign_in_button)
+            return
+        from desktop.ui.workers import run_task
+
+        url = check.url
+        self._set_server_busy("Signing in…")
+        run_task(lambda: sign_in_server(url, upn, None if check.demo else password),
+                 succeeded=self.on_server_signed_in, failed=self.on_sign_in_failed,
+                 finished=self.on_server_work_finished)
+
+    def on_sign_in_failed(self, message: str) -> None:
+        self.server_password.clear()
+        self.server_error.show_message(for_people(message))
+
+    def on_server_signed_in(self, backend: RemoteBackend) -> None:
+        upn = str(backend.desk().get("upn") or self.server_upn.text().strip())
+        remember_server(backend.url, upn)
+        self.backend = backend
+        self.accept()
+
     @classmethod
-    def ask(cls, parent: QWidget | None = None, problem: str | None = None) -> str | None:
-        """Show the welcome window; the database chosen is open afterwards. None: closed.
-        `problem`: why the database used last time could not be opened (said at the top)."""
+    def ask(cls, parent: QWidget | None = None, problem: str | None = None,
+            server: tuple[str, str | None] | None = None) -> str | RemoteBackend | None:
+        """Show the welcome window. Returns the database chosen (its URL, open afterwards), or
+        the server signed in to (a RemoteBackend, its token kept); None: closed.
+        `problem`: why the database or server used last time cannot be used (said at the
+        top); `server`: (url, upn) of that server, whose page opens filled in."""
         from desktop.ui.style import styled_application
 
         styled_application()
         dialog = cls(parent)
+        if server is not None:
+            dialog.open_server(*server)
         if problem:
-            dialog.show_problem(problem)
+            dialog.show_problem(problem, server=server is not None)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        return dialog.url
+        return dialog.backend or dialog.url
 

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from desktop.models import User
+from desktop.api.backend import as_backend
 
 WINDOWS = [  # kind, menu text, module, shortcut
     ("admin", "&Admin console", "desktop.ui.admin", "Ctrl+Shift+A"),
@@ -27,18 +27,17 @@ def module_available(module: str) -> bool:
         return False
 
 
-def allowed_kinds(actor: User) -> dict[str, str | None]:
-    """kind -> None when this person may open it, else why not: the rights table
-    (``policy.window_kinds``), and whether this build has the window."""
-    from desktop.services.policy import window_kinds
-
-    rights = window_kinds(actor)
+def allowed_kinds(actor: Any) -> dict[str, str | None]:
+    """kind -> None when this person (his row, or a backend signed in as him) may open it,
+    else why not: the rights table (``policy.window_kinds``, as the server or the services
+    here answer it), and whether this build has the window."""
+    rights = as_backend(actor).desk(fresh=True)["windows"]
     return {kind: rights[kind] if module_available(module)
             else f"{TITLES[kind]} is not part of this build yet"
             for kind, _text, module, _keys in WINDOWS}
 
 
-def default_kind(actor: User) -> str:
+def default_kind(actor: Any) -> str:
     """Administrators get the Admin console, approvers Approvals, everyone My Apps."""
     allowed = allowed_kinds(actor)
     for kind in ("admin", "approvals", "myapps"):
@@ -68,7 +67,7 @@ def build_window(kind: str, actor: Any, feed: Any = None) -> Any:
     raise ValueError(f"unknown window {kind!r}; one of {', '.join(KINDS)}")
 
 
-def add_window_menu(window: QMainWindow, actor: User, current: str,
+def add_window_menu(window: QMainWindow, actor: Any, current: str,
                     switch: Callable[[str], None]) -> QMenu:
     """The Window menu: the windows this person may use; the others disabled with why."""
     menu = getattr(window, "window_menu", None)
@@ -76,12 +75,13 @@ def add_window_menu(window: QMainWindow, actor: User, current: str,
         menu = window.menuBar().addMenu("&Window")
     menu.clear()
     group = QActionGroup(menu)
+    allowed = allowed_kinds(actor)
     for kind, text, _module, keys in WINDOWS:
         action = QAction(text, menu)
         action.setCheckable(True)
         action.setChecked(kind == current)
         action.setShortcut(QKeySequence(keys))
-        why = allowed_kinds(actor)[kind]
+        why = allowed[kind]
         action.setEnabled(why is None)
         action.setStatusTip(why or f"Open {TITLES[kind]}")
         action.setToolTip(why or f"Open {TITLES[kind]}")

@@ -11,9 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
+from desktop.api.backend import database_context
 from desktop.errors import AccessDeskError
-from desktop.models import database_proxy
-from desktop.models.database import storage_error
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +77,16 @@ class Relay(QObject):
         super().__init__(parent if parent is not None else QCoreApplication.instance())
 
 
+def _storage_error(exc: Exception) -> AccessDeskError | None:
+    import sys
+
+    if "desktop.models" not in sys.modules:
+        return None  # no database in this process (a remote desktop)
+    from desktop.models.database import storage_error
+
+    return storage_error(exc)
+
+
 class _Task(QRunnable):
     def __init__(self, fn: Callable[..., Any], relay: Relay, with_progress: bool) -> None:
         super().__init__()
@@ -90,7 +99,7 @@ class _Task(QRunnable):
         try:
             # Each worker thread has its own connection (peewee keeps one per thread); it is
             # closed when the task ends, so a pool thread never keeps a stale one.
-            with database_proxy.obj.connection_context():
+            with database_context():
                 if self._with_progress:
                     result = self._fn(relay.progressed.emit)
                 else:
@@ -100,7 +109,7 @@ class _Task(QRunnable):
             # them through for_people.
             relay.failed.emit(exc.message)
         except Exception as exc:  # a worker must report, never die silently
-            known = storage_error(exc)  # a full disk, a damaged database: said plainly
+            known = _storage_error(exc)  # a full disk, a damaged database: said plainly
             if known is not None:
                 log.warning("background task: %s", known)
                 relay.failed.emit(known.message)

@@ -35,15 +35,22 @@ KEEP: Any = object()
 USER_KEYS = {"upn", "name", "mail", "department", "license", "roles", "enabled",
              "user_type", "external_user_state"}
 REQUEST_KEYS = {"id", "app", "requester", "status", "justification", "created_at",
-                "decided_by", "decided_at", "reason"}
+                "decided_by", "decided_at", "reason", "kind"}
 SETTINGS_KEYS = {"app", "available", "unavailable_reason", "enabled", "group",
                  "require_approval", "approvers", "role", "email_approvers",
-                 "approver_sets_passwords", "version"}
-ACCESS_KEYS = {"user", "group", "role", "since", "via_request"}
+                 "approver_sets_passwords", "version",
+                 # rules 16-18
+                 "expire_days", "remind_days", "escalate_days", "escalation_approvers",
+                 "reason_to_approve", "access_days", "access_until", "end_reminder_days"}
+# Rules 16-18 as `selfservice show` says they are when none is used.
+GOVERNANCE_OFF = {"expire_days": None, "remind_days": None, "escalate_days": None,
+                  "escalation_approvers": [], "reason_to_approve": False, "access_days": None,
+                  "access_until": None, "end_reminder_days": 7}
+ACCESS_KEYS = {"user", "group", "role", "since", "via_request", "until"}
 APP_KEYS = {"id", "name", "publisher", "origin", "sso", "public_client", "hidden",
             "self_service", "roles"}
 ROLE_KEYS = {"value", "name", "user_assignable", "enabled"}
-CATALOG_KEYS = APP_KEYS | {"state", "requires_approval", "approvers", "reason"}
+CATALOG_KEYS = APP_KEYS | {"state", "requires_approval", "approvers", "reason", "access_lasts"}
 GROUP_KEYS = {"id", "name", "on_prem_synced", "dynamic", "security_enabled", "mail_enabled",
               "members"}
 

@@ -65,7 +65,7 @@ def test_readme_tour(readme: Cli) -> None:
     assert [r["user"] for r in access] == sorted(IT_STAFF + [REQUESTER])
     carlos = next(r for r in access if r["user"] == REQUESTER)
     assert carlos == {"user": REQUESTER, "group": GROUP, "role": None,
-                      "since": carlos["since"], "via_request": 30}
+                      "since": carlos["since"], "via_request": 30, "until": None}
     assert {r["via_request"] for r in access if r["user"] != REQUESTER} == {None}
 
     # the proof: newest first, the approval on top

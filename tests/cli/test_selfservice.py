@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .conftest import SETTINGS_KEYS, Cli, dump, upn
+from .conftest import GOVERNANCE_OFF, SETTINGS_KEYS, Cli, dump, upn
 
 NEW = "Alpine Ski House Bookings"  # eligible, sso none, never configured
 
@@ -45,6 +45,7 @@ def test_if_version_and_changes_only_what_is_named(demo: Cli) -> None:
         "enabled": True, "group": "SS - Wingtip Tickets users", "require_approval": True,
         "approvers": [upn("lena.novak"), upn("carlos.mendes")], "role": "Tickets.Agent",
         "email_approvers": True, "approver_sets_passwords": False, "version": 2,
+        **GOVERNANCE_OFF,
     }
     current, version = changed, 1
 

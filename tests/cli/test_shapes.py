@@ -8,6 +8,7 @@ from .conftest import (
     ACCESS_KEYS,
     APP_KEYS,
     CATALOG_KEYS,
+    GOVERNANCE_OFF,
     GROUP_KEYS,
     ISO_Z,
     REQUEST_KEYS,
@@ -120,7 +121,7 @@ def test_applications_and_settings(demo: Cli, demo_listings: Listings) -> None:
         "enabled": True, "group": "SS - Fabrikam CRM users", "require_approval": True,
         "approvers": [upn("alice.wu"), upn("yuki.tanaka"), upn("diego.ramirez")],
         "role": "Sales.Rep", "email_approvers": True, "approver_sets_passwords": False,
-        "version": settings["version"],
+        "version": settings["version"], **GOVERNANCE_OFF,
     }
     assert isinstance(settings["version"], int)
     assert settings["version"] >= 1
@@ -132,7 +133,7 @@ def test_applications_and_settings(demo: Cli, demo_listings: Listings) -> None:
         "app": "Alpine Ski House Bookings", "available": True, "unavailable_reason": None,
         "enabled": False, "group": None, "require_approval": False, "approvers": [],
         "role": None, "email_approvers": False, "approver_sets_passwords": False,
-        "version": 0,
+        "version": 0, **GOVERNANCE_OFF,
     }
 
     access = check_paging(demo, "access", "list", "Fabrikam CRM")

@@ -141,15 +141,22 @@ CLIENT_PROBE = textwrap.dedent("""
 
 
 def test_a_remote_client_never_touches_the_database(served, client_home):
+    shots = client_home / "shots"
     for args in (["--as", ALICE, "catalog", "--json"],
                  ["--as", MEGAN, "users", "list", "--json"],
-                 ["--as", PRIYA, "requests", "--to-approve", "--json"]):
+                 ["--as", PRIYA, "requests", "--to-approve", "--json"],
+                 # the windows too, photographed as `screenshot` renders them
+                 *(["--as", who, "screenshot", kind, "--out", str(shots / f"{kind}.png"),
+                    "--json"] for who, kind in ((MEGAN, "admin"), (ALICE, "myapps"),
+                                                (PRIYA, "approvals")))):
         proc = subprocess.run([sys.executable, "-c", CLIENT_PROBE, "--server", served.url,
                                *args], env=base_env(client_home), capture_output=True,
                               text=True, timeout=60, stdin=subprocess.DEVNULL)
         report = json.loads(proc.stderr.strip().splitlines()[-1])
         assert report == {"code": 0, "models": [], "db_files": []}, (args, proc.stderr)
         assert json.loads(proc.stdout)
+    for kind in ("admin", "myapps", "approvals"):
+        assert (shots / f"{kind}.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_login_keeps_a_token_and_logout_ends_it(served, client_home):

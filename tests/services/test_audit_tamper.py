@@ -284,6 +284,10 @@ def _old_database(path: Path) -> None:
         prev = digest
     Setting.create(key="audit_head", value=f"7:{prev}")
     db.drop_tables([AuditCheckpoint, AuditSigningKey, SignInSession])
+    from tests.services.test_migrations import UNDO_V8
+
+    for statement in UNDO_V8:  # what version 8 added (governance)
+        db.execute_sql(statement)
     SchemaInfo.update(version=5).execute()
     close_database()
 

@@ -29,7 +29,7 @@ DOMAIN = "contoso.example"
 KINDS = ("settings", "access", "requests", "audit")
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json", "audit.json",
-                  "checkpoint.json", "chain_head.txt", "verify.py"}
+                  "checkpoint.json", "chain_head.txt", "verify.py", "reviews.csv"}
 ALL_TIME = (dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1))
 REPO = Path(__file__).resolve().parents[2]
 
@@ -155,7 +155,7 @@ def test_cli_csv_export_is_utf8_with_bom(db: pw.Database, db_url: str, demo: Use
     assert "Zürich".encode() in raw
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == ["id", "app", "requester", "status", "justification", "created_at",
-                             "decided_by", "decided_at", "reason"]
+                             "decided_by", "decided_at", "reason", "kind"]
     assert len(rows) == AccessRequest.select().count()
     (row,) = [r for r in rows if r["id"] == str(mine)]
     assert row["justification"] == "Diego Ramírez: client visits in Zürich, São Paulo"

@@ -75,8 +75,21 @@ def snapshot() -> dict[str, object]:
     }
 
 
+# Back to version 7: none of governance's columns and tables (rules 16-18).
+UNDO_V8 = ("DROP TABLE review_item", "DROP TABLE review_reviewer", "DROP TABLE access_review",
+           "DROP TABLE away_period", "DROP TABLE access_grant",
+           "DROP TABLE escalation_approver",
+           *(f"DROP INDEX access_request_{c}" for c in ("expires_at", "remind_at",
+                                                        "escalate_at")),
+           *(f"ALTER TABLE self_service_settings DROP COLUMN {c}" for c in (
+               "expire_days", "remind_days", "escalate_days", "reason_to_approve",
+               "access_days", "access_until", "end_reminder_days",
+               "nobody_available_told_at")),
+           *(f"ALTER TABLE access_request DROP COLUMN {c}" for c in (
+               "kind", "extends_grant", "expires_at", "remind_at", "reminded_at",
+               "escalate_at", "escalated_at", "decided_for")))
 # Back to version 5: no signed checkpoints, no keys, no formula-2 marker.
-UNDO_V6 = ("DROP TABLE sign_in_session",  # what version 7 added, then version 6's:
+UNDO_V6 = (*UNDO_V8, "DROP TABLE sign_in_session",  # what versions 8 and 7 added, then 6's:
            "DROP TABLE audit_checkpoint", "DROP TABLE audit_signing_key",
            "DELETE FROM setting WHERE key = 'audit_formula_2_from'")
 

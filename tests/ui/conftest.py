@@ -102,3 +102,31 @@ def _no_automatic_collection() -> Iterator[None]:
     gc.disable()
     yield
     gc.enable()
+
+
+@pytest.fixture
+def remote_as(demo_db: User) -> Iterator[Any]:
+    """remote_as(user): a RemoteBackend signed in as that person to an Access Desk server
+    (uvicorn in a thread, real HTTP on loopback) over the test's demo database. Windows built
+    on it reach the database only through the server's API, as a team's desktops do."""
+    pytest.importorskip("fastapi", reason="the [server] extra is part of [test]")
+    from desktop.remote.client import RemoteBackend
+    from desktop.services import sessions
+    from tests.server.conftest import LiveServer
+
+    live = LiveServer()
+    live.start()
+    made: list[Any] = []
+
+    def connect(user: User) -> Any:
+        token = str(sessions.open_session(user, client="test")["token"])
+        backend = RemoteBackend(live.url, token)
+        made.append(backend)
+        return backend
+
+    try:
+        yield connect
+    finally:
+        for backend in made:
+            backend.close()
+        live.stop()

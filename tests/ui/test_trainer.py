@@ -51,7 +51,9 @@ def test_the_trainer_menu_is_there_on_a_demo_database_before_help(qtbot, demo_db
     window = switcher.open("admin")
     qtbot.addWidget(window)
     assert menu_titles(window)[-2:] == ["Trainer", "Help"]
-    assert set(trainer_actions(window)) == {"View as", "Scenarios", "Handout", "Reset demo"}
+    assert set(trainer_actions(window)) == {"View as", "Scenarios", "Handout", "Reset demo",
+                                            "Start classroom server", "Stop classroom server",
+                                            "Jump ahead 7 days"}
     assert isinstance(switcher.trainer, Trainer)
 
 

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QHBoxLayout,
+    QRadioButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import access, directory, selfservice
+from desktop.ui.admin.reviews import StartReviewDialog, review_line
 from desktop.ui.admin.widgets import ApplicationList, page_splitter
 from desktop.ui.common import (
     Banner,
@@ -31,6 +35,7 @@ from desktop.ui.common import (
     setup_table,
 )
 from desktop.ui.keys import dialog_keys
+from desktop.ui.myapps.parts import until as until_day
 from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
@@ -86,12 +91,79 @@ class RoleDialog(QDialog):
         return dialog.combo.currentData()
 
 
+class ExtendDialog(QDialog):
+    """Extend… (rule 18): by a number of days from the current end, or until a date."""
+
+    def __init__(self, parent: QWidget | None, user: str, app: str, ends: str) -> None:
+        super().__init__(parent)
+        title = "Extend access"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(460)
+        self.by_days = QRadioButton("Extend by")
+        self.by_days.setChecked(True)
+        self.days = QSpinBox()
+        self.days.setRange(1, 3650)
+        self.days.setValue(30)
+        self.days.setSuffix(" days")
+        self.days.setAccessibleName("Days")
+        self.days.setToolTip("Counted from the current end (or from now, if it has passed)")
+        self.to_date = QRadioButton("Until the end of")
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("d MMMM yyyy")
+        self.date.setMinimumDate(QDate.currentDate())
+        self.date.setDate(QDate.currentDate().addDays(30))
+        self.date.setAccessibleName("Date")
+        self.date.setToolTip("The date ends in the directory's time zone")
+        self.date.setEnabled(False)
+        self.by_days.toggled.connect(self.days.setEnabled)
+        self.to_date.toggled.connect(self.date.setEnabled)
+        grid = QGridLayout()
+        grid.addWidget(self.by_days, 0, 0)
+        grid.addWidget(self.days, 0, 1)
+        grid.addWidget(self.to_date, 1, 0)
+        grid.addWidget(self.date, 1, 1)
+        grid.setColumnStretch(2, 1)
+        buttons = QDialogButtonBox()
+        self.confirm = button("Extend", kind="primary")
+        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(label(title, "question"))
+        layout.addWidget(label(f"{user}'s access to {app} lasts until {until_day(ends)}. "
+                               "The user is told, and the change is recorded in the audit "
+                               "log.", wrap=True))
+        layout.addLayout(grid)
+        layout.addWidget(buttons)
+        dialog_keys(self, self.days, self.confirm)
+
+    def choice(self) -> dict[str, Any]:
+        if self.by_days.isChecked():
+            return {"days": self.days.value()}
+        return {"until": self.date.date().toString("yyyy-MM-dd")}
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, user: str, app: str, ends: str
+            ) -> dict[str, Any] | None:
+        dialog = cls(parent, user, app, ends)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.choice()
+
+
 class AccessPage(QWidget):
     """Applications with self-service on the left; who has access to the selected one."""
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.app: dict[str, Any] | None = None
         self._roles: list[dict[str, Any]] = []
         self.apps = ApplicationList(actor, compact=True, self_service_only=True,
@@ -106,6 +178,19 @@ class AccessPage(QWidget):
                                     tip="Remove the group membership and the role assignment "
                                         "(Del)")
         self.role_button = button("Change role…", "role", name="Change role")
+        # Rule 18: time-bound access, extended or ended by an administrator.
+        self.extend_button = button("Extend…", name="Extend access",
+                                    tip="Let this person's time-bound access last longer")
+        self.end_button = button("End access", name="End access",
+                                 tip="End this person's time-bound access now: what the "
+                                     "grant added is removed, other access stays")
+        # Rule 20: an access review of the application, started here.
+        self.review_button = button("Start review…", "users", name="Start review",
+                                    tip="Start an access review: reviewers decide who keeps "
+                                        "access to this application")
+        self.review_info = label("", "hint", wrap=True)
+        self.review_info.setAccessibleName("Access review")
+        self.review_info.hide()
         self.message = Banner("info", name="Access message")
         self.message.hide()
         self.model = PagedTableModel([
@@ -115,6 +200,9 @@ class AccessPage(QWidget):
             Column("role", "Role", sortable=False, formatter=lambda v: v or "Default access"),
             Column("since", "Since", formatter=lambda v: (v or "")[:10], samples=("2026-12-28",),
                    tooltip="When the person joined the self-service group (UTC)"),
+            Column("until", "Until", sortable=False, formatter=lambda v: until_day(v) or "No end",
+                   samples=("28 Sep 2026",),
+                   tooltip="When time-bound access ends (the last day, on this computer)"),
             Column("via_request", "Via request", sortable=False, stretch=True,
                    formatter=lambda v: f"Request {v}" if v else "Added directly",
                    samples=("Added directly",)),
@@ -128,7 +216,10 @@ class AccessPage(QWidget):
         tools.setSpacing(8)
         tools.addWidget(self.search, 1)
         tools.addWidget(self.role_button)
+        tools.addWidget(self.extend_button)
+        tools.addWidget(self.end_button)
         tools.addWidget(self.remove_button)
+        tools.addWidget(self.review_button)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(10, 0, 0, 0)
@@ -136,6 +227,7 @@ class AccessPage(QWidget):
         right_layout.addWidget(self.title)
         right_layout.addWidget(self.subtitle)
         right_layout.addLayout(tools)
+        right_layout.addWidget(self.review_info)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.view, 1)
         right_layout.addWidget(self.empty)
@@ -155,15 +247,19 @@ class AccessPage(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
         self.remove_button.clicked.connect(self.on_remove_button_clicked)
         self.role_button.clicked.connect(self.on_role_button_clicked)
+        self.extend_button.clicked.connect(self.on_extend_button_clicked)
+        self.end_button.clicked.connect(self.on_end_button_clicked)
+        self.review_button.clicked.connect(self.on_review_button_clicked)
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
         if self.app is None:
             return []
-        rows = access.list_access(self.actor, self.app["name"], search=search, limit=limit,
-                                  offset=offset, sort=sort)
+        rows: list[dict[str, Any]] = self.backend.call(
+            "access.list", app_name=self.app["name"], search=search, limit=limit,
+            offset=offset, sort=sort)
         # People are shown by name; the page's names are read in one query.
-        names = directory.display_names(self.actor, [r["user"] for r in rows])
+        names = self.backend.call("users.names", upns=[r["user"] for r in rows]) if rows else {}
         for row in rows:
             row["name"] = names.get(row["user"]) or names.get(row["user"].lower()) or row["user"]
         return rows
@@ -183,6 +279,7 @@ class AccessPage(QWidget):
             self.app = current  # renamed elsewhere: the list is read by the new name
             self.title.setText(f"Users and groups of {current['name']}")
         self._read_roles()
+        self._show_review()
         self.model.refresh()
 
     def select_application(self, name: str) -> bool:
@@ -211,7 +308,7 @@ class AccessPage(QWidget):
                 "Remove access", danger=True):
             return False
         try:
-            access.remove_access(self.actor, app["name"], row["user"])
+            self.backend.call("access.remove", app_name=app["name"], upn=row["user"])
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False
@@ -227,7 +324,8 @@ class AccessPage(QWidget):
         if value is None:
             return False
         try:
-            access.change_role(self.actor, app["name"], row["user"], value)
+            self.backend.call("access.role", app_name=app["name"], upn=row["user"],
+                              role_value=value)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False
@@ -236,7 +334,93 @@ class AccessPage(QWidget):
         after_own_write(self, self.model.refresh)
         return True
 
+    def extend_access(self, choice: dict[str, Any] | None = None) -> bool:
+        """Extend the selected person's time-bound access; `choice` ({"days": N} or
+        {"until": "2027-03-12"}) skips the dialog."""
+        row, app = self.selected_user(), self.app
+        if row is None or app is None or not row.get("until"):
+            return False
+        if choice is None:
+            choice = ExtendDialog.ask(self, row["user"], app["name"], row["until"])
+        if choice is None:
+            return False
+        try:
+            view = self.backend.call("access.extend", app_name=app["name"], upn=row["user"],
+                                     **choice)
+        except AccessDeskError as exc:
+            self.message.show_text(for_people(exc), "error")
+            return False
+        self.message.show_text(f"{row['user']}'s access to {app['name']} now lasts until "
+                               f"{until_day(view['until'])}.", "info")
+        after_own_write(self, self.model.refresh)
+        return True
+
+    def end_access(self) -> bool:
+        row, app = self.selected_user(), self.app
+        if row is None or app is None or not row.get("until"):
+            return False
+        if not ConfirmDialog.ask(
+                self, "End access?",
+                f"End {row['user']}'s access to {app['name']} now, instead of on "
+                f"{until_day(row['until'])}? What the grant added (the group membership, the "
+                "role) is removed; access the person has otherwise stays. They are told, and "
+                "it is recorded in the audit log.", "End access", danger=True):
+            return False
+        try:
+            self.backend.call("access.end", app_name=app["name"], upn=row["user"])
+        except AccessDeskError as exc:
+            self.message.show_text(for_people(exc), "error")
+            return False
+        self.message.show_text(f"Ended {row['user']}'s access to {app['name']}.", "info")
+        after_own_write(self, self.refresh)
+        return True
+
     # --- slots ------------------------------------------------------------------------------
+
+    def on_extend_button_clicked(self) -> None:
+        self.extend_access()
+
+    def on_end_button_clicked(self) -> None:
+        self.end_access()
+
+    def on_review_button_clicked(self) -> None:
+        self.start_review()
+
+    def start_review(self, choice: dict[str, Any] | None = None) -> bool:
+        """Rule 20: Start review… (the dialog, unless `choice` is given)."""
+        app = self.app
+        if app is None:
+            return False
+        choice = choice if choice is not None else StartReviewDialog.ask(self, app["name"])
+        if choice is None:
+            return False
+        try:
+            view = self.backend.call("reviews.start", app_name=app["name"], **choice)
+        except AccessDeskError as exc:
+            self.message.show_text(for_people(exc), "error")
+            return False
+        after_own_write(self, self._show_review)
+        self.message.show_text(
+            f"Review {view['id']} of {app['name']} started: {view['members']} people, "
+            f"reviewed by {', '.join(view['reviewer_upns'])}. They were told.", "info")
+        self._show_review()
+        return True
+
+    def _show_review(self) -> None:
+        """The application's active review, if any, under the tools."""
+        active = None
+        if self.app is not None:
+            try:
+                rows = self.backend.call("reviews.list", app=self.app["name"], status="active")
+            except AccessDeskError:
+                rows = []
+            active = rows[0] if rows else None
+        self.review_info.setText(review_line(active))
+        self.review_info.setVisible(active is not None)
+        self.review_button.setEnabled(self.app is not None and active is None)
+        self.review_button.setToolTip(
+            "Start an access review: reviewers decide who keeps access to this application"
+            if active is None else "This application is under review already")
 
     def on_apps_application_selected(self, row: dict[str, Any] | None) -> None:
         changed = (row or {}).get("id") != (self.app or {}).get("id")
@@ -264,18 +448,25 @@ class AccessPage(QWidget):
         app = self.app
         self.title.setText(f"Users and groups of {app['name']}" if app else "Users and groups")
         self._read_roles()
+        self._show_review()
         self.model.reload()
 
     def _read_roles(self) -> None:
         self._roles = []
         if self.app is not None:
             try:
-                self._roles = selfservice.role_choices(self.actor, self.app["name"])
+                self._roles = self.backend.call("access.roles", app_name=self.app["name"])
             except AccessDeskError as exc:
                 self.message.show_text(for_people(exc), "error")
 
     def _update(self) -> None:
         has_app = self.app is not None
+        # Rule 18: Until, Extend… and End access where someone's access ends; an application
+        # whose access never ends keeps the page as it was.
+        ends = any(r.get("until") for r in self.model.rows())
+        self.view.setColumnHidden(self.model.column_index("until"), not ends)
+        self.extend_button.setVisible(ends)
+        self.end_button.setVisible(ends)
         self.view.setVisible(has_app and self.model.rowCount() > 0)
         self.empty.setVisible(not self.view.isVisibleTo(self))
         if self.app is None:
@@ -286,8 +477,16 @@ class AccessPage(QWidget):
         else:
             self.empty.setText(f"Nobody has access to {self.app['name']} through self-service "
                                "yet.")
-        selected = self.selected_user() is not None
+        row = self.selected_user()
+        selected = row is not None
         self.remove_button.setEnabled(selected)
+        bound = bool(row and row.get("until"))  # rule 18: only time-bound access ends
+        self.extend_button.setEnabled(bound)
+        self.end_button.setEnabled(bound)
+        why = "" if bound else " (only time-bound access: this person's does not end)"
+        self.extend_button.setToolTip("Let this person's time-bound access last longer" + why)
+        self.end_button.setToolTip("End this person's time-bound access now: what the grant "
+                                   "added is removed, other access stays" + why)
         assignable = any(not r["unavailable_reason"] for r in self._roles)
         self.role_button.setEnabled(selected and assignable)
         self.role_button.setToolTip(

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import for_people
-from desktop.models import User
 from desktop.ui.admin.new_application import NewApplicationDialog
 from desktop.ui.admin.properties import PropertiesPage
 from desktop.ui.admin.selfservice import SelfServicePage
@@ -104,7 +103,7 @@ class ApplicationsPage(QWidget):
     application_changed = Signal(object)
     data_saved = Signal()
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
         self.current: dict[str, Any] | None = None

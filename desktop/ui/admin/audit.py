@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
-from desktop.services import applications, auditlog, directory
 from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
     Banner,
@@ -53,9 +52,11 @@ ACTIONS = [
 
 
 class AuditPage(QWidget):
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.filters: dict[str, Any] = {}
         self.app_filter = accessible(QLineEdit(), "Filter by application")
         self.app_filter.setPlaceholderText("Any application")
@@ -140,11 +141,11 @@ class AuditPage(QWidget):
                                      "the filter.")
 
     def _suggest_applications(self, text: str) -> list[str]:
-        rows = applications.list_applications(self.actor, text, limit=MAX_SUGGESTIONS)
+        rows = self.backend.call("apps.list", search=text, limit=MAX_SUGGESTIONS)
         return [row["name"] for row in rows]
 
     def _suggest_actors(self, text: str) -> list[str]:
-        rows = directory.list_users(self.actor, text, limit=MAX_SUGGESTIONS)
+        rows = self.backend.call("users.list", search=text, limit=MAX_SUGGESTIONS)
         return [row["upn"] for row in rows]
 
     def _connect_signals(self) -> None:
@@ -160,8 +161,8 @@ class AuditPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return auditlog.list_events(self.actor, limit=limit, offset=offset, sort=sort,
-                                    **self.filters)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "audit.list", limit=limit, offset=offset, sort=sort, **self.filters)
 
     def focus_search(self) -> None:
         self.app_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -185,24 +186,24 @@ class AuditPage(QWidget):
 
     def verify(self) -> bool:
         try:
-            verdict = auditlog.verify(self.actor)
+            verdict = self.backend.call("audit.check")
         except AccessDeskError as exc:
             self.verdict.show_text(for_people(exc), "error")
             return False
-        if verdict.ok:
+        if verdict["ok"]:
             # The message names both ranges (old formula, signed) and the checkpoints.
-            text = " ".join([f"Verified: {verdict.message}.",
-                             *(for_people(note) for note in verdict.notes)])
-            tone = "info" if verdict.notes else "success"
+            text = " ".join([f"Verified: {verdict['message']}.",
+                             *(for_people(note) for note in verdict["notes"])])
+            tone = "info" if verdict["notes"] else "success"
         else:
-            text, tone = f"The audit log was tampered with: {verdict.message}.", "error"
+            text, tone = f"The audit log was tampered with: {verdict['message']}.", "error"
         self.verdict.show_text(text, tone)
         self._checked = (text, tone, self._newest_seq())
-        return verdict.ok
+        return bool(verdict["ok"])
 
     def _newest_seq(self) -> int:
         try:
-            newest = auditlog.list_events(self.actor, limit=1)
+            newest = self.backend.call("audit.list", limit=1)
         except AccessDeskError:
             return 0
         return int(newest[0]["seq"]) if newest else 0

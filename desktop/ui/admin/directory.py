@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import auth, directory, rights
-from desktop.services.policy import members_editable
 from desktop.ui.admin.pickers import group_kind
 from desktop.ui.admin.widgets import RIGHT, form_dialog, page_splitter
 from desktop.ui.common import (
@@ -60,10 +58,11 @@ class UserDialog(QDialog):
 
     ``saved`` holds the service's view once saved (its "warnings", if any, are for the page)."""
 
-    def __init__(self, parent: QWidget | None, actor: User,
+    def __init__(self, parent: QWidget | None, actor: Any,
                  user: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.actor, self.user = actor, user
+        self.backend = as_backend(actor)
         self.saved: dict[str, Any] | None = None
         title = f"Change {user['upn']}" if user else "Add a user"
         form, self.error, buttons = form_dialog(self, title, "Save" if user else "Add user")
@@ -108,15 +107,15 @@ class UserDialog(QDialog):
         roles = [r for r, box in self.roles.items() if box.isChecked()]
         try:
             if self.user is None:
-                self.saved = directory.add_user(
-                    self.actor, self.upn.text(), self.name.text(),
+                self.saved = self.backend.call(
+                    "users.add", upn=self.upn.text(), name=self.name.text(),
                     mail=self.mail.text().strip() or None,
                     department=self.department.text().strip() or None,
                     license=self.license.currentData(), roles=roles,
                     enabled=self.enabled.isChecked(), password=self.password.text() or None)
             else:
-                self.saved = directory.update_user(
-                    self.actor, self.user["upn"], name=self.name.text(),
+                self.saved = self.backend.call(
+                    "users.set", upn=self.user["upn"], name=self.name.text(),
                     mail=self.mail.text().strip() or None,
                     department=self.department.text().strip() or None,
                     license=self.license.currentData(), roles=roles,
@@ -127,7 +126,7 @@ class UserDialog(QDialog):
         self.accept()
 
     @classmethod
-    def run(cls, parent: QWidget | None, actor: User,
+    def run(cls, parent: QWidget | None, actor: Any,
             user: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """The saved user's view, or None when the person cancelled."""
         dialog = cls(parent, actor, user)
@@ -140,9 +139,10 @@ class UserDialog(QDialog):
 class PasswordDialog(QDialog):
     """A Global Administrator sets someone's password."""
 
-    def __init__(self, parent: QWidget | None, actor: User, upn: str) -> None:
+    def __init__(self, parent: QWidget | None, actor: Any, upn: str) -> None:
         super().__init__(parent)
         self.actor, self.upn = actor, upn
+        self.backend = as_backend(actor)
         form, self.error, buttons = form_dialog(self, f"Set the password of {upn}",
                                                  "Set password")
         self.first = accessible(QLineEdit(), "New password")
@@ -159,14 +159,14 @@ class PasswordDialog(QDialog):
             self.error.show_message("The two passwords differ.")
             return
         try:
-            auth.set_password(self.actor, self.upn, self.first.text())
+            self.backend.call("users.set_password", upn=self.upn, password=self.first.text())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
         self.accept()
 
     @classmethod
-    def run(cls, parent: QWidget | None, actor: User, upn: str) -> bool:
+    def run(cls, parent: QWidget | None, actor: Any, upn: str) -> bool:
         return cls(parent, actor, upn).exec() == QDialog.DialogCode.Accepted
 
 
@@ -188,9 +188,10 @@ class GroupDialog(QDialog):
              ("Synchronized from on-premises", {"on_prem_synced": True}),
              ("Dynamic membership", {"dynamic": True})]
 
-    def __init__(self, parent: QWidget | None, actor: User) -> None:
+    def __init__(self, parent: QWidget | None, actor: Any) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         form, self.error, buttons = form_dialog(self, "Add a group", "Add group")
         self.name = accessible(QLineEdit(), "Group name")
         self.description = accessible(QLineEdit(), "Description")
@@ -206,24 +207,25 @@ class GroupDialog(QDialog):
     def on_buttons_accepted(self) -> None:
         flags = self.KINDS[self.kind.currentIndex()][1]
         try:
-            directory.add_group(self.actor, self.name.text(),
-                                description=self.description.text().strip() or None, **flags)
+            self.backend.call("groups.add", name=self.name.text(),
+                              description=self.description.text().strip() or None, **flags)
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
         self.accept()
 
     @classmethod
-    def run(cls, parent: QWidget | None, actor: User) -> bool:
+    def run(cls, parent: QWidget | None, actor: Any) -> bool:
         return cls(parent, actor).exec() == QDialog.DialogCode.Accepted
 
 
 class PersonPickerDialog(QDialog):
     """Choose one person (a new group member)."""
 
-    def __init__(self, parent: QWidget | None, actor: User, title: str) -> None:
+    def __init__(self, parent: QWidget | None, actor: Any, title: str) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.resize(620, 480)
@@ -254,7 +256,8 @@ class PersonPickerDialog(QDialog):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return directory.list_users(self.actor, search, limit=limit, offset=offset, sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "users.list", search=search, limit=limit, offset=offset, sort=sort)
 
     def chosen(self) -> str | None:
         index = self.view.currentIndex()
@@ -266,7 +269,7 @@ class PersonPickerDialog(QDialog):
             self.accept()
 
     @classmethod
-    def pick(cls, parent: QWidget | None, actor: User, title: str) -> str | None:
+    def pick(cls, parent: QWidget | None, actor: Any, title: str) -> str | None:
         dialog = cls(parent, actor, title)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -274,16 +277,22 @@ class PersonPickerDialog(QDialog):
 
 
 class UsersPage(QWidget):
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
-        self.can_change = rights.is_global_admin(actor)
+        self.backend = as_backend(actor)
+        self.can_change = "global_admin" in self.backend.desk()["roles"]
         self.search = SearchBox("Search by name, user name or department", "Search users")
         self.add_button = button("Add user…", "add", name="Add user")
         self.edit_button = button("Change…", "settings", name="Change user",
                                   tip="License, roles, name and department")
         self.toggle_button = button("Disable", "lock", name="Disable or enable user")
         self.password_button = button("Set password…", "key", name="Set password")
+        # Rule 19: any administrator says when an approver is away, and who decides for him.
+        self.away_button = button("Set away…", name="Set away",
+                                  tip="Say when the selected approver is away and who decides "
+                                      "for him meanwhile")
         self.message = Banner("info", name="Users message")
         self.message.hide()
         self.model = PagedTableModel([
@@ -311,6 +320,7 @@ class UsersPage(QWidget):
             tools.addWidget(b)
             if not self.can_change:
                 b.setToolTip(ONLY_GLOBAL)
+        tools.addWidget(self.away_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -334,10 +344,12 @@ class UsersPage(QWidget):
         self.edit_button.clicked.connect(self.on_edit_button_clicked)
         self.toggle_button.clicked.connect(self.on_toggle_button_clicked)
         self.password_button.clicked.connect(self.on_password_button_clicked)
+        self.away_button.clicked.connect(self.on_away_button_clicked)
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return directory.list_users(self.actor, search, limit=limit, offset=offset, sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "users.list", search=search, limit=limit, offset=offset, sort=sort)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -362,7 +374,7 @@ class UsersPage(QWidget):
                                  danger=not enabled):
             return False
         try:
-            directory.update_user(self.actor, user["upn"], enabled=enabled)
+            self.backend.call("users.set", upn=user["upn"], enabled=enabled)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False
@@ -378,14 +390,14 @@ class UsersPage(QWidget):
         self._update()
 
     def on_add_button_clicked(self) -> None:
-        saved = UserDialog.run(self, self.actor)
+        saved = UserDialog.run(self, self.backend)
         if saved is not None:
             self._show_saved("The user was added.", saved)
             after_own_write(self, self.refresh)
 
     def on_edit_button_clicked(self, *_args: object) -> None:
         user = self.selected()
-        saved = UserDialog.run(self, self.actor, user) if user and self.can_change else None
+        saved = UserDialog.run(self, self.backend, user) if user and self.can_change else None
         if user is not None and saved is not None:
             self._show_saved(f"Saved {user['upn']}.", saved)
             after_own_write(self, self.refresh)
@@ -402,11 +414,28 @@ class UsersPage(QWidget):
 
     def on_password_button_clicked(self) -> None:
         user = self.selected()
-        if user is not None and PasswordDialog.run(self, self.actor, user["upn"]):
+        if user is not None and PasswordDialog.run(self, self.backend, user["upn"]):
             self.message.show_text(f"The password of {user['upn']} was set.", "info")
+
+    def on_away_button_clicked(self) -> None:
+        from desktop.ui.approvals.away import AwayDialog
+        from desktop.ui.away_text import away_sentence
+
+        user = self.selected()
+        if user is None:
+            return
+        try:
+            saved = AwayDialog.ask(self, self.backend, user["upn"])
+        except AccessDeskError as exc:
+            self.message.show_text(for_people(exc), "error")
+            return
+        if saved is not None:
+            self.message.show_text(away_sentence(saved, you=False)
+                                   or f"{user['name']} is not away.", "info")
 
     def _update(self) -> None:
         user = self.selected()
+        self.away_button.setEnabled(user is not None)
         self.add_button.setEnabled(self.can_change)
         for b in (self.edit_button, self.toggle_button, self.password_button):
             b.setEnabled(self.can_change and user is not None)
@@ -415,9 +444,11 @@ class UsersPage(QWidget):
 
 
 class GroupsPage(QWidget):
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.search = SearchBox("Search groups by name", "Search groups")
         self.add_button = button("Add group…", "add", name="Add group")
         self.message = Banner("info", name="Groups message")
@@ -487,7 +518,8 @@ class GroupsPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        rows = directory.list_groups(self.actor, search, limit=limit, offset=offset, sort=sort)
+        rows: list[dict[str, Any]] = self.backend.call(
+            "admin.groups", search=search, limit=limit, offset=offset, sort=sort)
         for row in rows:
             row["kind"] = group_kind(row)
         return rows
@@ -497,7 +529,8 @@ class GroupsPage(QWidget):
         group = self.selected()
         if group is None:
             return []
-        return directory.list_members(self.actor, group["name"], limit=limit, offset=offset)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "groups.members", group_name=group["name"], limit=limit, offset=offset)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -516,7 +549,7 @@ class GroupsPage(QWidget):
         if group is None:
             return False
         try:
-            directory.add_member(self.actor, group["name"], upn)
+            self.backend.call("groups.add_member", group_name=group["name"], upn=upn)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False
@@ -535,7 +568,7 @@ class GroupsPage(QWidget):
         self._update()
 
     def on_add_button_clicked(self) -> None:
-        if GroupDialog.run(self, self.actor):
+        if GroupDialog.run(self, self.backend):
             self.message.show_text("The group was added.", "info")
             after_own_write(self, self.refresh)
 
@@ -543,7 +576,7 @@ class GroupsPage(QWidget):
         group = self.selected()
         if group is None:
             return
-        upn = PersonPickerDialog.pick(self, self.actor, f"Add a member to {group['name']}")
+        upn = PersonPickerDialog.pick(self, self.backend, f"Add a member to {group['name']}")
         if upn:
             self.add_member(upn)
 
@@ -559,7 +592,7 @@ class GroupsPage(QWidget):
                                  "Remove member", danger=True):
             return
         try:
-            directory.remove_member(self.actor, group["name"], upn)
+            self.backend.call("groups.remove_member", group_name=group["name"], upn=upn)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return
@@ -568,7 +601,7 @@ class GroupsPage(QWidget):
 
     def _update(self) -> None:
         group = self.selected()
-        managed_here = group is not None and members_editable(group)  # rule 3
+        managed_here = group is not None and bool(group.get("members_editable"))  # rule 3
         self.members_title.setText(f"Members of {group['name']}" if group else "Members")
         if group is None:
             self.members_hint.setText("Select a group to see its members.")

@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
-from desktop.services import mail
 from desktop.ui.admin.widgets import RIGHT, busy_bar, form_frame
 from desktop.ui.common import (
     Banner,
@@ -65,9 +64,11 @@ class EmailPage(QWidget):
 
     dirty_changed = Signal(bool)
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.loaded: dict[str, Any] = {}
         self.status: str | None = None
         self._loading = False
@@ -196,8 +197,8 @@ class EmailPage(QWidget):
                    formatter=lambda v: (v or "").capitalize(),
                    samples=("Queued", "Sent", "Failed")),
             Column("attempts", "Attempts", sortable=False, align=RIGHT,
-                   tooltip="Tries so far; a failed try is repeated later, up to "
-                           f"{mail.MAX_ATTEMPTS} times"),
+                   tooltip="Tries so far; a failed try is repeated later, a few times "
+                           "before the message is marked failed"),
             Column("last_error", "Last error", sortable=False, stretch=True,
                    tooltip="Why the last try failed"),
             Column("created_at", "Created (UTC)", sortable=False, formatter=short_time,
@@ -261,7 +262,7 @@ class EmailPage(QWidget):
     def load(self) -> None:
         """Show the stored settings; the password field stays empty whatever is stored."""
         try:
-            self.loaded = mail.show_settings(self.actor)
+            self.loaded = self.backend.call("mail.settings")
         except AccessDeskError as exc:
             self.settings_message.show_text(for_people(exc), "error")
             return
@@ -282,7 +283,8 @@ class EmailPage(QWidget):
                 "A password is stored; type a new one to replace it" if stored
                 else "No password is stored")
             if not self.test_to.text():
-                self.test_to.setText(self.actor.mail or self.actor.upn)
+                desk = self.backend.desk()
+                self.test_to.setText(desk.get("mail") or desk["upn"])
         finally:
             self._loading = False
         self._update_dirty()
@@ -322,7 +324,7 @@ class EmailPage(QWidget):
             self.port.setFocus()
             return False
         try:
-            mail.configure(self.actor, **self.form())
+            self.backend.call("mail.configure", **self.form())
         except AccessDeskError as exc:
             self.settings_message.show_text(for_people(exc), "error")
             return False
@@ -363,8 +365,8 @@ class EmailPage(QWidget):
             return
         self._set_test_running(True)
         self.test_message.show_text(f"Sending a test e-mail to {to}…", "info")
-        actor = self.actor
-        run_task(lambda: mail.send_test(actor, to), succeeded=self.on_test_succeeded,
+        backend = self.backend
+        run_task(lambda: backend.call("mail.test", to=to), succeeded=self.on_test_succeeded,
                  failed=self.on_test_failed, finished=self.on_test_finished)
 
     def send_now(self) -> None:
@@ -372,8 +374,8 @@ class EmailPage(QWidget):
             return
         self._set_send_running(True)
         self.outbox_message.hide()
-        actor = self.actor
-        run_task(lambda: mail.send_now(actor), succeeded=self.on_send_succeeded,
+        backend = self.backend
+        run_task(lambda: backend.call("mail.send"), succeeded=self.on_send_succeeded,
                  failed=self.on_send_failed, finished=self.on_send_finished)
 
     def _set_test_running(self, running: bool) -> None:
@@ -454,14 +456,15 @@ class EmailPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, _search: str | None,
                _sort: str | None) -> list[dict[str, Any]]:
-        return mail.outbox(self.actor, status=self.status, limit=limit, offset=offset)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "mail.outbox", status=self.status, limit=limit, offset=offset)
 
     @staticmethod
     def _row_tooltip(row: dict[str, Any]) -> str | None:
         return row.get("last_error")
 
     def _update_counts(self) -> None:
-        self.counts.setText(counts_text(mail.counts()))
+        self.counts.setText(counts_text(self.backend.call("mail.counts")))
         self.counts.setAccessibleDescription(self.counts.text())
 
     def _update_dirty(self) -> None:

@@ -6,9 +6,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
-from desktop.services import applications
 from desktop.ui.admin.widgets import form_dialog
 from desktop.ui.common import ORIGIN_LABELS, SSO_LABELS, accessible, label
 from desktop.ui.keys import dialog_keys
@@ -25,9 +24,10 @@ class NewApplicationDialog(QDialog):
     ``added`` holds the service's view of the new application once it is saved.
     """
 
-    def __init__(self, parent: QWidget | None, actor: User) -> None:
+    def __init__(self, parent: QWidget | None, actor: Any) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.added: dict[str, Any] | None = None
         form, self.error, buttons = form_dialog(self, "New application", "Add application")
         self.setMinimumWidth(520)
@@ -67,17 +67,18 @@ class NewApplicationDialog(QDialog):
 
     def on_buttons_accepted(self) -> None:
         try:
-            roles = [applications.parse_role(line) for line in self.role_lines()]
-            self.added = applications.add_application(
-                self.actor, self.name.text(), publisher=self.publisher.text().strip() or None,
-                origin=self.origin.currentData(), sso=self.sso.currentData(), roles=roles)
+            self.added = self.backend.call(
+                "apps.add", name=self.name.text(),
+                publisher=self.publisher.text().strip() or None,
+                origin=self.origin.currentData(), sso=self.sso.currentData(),
+                roles=self.role_lines())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
         self.accept()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, actor: User) -> dict[str, Any] | None:
+    def ask(cls, parent: QWidget | None, actor: Any) -> dict[str, Any] | None:
         """The new application's view, or None when the person cancelled."""
         dialog = cls(parent, actor)
         try:

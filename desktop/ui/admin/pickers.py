@@ -15,11 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import selfservice, views
-from desktop.services.eligibility import MAX_APPROVERS
+from desktop.services.validators import MAX_APPROVERS
 from desktop.ui.admin.widgets import RIGHT, PickerTable
 from desktop.ui.common import (
     LICENSE_LABELS,
@@ -39,8 +38,14 @@ GROUP_KIND_LABELS = {"synced": "Synced from on-premises", "dynamic": "Dynamic me
 
 
 def group_kind(row: dict[str, Any]) -> str:
-    """The group's sort (``services.views.group_kind``) as the windows label it."""
-    return GROUP_KIND_LABELS[views.group_kind(row)]
+    """The group's sort (``services.views.group_kind``) as the windows label it: the row's
+    "kind" where the services put it there (a remote desktop has no services to ask)."""
+    kind = row.get("kind")
+    if kind not in GROUP_KIND_LABELS:
+        from desktop.services.views import group_kind as kind_of
+
+        kind = kind_of(row)
+    return GROUP_KIND_LABELS[kind]
 
 
 def _group_note(reason: str | None) -> str:
@@ -125,11 +130,12 @@ class _PickerDialog(QDialog):
 class GroupPickerDialog(_PickerDialog):
     """"Select group": cloud security groups only; the others are shown disabled, with why."""
 
-    def __init__(self, actor: User, current: str | None, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, current: str | None, parent: QWidget | None = None) -> None:
         super().__init__("Select group", "When a user's request is approved, they're added to "
                          "this group. Groups synchronized from on-premises, dynamic groups, "
                          "distribution lists and mail-enabled groups can't be used.", parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.chosen: str | None = current
         model = PagedTableModel([
             Column("name", "Name", icon=lambda r: icon("group"), max_width=480, primary=True),
@@ -155,8 +161,8 @@ class GroupPickerDialog(_PickerDialog):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        rows = selfservice.group_choices(self.actor, search, limit=limit, offset=offset,
-                                         sort=sort)
+        rows: list[dict[str, Any]] = self.backend.call(
+            "admin.group_choices", search=search, limit=limit, offset=offset, sort=sort)
         for row in rows:
             row["kind"] = group_kind(row)
         return rows
@@ -192,7 +198,7 @@ class GroupPickerDialog(_PickerDialog):
             self.choose(self.model.row_data(index.row())["name"])
 
     @classmethod
-    def pick(cls, parent: QWidget | None, actor: User, current: str | None) -> str | None:
+    def pick(cls, parent: QWidget | None, actor: Any, current: str | None) -> str | None:
         dialog = cls(actor, current, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -202,13 +208,16 @@ class GroupPickerDialog(_PickerDialog):
 class ApproverPickerDialog(_PickerDialog):
     """"Select approvers": individual, enabled, licensed people; at most 10 (rule 4)."""
 
-    def __init__(self, actor: User, current: list[dict[str, str]],
-                 parent: QWidget | None = None) -> None:
-        super().__init__("Select approvers", "Select up to 10 individual business approvers. "
-                         "Groups are not supported. Any single approver can approve a request.",
-                         parent)
+    QUESTION = ("Select up to 10 individual business approvers. Groups are not supported. Any "
+                "single approver can approve a request.")
+
+    def __init__(self, actor: Any, current: list[dict[str, str]],
+                 parent: QWidget | None = None, title: str = "Select approvers",
+                 question: str = QUESTION) -> None:
+        super().__init__(title, question, parent)  # escalation approvers too (rule 17)
         self.resize(820, 600)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.chosen: list[dict[str, str]] = [dict(p) for p in current]
         model = PagedTableModel([
             Column("name", "Name", icon=lambda r: icon("user"), primary=True),
@@ -256,8 +265,9 @@ class ApproverPickerDialog(_PickerDialog):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return selfservice.approver_choices(self.actor, search, limit=limit, offset=offset,
-                                            sort=sort)
+        rows: list[dict[str, Any]] = self.backend.call(
+            "admin.approver_choices", search=search, limit=limit, offset=offset, sort=sort)
+        return rows
 
     def upns(self) -> list[str]:
         return [p["upn"] for p in self.chosen]
@@ -272,7 +282,7 @@ class ApproverPickerDialog(_PickerDialog):
         if person["upn"] in self.upns():
             return True
         try:
-            selfservice.check_approvers(self.actor, [*self.upns(), person["upn"]])
+            self.backend.call("admin.check_approvers", upns=[*self.upns(), person["upn"]])
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return False
@@ -319,9 +329,9 @@ class ApproverPickerDialog(_PickerDialog):
         self.remove_button.setEnabled(row >= 0)
 
     @classmethod
-    def pick(cls, parent: QWidget | None, actor: User,
-             current: list[dict[str, str]]) -> list[dict[str, str]] | None:
-        dialog = cls(actor, current, parent)
+    def pick(cls, parent: QWidget | None, actor: Any, current: list[dict[str, str]],
+             **texts: str) -> list[dict[str, str]] | None:
+        dialog = cls(actor, current, parent, **texts)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.chosen

@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
-from desktop.services import applications
 from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import (
     ORIGIN_LABELS,
@@ -49,9 +48,10 @@ class PropertiesPage(QWidget):
     saved = Signal(str)
     dirty_changed = Signal(bool)
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.app_name: str | None = None
         self.loaded: dict[str, Any] | None = None
         self._loading = False
@@ -161,7 +161,7 @@ class PropertiesPage(QWidget):
         self.loaded = None
         if app_name is not None:
             try:
-                self.loaded = applications.properties(self.actor, app_name)
+                self.loaded = self.backend.call("admin.app_properties", app_name=app_name)
             except AccessDeskError as exc:
                 self.message.show_text(for_people(exc), "error")
         self.setEnabled(self.loaded is not None)
@@ -214,7 +214,8 @@ class PropertiesPage(QWidget):
         if not changes or self.app_name is None:
             return False
         try:
-            view = applications.update_application(self.actor, self.app_name, **changes)
+            view = self.backend.call("admin.app_update", app_name=self.app_name,
+                                     changes=changes)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False

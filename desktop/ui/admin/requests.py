@@ -7,10 +7,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import requests
 from desktop.ui.admin.widgets import RIGHT, page_splitter
 from desktop.ui.common import (
     STATUS_LABELS,
@@ -30,13 +29,15 @@ from desktop.ui.tablemodel import Column, PagedTableModel
 
 TIME_SAMPLE = when("2026-12-28T20:00:00Z")  # the widest a time gets in a column
 STATUS_ICONS = {"pending": "request", "approved": "approve", "denied": "deny",
-                "cancelled": "cancel", "closed": "lock"}
+                "cancelled": "cancel", "closed": "lock", "expired": "warning"}
 
 
 class RequestsPage(QWidget):
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.status = accessible(QComboBox(), "Show requests with status")
         self.status.addItem("All states", None)
         for value, text in STATUS_LABELS.items():
@@ -108,8 +109,9 @@ class RequestsPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return requests.list_requests(self.actor, "all", limit=limit, offset=offset, sort=sort,
-                                      status=self.status.currentData(), search=search)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "requests.list", scope="all", limit=limit, offset=offset, sort=sort,
+            status=self.status.currentData(), search=search)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -135,7 +137,7 @@ class RequestsPage(QWidget):
         if reason is None:
             return False
         try:
-            requests.close(self.actor, row["id"], reason)
+            self.backend.call("request.close", request_id=row["id"], reason=reason)
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             return False

@@ -5,30 +5,51 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, Conflict, for_people
-from desktop.models import User
-from desktop.services import applications, directory, selfservice
-from desktop.services.eligibility import MAX_APPROVERS
-from desktop.services.policy import is_password_sso
+from desktop.services.validators import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
 from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
 
 FIELDS = ("enabled", "group", "require_approval", "approvers", "role", "email_approvers",
-          "approver_sets_passwords")
+          "approver_sets_passwords",
+          # rules 16-18 (docs/governance.md)
+          "expire_days", "remind_days", "escalate_days", "escalation_approvers",
+          "reason_to_approve", "access_days", "access_until", "end_reminder_days")
 NO_ROLE = "No role (default access)"
+# The rows that matter only when approval is required (rules 16-17).
+APPROVAL_ROWS = ("approvers", "email_approvers", "expire_days", "remind_days", "escalate_days",
+                 "escalation_approvers", "reason_to_approve")
+LASTS = (("never", "Until it is removed"), ("days", "For a number of days"),
+         ("until", "Until a date"))
+
+
+def days_box(name: str, most: int, never: str | None) -> QSpinBox:
+    """A number of days; with `never`, 0 shows that word and means "off"."""
+    box = QSpinBox()
+    box.setAccessibleName(name)
+    box.setRange(0 if never else 1, most)
+    box.setSuffix(" days")
+    if never:
+        box.setSpecialValueText(never)
+    box.setMinimumWidth(140)
+    box.setMaximumWidth(180)
+    return box
 
 
 class SelfServicePage(QWidget):
@@ -45,9 +66,10 @@ class SelfServicePage(QWidget):
     dirty_changed = Signal(bool)
     properties_requested = Signal()
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.app_name: str | None = None
         self.loaded: dict[str, Any] | None = None
         self.form: dict[str, Any] = {}
@@ -101,6 +123,26 @@ class SelfServicePage(QWidget):
         self.role.setMinimumWidth(280)
         self.email_approvers = YesNo("E-mail approvers about new requests")
         self.approver_passwords = YesNo("Allow approvers to set users' passwords")
+        # rules 16-18
+        self.expire_days = days_box("Expire pending requests after", 90, "Never")
+        self.remind_days = days_box("Remind approvers after", 89, "Never")
+        self.escalate_days = days_box("Escalate after", 89, "Never")
+        self.escalation_names = label("None selected", wrap=True)
+        self.escalation_names.setAccessibleName("Escalation approvers")
+        self.select_escalation = button("Select escalation approvers…", "users",
+                                        name="Select escalation approvers")
+        self.reason_to_approve = YesNo("Require a reason to approve")
+        self.lasts = QComboBox()
+        self.lasts.setAccessibleName("Access lasts")
+        for key, text in LASTS:
+            self.lasts.addItem(text, key)
+        self.access_days = days_box("Access lasts this many days", 3650, None)
+        self.access_until = QDateEdit()
+        self.access_until.setAccessibleName("Access lasts until")
+        self.access_until.setCalendarPopup(True)
+        self.access_until.setDisplayFormat("d MMMM yyyy")
+        self.access_until.setMinimumDate(QDate.currentDate().addDays(1))
+        self.end_reminder_days = days_box("Remind users before their access ends", 90, None)
 
         self.form_frame = form_frame()
         grid = QGridLayout(self.form_frame)
@@ -140,6 +182,41 @@ class SelfServicePage(QWidget):
         self._add_row("approver_sets_passwords", "Allow approvers to set users' passwords",
                       self.approver_passwords, "For password-based single sign-on: approvers "
                       "set the user name and password from their Approvals window.")
+        self._add_row("expire_days", "Should pending requests expire?", self.expire_days,
+                      "A request nobody decides in this many days expires; the requester is "
+                      "told and may ask again. Changes apply to new requests.")
+        self._add_row("remind_days", "When should approvers be reminded?", self.remind_days,
+                      "Each approver is reminded once of a request still waiting after this "
+                      "many days (fewer than the expiry).")
+        self._add_row("escalate_days", "When should a waiting request be escalated?",
+                      self.escalate_days, "After this many days without a decision the "
+                      "escalation approvers are asked, and from then on they may decide too "
+                      "(fewer than the expiry).")
+        self._add_row("escalation_approvers", "Who should be asked when a request is "
+                      "escalated?", self._inline(self.escalation_names, self.select_escalation),
+                      "Up to 10 individual people, checked as approvers are; nobody decides "
+                      "his own request.")
+        self._add_row("reason_to_approve", "Must approvers give a reason to approve?",
+                      self.reason_to_approve, "The approval's reason is then required, as a "
+                      "denial's always is.")
+        lasts_box = transparent(QWidget())
+        lasts_row = QHBoxLayout(lasts_box)
+        lasts_row.setContentsMargins(0, 0, 0, 0)
+        lasts_row.setSpacing(8)
+        lasts_row.addWidget(self.lasts)
+        lasts_row.addWidget(self.access_days)
+        lasts_row.addWidget(self.access_until)
+        lasts_row.addStretch(1)
+        self._add_row("access_days", "How long does access last?", lasts_box,
+                      "At the end, the group membership and the role the approval added are "
+                      "removed. Changes apply to access given from then on.")
+        self._add_row("end_reminder_days", "When should users be reminded that their access "
+                      "ends?", self.end_reminder_days, "This many days before the end, the "
+                      "user is told and may request an extension from My Apps.")
+        self.lasts.setToolTip(lasts_box.toolTip())  # the row's hint, which _add_row set
+        self.access_days.setToolTip(self.lasts.toolTip())
+        self.access_until.setToolTip("The access ends when this date ends, in the directory's "
+                                     "time zone")
         grid.setRowStretch(self._next_row, 1)
 
         scroll = scrolling_column([self.unavailable, self.message, self.form_frame],
@@ -192,6 +269,14 @@ class SelfServicePage(QWidget):
         self.select_group.clicked.connect(self.on_select_group_clicked)
         self.select_approvers.clicked.connect(self.on_select_approvers_clicked)
         self.role.currentIndexChanged.connect(self.on_role_current_index_changed)
+        for key in ("expire_days", "remind_days", "escalate_days", "end_reminder_days"):
+            box: QSpinBox = getattr(self, key)
+            box.valueChanged.connect(lambda value, k=key: self.on_days_changed(k, value))
+        self.access_days.valueChanged.connect(self.on_access_changed)
+        self.access_until.dateChanged.connect(self.on_access_changed)
+        self.lasts.currentIndexChanged.connect(self.on_access_changed)
+        self.reason_to_approve.toggled.connect(self.on_reason_to_approve_toggled)
+        self.select_escalation.clicked.connect(self.on_select_escalation_clicked)
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -208,19 +293,19 @@ class SelfServicePage(QWidget):
             return
         self.setEnabled(True)
         try:
-            view = selfservice.show(self.actor, app_name)
-            self._roles = selfservice.role_choices(self.actor, app_name)
-            props = applications.get_application(self.actor, app_name)
-            names = directory.display_names(self.actor, view["approvers"])
-            approvers = [{"upn": upn, "name": names.get(upn, upn)} for upn in view["approvers"]]
+            view = self.backend.call("admin.selfservice_form", app_name=app_name)
         except AccessDeskError as exc:
             self.loaded, self.form = None, {}
             self._show_form()
             self.show_message(for_people(exc), "error")
             return
-        self.loaded = dict(view, approvers=approvers, sso=props["sso"])
+        self._roles = view.pop("roles")
+        approvers = view.pop("approver_people")
+        escalation = view.pop("escalation_people")
+        self.loaded = dict(view, approvers=approvers, escalation_approvers=escalation)
         self.form = {k: self.loaded[k] for k in FIELDS}
         self.form["approvers"] = list(approvers)
+        self.form["escalation_approvers"] = list(escalation)
         self._show_form()
 
     def _show_form(self) -> None:
@@ -246,9 +331,10 @@ class SelfServicePage(QWidget):
             self.email_approvers.set_value(bool(form.get("email_approvers")))
             self.approver_passwords.set_value(bool(form.get("approver_sets_passwords")))
             self._fill_roles(form.get("role"))
+            self._show_governance(form)
             self._set_row_visible("role", bool(self._roles) or bool(form.get("role")))
             self._set_row_visible("approver_sets_passwords",
-                                  bool(loaded and (is_password_sso(loaded)  # rule 12
+                                  bool(loaded and (loaded["password_sso"]  # rule 12
                                                    or loaded["approver_sets_passwords"])))
             if loaded and loaded.get("updated_at"):
                 self.version.setText(f"Version {loaded['version']} · saved by "
@@ -285,12 +371,15 @@ class SelfServicePage(QWidget):
 
     def _update_enabling(self) -> None:
         on = bool(self.form.get("enabled"))
-        for key in FIELDS[1:]:
+        for key in self._rows:
+            if key == "enabled":
+                continue
             for widget in self._rows[key][:3]:
                 widget.setEnabled(on)
         approval = on and bool(self.form.get("require_approval"))
-        for widget in self._rows["approvers"][:3] + self._rows["email_approvers"][:3]:
-            widget.setEnabled(approval)
+        for key in APPROVAL_ROWS:
+            for widget in self._rows[key][:3]:
+                widget.setEnabled(approval)
 
     # --- editing ----------------------------------------------------------------------------
 
@@ -320,7 +409,66 @@ class SelfServicePage(QWidget):
                 kw["remove_approvers"] = removed
             if added:
                 kw["add_approvers"] = added
+        kw.update(self._governance_changes())
         return kw
+
+    def _governance_changes(self) -> dict[str, Any]:
+        """Rules 16-18, as `selfservice.set` takes them ("N" days or "off"; access lasts
+        "never", "N" or "until:DATE")."""
+        assert self.loaded is not None
+        loaded, form = self.loaded, self.form
+        kw: dict[str, Any] = {}
+        for key, wire in (("expire_days", "expire_after"), ("remind_days", "remind_after"),
+                          ("escalate_days", "escalate_after")):
+            if form[key] != loaded[key]:
+                kw[wire] = str(form[key]) if form[key] else "off"
+        if bool(form["reason_to_approve"]) != bool(loaded["reason_to_approve"]):
+            kw["reason_to_approve"] = bool(form["reason_to_approve"])
+        if form["end_reminder_days"] != loaded["end_reminder_days"]:
+            kw["end_reminder_days"] = form["end_reminder_days"]
+        if (form["access_days"], form["access_until"]) != (loaded["access_days"],
+                                                           loaded["access_until"]):
+            kw["access_lasts"] = (str(form["access_days"]) if form["access_days"]
+                                  else f"until:{form['access_until']}" if form["access_until"]
+                                  else "never")
+        old = [p["upn"] for p in loaded["escalation_approvers"]]
+        new = [p["upn"] for p in form["escalation_approvers"]]
+        if old != new:
+            if [u for u in old if u not in new]:
+                kw["remove_escalation_approvers"] = [u for u in old if u not in new]
+            if [u for u in new if u not in old]:
+                kw["add_escalation_approvers"] = [u for u in new if u not in old]
+        return kw
+
+    def _show_governance(self, form: dict[str, Any]) -> None:
+        for key in ("expire_days", "remind_days", "escalate_days"):
+            getattr(self, key).setValue(form.get(key) or 0)
+        self.end_reminder_days.setValue(form.get("end_reminder_days") or 7)
+        self.reason_to_approve.set_value(bool(form.get("reason_to_approve")))
+        people = form.get("escalation_approvers") or []
+        self.escalation_names.setText(
+            ", ".join(p["name"] for p in people) if people else "None selected")
+        self.escalation_names.setToolTip("\n".join(p["upn"] for p in people))
+        mode = ("days" if form.get("access_days") else "until" if form.get("access_until")
+                else "never")
+        self.lasts.setCurrentIndex([k for k, _ in LASTS].index(mode))
+        if form.get("access_days"):
+            self.access_days.setValue(form["access_days"])
+        if form.get("access_until"):
+            day = QDate.fromString(form["access_until"], Qt.DateFormat.ISODate)
+            self.access_until.setMinimumDate(min(day, QDate.currentDate().addDays(1)))
+            self.access_until.setDate(day)
+        self.access_days.setVisible(mode == "days")
+        self.access_until.setVisible(mode == "until")
+        self._set_row_visible("end_reminder_days", mode != "never")
+
+    @staticmethod
+    def _wire(changes: dict[str, Any]) -> dict[str, Any]:
+        """changes() as `selfservice.set` takes them: no role is said with no_role."""
+        if "role" in changes and changes["role"] is None:
+            changes = dict(changes, no_role=True)
+            del changes["role"]
+        return changes
 
     def set_field(self, key: str, value: Any) -> None:
         if self.loaded is None:
@@ -345,7 +493,8 @@ class SelfServicePage(QWidget):
         app, version = self.app_name, self.loaded["version"]
         assert app is not None
         try:
-            view = selfservice.update(self.actor, app, if_version=version, **self.changes())
+            view = self.backend.call("selfservice.set", app_name=app, if_version=version,
+                                     **self._wire(self.changes()))
         except Conflict as exc:
             self.load(app)
             self.show_message(f"{for_people(exc)} The page now shows the newer settings; "
@@ -394,6 +543,34 @@ class SelfServicePage(QWidget):
     def on_approver_passwords_toggled(self, value: bool) -> None:
         if not self._loading:
             self.set_field("approver_sets_passwords", value)
+
+    def on_days_changed(self, key: str, value: int) -> None:
+        if not self._loading:
+            self.set_field(key, value or None)
+
+    def on_reason_to_approve_toggled(self, value: bool) -> None:
+        if not self._loading:
+            self.set_field("reason_to_approve", value)
+
+    def on_access_changed(self, *_: Any) -> None:
+        """"Access lasts": never, N days, or until a date (one clears the other)."""
+        if self._loading or self.loaded is None:
+            return
+        mode = self.lasts.currentData()
+        self.form["access_days"] = self.access_days.value() if mode == "days" else None
+        self.form["access_until"] = (self.access_until.date().toString(Qt.DateFormat.ISODate)
+                                     if mode == "until" else None)
+        self.message.hide()
+        self._show_form()
+
+    def on_select_escalation_clicked(self) -> None:
+        chosen = ApproverPickerDialog.pick(
+            self, self.actor, self.form.get("escalation_approvers") or [],
+            title="Select escalation approvers",
+            question="Select up to 10 individual people who are asked when nobody decides a "
+                     "request in time. They are checked as approvers are.")
+        if chosen is not None:
+            self.set_field("escalation_approvers", chosen)
 
     def on_role_current_index_changed(self, index: int) -> None:
         if not self._loading and index >= 0:

@@ -11,10 +11,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import rights, sessions
 from desktop.ui.common import (
     Banner,
     ConfirmDialog,
@@ -55,11 +54,13 @@ def client_words(row: dict[str, Any]) -> str:
 
 
 class SessionsPage(QWidget):
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
+        """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
         self.actor = actor
-        self.everyone = rights.is_global_admin(actor)
-        limits = sessions.lifetimes()
+        self.backend = as_backend(actor)
+        self.everyone = "global_admin" in self.backend.desk()["roles"]
+        limits = self.backend.call("sessions.lifetimes")
         idle, most = duration(limits["idle_hours"]), duration(limits["absolute_hours"])
         self.hint = label(
             "A desktop or a script that signs in to an Access Desk server holds a session "
@@ -137,8 +138,8 @@ class SessionsPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return sessions.list_sessions(self.actor, search=search, limit=limit, offset=offset,
-                                      sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "sessions.list", search=search, limit=limit, offset=offset, sort=sort)
 
     def focus_search(self) -> None:
         if self.everyone:
@@ -158,7 +159,7 @@ class SessionsPage(QWidget):
         row = self.selected()
         if row is None:
             return False
-        own = row["id"] == getattr(self.actor, "session_id", None)
+        own = bool(row.get("current"))
         where = f" at {row['address']}" if row["address"] else ""
         text = (f"{row['name']} ({row['upn']}) is signed in on {client_words(row)}{where} "
                 f"since {when(row['since'])}. Signing it out ends this session at once: that "
@@ -170,7 +171,7 @@ class SessionsPage(QWidget):
             return False
         self._reselect = self.view.currentIndex().row()
         try:
-            sessions.revoke_session(self.actor, row["id"])
+            self.backend.call("sessions.revoke", session_id=row["id"])
         except AccessDeskError as exc:
             self.message.show_text(for_people(exc), "error")
             self.model.refresh()  # signed out meanwhile: the row goes

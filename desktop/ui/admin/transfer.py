@@ -32,10 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import exports, graph_import, rights
 from desktop.ui.admin.widgets import RIGHT, busy_bar
 from desktop.ui.common import Banner, accessible, button, label, transparent
 from desktop.ui.keys import dialog_keys
@@ -62,6 +61,11 @@ KIND_ORDER = ("users", "groups", "group members", "directory roles", "applicatio
               "app roles", "assignments")
 IMPORT_DENIED = ("Only a Global Administrator can import a directory from Microsoft Graph; "
                  "ask one to do it.")
+# Connected to a server, this desktop holds no database: these run where the database is.
+IMPORT_REMOTE = ("Imports run on the server's host: access-desk --db DATABASE import graph "
+                 "FILES…")
+EVIDENCE_REMOTE = ("Evidence bundles are written on the server's host: access-desk --db "
+                   "DATABASE export evidence APP --from DATE --to DATE --out FILE.zip")
 
 
 def default_folder() -> Path:
@@ -182,6 +186,8 @@ class ImportSummaryDialog(QDialog):
     """What an import would do (a dry run: Import / Cancel) or did (Close). Tests replace `ask`."""
 
     def __init__(self, parent: QWidget | None, report: dict[str, Any]) -> None:
+        from desktop.services import graph_import  # imports run where the database is
+
         super().__init__(parent)
         self.report = report
         dry_run = bool(report.get("dry_run"))
@@ -341,9 +347,10 @@ class EvidenceDialog(QDialog):
 
     written = Signal(object)
 
-    def __init__(self, parent: QWidget | None, actor: User, app_name: str) -> None:
+    def __init__(self, parent: QWidget | None, actor: Any, app_name: str) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.app_name = app_name
         self.running = False
         self.setWindowTitle(f"Evidence bundle: {app_name}")
@@ -450,8 +457,13 @@ class EvidenceDialog(QDialog):
         if out.suffix.lower() != ".zip":
             out = out.with_name(out.name + ".zip")
             self.path.setText(str(out))
+        if self.backend.remote:
+            self.message.show_text(EVIDENCE_REMOTE, "error")
+            return
+        from desktop.services import exports  # this process holds the database
+
         start, end = self.period()
-        actor, app_name = self.actor, self.app_name
+        actor, app_name = self.backend.person, self.app_name
         self._set_running(True)
         self.message.show_text(f"Writing {out.name}…", "info")
         run_task(lambda: exports.evidence(actor, app_name, start, end, out),
@@ -515,9 +527,11 @@ class TransferActions(QObject):
     data_imported = Signal()
     exported = Signal(str, int)
 
-    def __init__(self, actor: User, window: QMainWindow) -> None:
+    def __init__(self, actor: Any, window: QMainWindow) -> None:
         super().__init__(window)
         self.actor = actor
+        self.backend = as_backend(actor)
+        self.global_admin = "global_admin" in self.backend.desk()["roles"]
         self.window = window
         self.paths: list[str] = []
         self.busy = False
@@ -531,7 +545,10 @@ class TransferActions(QObject):
         self.import_action = QAction(icon("import"), "&Import from Microsoft Graph…", window)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if rights.is_global_admin(actor):
+        if self.backend.remote:
+            tip = IMPORT_REMOTE
+            self.import_action.setEnabled(False)
+        elif self.global_admin:
             tip = ("Add and update users, groups, applications and assignments from a "
                    "Microsoft Graph export; you see a preview first")
         else:
@@ -592,7 +609,9 @@ class TransferActions(QObject):
         self.progress.setMinimumWidth(380)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.show()
-        actor, paths = self.actor, list(self.paths)
+        from desktop.services import graph_import  # the action is off on a remote desktop
+
+        actor, paths = self.backend.person, list(self.paths)
 
         def work(progress: Any) -> dict[str, Any]:
             def step(stage: str, done: int, total: int) -> None:
@@ -658,13 +677,21 @@ class TransferActions(QObject):
                                   str(default_folder() / name), suffix)
         if not path:
             return
-        actor = self.actor
+        backend = self.backend
         self._status(f"Exporting {rows_word} to {path}…")
         self.export_menu.setEnabled(False)  # one export at a time
 
         def work() -> tuple[str, str, int]:
-            # The command line's `export --out` writes the very same file (one service).
-            return path, rows_word, exports.write_file(actor, kind, fmt, Path(path))["rows"]
+            # The command line's `export --out` writes the very same file (one service): here,
+            # or on the server and streamed into the file.
+            if backend.remote:
+                with open(path, "wb") as out:
+                    view = backend.download("export.download", out, kind=kind, format=fmt)
+                return path, rows_word, int(view["rows"])
+            from desktop.services import exports
+
+            return path, rows_word, exports.write_file(backend.person, kind, fmt,
+                                                       Path(path))["rows"]
 
         run_task(work, succeeded=self.on_export_succeeded, failed=self.on_export_failed,
                  finished=self.on_export_finished)
@@ -685,7 +712,7 @@ class TransferActions(QObject):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        if rights.is_global_admin(self.actor):
+        if self.global_admin and not self.backend.remote:
             self.import_action.setEnabled(not busy)
 
     def _close_progress(self) -> None:

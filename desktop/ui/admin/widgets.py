@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import for_people
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import applications
 from desktop.ui.common import (
     ORIGIN_LABELS,
     SSO_LABELS,
@@ -178,10 +177,11 @@ class ApplicationList(QWidget):
     application_selected = Signal(object)
     application_opened = Signal(object)
 
-    def __init__(self, actor: User, parent: QWidget | None = None, *, compact: bool = False,
+    def __init__(self, actor: Any, parent: QWidget | None = None, *, compact: bool = False,
                  self_service_only: bool = False, name: str = "Applications") -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self._self_service_only = self_service_only
         self.search = SearchBox("Search applications by name or publisher",
                                 f"Search {name.lower()}")
@@ -215,9 +215,10 @@ class ApplicationList(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
-        return applications.applications_page(
-            self.actor, search, limit=limit, offset=offset, sort=sort,
+        rows: list[dict[str, Any]] = self.backend.call(
+            "admin.apps", search=search, limit=limit, offset=offset, sort=sort,
             self_service_only=self._self_service_only)
+        return rows
 
     def current(self) -> dict[str, Any] | None:
         return self.model.row_at(self.view.currentIndex())

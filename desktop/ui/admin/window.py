@@ -3,7 +3,7 @@ signed-in devices."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import User
+from desktop.api.backend import as_backend
+from desktop.errors import Refused
 from desktop.resources import icon
-from desktop.services import core, rights
 from desktop.ui.admin.access import AccessPage
 from desktop.ui.admin.applications import ApplicationsPage
 from desktop.ui.admin.audit import AuditPage
@@ -35,6 +35,9 @@ from desktop.ui.common import ROLE_LABELS, DemoBanner
 from desktop.ui.connection import add_connection_indicator
 from desktop.ui.editor import EditorPage, dirty
 from desktop.ui.staleness import Staleness, after_own_write
+
+if TYPE_CHECKING:
+    from desktop.live.signals import FeedSignals
 
 # Qt adds " — Access Desk" (the application display name) to every window title itself.
 TITLE = "Admin console"
@@ -72,9 +75,17 @@ class AdminWindow(QMainWindow):
     by other windows or desktops show here.
     """
 
-    def __init__(self, actor: User, feed: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: FeedSignals | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actor = rights.require_admin(actor, "open the Admin console")
+        # A person's row (the local shell, the tests) or a backend: the pages take it as is
+        # and call as_backend themselves.
+        self.backend = as_backend(actor)
+        self.me = self.backend.desk(fresh=True)  # his roles now, as the rights table sees them
+        why = self.me["windows"]["admin"]
+        if why is not None:
+            raise Refused("rights table", why.removesuffix(" (rights table)"))
+        self.actor = actor
         self.feed = feed
         self.setWindowTitle(TITLE)
         self.setWindowIcon(icon("access-desk"))
@@ -134,7 +145,7 @@ class AdminWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.demo_banner: DemoBanner | None = None
-        if core.is_demo():
+        if self.me.get("demo"):
             self.demo_banner = DemoBanner()
             banner_box = QWidget()
             banner_layout = QHBoxLayout(banner_box)
@@ -226,8 +237,10 @@ class AdminWindow(QMainWindow):
         help_menu.addAction(shortcuts)
 
     def _build_status(self) -> None:
-        roles = ", ".join(ROLE_LABELS[r] for r in rights.roles_of(self.actor))
-        self.who = QLabel(f"Signed in as {self.actor.display_name} ({self.actor.upn}) · {roles}")
+        me = self.me
+        roles = ", ".join(ROLE_LABELS[r] for r in me["roles"])
+        on = f" · on the server {self.backend.place}" if self.backend.remote else ""
+        self.who = QLabel(f"Signed in as {me['name']} ({me['upn']}) · {roles}{on}")
         self.who.setAccessibleName("Signed in as")
         self.statusBar().addWidget(self.who, 1)
         self.state = QLabel("")

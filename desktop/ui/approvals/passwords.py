@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
@@ -16,11 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.live import LiveFeed
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import credentials, keys
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -35,6 +33,9 @@ from desktop.ui.myapps.parts import day
 from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
+if TYPE_CHECKING:
+    from desktop.live.signals import FeedSignals
+
 
 def status_text(row: dict[str, Any]) -> str:
     if not row["has_credentials"]:
@@ -45,12 +46,15 @@ def status_text(row: dict[str, Any]) -> str:
 class PasswordsPage(QWidget):
     """People with access to one application, and a form that sets their sign-in details.
 
-    The form never shows stored details back: it only replaces them.
+    The form never shows stored details back: it only replaces them. `actor` is the person's
+    row or a backend (desktop/api/backend.py): the details are encrypted where the services
+    run, on this desktop or on the server, never here when it is the server.
     """
 
-    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: FeedSignals, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.feed = feed
         self._apps: list[dict[str, Any]] = []
 
@@ -119,7 +123,6 @@ class PasswordsPage(QWidget):
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.form_box)
         self._connect_signals()
-        self.update_key_status()
         self.on_table_current_row_changed(QModelIndex(), QModelIndex())
 
     def _connect_signals(self) -> None:
@@ -136,7 +139,8 @@ class PasswordsPage(QWidget):
         app = self.current_app()
         if app is None:
             return []
-        rows = credentials.credential_users(self.actor, app, search, limit=limit, offset=offset)
+        rows: list[dict[str, Any]] = self.backend.call(
+            "password.users", app=app, search=search, limit=limit, offset=offset)
         for row in rows:
             row["status"] = status_text(row)
         return rows
@@ -148,7 +152,9 @@ class PasswordsPage(QWidget):
 
     def reload_apps(self) -> list[dict[str, Any]]:
         """Re-read the applications this approver may set passwords for; returns them."""
-        apps = credentials.password_apps(self.actor)
+        apps: list[dict[str, Any]] = self.backend.call("password.apps")
+        if apps and not self._apps:
+            self.update_key_status()  # the page is about to be offered: say if it cannot work
         if [a["id"] for a in apps] != [a["id"] for a in self._apps]:
             keep = self.current_app()
             self._apps = apps
@@ -163,10 +169,22 @@ class PasswordsPage(QWidget):
         return apps
 
     def update_key_status(self) -> None:
-        problem = keys.key_status()
-        self.key_banner.show_text(
-            f"{problem[0].upper()}{problem[1:]}. Everything else works; sign-in details cannot "
-            "be saved or read on this desktop until then." if problem else None, "warning")
+        """The banner saying why sign-in details cannot be stored or read, if they cannot:
+        this desktop's data key locally, the server's when connected to one."""
+        try:
+            problem = self.backend.call("password.key_status")["problem"]
+        except AccessDeskError:
+            return  # the server is unreachable: the connection indicator says so
+        if not problem:
+            text = None
+        elif self.backend.remote:
+            text = ("Sign-in details cannot be saved or read at the moment: the Access Desk "
+                    f"server reports that {problem}. Tell its administrator; everything else "
+                    "works.")
+        else:
+            text = (f"{problem[0].upper()}{problem[1:]}. Everything else works; sign-in "
+                    "details cannot be saved or read on this desktop until then.")
+        self.key_banner.show_text(text, "warning")
 
     def refresh(self) -> None:
         self.model.refresh()
@@ -212,8 +230,8 @@ class PasswordsPage(QWidget):
         self.error.clear_message()
         self.result.clear_message()
         try:
-            credentials.set_credentials(self.actor, app, row["upn"], self.username.text(),
-                                        self.password.text())
+            self.backend.call("password.set", app=app, upn=row["upn"],
+                              username=self.username.text(), password=self.password.text())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             self.update_key_status()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence
@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.live import LiveFeed
-from desktop.models import User
-from desktop.services import approvals, bulk, notifications
+from desktop.services.bulk_summary import BulkConflict, BulkSummary
+from desktop.ui.away_text import away_day, away_sentence
 from desktop.ui.common import (
     LICENSE_LABELS,
     STATUS_LABELS,
@@ -41,16 +41,23 @@ from desktop.ui.staleness import Staleness, after_own_write
 from desktop.ui.tabbed import TabbedWindow
 from desktop.ui.tablemodel import Column, PagedTableModel
 
+from .away import AwayDialog
 from .passwords import PasswordsPage
+from .reviews import ReviewsPage
+
+if TYPE_CHECKING:
+    from desktop.live.signals import FeedSignals
 
 # Above this many requests a progress dialog shows while they are decided.
 PROGRESS_FROM = 2
+# Requests decided per call (one round trip to a server): progress and Stop between batches.
+BATCH = 10
 # A decision that went as asked is reported for this long; a conflict stays until the
 # approver selects another request.
 OUTCOME_SECONDS = 10
 
 
-def conflict_sentence(c: bulk.BulkConflict, name: str | None = None) -> str:
+def conflict_sentence(c: BulkConflict, name: str | None = None) -> str:
     """"Nadia Petrova's request for Fabrikam CRM was already approved by Yuki Tanaka (...)"."""
     who = c.decided_by_name or c.decided_by or "Access Desk"
     upn = f" ({c.decided_by})" if c.decided_by and c.decided_by_name else ""
@@ -58,7 +65,7 @@ def conflict_sentence(c: bulk.BulkConflict, name: str | None = None) -> str:
     return f"{subject} was already {c.status} by {who}{upn} on {when(c.decided_at)}."
 
 
-def summary_text(summary: bulk.BulkSummary, names: dict[int, str]) -> str:
+def summary_text(summary: BulkSummary, names: dict[int, str]) -> str:
     """What happened to a (bulk) decision, naming who decided first where someone did."""
     verb = "Approved" if summary.approve else "Denied"
     lines = []
@@ -90,14 +97,17 @@ def requester_line(row: dict[str, Any]) -> str:
 
 
 class PendingPage(QWidget):
-    """Pending requests for the approver's applications; Approve and Deny one or many."""
+    """Pending requests for the approver's applications; Approve and Deny one or many.
 
-    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+    `actor` is the person's row or a backend (desktop/api/backend.py): local or a server."""
+
+    def __init__(self, actor: Any, feed: FeedSignals, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.feed = feed
         self.busy = False
-        self.last_summary: bulk.BulkSummary | None = None
+        self.last_summary: BulkSummary | None = None
 
         self.search = SearchBox("Search by requester or application", "Search pending requests")
         self.refresh_button = button("", "refresh", name="Refresh", tip="Refresh (F5)")
@@ -200,7 +210,8 @@ class PendingPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
                ) -> list[dict[str, Any]]:
-        return approvals.list_pending(self.actor, search, limit=limit, offset=offset, sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "approvals.pending", search=search, limit=limit, offset=offset, sort=sort)
 
     @staticmethod
     def _tooltip(row: dict[str, Any]) -> str:
@@ -281,7 +292,7 @@ class PendingPage(QWidget):
     def on_deny_button_clicked(self) -> None:
         self.decide(False)
 
-    def decide(self, approve: bool) -> bulk.BulkSummary | None:
+    def decide(self, approve: bool) -> BulkSummary | None:
         rows = self.selected_rows()
         if not rows or self.busy:
             return None
@@ -301,19 +312,11 @@ class PendingPage(QWidget):
             progress.setAutoClose(False)
             progress.setValue(0)
 
-        def report(done: int, total: int) -> None:
-            if progress is not None:
-                progress.setValue(done)
-                progress.setLabelText(f"{done} of {total} requests decided…")
-                # Decisions run in the GUI thread between events: the dialog stays responsive.
-                QApplication.processEvents()
-
         self.busy = True
         self.on_table_selection_changed()
         try:
-            summary = bulk.decide_many(
-                self.actor, [r["id"] for r in rows], approve, reason, progress=report,
-                should_stop=progress.wasCanceled if progress is not None else None)
+            summary = self._decide_in_batches([r["id"] for r in rows], approve, reason,
+                                              progress)
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             if not approve and not reason.strip():
@@ -326,12 +329,42 @@ class PendingPage(QWidget):
                 progress.deleteLater()
             self.on_table_selection_changed()
         self.last_summary = summary
-        tone = "info" if not (summary.conflicts or summary.failed) else "warning"
+        tone = "info" if not (summary.conflicts or summary.failed or summary.cancelled) \
+            else "warning"
         self.show_outcome(summary_text(summary, names), tone)
         if summary.decided:
             self.reason.clear()
         after_own_write(self, self.refresh)
         self.on_table_selection_changed()
+        return summary
+
+    def _decide_in_batches(self, ids: list[int], approve: bool, reason: str,
+                           progress: QProgressDialog | None) -> BulkSummary:
+        """Decide BATCH requests per call (`approvals.decide`, each request in its own
+        transaction where the services run), the progress shown and Stop asked between
+        batches. A failure after some batches keeps what was decided: it ends the run as
+        Stop would and is shown beside the outcome."""
+        summary = BulkSummary(approve=approve, total=len(ids))
+        for start in range(0, len(ids), BATCH):
+            if progress is not None and progress.wasCanceled():
+                summary.cancelled = True
+                break
+            try:
+                view = self.backend.call("approvals.decide", ids=ids[start:start + BATCH],
+                                         approve=approve, reason=reason)
+            except AccessDeskError as exc:
+                if start == 0:
+                    raise
+                self.error.show_message(for_people(exc))
+                summary.cancelled = True
+                break
+            summary.merge(BulkSummary.from_view(view))
+            if progress is not None:
+                done = min(start + BATCH, len(ids))
+                progress.setValue(done)
+                progress.setLabelText(f"{done} of {len(ids)} requests decided…")
+                # Decisions run in the GUI thread between events: the dialog stays responsive.
+                QApplication.processEvents()
         return summary
 
 
@@ -341,9 +374,10 @@ class PendingPage(QWidget):
 class HistoryPage(QWidget):
     """Requests for the approver's applications that were decided, cancelled or closed."""
 
-    def __init__(self, actor: User, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.backend = as_backend(actor)
         self.search = SearchBox("Search by requester or application", "Search decided requests")
         self.error = ErrorLabel(name="History error")
         columns = [
@@ -377,7 +411,8 @@ class HistoryPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
                ) -> list[dict[str, Any]]:
-        return approvals.list_decided(self.actor, search, limit=limit, offset=offset, sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "approvals.decided", search=search, limit=limit, offset=offset, sort=sort)
 
     @staticmethod
     def _tooltip(row: dict[str, Any]) -> str:
@@ -407,7 +442,8 @@ class HistoryPage(QWidget):
 class ApprovalsWindow(TabbedWindow):
     """An approver's window. The Pending tab's title carries the count, updated live."""
 
-    def __init__(self, actor: User, feed: LiveFeed | None, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: FeedSignals | None, parent: QWidget | None = None
+                 ) -> None:
         super().__init__(actor, feed, "Approvals", (1040, 680), parent)
         feed = self.feed
         self.pending_count = 0
@@ -415,20 +451,36 @@ class ApprovalsWindow(TabbedWindow):
         heading = label("Approvals", "heading")
         self.scope = label("", "hint", wrap=True)
         self.scope.setAccessibleName("Applications you approve")
+        # Rule 19: when he is away, and who decides for him; whom he decides for.
+        self.away_button = button("Away…", name="Away",
+                                  tip="Say when you are away and who decides for you "
+                                      "meanwhile (no reminders or e-mail while away)")
+        self.away_banner = Banner("info", name="Away")
+        self.away_banner.hide()
+        title_row = QHBoxLayout()
+        title_row.addWidget(heading)
+        title_row.addStretch(1)
+        title_row.addWidget(self.away_button)
         header = QVBoxLayout()
         header.setSpacing(2)
-        header.addWidget(heading)
+        header.addLayout(title_row)
         header.addWidget(self.scope)
+        header.addWidget(self.away_banner)
 
-        self.pending_page = PendingPage(actor, feed)
-        self.passwords_page = PasswordsPage(actor, feed)
-        self.history_page = HistoryPage(actor)
+        # The pages share the window's backend (the person's row made one, or it was given).
+        self.pending_page = PendingPage(self.backend, feed)
+        self.passwords_page = PasswordsPage(self.backend, feed)
+        self.history_page = HistoryPage(self.backend)
         self.add_page(self.pending_page, "approve", "Pending")
         self.add_page(self.passwords_page, "key", "Manage passwords")
         self.add_page(self.history_page, "audit", "History")
+        self.reviews_page = ReviewsPage(self.backend)  # rule 20: shown when he reviews
+        self.add_page(self.reviews_page, "users", "Reviews")
         self.finish(header)
         self.update_scope()
+        self.update_away()
         self.update_badge()
+        self.update_reviews()
 
     def _connect_signals(self) -> None:
         self.header_stale = Staleness(self, self._refresh_header)
@@ -436,31 +488,60 @@ class ApprovalsWindow(TabbedWindow):
         self.history_stale = Staleness(self.history_page, lambda _n: self.history_page.refresh())
         self.passwords_stale = Staleness(self.passwords_page,
                                          lambda _n: self.passwords_page.refresh())
+        self.reviews_stale = Staleness(self.reviews_page, lambda _n: self.update_reviews())
         self.feed.requests_changed.connect(self.on_feed_requests_changed)
         self.feed.settings_changed.connect(self.on_feed_settings_changed)
         self.feed.access_changed.connect(self.on_feed_access_changed)
         self.feed.directory_changed.connect(self.on_feed_directory_changed)
+        self.away_button.clicked.connect(self.on_away_button_clicked)
+
+    def on_away_button_clicked(self) -> None:
+        try:
+            saved = AwayDialog.ask(self, self.backend)
+        except AccessDeskError as exc:
+            self.away_banner.show_text(for_people(exc), "error")
+            return
+        if saved is not None:
+            after_own_write(self, self.refresh_all)
+
+    def update_away(self) -> None:
+        """The banner: "You are away until …; X decides for you" and whom he decides for."""
+        try:
+            view = self.backend.call("away.show")
+        except AccessDeskError:
+            return
+        lines = [away_sentence(view)] if view.get("to") else []
+        lines += [f"You decide for {other['name']} while away, until "
+                  f"{away_day(other['to'], end=True)}: the requests of "
+                  f"{other['name']}'s applications are listed here."
+                  for other in view.get("stands_in_for", [])]
+        self.away_banner.show_text("\n".join(line for line in lines if line))
+        self.away_button.setText("Away (set)…" if view.get("to") else "Away…")
 
     def update_scope(self) -> None:
         try:
-            apps = approvals.approved_apps(self.actor)
+            apps: list[str] = self.backend.call("approvals.apps")
             password_apps = self.passwords_page.reload_apps()
+            # Whether he approves anything may have changed since the window opened.
+            approver = bool(apps) or bool(self.backend.desk(fresh=True)["approver"])
         except AccessDeskError as exc:
             self.scope.setText(for_people(exc))
             return
         if apps:
             text = "You approve requests for " + ", ".join(apps) + "."
-        elif approvals.is_approver(self.actor):
+        elif approver:
             text = ("No application you approve takes requests at the moment: its "
                     "self-service is off or needs no approval.")
         else:
             text = "You are not an approver of any application."
+        if self.backend.remote:
+            text += f" Working on the server {self.backend.place}."
         self.scope.setText(text)
         self.tabs.setTabVisible(self.tabs.indexOf(self.passwords_page), bool(password_apps))
 
     def update_badge(self) -> None:
         try:
-            self.pending_count = notifications.pending_to_approve_count(self.actor)
+            self.pending_count = int(self.backend.call("approvals.count"))
         except AccessDeskError:
             return
         index = self.tabs.indexOf(self.pending_page)
@@ -478,7 +559,7 @@ class ApprovalsWindow(TabbedWindow):
             self.pending_page.table.scrollTo(self.pending_page.table.currentIndex())
             return
         try:
-            row = approvals.request_detail(self.actor, request_id)
+            row = self.backend.call("approvals.detail", request_id=request_id)
         except AccessDeskError as exc:
             self.tabs.setCurrentWidget(self.pending_page)
             self.pending_page.show_outcome(for_people(exc), "warning")
@@ -507,6 +588,7 @@ class ApprovalsWindow(TabbedWindow):
 
     def on_feed_access_changed(self) -> None:
         self.passwords_stale.mark_stale()
+        self.reviews_stale.mark_stale()
 
     def on_feed_directory_changed(self) -> None:
         # Names, departments and licenses are in every list; an approver may lose his license.
@@ -514,11 +596,25 @@ class ApprovalsWindow(TabbedWindow):
 
     def _refresh_header(self, _notes: object) -> None:
         self.update_scope()
+        self.update_away()
         self.update_badge()
+        self.update_reviews()
+
+    def update_reviews(self) -> None:
+        """Rule 20: the Reviews tab, shown while he reviews an active review, with the number
+        of people waiting for his decision."""
+        reviews = self.reviews_page.reload_reviews()
+        index = self.tabs.indexOf(self.reviews_page)
+        tasks = self.reviews_page.tasks()
+        self.tabs.setTabVisible(index, bool(reviews))
+        self.tabs.setTabText(index, f"Reviews ({tasks})" if tasks else "Reviews")
+        self.tabs.setTabToolTip(index, f"{tasks} people wait for your review decision")
 
     def refresh_all(self) -> None:
         self.update_scope()
+        self.update_away()
         self.pending_page.refresh()
         self.history_page.refresh()
         self.passwords_page.refresh()
         self.update_badge()
+        self.update_reviews()

@@ -20,14 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.live import LiveFeed
-from desktop.models import User
-from desktop.services import credentials, myapps
-from desktop.services.policy import is_password_sso
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.common import (
     Banner,
+    ConfirmDialog,
     EmptyState,
     ErrorLabel,
     MessageLabel,
@@ -37,7 +35,7 @@ from desktop.ui.common import (
     label,
 )
 
-from .parts import day
+from .parts import day, until
 from .tiles import ROW_ROLE, TILE, AppTilesModel, TileDelegate
 
 # Apps: the details panel's width beside the tiles; a page narrower than STACK_BELOW shows
@@ -50,9 +48,11 @@ SEARCH_DEBOUNCE_MS = 150
 class AppsPage(QWidget):
     """Tiles of the user's applications, a search box, and the selected one's details."""
 
-    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: Any, parent: QWidget | None = None) -> None:
+        # feed: the window's live feed (LiveFeed or RemoteFeed), for poll_now after a write
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor  # the person's row, or a backend (desktop/api/backend.py)
+        self.backend = as_backend(actor)
         self.feed = feed
         self.clipboard = SecretClipboard(self)
         self._current: dict[str, Any] | None = None
@@ -120,6 +120,13 @@ class AppsPage(QWidget):
         self.detail_description.setAccessibleName("Description")
         self.detail_role = label("", wrap=True)
         self.detail_role.setAccessibleName("Your role")
+        # Rule 18: access that ends, and asking to keep it.
+        self.detail_until = label("", wrap=True)
+        self.detail_until.setAccessibleName("Access ends")
+        self.extend_button = button("Request extension", "request", name="Request extension",
+                                    tip="Ask to keep this application longer; it is decided "
+                                        "as a request is")
+        self.extend_message = MessageLabel("hint", "Extension")
         self.detail_sso = label("", "hint", wrap=True)
         self.detail_sso.setAccessibleName("Single sign-on")
         self.credential_status = label("", wrap=True)
@@ -151,6 +158,9 @@ class AppsPage(QWidget):
         inner.addLayout(heading)
         inner.addWidget(self.detail_description)
         inner.addWidget(self.detail_role)
+        inner.addWidget(self.detail_until)
+        inner.addWidget(self.extend_button, 0, Qt.AlignmentFlag.AlignLeft)
+        inner.addWidget(self.extend_message)
         inner.addSpacing(4)
         inner.addWidget(self.detail_sso)
         inner.addWidget(self.credential_status)
@@ -202,6 +212,7 @@ class AppsPage(QWidget):
         self.copy_username_button.clicked.connect(self.on_copy_username_button_clicked)
         self.copy_password_button.clicked.connect(self.on_copy_password_button_clicked)
         self.open_button.clicked.connect(self.on_open_button_clicked)
+        self.extend_button.clicked.connect(self.on_extend_button_clicked)
         self.copy_address_button.clicked.connect(self.on_copy_address_button_clicked)
         self.clipboard.copied.connect(self.on_clipboard_copied)
         self.clipboard.cleared.connect(self.on_clipboard_cleared)
@@ -212,7 +223,7 @@ class AppsPage(QWidget):
         """Re-read the user's applications, keeping the selected one."""
         keep = self._current["id"] if self._current else None
         try:
-            rows = myapps.my_apps(self.actor, self.search.text())
+            rows = self.backend.call("me.apps", search=self.search.text())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
@@ -273,7 +284,8 @@ class AppsPage(QWidget):
         self.detail_description.setVisible(bool(row.get("description")))
         self.detail_role.setText(f"Your role: {row['role']}" if row.get("role") else "")
         self.detail_role.setVisible(bool(row.get("role")))
-        password = is_password_sso(row.get("sso") or "")  # rule 12
+        self._show_until(row)
+        password = bool(row.get("password_sso"))  # rule 12, as the service says
         self.detail_sso.setText(
             "Password-based sign-in: Access Desk keeps the user name and password an approver "
             "set for you, encrypted." if password else "")
@@ -294,7 +306,60 @@ class AppsPage(QWidget):
         if not self.clipboard.holding:
             self.clip_message.clear_message()
 
+    def _show_until(self, row: dict[str, Any]) -> None:
+        """Rule 18: when access ends, and whether an extension may be asked for."""
+        ends = row.get("until")
+        extension = row.get("extension") or {}
+        self.detail_until.setText(f"Your access lasts until {until(ends)}." if ends else "")
+        self.detail_until.setVisible(bool(ends))
+        self.extend_button.setVisible(bool(ends))
+        state = extension.get("state")
+        self.extend_button.setEnabled(state == "requestable")
+        if state == "requested":
+            self.extend_button.setToolTip("Your request to extend it is waiting for approval "
+                                          "(see My requests)")
+            self.extend_message.show_message("Your request to extend it is waiting for "
+                                             "approval.")
+        else:
+            self.extend_button.setToolTip(
+                for_people(extension["reason"]) if extension.get("reason") else
+                "Ask to keep this application longer; it is decided as a request is")
+            if not self.extend_message.text().startswith("Your access to"):
+                self.extend_message.clear_message()
+
+    def request_extension(self) -> dict[str, Any] | None:
+        """Ask to extend access to the selected application (rule 18), after a confirmation."""
+        row = self._current
+        if row is None or not row.get("until"):
+            return None
+        if not ConfirmDialog.ask(
+                self, "Request extension?",
+                f"Ask to keep {row['name']} after {until(row['until'])}? The request is "
+                "decided as a request for the application is; approved, your access lasts "
+                "the application's duration longer.", "Request extension"):
+            return None
+        self.error.clear_message()
+        try:
+            view: dict[str, Any] = self.backend.call("request.create", app_name=row["name"],
+                                                     extend=True)
+        except AccessDeskError as exc:
+            self.error.show_message(for_people(exc))
+            return None
+        self.reload()
+        if view["status"] == "approved":
+            fresh = next((r for r in self.model.rows() if r["id"] == row["id"]), row)
+            self.extend_message.show_message(
+                f"Your access to {row['name']} now lasts until {until(fresh.get('until'))}.")
+        else:
+            self.extend_message.show_message("Your request to extend it is waiting for "
+                                             "approval.")
+        self.feed.poll_now()
+        return view
+
     # --- slots ------------------------------------------------------------------------------
+
+    def on_extend_button_clicked(self) -> None:
+        self.request_extension()
 
     def on_search_text_changed(self, _text: str) -> None:
         self._search_timer.start()
@@ -340,12 +405,12 @@ class AppsPage(QWidget):
             return
         self.error.clear_message()
         try:
-            creds = credentials.read_own_credentials(self.actor, self._current["name"], what)
+            creds = self.backend.call("password.read", app=self._current["name"], what=what)
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
         self._copied_what = "User name" if what == "username" else "Password"
-        self.clipboard.copy(creds.username if what == "username" else creds.password)
+        self.clipboard.copy(creds[what])
         del creds
         self.feed.poll_now()
 

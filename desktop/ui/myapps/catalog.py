@@ -7,11 +7,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.live import LiveFeed
-from desktop.models import User
 from desktop.resources import icon
-from desktop.services import catalog, requests
 from desktop.ui.common import (
     Banner,
     EmptyState,
@@ -39,12 +37,21 @@ STATE_ICONS = {"requestable": "request", "requested": "info", "owned": "approve"
                "license_required": "lock", "no_approver": "warning"}
 
 
+def lasts_label(value: str | None) -> str:
+    """Rule 18, for the catalog's column: "30 days", "Until 12 March 2027", or "No end"."""
+    if not value:
+        return "No end"
+    return value[0].upper() + value[1:]
+
+
 class CatalogPage(QWidget):
     """The self-service catalog: searchable, owned and requested ones marked, not hidden."""
 
-    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: Any, parent: QWidget | None = None) -> None:
+        # feed: the window's live feed (LiveFeed or RemoteFeed), for poll_now after a write
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor  # the person's row, or a backend (desktop/api/backend.py)
+        self.backend = as_backend(actor)
         self.feed = feed
         self.license_message: str | None = None
         self.request_dialog: RequestDialog | None = None
@@ -79,6 +86,10 @@ class CatalogPage(QWidget):
                    formatter=lambda v: STATE_LABELS.get(v, v or ""),
                    icon=lambda row: icon(STATE_ICONS.get(row["state"], "info")),
                    samples=tuple(STATE_LABELS.values())),
+            Column("access_lasts", "Access lasts", sortable=False, formatter=lasts_label,
+                   samples=("30 days", "Until 30 September 2027"),
+                   tooltip="How long access lasts once given (rule 18); an extension can be "
+                           "requested from My Apps before it ends"),
             Column("description", "Description", sortable=False, stretch=True),
         ]
         self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
@@ -122,15 +133,17 @@ class CatalogPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None, _sort: str | None
                ) -> list[dict[str, Any]]:
-        rows, message = catalog.catalog(self.actor, search, limit=limit, offset=offset)
-        self.license_message = message
-        return rows
+        view = self.backend.call("catalog", search=search, limit=limit, offset=offset)
+        self.license_message = view["message"]
+        return view["rows"]  # type: ignore[no-any-return]
 
     @staticmethod
     def _tooltip(row: dict[str, Any]) -> str:
         parts = [row["name"]]
         if row.get("description"):
             parts.append(row["description"])
+        if row.get("access_lasts"):
+            parts.append(f"Access lasts {row['access_lasts']}")
         parts.append(STATE_LABELS.get(row["state"], row["state"]))
         if row.get("reason"):
             parts.append(for_people(row["reason"]))
@@ -170,7 +183,8 @@ class CatalogPage(QWidget):
     @staticmethod
     def _preview(row: dict[str, Any]) -> dict[str, Any]:
         return {"app": row["name"], "requires_approval": row["requires_approval"],
-                "approvers": [{"name": upn} for upn in row["approvers"]]}
+                "approvers": [{"name": upn} for upn in row["approvers"]],
+                "access_lasts": row.get("access_lasts")}
 
     def on_table_double_clicked(self, _index: QModelIndex) -> None:
         self.on_request_button_clicked()
@@ -181,7 +195,7 @@ class CatalogPage(QWidget):
             return
         self.error.clear_message()
         try:
-            dialog = RequestDialog(self.actor, row["name"], self)
+            dialog = RequestDialog(self.backend, row["name"], self)
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
@@ -213,6 +227,7 @@ class CatalogPage(QWidget):
             "denied": (f"Your request for {app} was denied{reason}.", "warning"),
             "cancelled": (f"Your request for {app} was cancelled.", "info"),
             "closed": (f"Your request for {app} was closed{reason}.", "warning"),
+            "expired": (f"Your request for {app} expired{reason}.", "warning"),  # rule 16
         }
         text, tone = texts.get(status, texts["pending"])
         self.outcome.show_text(text, tone)
@@ -223,7 +238,7 @@ class CatalogPage(QWidget):
         if self.outcome_request is None:
             return
         try:
-            view = requests.show(self.actor, self.outcome_request)
+            view = self.backend.call("request.show", request_id=self.outcome_request)
         except AccessDeskError:
             self.outcome_request = None
             self.outcome.hide()  # the request is gone (the directory was reset)

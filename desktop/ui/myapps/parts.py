@@ -23,6 +23,16 @@ def day(value: str | None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def until(value: str | None) -> str:
+    """A grant's end (rule 18) as the last local day of access, e.g. '12 Mar 2027': access
+    "until 12 March" ends at midnight after it, which is not a day of access."""
+    moment = parse_iso(value)
+    if moment is None:
+        return ""
+    local = (moment - dt.timedelta(seconds=1)).astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
 def when(value: str | None) -> str:
     """A service time in the desktop's local time zone, e.g. '2 Nov 2026, 10:00'."""
     moment = parse_iso(value)

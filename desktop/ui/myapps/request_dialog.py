@@ -15,15 +15,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.models import User
-from desktop.services import myapps, requests, validators
+from desktop.services import validators
 from desktop.ui.common import Banner, ErrorLabel, app_icon, button, label, repolish
 from desktop.ui.keys import dialog_keys
 
 
 def approval_statement(preview: dict[str, Any]) -> str:
-    """Whether approval is needed and who may give it, in a sentence."""
+    """Whether approval is needed and who may give it, in a sentence (and, where access
+    ends, how long it lasts: rule 18)."""
+    lasts = f" Access lasts {preview['access_lasts']}." if preview.get("access_lasts") else ""
+    return _approval(preview) + lasts
+
+
+def _approval(preview: dict[str, Any]) -> str:
     if not preview["requires_approval"]:
         return (f"No approval is needed: {preview['app']} is added to your apps as soon as you "
                 "submit.")
@@ -48,15 +54,16 @@ class RequestDialog(QDialog):
 
     submitted = Signal(dict)
 
-    def __init__(self, actor: User, app_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, app_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor  # the person's row, or a backend (desktop/api/backend.py)
+        self.backend = as_backend(actor)
         self.app_name = app_name
         self.setWindowTitle(f"Request {app_name}")
         self.setAccessibleName(f"Request {app_name}")
         self.setMinimumWidth(500)
 
-        self.preview = myapps.request_preview(actor, app_name)
+        self.preview = self.backend.call("me.request_preview", app=app_name)
 
         heading_icon = QLabel()
         heading_icon.setPixmap(app_icon(app_name).pixmap(40, 40))
@@ -137,8 +144,8 @@ class RequestDialog(QDialog):
 
     def on_submit_button_clicked(self) -> None:
         try:
-            view = requests.create_request(self.actor, self.app_name,
-                                           self.justification.toPlainText())
+            view = self.backend.call("request.create", app_name=self.app_name,
+                                     justification=self.justification.toPlainText())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return

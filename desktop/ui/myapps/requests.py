@@ -7,10 +7,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
-from desktop.live import LiveFeed
-from desktop.models import User
-from desktop.services import myapps, notifications, requests
 from desktop.ui.common import (
     STATUS_LABELS,
     Banner,
@@ -31,7 +29,10 @@ from desktop.ui.tablemodel import Column, PagedTableModel
 from .parts import bold, day, when
 
 DAY_SAMPLE = day("2026-09-28T12:00:00Z")  # the widest a date gets in a column
-NOTICE_KINDS = ("access_removed", "role_changed", "credentials")
+# The notices banner's kinds; with the decisions the list shows, what the page shows as seen.
+NOTICE_KINDS = ("access_removed", "role_changed", "credentials",
+                "access_ending", "access_ended", "access_extended")  # rule 18
+SEEN_KINDS = ("decided", *NOTICE_KINDS)
 
 
 class RequestsModel(PagedTableModel):
@@ -55,9 +56,11 @@ class RequestsModel(PagedTableModel):
 class RequestsPage(QWidget):
     """The user's requests with status, approver, reason and dates; Cancel for pending ones."""
 
-    def __init__(self, actor: User, feed: LiveFeed, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: Any, parent: QWidget | None = None) -> None:
+        # feed: the window's live feed (LiveFeed or RemoteFeed), for poll_now after a write
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor  # the person's row, or a backend (desktop/api/backend.py)
+        self.backend = as_backend(actor)
         self.feed = feed
 
         self.notices = Banner("warning", name="Changes to your access")
@@ -116,7 +119,8 @@ class RequestsPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
                ) -> list[dict[str, Any]]:
-        return myapps.list_my_requests(self.actor, search, limit=limit, offset=offset, sort=sort)
+        return self.backend.call(  # type: ignore[no-any-return]
+            "me.requests", search=search, limit=limit, offset=offset, sort=sort)
 
     def refresh(self) -> None:
         self.model.refresh()
@@ -125,7 +129,7 @@ class RequestsPage(QWidget):
     def update_notices(self) -> None:
         """A line per recent change an administrator made to the user's access."""
         try:
-            rows = notifications.list_notifications(self.actor, 3, kinds=NOTICE_KINDS)
+            rows = self.backend.call("me.notifications", limit=3, kinds=list(NOTICE_KINDS))
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
@@ -137,8 +141,10 @@ class RequestsPage(QWidget):
     def mark_seen(self) -> None:
         """The user is looking: what was unread stays bold this time, and the badge clears."""
         try:
-            self.model.fresh_ids |= notifications.unread_request_ids(self.actor)
-            changed = notifications.mark_read(self.actor, "all", notifications.DECISION_KINDS)
+            unread = self.backend.call("me.notifications.unread")
+            self.model.fresh_ids |= set(unread["request_ids"])
+            changed = self.backend.call("me.notifications.read", ids=None,
+                                        kinds=list(SEEN_KINDS))["changed"]
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
@@ -194,7 +200,7 @@ class RequestsPage(QWidget):
             return
         self.error.clear_message()
         try:
-            requests.cancel(self.actor, row["id"])
+            self.backend.call("request.cancel", request_id=row["id"])
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop.services.policy import is_password_sso
 from desktop.ui.common import app_icon
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -26,9 +25,22 @@ Index = QModelIndex | QPersistentModelIndex
 
 def credential_line(row: dict[str, Any]) -> str:
     """What a tile says under the name: only password-SSO applications have sign-in details."""
-    if not is_password_sso(row.get("sso") or ""):  # rule 12
+    if not row.get("password_sso"):  # rule 12, as the service says
         return ""
     return "Sign-in details set" if row.get("has_credentials") else "No sign-in details yet"
+
+
+def until_line(row: dict[str, Any]) -> str:
+    """Rule 18: when access to it ends ("until 12 Mar 2027"), or nothing."""
+    from .parts import until
+
+    return f"until {until(row['until'])}" if row.get("until") else ""
+
+
+def small_line(row: dict[str, Any]) -> str:
+    """The tile's one small line: the end of access first (it matters more), else sign-in
+    details; the tooltip and the details panel say both."""
+    return until_line(row) or credential_line(row)
 
 
 class AppTilesModel(QAbstractListModel):
@@ -64,12 +76,14 @@ class AppTilesModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return app_icon(row["name"])
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            extra = credential_line(row)
+            extra = ", ".join(x for x in (until_line(row), credential_line(row)) if x)
             return f"{row['name']}{', ' + extra if extra else ''}"
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [row["name"]]
             if row.get("publisher"):
                 parts.append(f"by {row['publisher']}")
+            if until_line(row):
+                parts.append(f"Your access lasts {until_line(row)}")
             if credential_line(row):
                 parts.append(credential_line(row))
             return "\n".join(parts)
@@ -123,14 +137,15 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, name)
 
-        line = credential_line(row)
+        line = small_line(row)
         if line:
             small = QFont(option.font)
             small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
             painter.setFont(small)
             muted = QColor(text_color)
             muted.setAlpha(150)
-            painter.setPen(QColor("#2e7d32") if row.get("has_credentials") else muted)
+            green = row.get("has_credentials") and not row.get("until")
+            painter.setPen(QColor("#2e7d32") if green else muted)
             small_metrics = QFontMetrics(small)
             line_rect = QRect(rect.left() + 4, rect.bottom() - small_metrics.lineSpacing() - 6,
                               rect.width() - 8, small_metrics.lineSpacing())

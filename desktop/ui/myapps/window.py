@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from desktop.errors import AccessDeskError
-from desktop.live import LiveFeed
-from desktop.models import User
-from desktop.services import notifications
 from desktop.ui.common import label
 from desktop.ui.staleness import Staleness
 from desktop.ui.tabbed import TabbedWindow
@@ -17,28 +16,34 @@ from .apps import AppsPage
 from .catalog import CatalogPage
 from .requests import RequestsPage
 
+if TYPE_CHECKING:
+    from desktop.live import FeedSignals
+
 APPS_TAB, CATALOG_TAB, REQUESTS_TAB = 0, 1, 2
 
 
 class MyAppsWindow(TabbedWindow):
     """Every signed-in user's window: Apps, Request new apps, My requests (with its badge)."""
 
-    def __init__(self, actor: User, feed: LiveFeed | None, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Any, feed: FeedSignals | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(actor, feed, "My Apps", (1000, 660), parent)
         feed = self.feed
         self.unseen = 0
 
+        me = self.backend.desk()
         heading = label("My Apps", "heading")
-        who = label(f"{actor.display_name} ({actor.upn})", "hint")
+        on = f" · on the server {self.backend.place}" if self.backend.remote else ""
+        who = label(f"{me['name']} ({me['upn']}){on}", "hint")
         who.setAccessibleName("Signed in as")
         header = QHBoxLayout()
         header.addWidget(heading)
         header.addStretch(1)
         header.addWidget(who)
 
-        self.apps_page = AppsPage(actor, feed)
-        self.catalog_page = CatalogPage(actor, feed)
-        self.requests_page = RequestsPage(actor, feed)
+        self.apps_page = AppsPage(self.backend, feed)
+        self.catalog_page = CatalogPage(self.backend, feed)
+        self.requests_page = RequestsPage(self.backend, feed)
         self.add_page(self.apps_page, "application", "Apps")
         self.add_page(self.catalog_page, "request", "Request new apps")
         self.add_page(self.requests_page, "info", "My requests")
@@ -61,7 +66,7 @@ class MyAppsWindow(TabbedWindow):
 
     def update_badge(self) -> None:
         try:
-            self.unseen = notifications.unread_count(self.actor)
+            self.unseen = int(self.backend.call("me.notifications.unread")["count"])
         except AccessDeskError:
             return
         text = f"My requests ({self.unseen})" if self.unseen else "My requests"
