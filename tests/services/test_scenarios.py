@@ -34,7 +34,7 @@ def requests_of(local: str, app: str) -> list[AccessRequest]:
 def test_every_scenario_is_listed_with_what_it_teaches():
     names = [s["name"] for s in scenarios.list_scenarios()]
     assert names == ["approver-on-leave", "license-expired", "public-client",
-                     "eleventh-approver", "two-approvers"]
+                     "eleventh-approver", "two-approvers", "requests-time-out"]
     assert all(s["title"] and s["teaches"] for s in scenarios.list_scenarios())
 
 
