@@ -87,7 +87,8 @@ def assert_page_shows(page: Any, stored: dict[str, Any]) -> None:
         assert reason.rstrip(".") in shown["unavailable_reason"]
         shown["unavailable_reason"] = reason
         assert page.selfservice.open_properties.isVisible()
-    assert shown == stored
+    # The settings of rules 1-15 (governance's own are tested with their page).
+    assert shown == {key: stored[key] for key in shown}
 
 
 def search_for(qtbot: Any, page: Any, text: str) -> None:

@@ -35,7 +35,7 @@ from desktop.ui.admin.transfer import (
 DATA = Path(__file__).resolve().parent.parent / "graph" / "data"
 TENANT = DATA / "tenant"
 EVIDENCE_FILES = {"README.txt", "settings.json", "requests.json", "access.json", "audit.json",
-                  "chain_head.txt", "checkpoint.json", "verify.py"}
+                  "chain_head.txt", "checkpoint.json", "verify.py", "reviews.csv"}
 
 
 @pytest.fixture

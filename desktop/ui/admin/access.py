@@ -219,7 +219,12 @@ class AccessPage(QWidget):
         tools.addWidget(self.extend_button)
         tools.addWidget(self.end_button)
         tools.addWidget(self.remove_button)
-        tools.addWidget(self.review_button)
+        # Reviews on their own line, beside what the application's review stands at: the
+        # tools line stays narrow enough for an 800 px window.
+        reviews = QHBoxLayout()
+        reviews.setSpacing(8)
+        reviews.addWidget(self.review_info, 1)
+        reviews.addWidget(self.review_button)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(10, 0, 0, 0)
@@ -227,7 +232,7 @@ class AccessPage(QWidget):
         right_layout.addWidget(self.title)
         right_layout.addWidget(self.subtitle)
         right_layout.addLayout(tools)
-        right_layout.addWidget(self.review_info)
+        right_layout.addLayout(reviews)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.view, 1)
         right_layout.addWidget(self.empty)
