@@ -282,20 +282,18 @@ def create_app(trusted_proxies: frozenset[str] = frozenset(),
     from desktop.services.core import is_demo
 
     from .live import Broadcaster
-    from .outbox import OutboxSender
-    from .sweeper import Sweeper
+    from .outbox import duties
 
     broadcaster = Broadcaster()
-    outbox = OutboxSender(outbox_interval_s)
-    sweeper = Sweeper()  # rule 21: at start and every minute
+    periodic = duties(outbox_interval_s)  # the outbox, and rule 21's sweep
 
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         broadcaster.start()
-        outbox.start()
-        sweeper.start()
+        for duty in periodic:
+            duty.start()
         yield
-        sweeper.stop()
-        outbox.stop()
+        for duty in reversed(periodic):
+            duty.stop()
         broadcaster.stop()
 
     app = FastAPI(title="Access Desk", version=f"{__version__} (API v{API_VERSION})",

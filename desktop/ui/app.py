@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from desktop.api.backend import as_backend
 from desktop.errors import Refused, UsageError
 from desktop.ui.editor import unsaved_pages
 from desktop.ui.settings import settings
@@ -28,6 +29,9 @@ def shell_window(kind: str, actor: Any, feed: Any, switch: Callable[[str], None]
     """The window `gui` shows for `kind`, as the tray opens it too: built for this person at
     its remembered size, with the Window menu (`switch` opens another window), the Trainer
     menu on a demo database when a `switcher` runs the windows, and Help last."""
+    # His rights now (they may have changed since the last window): read once, here; the
+    # window, its pages and its Window menu use what was read.
+    as_backend(actor).desk(fresh=True)
     window = build_window(kind, actor, feed)
     geometry = settings().value(f"geometry/{kind}")
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -47,8 +51,10 @@ def shell_window(kind: str, actor: Any, feed: Any, switch: Callable[[str], None]
 class WindowSwitcher:
     """Holds the open window, remembers each window's geometry, and switches between them."""
 
-    def __init__(self, actor: Any, feed: Any) -> None:
-        self.actor = actor
+    def __init__(self, actor: Any, feed: Any, backend: Any = None) -> None:
+        self.actor = actor  # the person's row (the trainer's services take it), or a backend
+        # One backend for every window it opens (the person read once per window).
+        self.backend = backend if backend is not None else as_backend(actor)
         self.feed = feed
         self.kind: str | None = None
         self.window: QWidget | None = None
@@ -57,7 +63,7 @@ class WindowSwitcher:
             feed.directory_rebuilt.connect(self.on_feed_directory_rebuilt)
 
     def open(self, kind: str) -> QWidget:
-        window = shell_window(kind, self.actor, self.feed, self.switch, self)
+        window = shell_window(kind, self.backend, self.feed, self.switch, self)
         old = self.window
         self.window, self.kind = window, kind
         window.show()
@@ -74,23 +80,23 @@ class WindowSwitcher:
             return
         if getattr(self.actor, "remote", False):
             # On a server the person keeps his session: the same window, re-read.
-            self.open(self.kind or default_kind(self.actor))
+            self.open(self.kind or default_kind(self.backend))
             return
         from desktop.services import lookup
 
         fresh = lookup.user_or_none(self.actor.upn)
         if fresh is None or not fresh.enabled:
             return  # not in the rebuilt directory: the windows re-read and say so on use
-        self.actor = fresh
-        kind = self.kind if self.kind and allowed_kinds(fresh)[self.kind] is None \
-            else default_kind(fresh)
+        self.actor, self.backend = fresh, as_backend(fresh)
+        kind = self.kind if self.kind and allowed_kinds(self.backend)[self.kind] is None \
+            else default_kind(self.backend)
         self.open(kind)
         view_as = getattr(self.trainer, "view_as", None)
         if view_as is not None:
             view_as.reload()
 
     def switch(self, kind: str) -> None:
-        if kind == self.kind or allowed_kinds(self.actor)[kind] is not None:
+        if kind == self.kind or allowed_kinds(self.backend)[kind] is not None:
             return
         if self.window is not None:
             self.save_geometry(self.window)
@@ -165,13 +171,14 @@ def run_gui(db_url_display: str, kind: str | None, actor: Any | None) -> int:
         actor = SignInDialog.ask(None, db_url_display)
         if actor is None:
             return 0
+    backend = as_backend(actor)
     if kind is not None:
-        why = allowed_kinds(actor)[kind]
+        why = allowed_kinds(backend)[kind]
         if why is not None:
             raise Refused("rights table", why)
-    feed = _start_feed(actor)
-    switcher = WindowSwitcher(actor, feed)
-    switcher.open(kind or default_kind(actor))
+    feed = _start_feed(backend)
+    switcher = WindowSwitcher(actor, feed, backend)
+    switcher.open(kind or default_kind(backend))
     app.aboutToQuit.connect(lambda: switcher.save_geometry())
     from desktop.ui.sweeper import start_sweeping
 

@@ -348,6 +348,16 @@ class ConfirmDialog(QDialog):
         return cls(parent, title, text, confirm, danger).exec() == QDialog.DialogCode.Accepted
 
 
+def dialog_buttons(dialog: QDialog, confirm: QPushButton) -> QDialogButtonBox:
+    """`confirm` (accepts) and Cancel (rejects), in the platform's order."""
+    buttons = QDialogButtonBox()
+    buttons.addButton(confirm, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class ReasonDialog(QDialog):
     """Asks for a reason the requester will read (closing a request). Tests replace `ask`."""
 
@@ -360,12 +370,8 @@ class ReasonDialog(QDialog):
         self.reason.setPlaceholderText("The requester sees this reason")
         self.reason.setAccessibleName("Reason")
         self.reason.setFixedHeight(90)
-        buttons = QDialogButtonBox()
         self.confirm_button = button(confirm, kind="primary", tip=f"{confirm} (Ctrl+Enter)")
-        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.confirm_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,7 +31,7 @@ from desktop.services.notice_kinds import (
     REVIEW_TASK,
 )
 from desktop.ui.common import MessageLabel, button, label
-from desktop.ui.workers import run_task
+from desktop.ui.workers import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -284,16 +284,11 @@ class ApproverTray(QObject):
         feed.start()
         self.update_count()
         # E-mail goes out from here, off the GUI thread; start_tray starts the timers.
-        self.mail_pool = QThreadPool(self)
-        self.mail_pool.setMaxThreadCount(1)
-        self.mail_sending = False
-        self.mail_timer = QTimer(self)
-        self.mail_timer.setInterval(MAIL_INTERVAL_MS)
-        self.mail_timer.timeout.connect(self.on_mail_timer_timeout)
-        self.mail_first = QTimer(self)
-        self.mail_first.setSingleShot(True)
-        self.mail_first.setInterval(MAIL_FIRST_MS)
-        self.mail_first.timeout.connect(self.on_mail_timer_timeout)
+        # (`send_pending_mail` is looked up at each round: tests replace it.)
+        self.mail = PeriodicTask("sending e-mail", lambda: send_pending_mail(),
+                                 MAIL_FIRST_MS, MAIL_INTERVAL_MS, self)
+        self.mail.done.connect(self.on_mail_sent)
+        self.mail_timer, self.mail_first = self.mail.timer, self.mail.first
 
     def show(self) -> None:
         if self.tray is not None:
@@ -407,30 +402,22 @@ class ApproverTray(QObject):
     def start_mail_sender(self) -> None:
         if self.backend.remote:
             return  # the server sends the outbox (and holds the SMTP password)
-        self.mail_first.start()
-        self.mail_timer.start()
+        self.mail.start()
 
     def stop_mail_sender(self, wait_ms: int = 30_000) -> None:
-        self.mail_first.stop()
-        self.mail_timer.stop()
-        self.mail_pool.waitForDone(wait_ms)
+        self.mail.stop(wait_ms)
+
+    @property
+    def mail_sending(self) -> bool:
+        """A round of sending is at work (the last one is still talking to the server)."""
+        return self.mail.running
 
     def on_mail_timer_timeout(self) -> None:
-        if self.mail_sending:
-            return  # the last round is still talking to the server
-        self.mail_sending = True
-        run_task(send_pending_mail, succeeded=self.on_mail_sent, failed=self.on_mail_failed,
-                 finished=self.on_mail_finished, pool=self.mail_pool)
+        self.mail.on_timer_timeout()
 
     def on_mail_sent(self, result: dict[str, int] | None) -> None:
         if result and (result.get("sent") or result.get("failed")):
             log.info("e-mail: %s sent, %s not sent", result.get("sent"), result.get("failed"))
-
-    def on_mail_failed(self, message: str) -> None:
-        log.warning("sending e-mail failed: %s", message)
-
-    def on_mail_finished(self) -> None:
-        self.mail_sending = False
 
     # --- opening windows --------------------------------------------------------------------
 

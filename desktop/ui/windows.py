@@ -30,8 +30,9 @@ def module_available(module: str) -> bool:
 def allowed_kinds(actor: Any) -> dict[str, str | None]:
     """kind -> None when this person (his row, or a backend signed in as him) may open it,
     else why not: the rights table (``policy.window_kinds``, as the server or the services
-    here answer it), and whether this build has the window."""
-    rights = as_backend(actor).desk(fresh=True)["windows"]
+    here answer it, when the backend last read the person: `shell_window` reads him afresh
+    for each window it opens), and whether this build has the window."""
+    rights = as_backend(actor).desk()["windows"]
     return {kind: rights[kind] if module_available(module)
             else f"{TITLES[kind]} is not part of this build yet"
             for kind, _text, module, _keys in WINDOWS}

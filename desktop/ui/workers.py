@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from desktop.api.backend import database_context
 from desktop.errors import AccessDeskError
@@ -142,3 +142,56 @@ def run_task(fn: Callable[..., Any], *, succeeded: Callable[[Any], None] | None 
     _collector.take()
     (pool or QThreadPool.globalInstance()).start(_Task(fn, relay, progressed is not None))
     return relay
+
+
+class PeriodicTask(QObject):
+    """`job()` on a pool of its own (one thread): soon after `start` (`first_ms`), then every
+    `interval_ms`, one round at a time (a round still at work when the next is due skips it).
+    A failed round is logged; the next one runs as planned. The tray's outbox and a single
+    desk's governance sweep run this way.
+
+    Signals:
+      done(object): a round finished; the job's return value.
+    """
+
+    done = Signal(object)
+
+    def __init__(self, name: str, job: Callable[[], Any], first_ms: int, interval_ms: int,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name, self.job = name, job
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.running = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.on_timer_timeout)
+        self.first = QTimer(self)
+        self.first.setSingleShot(True)
+        self.first.setInterval(first_ms)
+        self.first.timeout.connect(self.on_timer_timeout)
+
+    def start(self) -> None:
+        self.first.start()
+        self.timer.start()
+
+    def stop(self, wait_ms: int = 30_000) -> None:
+        self.first.stop()
+        self.timer.stop()
+        self.pool.waitForDone(wait_ms)
+
+    def on_timer_timeout(self) -> None:
+        if self.running:
+            return  # the last round is still at work
+        self.running = True
+        run_task(self.job, succeeded=self.on_task_succeeded, failed=self.on_task_failed,
+                 finished=self.on_task_finished, pool=self.pool)
+
+    def on_task_succeeded(self, result: object) -> None:
+        self.done.emit(result)
+
+    def on_task_failed(self, message: str) -> None:
+        log.warning("%s failed: %s", self.name, message)  # the next round tries again
+
+    def on_task_finished(self) -> None:
+        self.running = False

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QGridLayout,
     QHBoxLayout,
-    QRadioButton,
-    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,11 +26,13 @@ from desktop.ui.common import (
     EmptyState,
     SearchBox,
     button,
+    dialog_buttons,
     label,
     setup_table,
 )
 from desktop.ui.keys import dialog_keys
 from desktop.ui.myapps.parts import until as until_day
+from desktop.ui.periods import DaysOrDate
 from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
@@ -66,12 +63,8 @@ class RoleDialog(QDialog):
                 item.setToolTip(for_people(role["unavailable_reason"]))
             if role["value"] == current:
                 self.combo.setCurrentIndex(i)
-        buttons = QDialogButtonBox()
         self.confirm = button("Change role", "role", kind="primary")
-        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.confirm)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
@@ -100,37 +93,12 @@ class ExtendDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.setMinimumWidth(460)
-        self.by_days = QRadioButton("Extend by")
-        self.by_days.setChecked(True)
-        self.days = QSpinBox()
-        self.days.setRange(1, 3650)
-        self.days.setValue(30)
-        self.days.setSuffix(" days")
-        self.days.setAccessibleName("Days")
-        self.days.setToolTip("Counted from the current end (or from now, if it has passed)")
-        self.to_date = QRadioButton("Until the end of")
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMMM yyyy")
-        self.date.setMinimumDate(QDate.currentDate())
-        self.date.setDate(QDate.currentDate().addDays(30))
-        self.date.setAccessibleName("Date")
-        self.date.setToolTip("The date ends in the directory's time zone")
-        self.date.setEnabled(False)
-        self.by_days.toggled.connect(self.days.setEnabled)
-        self.to_date.toggled.connect(self.date.setEnabled)
-        grid = QGridLayout()
-        grid.addWidget(self.by_days, 0, 0)
-        grid.addWidget(self.days, 0, 1)
-        grid.addWidget(self.to_date, 1, 0)
-        grid.addWidget(self.date, 1, 1)
-        grid.setColumnStretch(2, 1)
-        buttons = QDialogButtonBox()
+        self.period = DaysOrDate("Extend by", 30, 3650, "Date",
+                                 "Counted from the current end (or from now, if it has passed)")
+        self.by_days, self.days = self.period.by_days, self.period.days
+        self.to_date, self.date = self.period.to_date, self.period.date
         self.confirm = button("Extend", kind="primary")
-        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.confirm)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
@@ -138,14 +106,12 @@ class ExtendDialog(QDialog):
         layout.addWidget(label(f"{user}'s access to {app} lasts until {until_day(ends)}. "
                                "The user is told, and the change is recorded in the audit "
                                "log.", wrap=True))
-        layout.addLayout(grid)
+        layout.addWidget(self.period)
         layout.addWidget(buttons)
         dialog_keys(self, self.days, self.confirm)
 
     def choice(self) -> dict[str, Any]:
-        if self.by_days.isChecked():
-            return {"days": self.days.value()}
-        return {"until": self.date.date().toString("yyyy-MM-dd")}
+        return self.period.choice()
 
     @classmethod
     def ask(cls, parent: QWidget | None, user: str, app: str, ends: str

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLineEdit,
     QRadioButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.ui.common import ErrorLabel, button, label
+from desktop.ui.common import ErrorLabel, button, dialog_buttons, label
 from desktop.ui.keys import dialog_keys
+from desktop.ui.periods import DaysOrDate
 
 RECURRENCES = (("Once", None), ("Every month", "monthly"), ("Every 3 months", "quarterly"),
                ("Every year", "yearly"))
@@ -45,30 +41,10 @@ class StartReviewDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.setMinimumWidth(520)
-        self.by_days = QRadioButton("Lasts")
-        self.by_days.setChecked(True)
-        self.days = QSpinBox()
-        self.days.setRange(1, 365)
-        self.days.setValue(14)
-        self.days.setSuffix(" days")
-        self.days.setAccessibleName("Days")
-        self.to_date = QRadioButton("Until the end of")
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMMM yyyy")
-        self.date.setMinimumDate(QDate.currentDate())
-        self.date.setDate(QDate.currentDate().addDays(14))
-        self.date.setAccessibleName("End date")
-        self.date.setToolTip("The date ends in the directory's time zone")
-        self.date.setEnabled(False)
-        self.by_days.toggled.connect(self.days.setEnabled)
-        self.to_date.toggled.connect(self.date.setEnabled)
-        period = QGridLayout()
-        period.addWidget(self.by_days, 0, 0)
-        period.addWidget(self.days, 0, 1)
-        period.addWidget(self.to_date, 1, 0)
-        period.addWidget(self.date, 1, 1)
-        period.setColumnStretch(2, 1)
+        period = DaysOrDate("Lasts", 14, 365, "End date")
+        self.period = period
+        self.by_days, self.days = period.by_days, period.days
+        self.to_date, self.date = period.to_date, period.date
 
         self.approvers = QRadioButton("The application's approvers")
         self.approvers.setChecked(True)
@@ -103,12 +79,8 @@ class StartReviewDialog(QDialog):
         form.addRow("Nobody reviewed them?", self.unreviewed)
         form.addRow("Repeats?", self.recurrence)
         self.error = ErrorLabel(name="Start review error")
-        buttons = QDialogButtonBox()
         self.confirm = button("Start review", kind="primary")
-        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(button("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.confirm)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
@@ -123,11 +95,8 @@ class StartReviewDialog(QDialog):
 
     def choice(self) -> dict[str, Any]:
         out: dict[str, Any] = {"unreviewed": self.unreviewed.currentData(),
-                               "recurrence": self.recurrence.currentData()}
-        if self.by_days.isChecked():
-            out["days"] = self.days.value()
-        else:
-            out["until"] = self.date.date().toString("yyyy-MM-dd")
+                               "recurrence": self.recurrence.currentData(),
+                               **self.period.choice()}
         if self.named.isChecked():
             out["reviewers"] = [u.strip() for u in self.upns.text().split(",") if u.strip()]
         return out

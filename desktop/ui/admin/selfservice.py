@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -25,6 +24,7 @@ from desktop.services.validators import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
 from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
+from desktop.ui.periods import date_edit
 
 FIELDS = ("enabled", "group", "require_approval", "approvers", "role", "email_approvers",
           "approver_sets_passwords",
@@ -137,11 +137,8 @@ class SelfServicePage(QWidget):
         for key, text in LASTS:
             self.lasts.addItem(text, key)
         self.access_days = days_box("Access lasts this many days", 3650, None)
-        self.access_until = QDateEdit()
-        self.access_until.setAccessibleName("Access lasts until")
-        self.access_until.setCalendarPopup(True)
-        self.access_until.setDisplayFormat("d MMMM yyyy")
-        self.access_until.setMinimumDate(QDate.currentDate().addDays(1))
+        self.access_until = date_edit("Access lasts until", "", minimum=QDate.currentDate()
+                                      .addDays(1))
         self.end_reminder_days = days_box("Remind users before their access ends", 90, None)
 
         self.form_frame = form_frame()

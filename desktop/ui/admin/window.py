@@ -78,8 +78,8 @@ class AdminWindow(QMainWindow):
     def __init__(self, actor: Any, feed: FeedSignals | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # A person's row (the local shell, the tests) or a backend: the pages take it as is
-        # and call as_backend themselves.
+        # A person's row (the local shell, the tests) or a backend; the pages share this
+        # window's backend, so the person is read once (`desk`), not once per page.
         self.backend = as_backend(actor)
         self.me = self.backend.desk(fresh=True)  # his roles now, as the rights table sees them
         why = self.me["windows"]["admin"]
@@ -92,14 +92,14 @@ class AdminWindow(QMainWindow):
         self.setAccessibleName("Admin console")
         self.resize(1280, 800)
 
-        self.applications = ApplicationsPage(self.actor)
-        self.access = AccessPage(self.actor)
-        self.requests = RequestsPage(self.actor)
-        self.audit = AuditPage(self.actor)
-        self.email = EmailPage(self.actor)
-        self.users = UsersPage(self.actor)
-        self.groups = GroupsPage(self.actor)
-        self.sessions = SessionsPage(self.actor)
+        self.applications = ApplicationsPage(self.backend)
+        self.access = AccessPage(self.backend)
+        self.requests = RequestsPage(self.backend)
+        self.audit = AuditPage(self.backend)
+        self.email = EmailPage(self.backend)
+        self.users = UsersPage(self.backend)
+        self.groups = GroupsPage(self.backend)
+        self.sessions = SessionsPage(self.backend)
         self.pages: list[QWidget] = [self.applications, self.access, self.requests, self.audit,
                                      self.email, self.users, self.groups, self.sessions]
 
@@ -209,7 +209,7 @@ class AdminWindow(QMainWindow):
         self.new_application_action = self._action(
             "&New application…", "add", "Ctrl+N", self.on_new_application_action_triggered,
             "Add an application to the directory (Enterprise applications)")
-        self.transfers = TransferActions(self.actor, self)
+        self.transfers = TransferActions(self.backend, self)
         self.applications.set_import_action(self.transfers.import_action)
 
         menu = self.menuBar()

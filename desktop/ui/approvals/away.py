@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError, for_people
 from desktop.ui.common import ErrorLabel, SearchBox, accessible, button, label
 from desktop.ui.keys import dialog_keys
+from desktop.ui.periods import date_edit
 
 SEARCH_DELAY_MS = 250
 
@@ -40,8 +40,8 @@ class AwayDialog(QDialog):
         self.setAccessibleName(title)
         self.setMinimumWidth(480)
         today = QDate.currentDate()
-        self.starts = self._date("From", "The first day away (from its start)", today)
-        self.ends = self._date("To", "The last day away (until its end, in the directory's "
+        self.starts = date_edit("From", "The first day away (from its start)", today)
+        self.ends = date_edit("To", "The last day away (until its end, in the directory's "
                                "time zone)", today.addDays(7))
         if current.get("to"):
             self.starts.setDate(QDate.fromString(current["from"][:10], "yyyy-MM-dd"))
@@ -94,14 +94,6 @@ class AwayDialog(QDialog):
         layout.addWidget(buttons)
         self.load_choices()
         dialog_keys(self, self.starts, self.save_button, errors=[self.error])
-
-    @staticmethod
-    def _date(name: str, tip: str, value: QDate) -> QDateEdit:
-        edit = accessible(QDateEdit(value), name, tip)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("d MMMM yyyy")
-        edit.setToolTip(tip)
-        return edit
 
     def load_choices(self) -> None:
         keep = self.delegate.currentData() if self.delegate.count() else \

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLineEdit,
     QTableView,
@@ -31,10 +30,11 @@ from desktop.ui.common import (
     button,
     label,
     setup_table,
-    shortcut,
 )
 from desktop.ui.myapps.parts import day, when
 from desktop.ui.tablemodel import Column, PagedTableModel
+
+from .decision import decision_bar, decision_keys
 
 DECISION_LABELS = {"keep": "Keep", "remove": "Remove", None: "Not decided"}
 
@@ -105,17 +105,8 @@ class ReviewsPage(QWidget):
         self.error = ErrorLabel(name="Review error")
         self.detail = label("", wrap=True)
         self.detail.setAccessibleName("Selected people")
-        actions = QHBoxLayout()
-        actions.addWidget(self.reason, 1)
-        actions.addWidget(self.keep_button)
-        actions.addWidget(self.remove_button)
-        decision = QFrame()
-        decision.setAccessibleName("Review decision")
-        box = QVBoxLayout(decision)
-        box.setContentsMargins(0, 4, 0, 0)
-        box.addWidget(self.detail)
-        box.addLayout(actions)
-        box.addWidget(self.error)
+        decision = decision_bar("Review decision", self.detail, self.reason, self.keep_button,
+                                self.remove_button, self.error)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -126,11 +117,8 @@ class ReviewsPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         layout.addWidget(decision)
-        self._shortcuts = [
-            shortcut(self, "Ctrl+Return", self.on_keep_button_clicked),
-            shortcut(self, "Ctrl+Enter", self.on_keep_button_clicked),
-            shortcut(self, "Del", self.on_remove_button_clicked),
-        ]
+        self._shortcuts = decision_keys(self, self.on_keep_button_clicked,
+                                        self.on_remove_button_clicked)
         self.model.follow_search(self.search)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.error.show_message)

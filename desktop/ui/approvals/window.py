@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QHBoxLayout,
     QLineEdit,
     QProgressDialog,
@@ -32,7 +30,6 @@ from desktop.ui.common import (
     button,
     label,
     setup_table,
-    shortcut,
     status_column,
 )
 from desktop.ui.keys import SearchListKeys
@@ -42,6 +39,7 @@ from desktop.ui.tabbed import TabbedWindow
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 from .away import AwayDialog
+from .decision import decision_bar, decision_keys
 from .passwords import PasswordsPage
 from .reviews import ReviewsPage
 
@@ -159,18 +157,8 @@ class PendingPage(QWidget):
                                   name="Deny the selected requests",
                                   tip="Deny the selected requests with the reason given (Del)")
         self.error = ErrorLabel(name="Decision error")
-        actions = QHBoxLayout()
-        actions.addWidget(self.reason, 1)
-        actions.addWidget(self.approve_button)
-        actions.addWidget(self.deny_button)
-        decision = QFrame()
-        decision.setAccessibleName("Decision")
-        box = QVBoxLayout(decision)
-        box.setContentsMargins(0, 4, 0, 0)
-        box.setSpacing(8)
-        box.addWidget(self.detail)
-        box.addLayout(actions)
-        box.addWidget(self.error)
+        decision = decision_bar("Decision", self.detail, self.reason, self.approve_button,
+                                self.deny_button, self.error)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -181,11 +169,8 @@ class PendingPage(QWidget):
         layout.addWidget(self.empty, 1)
         layout.addWidget(decision)
 
-        self._shortcuts = [
-            shortcut(self, "Ctrl+Return", self.on_approve_button_clicked),
-            shortcut(self, "Ctrl+Enter", self.on_approve_button_clicked),
-            shortcut(self, QKeySequence.StandardKey.Delete, self.on_deny_button_clicked),
-        ]
+        self._shortcuts = decision_keys(self, self.on_approve_button_clicked,
+                                        self.on_deny_button_clicked)
         self._connect_signals()
         self.on_model_loaded()
 
