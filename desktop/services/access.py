@@ -109,20 +109,38 @@ def remove_access(actor: User, app_name: str, upn: str) -> View:
         actor = require_admin(actor, "remove access")
         app = lookup.application(app_name)
         user = lookup.user(upn)
-        settings, member = _member(app, user)
-        group_name = member.group.name
-        GroupMember.delete().where(GroupMember.id == member.id).execute()
-        removed_roles = Assignment.delete().where(
-            (Assignment.application == app) & (Assignment.user == user)
-        ).execute()
-        grants.access_removed(app, user, actor)  # rule 18: nothing left to end later
-        audit(actor, "access.remove", user.upn,
-              {"app": app.name, "group": group_name, "direct_assignments": removed_roles},
-              application_id=app.id)
-        notify(user, "access_removed", f"An administrator removed your access to {app.name}",
-               application_id=app.id)
-        publish("access", app.id)
+        _member(app, user)  # NotFound when he has no self-service access to remove
+        take_away(app, user, actor, f"An administrator removed your access to {app.name}")
         return {"app": app.name, "user": user.upn, "removed": True}
+
+
+def take_away(app: Application, user: User, by: User | None, notice: str,
+              **details: Any) -> bool:
+    """Rule 13's removal, written once (an administrator, a review's end): the self-service
+    group membership and the direct role assignments go together, a time-bound grant ends
+    (nothing left for the sweep), audited as `access.remove` (`by` None: the system; the
+    `details` join the event's), the person told with `notice`. Runs in the caller's
+    transaction; False when there was nothing to remove."""
+    settings = _settings(app)
+    member = None
+    if settings is not None and settings.group_id is not None:
+        member = GroupMember.get_or_none(
+            (GroupMember.group == settings.group_id) & (GroupMember.user == user))
+    group_name = member.group.name if member is not None else None
+    if member is not None:
+        GroupMember.delete().where(GroupMember.id == member.id).execute()
+    removed_roles = Assignment.delete().where(
+        (Assignment.application == app) & (Assignment.user == user)
+    ).execute()
+    if member is None and not removed_roles:
+        return False
+    grants.access_removed(app, user, by)  # rule 18: nothing left to end later
+    audit(by, "access.remove", user.upn,
+          {"app": app.name, "group": group_name, "direct_assignments": removed_roles,
+           **details}, application_id=app.id)
+    notify(user, "access_removed", notice, application_id=app.id)
+    publish("access", app.id)
+    return True
 
 
 def change_role(actor: User, app_name: str, upn: str, role_value: str) -> View:

@@ -23,7 +23,6 @@ from desktop.models import (
     AccessReview,
     Application,
     Assignment,
-    GroupMember,
     ReviewItem,
     ReviewReviewer,
     SelfServiceSettings,
@@ -443,32 +442,19 @@ def _settle(item_id: int, at: dt.datetime) -> bool:
 
 
 def _remove(app: Application, user: User, review: AccessReview, item: ReviewItem) -> bool:
-    settings = _settings(app)
-    member = None
-    if settings is not None and settings.group_id is not None:
-        member = GroupMember.get_or_none((GroupMember.group == settings.group_id)
-                                         & (GroupMember.user == user))
-    group = member.group.name if member is not None else None
-    if member is not None:
-        GroupMember.delete().where(GroupMember.id == member.id).execute()
-    direct = Assignment.delete().where((Assignment.application == app)
-                                       & (Assignment.user == user)).execute()
-    if member is None and not direct:
-        return False
-    grants.access_removed(app, user, None)  # rule 18: nothing left to end later
+    from .access import take_away
+
     why = item.reason if item.decision == "remove" else "nobody reviewed it"
-    audit(None, "access.remove", user.upn,
-          {"app": app.name, "group": group, "direct_assignments": direct,
-           "review": review.id, "why": why}, application_id=app.id)
     text = REMOVED_TEXT.format(app=app.name) + (f": {why}" if why else "")
-    notify(user, "access_removed", text, application_id=app.id)
+    if not take_away(app, user, None, text, review=review.id, why=why):
+        return False
+    settings = _settings(app)
     if settings is not None and settings.email_approvers and user.mail:
         from .mail import queue
 
         queue(user.mail, f"Your access to {app.name} was removed",
               f"{text}.\n\nYou may request it again from My Apps in Access Desk.\n",
               f"<review-{review.id}-removed-{user.id}-{uuid.uuid4().hex[:12]}@access-desk>")
-    publish("access", app.id)
     return True
 
 
