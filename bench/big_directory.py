@@ -8,6 +8,8 @@ requests, 5,000,000 audit events). ``--small`` divides every size by 100 (the pe
 prints the path of a ready database for this generator's version, the schema version, the
 sizes and the seed under DIR (default ~/.cache/access-desk-bench), building it when missing;
 so does no OUT.db at all (``make bench`` runs it first: the listings then find it ready).
+``--postgres [URL]`` puts the same directory in PostgreSQL (URL's empty database, else the
+bench cluster's; see bench/bigdb.py) and prints its URL.
 
 The schema is the project's own (``open_database(init=True)``: tables, indexes, triggers,
 search index); the rows go in with raw SQL, ``executemany`` in one transaction, the secondary
@@ -765,6 +767,10 @@ def parse_sizes(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict
     parser.add_argument("--cached", nargs="?", const=str(DEFAULT_CACHE), metavar="DIR",
                         help="print the path of a ready database under DIR, building it "
                         f"if missing (default {DEFAULT_CACHE})")
+    parser.add_argument("--postgres", nargs="?", const="", metavar="URL",
+                        help="the same directory in PostgreSQL: fill URL's empty database "
+                        "(or find it filled), else the bench cluster's (bench/bigdb.py); "
+                        "prints the URL")
     args = parser.parse_args(argv)
     sizes = small_sizes() if args.small else dict(DEFAULT_SIZES)
     for name in DEFAULT_SIZES:
@@ -775,6 +781,8 @@ def parse_sizes(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict
         sizes["audit"] = max(sizes["audit"], minimum_events(sizes))
     if args.out is not None and args.cached is not None:
         parser.error("give OUT.db or --cached [DIR], not both")
+    if args.out is not None and args.postgres is not None:
+        parser.error("give OUT.db or --postgres [URL], not both")
     if args.out is None and args.cached is None:  # `make bench`: the cache's database
         args.cached = str(DEFAULT_CACHE)
     problem = check_sizes(sizes)
@@ -785,7 +793,12 @@ def parse_sizes(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict
 
 def main(argv: list[str] | None = None) -> int:
     args, sizes = parse_sizes(argv)
-    if args.cached is not None:
+    if args.postgres is not None:  # the SQLite one (cached) copied in: bench/bigdb.py
+        import bigdb
+
+        print(bigdb.postgres(sizes, args.seed, Path(args.cached).expanduser(),
+                             url=args.postgres or None))
+    elif args.cached is not None:
         print(cached(Path(args.cached), sizes, args.seed))
     else:
         build(args.out, sizes, args.seed)

@@ -15,19 +15,27 @@ same keys and values, the audit details parsed), or, for verify, recomputes ever
 hash with the project's ``audithash.formula2`` and checks every checkpoint's signature.
 The password check (scrypt, ~45 ms by design) is in the command's time, not the floor's.
 
-``python bench/listings.py [--quick] [--runs N] [--only KIND...] [--cache DIR] [--no-write]``
-prints a table and rewrites the part of bench/README.md between ``<!-- listings:begin -->`` and
-``<!-- listings:end -->`` (with --quick: ``listings_quick``, the --small directory, a
-hundredth of every size). KIND: to_approve, all, audit, verify.
+``python bench/listings.py [--quick] [--backend sqlite|postgres|both] [--runs N]
+[--only KIND...] [--cache DIR] [--no-write]`` prints a table and rewrites the part of
+bench/README.md between ``<!-- listings:begin -->`` and ``<!-- listings:end -->`` (with
+--quick: ``listings_quick``, the --small directory, a hundredth of every size; PostgreSQL's
+figures in ``listings_pg`` and ``listings_quick_pg``). KIND: to_approve, all, audit, verify.
+
+On PostgreSQL (``--backend postgres``, or ``both``: the default) the same directory comes from
+``bench/bigdb.py`` (its bench cluster on loopback, or ``ACCESS_DESK_BENCH_PG``); the commands
+run with ``--db URL`` and the floor runs the same SELECT through ``psycopg`` (rows streamed
+in chunks, ``cursor.stream``), the SQL translated from SQLite's by ``_for_postgres``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -43,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import big_directory  # noqa: E402
+import bigdb  # noqa: E402
 
 ACCESS_DESK = ROOT / ".venv" / "bin" / "access-desk"
 PYTHON = Path(sys.executable)
@@ -76,16 +85,50 @@ def _iso_sql(column: str) -> str:
 
 REQUEST_SQL = (
     "SELECT r.id, a.name, u.upn, r.status, r.justification, "
-    f"{_iso_sql('r.created_at')}, d.upn, {_iso_sql('r.decided_at')}, r.reason "
+    f"{_iso_sql('r.created_at')}, d.upn, f.upn, {_iso_sql('r.decided_at')}, r.reason, r.kind "
     "FROM access_request r JOIN application a ON a.id = r.application_id "
-    "JOIN user u ON u.id = r.requester_id LEFT JOIN user d ON d.id = r.decided_by_id ")
+    "JOIN user u ON u.id = r.requester_id LEFT JOIN user d ON d.id = r.decided_by_id "
+    "LEFT JOIN user f ON f.id = r.decided_for ")
 REQUEST_KEYS = ("id", "app", "requester", "status", "justification", "created_at",
-                "decided_by", "decided_at", "reason")
+                "decided_by", "decided_for", "decided_at", "reason", "kind")
+
+
+def _for_postgres(sql: str) -> str:
+    """A floor's SQLite query in PostgreSQL's dialect: the same times, the same rows."""
+    sql = re.sub(r"strftime\('%Y-%m-%dT%H:%M:%SZ', ([\w.]+)\)",
+                 r"""to_char(\1, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""", sql)
+    return re.sub(r"\b(FROM|JOIN) user\b", r'\1 "user"', sql).replace("?", "%s")
+
+
+class _PgReader:
+    """A psycopg connection that reads as the floors' sqlite3 one: execute(sql, params)
+    gives rows to iterate, streamed in chunks (``cursor.stream``; the SQL translated)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.con = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.con.cursor().stream(_for_postgres(sql), params or None, size=5000)
+
+
+def _reader(path: str) -> Any:
+    """The floor's connection: raw sqlite3 on a file, psycopg on a PostgreSQL URL."""
+    if path.startswith(("postgresql://", "postgres://")):
+        return _PgReader(path)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _when(value: Any) -> dt.datetime:
+    """A stored time as the services read it (SQLite: text; PostgreSQL: a datetime)."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
 def floor(kind: str, path: str, upn: str) -> None:
-    """Write to stdout what the command writes, from raw sqlite3 (or verify the chain)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """Write to stdout what the command writes, from raw sqlite3 or psycopg (or verify the
+    chain)."""
+    conn = _reader(path)
     if kind == "verify":
         _floor_verify(conn)
         return
@@ -97,7 +140,7 @@ def floor(kind: str, path: str, upn: str) -> None:
                     "s.id JOIN user v ON v.id = p.user_id WHERE v.upn = ?) AND u.upn != ? ")
             params = (upn, upn)
         rows: list[dict[str, Any]] = [
-            {**dict(zip(REQUEST_KEYS, row, strict=True)), "kind": "access"}
+            dict(zip(REQUEST_KEYS, row, strict=True))
             for row in conn.execute(sql + "ORDER BY r.id DESC", params)]
     else:
         rows = [{"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
@@ -109,7 +152,7 @@ def floor(kind: str, path: str, upn: str) -> None:
     sys.stdout.write("\n")
 
 
-def _floor_verify(conn: sqlite3.Connection) -> None:
+def _floor_verify(conn: Any) -> None:
     """Every event's hash recomputed in order (audithash.formula2) and every checkpoint's
     signature checked against its recorded key: what verify does, without the services."""
     import base64
@@ -125,7 +168,7 @@ def _floor_verify(conn: sqlite3.Connection) -> None:
     for number, seq, hash_, at, key_id, signature in conn.execute(
             "SELECT id, seq, hash, at, key_id, signature FROM audit_checkpoint ORDER BY id"):
         message = audithash.checkpoint_message(number, seq, hash_,
-                                               dt.datetime.fromisoformat(at), key_id)
+                                               _when(at), key_id)
         keys[key_id].verify(base64.b64decode(signature), message)
         checkpoints[seq] = (hash_, message, signature)
     prev, count = audithash.GENESIS_HASH, 0
@@ -133,7 +176,7 @@ def _floor_verify(conn: sqlite3.Connection) -> None:
             conn.execute("SELECT id, seq, at, actor, action, target, application_id, details, "
                          "prev_hash, hash FROM audit_event ORDER BY seq"):
         if prev_hash != prev or audithash.formula2(
-                event_id, seq, dt.datetime.fromisoformat(at), actor, action, target, app,
+                event_id, seq, _when(at), actor, action, target, app,
                 details, prev_hash) != hash_:
             raise SystemExit(f"event {seq} does not verify")
         if seq in checkpoints and checkpoints[seq][0] != hash_:
@@ -230,16 +273,35 @@ def verdict(kind: str, seconds: float, floor_s: float, rss: float) -> str:
     return "meets" if ok else "**misses**"
 
 
-def machine() -> str:
+def machine(pg_version: str | None = None) -> str:
     import peewee
 
-    return (f"{os.cpu_count()} CPUs (nproc), {platform.machine()}, Python "
+    text = (f"{os.cpu_count()} CPUs (nproc), {platform.machine()}, Python "
             f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, peewee "
             f"{peewee.__version__}")
+    if pg_version:
+        import psycopg
+
+        text += (f", PostgreSQL {pg_version} on loopback (bench/bigdb.py's cluster settings), "
+                 f"psycopg {psycopg.__version__}")
+    return text
 
 
-def section(results: list[dict[str, Any]], sizes: dict[str, int], db: Path, runs: int,
-            load: tuple[float, float], whole: float, quick: bool) -> str:
+def _database_text(db: str, backend: str) -> str:
+    """`name` (size) of the measured database."""
+    if backend == "postgres":
+        import psycopg
+
+        with psycopg.connect(db) as con:
+            name, size = con.execute("SELECT current_database(), "
+                                     "pg_database_size(current_database())").fetchone()
+        return f"PostgreSQL database `{name}` ({size / 1e6:,.0f} MB)"
+    return f"`{Path(db).name}` ({Path(db).stat().st_size / 1e6:,.0f} MB)"
+
+
+def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path, runs: int,
+            load: tuple[float, float], whole: float, quick: bool,
+            backend: str = "sqlite") -> str:
     left_out = [f"`{label}`" for label, _u, _a, kind, _m in LISTINGS
                 if kind not in {r["kind"] for r in results}]
     table = ["| listing | rows | s | peak RSS MB | output MB | floor s | floor peak MB | "
@@ -262,21 +324,28 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: Path, runs
     title = ("## The command line's listings on the small directory "
              "(`python bench/listings.py --quick`)" if quick else
              "## The command line's listings on the big directory (`python bench/listings.py`)")
+    pg = backend == "postgres"
+    if pg:
+        title = title.replace(" (`", ", PostgreSQL (`").replace("`)", " --backend postgres`)")
     return "\n".join([
         title,
         "",
-        f"Measured on {dt.date.today().isoformat()}; {machine()}. Load average "
+        f"Measured on {dt.date.today().isoformat()}; "
+        f"{machine(bigdb.server_version(str(db)) if pg else None)}. Load average "
         f"{load[0]:.2f} before, {load[1]:.2f} after.",
         "",
         f"On {scale}: {sizes['users']:,} users, {sizes['apps']:,} applications "
         f"({sizes['self_service']:,} with self-service), {sizes['requests']:,} requests, "
-        f"{sizes['audit']:,} audit events; `{db.name}` ({db.stat().st_size / 1e6:,.0f} MB), "
-        "made by `bench/big_directory.py`. "
+        f"{sizes['audit']:,} audit events; {_database_text(str(db), backend)}, "
+        + ("copied from the SQLite one by `bench/bigdb.py` (COPY into the project's own "
+           "schema), `--db URL`. " if pg else "made by `bench/big_directory.py`. ")
         + (f"Each figure is the median of {runs} runs" if runs > 1
            else "Each figure is one run")
         + ", a new process each, its output written to a file; the command and its floor "
         "alternate. *peak RSS*: that process's alone "
-        "(`wait4`). The floor reads the same rows with raw `sqlite3` and writes the same JSON "
+        f"(`wait4`). The floor reads the same rows with "
+        f"{'`psycopg` (the same SELECT, streamed)' if pg else 'raw `sqlite3`'} "
+        "and writes the same JSON "
         "(`json.dump` of the whole list, indent 2, the audit details parsed); for `audit "
         "verify`, every event's hash recomputed with `audithash.formula2` and every "
         "checkpoint's signature checked. The command's time includes signing in (scrypt, "
@@ -286,8 +355,12 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: Path, runs
         "",
         *([f"Not measured in this run (--only): {', '.join(left_out)}.", ""] if left_out
           else []),
-        "These are the listings as they are now (every row built before the first is "
-        "printed); issue 15 items 5 and 6 make them stream.",
+        "The listings stream (issue 15 item 5): the command reads its rows a page of 1,000 "
+        "at a time by key (`WHERE id < the last one`, one query a page, rows as tuples, not "
+        "model objects) and writes each page as it comes, so its memory stays flat whatever "
+        "the size; the array is written with the json module's C encoder, byte for byte what "
+        "`json.dump(..., indent=2)` of the whole list writes (the floor). `audit verify` "
+        "reads the chain 2,000 events a query as named tuples.",
         "",
         f"Whole run {whole:.0f} s.",
     ])
@@ -316,6 +389,9 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", default=[], metavar="KIND",
                         choices=[kind for _l, _u, _a, kind, _m in LISTINGS],
                         help="measure only these listings")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both",
+                        help="measure on SQLite, on PostgreSQL (bench/bigdb.py), or both "
+                        "(the default; PostgreSQL is left out when it is not installed)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--floor", nargs=3, metavar=("KIND", "DB", "UPN"),
                         help=argparse.SUPPRESS)
@@ -323,20 +399,27 @@ def main() -> int:
     if a.floor:
         floor(*a.floor)
         return 0
-    began = time.perf_counter()
-    sizes = big_directory.small_sizes() if a.quick else dict(big_directory.DEFAULT_SIZES)
-    if a.quick:
-        sizes["audit"] = max(sizes["audit"], big_directory.minimum_events(sizes))
-    db = a.db or big_directory.cached(a.cache, sizes)
+    sizes = bigdb.sizes(small=a.quick)
     runs = a.runs or (3 if a.quick else 1)
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench-listings-") as tmp:
-        results = measure(db, runs, Path(tmp), a.only)
-    text = section(results, sizes, db, runs, (load_before, os.getloadavg()[0]),
-                   time.perf_counter() - began, a.quick)
-    print(text)
-    if not a.no_write:
-        write_readme(text, "listings_quick" if a.quick else "listings")
+    backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
+    if a.backend == "both" and a.db is None and not bigdb.postgres_available():
+        print("PostgreSQL is not installed (and no ACCESS_DESK_BENCH_PG): SQLite only")
+        backends = ["sqlite"]
+    for backend in backends:
+        began = time.perf_counter()
+        if a.db is not None and backend == "sqlite":
+            found: contextlib.AbstractContextManager[str] = contextlib.nullcontext(str(a.db))
+        else:
+            found = bigdb.directory(backend, sizes, cache=a.cache)
+        with found as db, tempfile.TemporaryDirectory(prefix="bench-listings-") as tmp:
+            load_before = os.getloadavg()[0]
+            results = measure(db, runs, Path(tmp), a.only)
+            text = section(results, sizes, db, runs, (load_before, os.getloadavg()[0]),
+                           time.perf_counter() - began, a.quick, backend)
+        print(text)
+        if not a.no_write:
+            name = "listings_quick" if a.quick else "listings"
+            write_readme(text, name + ("_pg" if backend == "postgres" else ""))
     return 0
 
 

@@ -129,8 +129,9 @@ def build(path: Path, n: int) -> dict[str, float]:
     close_database()
     con = sqlite3.connect(path)
     with con:
-        con.execute("INSERT INTO user (upn, display_name, mail, license, enabled, created_at) "
-                    "VALUES ('bench.admin@contoso.example', 'Bench Admin', NULL, 'p2', 1, ?)",
+        con.execute("INSERT INTO user (upn, display_name, mail, license, enabled, created_at, "
+                    "user_type, graph_imported) VALUES ('bench.admin@contoso.example', "
+                    "'Bench Admin', NULL, 'p2', 1, ?, 'member', 0)",
                     (dt.datetime(2026, 11, 1).isoformat(sep=" "),))
         con.execute("INSERT INTO directory_role_assignment (user_id, role) "
                     "VALUES (last_insert_rowid(), 'global_admin')")
@@ -141,11 +142,12 @@ def build(path: Path, n: int) -> dict[str, float]:
     with con:
         con.executemany(
             "INSERT INTO application (name, publisher, origin, sso_mode, public_client_flows, "
-            "hidden, pending_count, created_at, origin_set_by_admin) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)", apps)
+            "hidden, pending_count, created_at, origin_set_by_admin, graph_imported) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", apps)
         con.executemany(
             "INSERT INTO user (upn, display_name, mail, department, license, enabled, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", users)
+            "created_at, user_type, graph_imported) VALUES (?, ?, ?, ?, ?, ?, ?, 'member', 0)",
+            users)
     t2 = time.perf_counter()
     con.close()
     db = open_database(str(path))

@@ -67,3 +67,39 @@ def test_a_tiny_big_directory_checks_clean_and_is_the_same_for_a_seed(
 def test_the_cache_is_never_inside_the_checkout():
     with pytest.raises(SystemExit, match="inside the checkout"):
         big_directory.cached(big_directory.ROOT / "bench" / "cache", TINY)
+
+
+@pytest.mark.postgres
+def test_the_same_directory_copied_into_postgresql_checks_clean_and_is_reused(
+        pg_url, tmp_path, capsys, monkeypatch):
+    """Issue 15 item 7: bench/bigdb.py puts the SQLite big directory into PostgreSQL through
+    the project's own schema; `check` accepts it, and a second call finds it by its marker."""
+    from bench import bigdb
+
+    assert bigdb.fill_postgres(pg_url, TINY, cache=tmp_path) is True
+    monkeypatch.setenv("ACCESS_DESK_PASSWORD", big_directory.PASSWORD)
+    try:
+        code = main(["--db", pg_url, "--as", big_directory.ADMIN, "check", "--json"])
+    finally:
+        close_database()
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert (code, report["problems"]) == (0, 0), report
+    assert {c["name"]: c["status"] for c in report["checks"]
+            if c["status"] != "skipped"} == dict.fromkeys(
+        ("audit", "search", "counters", "requests", "memberships", "assignments",
+         "settings"), "ok")
+    assert bigdb.fill_postgres(pg_url, TINY, cache=tmp_path) is False
+
+
+def test_the_listings_floor_speaks_postgresql():
+    from bench import listings
+
+    sql = listings._for_postgres(
+        listings.REQUEST_SQL + "WHERE u.upn = ? AND r.id IN (SELECT 1 FROM user v)")
+    assert "strftime" not in sql
+    assert "?" not in sql
+    assert """to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""" in sql
+    assert 'JOIN "user" u ON' in sql
+    assert 'FROM "user" v' in sql
+    assert "WHERE u.upn = %s" in sql

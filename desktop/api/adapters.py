@@ -208,7 +208,7 @@ def desk(actor: User) -> View:
     """What a window or the tray needs to know of the person signed in: who he is, which
     windows he may open (the rights table) and whether requests reach him."""
     from desktop.services import approvals, directory
-    from desktop.services.core import is_demo
+    from desktop.services.core import clock_offset, is_demo
     from desktop.services.policy import window_kinds
 
     view = directory.whoami(actor)
@@ -216,6 +216,9 @@ def desk(actor: User) -> View:
     view["windows"] = window_kinds(actor)
     view["approver"] = approvals.is_approver(actor)
     view["demo"] = is_demo()
+    # Seconds a trainer jumped the demo's clock ahead (0 otherwise): a window's "now" is its
+    # own clock plus this, so ages agree with the services' (desktop/ui/myapps/parts.py).
+    view["clock_offset"] = int(clock_offset(fresh=True).total_seconds())
     # Where the change feed stands as he starts reading: a desktop's live connection asks for
     # every notice after it, so a write made before the connection opened is not missed.
     view["change_id"] = latest_change_id()

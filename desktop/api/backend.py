@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -16,6 +16,8 @@ class Backend(Protocol):
     remote: bool
 
     def call(self, name: str, /, **params: Any) -> Any: ...
+
+    def iterate(self, name: str, /, **params: Any) -> Iterator[Any]: ...
 
     def desk(self, fresh: bool = False) -> dict[str, Any]: ...
 
@@ -43,6 +45,16 @@ class LocalBackend:
         op = operation(name)
         return op.function()(self._actor(), **op.arguments(params))
 
+    def iterate(self, name: str, /, **params: Any) -> Iterator[Any]:
+        """A listing's rows as they are read, a page at a time (constant memory)."""
+        from .operations import operation
+
+        op = operation(name)
+        op.arguments(params)  # the same checks as `call`, before the first row
+        function = op.function()
+        return listing_rows(lambda page: function(self._actor(), **op.arguments(page)),
+                            params, op.keyset, LOCAL_PAGE)
+
     def desk(self, fresh: bool = False) -> dict[str, Any]:
         if self._desk is None or fresh:
             self._desk = self.call("me.desk")
@@ -50,6 +62,37 @@ class LocalBackend:
 
     def worker(self) -> AbstractContextManager[Any]:
         return database_context()
+
+
+# Rows read per query when a listing is streamed in this process (one SQL query a page).
+LOCAL_PAGE = 1000
+
+
+def listing_rows(fetch: Callable[[dict[str, Any]], list[Any]], params: dict[str, Any],
+                 keyset: str | None, size: int) -> Iterator[Any]:
+    """A listing's rows as the command line promises them: all of them unless `params` holds
+    a limit, read `size` at a time with `fetch(params of a page)`; by key (`after` the last
+    row's) where the listing has one and no sort is asked, so a deep page costs what the
+    first does."""
+    query = dict(params)
+    limit = query.pop("limit", None)
+    offset = int(query.pop("offset", 0) or 0)
+    after, sent = query.pop("after", None), 0
+    while limit is None or sent < limit:
+        want = size if limit is None else min(size, limit - sent)
+        page_params = {**query, "limit": want}
+        if after is not None:
+            page_params["after"] = after
+        else:
+            page_params["offset"] = offset
+        page = fetch(page_params)
+        yield from page
+        sent += len(page)
+        offset += len(page)
+        if len(page) < want:
+            return
+        if keyset and not query.get("sort") and page[-1].get(keyset) is not None:
+            after = page[-1][keyset]
 
 
 def database_context() -> AbstractContextManager[Any]:

@@ -94,9 +94,81 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# Column output of a long listing shows this many rows unless --limit says otherwise.
+DEFAULT_LIMIT = 100
+# The "… N more" line counts at most this many rows beyond those (a bounded cost).
+COUNT_AT_MOST = 100_000
+
+
+class Listing:
+    """A listing that may be long (requests, audit events): its rows are read from the
+    backend a page at a time (keyset paging) and written as they come, so memory stays flat
+    at any size. `--json` is one bare array, `--jsonl` one object a line; columns stop at
+    DEFAULT_LIMIT rows unless --limit is given, with a line on stderr saying how many more."""
+
+    def __init__(self, ctx: Context, operation: str, count: str, kind: str,
+                 **filters: Any) -> None:
+        self.ctx, self.operation, self.count, self.kind = ctx, operation, count, kind
+        self.filters = filters
+
+    def rows(self, limit: int | None) -> Any:
+        a = self.ctx.args
+        return _guarded(self.ctx.backend.iterate(self.operation, **self.filters, limit=limit,
+                                                 offset=a.offset or 0))
+
+    def emit(self) -> None:
+        a = self.ctx.args
+        if a.json or a.jsonl:
+            writer = output.write_json_lines if a.jsonl else output.write_json_rows
+            writer(self.rows(a.limit))
+            return
+        if a.limit is not None:
+            output.print_table(self.rows(a.limit), self.kind)
+            return
+        import itertools
+
+        rows = self.rows(DEFAULT_LIMIT + 1)
+        shown = output.print_table(itertools.islice(rows, DEFAULT_LIMIT), self.kind)
+        if next(rows, None) is None:
+            return
+        offset = a.offset or 0
+        total = self.ctx.call(self.count, **self.filters,
+                              at_most=offset + shown + COUNT_AT_MOST)
+        more = total - offset - shown
+        many = f"over {COUNT_AT_MOST:,}" if more >= COUNT_AT_MOST else f"{more:,}"
+        sys.stdout.flush()
+        print(f"… {many} more; use --limit or --json", file=sys.stderr)
+
+
+def _guarded(rows: Any) -> Any:
+    """The rows; a database that stops answering midway is exit 4 (the output so far is
+    incomplete), not an internal error."""
+    import peewee
+
+    from desktop.errors import DatabaseUnusable
+    from desktop.models.database import storage_error
+
+    count = 0
+    try:
+        for row in rows:
+            yield row
+            count += 1
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:  # OperationalError too
+        known = storage_error(exc)
+        if known is not None:
+            raise known from exc
+        if not count:
+            raise DatabaseUnusable(f"the database cannot be read ({exc})") from exc
+        raise DatabaseUnusable(f"the database stopped answering after {count:,} rows "
+                               f"({exc}); the output is incomplete") from exc
+
+
 def emit(ctx: Context, result: Any, kind: str | None = None) -> None:
     """Print a result: JSON with --json, else columns (lists) or key: value (objects)."""
     if result is None:
+        return
+    if isinstance(result, Listing):
+        result.emit()
         return
     if getattr(ctx.args, "json", False):
         output.print_json(result)

@@ -8,7 +8,7 @@ from typing import Any
 from desktop.errors import DatabaseUnusable, Refused, UsageError
 from desktop.paths import demo_db_path
 
-from . import Context, _has_display, command, parse_date
+from . import Context, Listing, _has_display, command, parse_date
 from .session import read_stdin_line, resolve_url
 
 # Windows, the tray and the tour open the demo directory unless told otherwise.
@@ -31,8 +31,7 @@ def open_for(ctx: Context) -> None:
     import os
 
     if ctx.args.command == "gui" and not (ctx.args.db or os.environ.get("ACCESS_DESK_DB")):
-        from desktop.ui.settings import last_database
-        from desktop.ui.welcome import last_server
+        from desktop.ui.settings import last_database, last_server
 
         # The windows go back to the server or database used last time, else the welcome
         # window asks.
@@ -427,10 +426,8 @@ def request(ctx: Context) -> Any:
 @command("requests")
 def requests_list(ctx: Context) -> Any:
     a = ctx.args
-    return ctx.call(
-        "requests.list", scope=a.scope or "mine", status=a.status, app=a.app,
-        since=parse_date(a.since), **_page(ctx),
-    ), "request"
+    return Listing(ctx, "requests.list", "requests.count", "request", scope=a.scope or "mine",
+                   status=a.status, app=a.app, since=parse_date(a.since))
 
 
 @command("approve")
@@ -570,10 +567,8 @@ def review_cancel(ctx: Context) -> Any:
 @command("audit list")
 def audit_list(ctx: Context) -> Any:
     a = ctx.args
-    return ctx.call(
-        "audit.list", app=a.app, actor_upn=a.actor, action=a.event_action,
-        since=parse_date(a.since), **_page(ctx),
-    ), "audit"
+    return Listing(ctx, "audit.list", "audit.count", "audit", app=a.app, actor_upn=a.actor,
+                   action=a.event_action, since=parse_date(a.since))
 
 
 @command("audit verify")
@@ -582,7 +577,19 @@ def audit_verify(ctx: Context) -> Any:
         from .transfer import verify_audit
 
         return verify_audit(ctx)
-    return ctx.call("audit.verify", since_head=ctx.args.since_head)
+    import sys
+
+    if not sys.stderr.isatty():
+        return ctx.call("audit.verify", since_head=ctx.args.since_head)
+    from desktop.services import auditchain
+
+    from .transfer import status
+
+    ctx.sign_in()  # before the progress line: a password prompt stays readable
+    with status() as show, auditchain.progress(
+            lambda done, total: show(f"Verifying the audit log: {done:,} of {total:,} "
+                                     f"events checked")):
+        return ctx.call("audit.verify", since_head=ctx.args.since_head)
 
 
 @command("audit head")
@@ -758,7 +765,7 @@ def gui(ctx: Context) -> Any:
     _require_display()
     if getattr(ctx.args, "welcome_closed", False):
         return None  # the first-run welcome window was closed without a choice
-    from desktop.ui.welcome import forget_server, remember_server
+    from desktop.ui.settings import forget_server, remember_server  # not the welcome window
 
     if ctx.server:  # signed in with the kept token or --as: the windows talk to the server
         actor, where = ctx.backend, ctx.server
@@ -873,6 +880,21 @@ def demo_jump(ctx: Context) -> Any:
         return view
     return (f"The demo's clock is now {view['offset_days']:g} days ahead ({view['now']}).\n"
             + describe_sweep(view["sweep"]))
+
+
+@command("time-zone show")
+def time_zone_show(ctx: Context) -> Any:
+    view = ctx.call("time_zone.show")
+    return view if ctx.args.json else view["time_zone"]
+
+
+@command("time-zone set")
+def time_zone_set(ctx: Context) -> Any:
+    view = ctx.call("time_zone.set", time_zone=ctx.args.zone)
+    if ctx.args.json:
+        return view
+    return (f"The directory's time zone is now {view['time_zone']}." if view["changed"]
+            else f"The directory's time zone was already {view['time_zone']}.")
 
 
 @command("sweep")

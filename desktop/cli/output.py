@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import (  # type: ignore[attr-defined]  # the C functions
+    c_make_encoder,
+    encode_basestring,
+)
+from typing import Any, TextIO
 
 # Columns shown for each kind of listing (every field is in the JSON).
 COLUMNS: dict[str, Sequence[str]] = {
@@ -56,23 +60,151 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def print_table(rows: list[dict[str, Any]], kind: str) -> None:
-    if not rows:
-        print("(none)")
-        return
-    columns = COLUMNS[kind]
-    cells = []
-    for row in rows:
-        if kind == "group":
-            from desktop.services.views import group_kind
+# Rows written between two flushes of a streamed listing (and read to size its columns).
+BATCH = 1000
 
-            row = {**row, "kind": group_kind(row)}
-        cells.append([_cell(row.get(c), whole=i == len(columns) - 1)
-                      for i, c in enumerate(columns)])
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    for r in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+_SCALARS = (str, int, float, type(None))  # bool is an int
+_SCALAR_TYPES = {str, int, float, bool, type(None)}
+_flat: dict[str, Any] = {}  # indentation -> a C encoder writing one flat level there
+
+
+def _flat_encoder(indent: str) -> Any:
+    """The json module's C encoder with the newline and `indent` as its item separator: a
+    flat dict (or a list of flat dicts) in one call."""
+    encoder = _flat.get(indent)
+    if encoder is None:
+        def default(value: Any) -> Any:
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+        make = c_make_encoder or (lambda *a: None)
+        c = make(None, default, encode_basestring, None, ": ", ",\n" + indent, False,
+                 False, True)
+        if c is not None:
+            encoder = _flat[indent] = lambda value: "".join(c(value, 0))
+        else:  # no C accelerator: the same bytes, slower
+            encoder = _flat[indent] = json.JSONEncoder(
+                ensure_ascii=False, separators=(",\n" + indent, ": ")).encode
+    return encoder
+
+
+def _encode(value: Any, indent: str) -> str:
+    """`value` as json.dumps(value, ensure_ascii=False, indent=2) writes it when it stands
+    at `indent`, byte for byte, but with the json module's C encoder: its indenting encoder
+    is pure Python, most of a long listing's time. Runs of scalars in a dict are one call
+    of a C encoder whose item separator is the newline and the indentation."""
+    if isinstance(value, _SCALARS):
+        if isinstance(value, str):
+            return encode_basestring(value)  # type: ignore[no-any-return]
+        return json.dumps(value)
+    if isinstance(value, (list, tuple, dict)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    inner = indent + "  "
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        flat = _flat_encoder(inner)
+        parts: list[str] = []
+        run: dict[str, Any] = {}
+        for k, v in value.items():
+            if isinstance(v, _SCALARS):
+                run[k] = v
+                continue
+            if run:
+                parts.append(flat(run)[1:-1])
+                run = {}
+            parts.append(f"{encode_basestring(k)}: {_encode(v, inner)}")
+        if run:
+            parts.append(flat(run)[1:-1])
+        return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + indent + "}"
+    if isinstance(value, (list, tuple)):
+        return ("[\n" + inner + (",\n" + inner).join(_encode(v, inner) for v in value)
+                + "\n" + indent + "]")
+    # Keys json converts (numbers, None), or a type it refuses: as json.dumps does.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+
+
+def _encode_rows(rows: list[Any]) -> str:
+    """Rows of an array at its first level, each after ",\n  " (the first too: the caller
+    drops it). Rows that are flat dicts are one C call for the whole batch: the item
+    separator ",\n    " also falls between the rows, where the structure alone can put a
+    raw newline after "}," (inside strings a newline is escaped)."""
+    if all(type(r) is dict and r and _SCALAR_TYPES.issuperset(map(type, r.values()))
+           for r in rows):  # keys the C encoder converts as json.dumps does
+        text = _flat_encoder("    ")(rows)  # '[{"a": 1,\n    "b": 2},\n    {"a": ...}]'
+        return (",\n  {\n    " + text[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
+                + "\n  }")
+    return "".join(",\n  " + _encode(r, "  ") for r in rows)
+
+
+def write_json_rows(rows: Iterable[Any], out: TextIO | None = None) -> int:
+    """A listing as ONE bare JSON array, exactly as print_json writes the list, but written
+    BATCH rows at a time as they are read, flushed after each: constant memory. Nothing is
+    written before the first row is read, so an error there leaves the output empty; an
+    error later leaves the array unfinished (the exit code says so). Returns the rows."""
+    out = out or sys.stdout
+    it = iter(rows)
+    count = 0
+    while batch := _take(it, BATCH):
+        text = _encode_rows(batch)
+        out.write(("[" if not count else "") + (text[1:] if not count else text))
+        count += len(batch)
+        out.flush()
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def write_json_lines(rows: Iterable[Any], out: TextIO | None = None) -> int:
+    """A listing as JSON Lines: one object a line, written as the rows are read."""
+    out = out or sys.stdout
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+        if count % BATCH == 0:
+            out.flush()
+    return count
+
+
+_END: Any = object()
+
+
+def print_table(rows: Iterable[dict[str, Any]], kind: str) -> int:
+    """Aligned columns, sized to the first BATCH rows (later rows longer than those push
+    their line wider rather than being held in memory). Returns the rows printed."""
+    columns = COLUMNS[kind]
+    it: Iterator[dict[str, Any]] = iter(rows)
+    count = 0
+    widths: list[int] = []
+    while True:
+        cells = [_cells(row, kind, columns) for row in _take(it, BATCH)]
+        if not cells:
+            break
+        if not widths:
+            widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+            print("  ".join(c.upper().ljust(w)
+                            for c, w in zip(columns, widths, strict=True)).rstrip())
+        for r in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        count += len(cells)
+    if not count:
+        print("(none)")
+    return count
+
+
+def _take(it: Iterator[Any], n: int) -> list[Any]:
+    taken = []
+    for row in it:
+        taken.append(row)
+        if len(taken) == n:
+            break
+    return taken
+
+
+def _cells(row: dict[str, Any], kind: str, columns: Sequence[str]) -> list[str]:
+    if kind == "group":
+        from desktop.services.views import group_kind
+
+        row = {**row, "kind": group_kind(row)}
+    return [_cell(row.get(c), whole=i == len(columns) - 1) for i, c in enumerate(columns)]
 
 
 def print_object(obj: dict[str, Any]) -> None:

@@ -71,6 +71,22 @@ def _listing(p: argparse.ArgumentParser) -> None:
     _json(p)
 
 
+def _streamed_listing(p: argparse.ArgumentParser) -> None:
+    """The options of a listing that may be long (requests, audit events): its rows are
+    written as they are read, in constant memory; columns show the first 100 by default."""
+    p.add_argument("--limit", type=_count,
+                   help="at most N rows (columns show 100 unless told; --json and --jsonl "
+                   "list every row unless told)")
+    p.add_argument("--offset", type=_count, default=0, help="skip the first N rows")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true",
+                   help="print one JSON array, written as the rows are read; should the "
+                   "database or server fail midway (exit 4), the array is left incomplete")
+    g.add_argument("--jsonl", action="store_true",
+                   help="print one JSON object a line (JSON Lines), written as the rows are "
+                   "read")
+
+
 SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
 
@@ -188,6 +204,14 @@ a backup made with access-desk backup FILE).""")
     p = _cmd(sub, "sweep", "do now every time-driven step that is due (reminders, "
              "escalations, expired requests, access that ends); administrators; for cron. "
              "Running it twice, or in two places at once, does nothing twice")
+    _json(p)
+    tz = _actions(sub, "time-zone", "the directory's time zone: a date chosen for access, an "
+                  "absence or a review ends with that date there (UTC unless set)")
+    p = tz.add_parser("show", help="show it")
+    _json(p)
+    p = tz.add_parser("set", help="change it (Global Administrator); dates chosen from now on "
+                      "end there, deadlines already set keep theirs")
+    p.add_argument("zone", metavar="ZONE", help="an IANA name such as Europe/Paris or UTC")
     _json(p)
 
     # users
@@ -376,7 +400,7 @@ a backup made with access-desk backup FILE).""")
     p.add_argument("--status", choices=["pending", "approved", "denied", "cancelled", "closed"])
     p.add_argument("--app")
     p.add_argument("--since", metavar="DATE")
-    _listing(p)
+    _streamed_listing(p)
     p = _cmd(sub, "approve", "approve a request")
     p.add_argument("id")
     p.add_argument("--reason")
@@ -498,7 +522,7 @@ a backup made with access-desk backup FILE).""")
     p.add_argument("--actor", metavar="UPN")
     p.add_argument("--action", dest="event_action", metavar="A")
     p.add_argument("--since", metavar="DATE")
-    _listing(p)
+    _streamed_listing(p)
     p = auds.add_parser(
         "verify", help="check the hash chain and its signed checkpoints (exit 3 naming the "
         "first bad event, 4 when it cannot be checked)",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import archive
-from desktop.errors import AccessDeskError, UsageError
+from desktop.errors import UsageError
 from desktop.files import check_export_folder, check_target, make_export_folder, replacing
 
 from . import Context
@@ -73,72 +73,32 @@ def export_directory(ctx: Context) -> Any:
 
 def export_evidence(ctx: Context, start: Any, end: Any) -> Any:
     """The bundle the server wrote, streamed into --out as it comes."""
-    a = ctx.args
-    check_target(a.out)  # a folder is refused before the server signs a checkpoint
+    from desktop.remote import transfer
+
+    check_target(ctx.args.out)  # a folder is refused before signing in
     ctx.sign_in()
-    with replacing(Path(a.out), encoding=None) as out, status() as show:
+    with status() as show:
         show("Writing the evidence bundle on the server…")
-        view = ctx.backend.download("export.evidence", out, app_name=a.app, start=start,
-                                    end=end)
-    return {**view, "out": str(Path(a.out))}
-
-
-def _entry(index: int, width: int, name: str) -> str:
-    """A file's name in the upload: its own number (so the server reads them in the order
-    given, each as named), and a name the server's folder reading takes (a *.json name that
-    does not start with a dot; the name's Graph id, if any, stays)."""
-    safe = name.lstrip(".") or "file"
-    if not safe.lower().endswith(".json"):
-        safe += ".json"
-    return f"files/{index:0{width}d}/{safe}"
+        return transfer.export_evidence(ctx.backend, ctx.args.app, start, end,
+                                        Path(ctx.args.out))
 
 
 def import_graph(ctx: Context) -> dict[str, Any]:
-    """`import graph` on the server: the files read here as beside the database (the same
-    folders walked, the same entries left out), zipped, uploaded; the report's file names
-    are those given here."""
-    from desktop.graph import GraphFormatError
-    from desktop.graph.reader import LeftOut, json_files
+    """`import graph` on the server (desktop.remote.transfer), with the upload's bar on a
+    terminal."""
+    from desktop.remote import transfer
 
     a = ctx.args
-    left: list[LeftOut] = []
-    try:
-        files = json_files(a.paths, left)
-        if not files and left:
-            raise GraphFormatError(left[0].path, None, None,
-                                   f"{left[0].reason}; there is no other file to read")
-    except GraphFormatError as exc:
-        raise UsageError(f"nothing was imported: {exc}") from exc
+    files = transfer.graph_files(a.paths)  # a bad path is told before any sign-in
     ctx.sign_in()
-    width = len(str(max(len(files) - 1, 0)))
-    entries = [(_entry(i, width, path.name), path) for i, path in enumerate(files)]
-    names = {entry: str(path) for entry, path in entries}
-    with tempfile.TemporaryDirectory(prefix="access-desk-upload-") as folder:
-        upload = Path(folder) / "import.zip"
-        try:
-            with open(upload, "wb") as out:
-                archive.pack(entries, out)
-        except OSError as exc:
-            if exc.filename and str(exc.filename) != str(upload):
-                raise UsageError(f"nothing was imported: cannot read {exc.filename}: "
-                                 f"{exc.strerror}") from exc
-            raise UsageError(f"nothing was imported: cannot pack the files for the server: "
-                             f"{exc.strerror}") from exc
-        with status() as show:
-            def progress(sent: int, total: int) -> None:
-                if sent >= total:
-                    show("Importing on the server…")
-                else:
-                    filled = 30 * sent // max(total, 1)
-                    show(f"{'Uploading':<16} [{'#' * filled}{'-' * (30 - filled)}] "
-                         f"{archive.size_text(sent)} of {archive.size_text(total)}")
+    with status() as show:
+        def sent(done: int, total: int) -> None:
+            if done >= total:
+                show("Importing on the server…")
+            else:
+                filled = 30 * done // max(total, 1)
+                show(f"{'Uploading':<16} [{'#' * filled}{'-' * (30 - filled)}] "
+                     f"{archive.size_text(done)} of {archive.size_text(total)}")
 
-            try:
-                report = ctx.backend.upload("import.graph", str(upload), progress=progress,
-                                            dry_run=a.dry_run, strict=a.strict)
-            except AccessDeskError as exc:
-                raise archive.relabel_error(exc, names) from None
-    report = archive.relabel(report, names)
-    report["left_out"] = [{"path": found.path, "reason": found.reason} for found in left] \
-        + list(report.get("left_out") or [])
-    return report  # type: ignore[no-any-return]
+        return transfer.import_graph(ctx.backend, files, dry_run=a.dry_run, strict=a.strict,
+                                     sent=sent)

@@ -306,6 +306,142 @@ def _requests_time_out(admin: User) -> View:
     ]}
 
 
+ENDS_APP = "Relecloud Analytics"
+ENDS_SOON, ENDS_NOW = "sofia.rossi", "diego.ramirez"  # granted 20 and 27 days ago, 30 days
+
+
+@_scenario("access-that-ends", "Access that ends",
+           "Rule 18: Relecloud Analytics' access lasts 30 days, people are reminded 14 days "
+           "before the end. Sofia Rossi's access ends in 10 days: she is reminded and may "
+           "request an extension from My Apps. Diego Ramírez's ends in 3 days: Trainer › Jump "
+           "ahead 7 days ends it (group membership and role removed, he is told).")
+def _access_that_ends(admin: User) -> View:
+    import datetime as dt
+
+    from desktop.services import grants, requests, selfservice
+    from desktop.services.core import frozen_clock, now
+
+    app = ENDS_APP
+    selfservice.update(admin, app, access_days=30, end_reminder_days=14)
+    done = [f"{app}: access lasts 30 days; people are reminded 14 days before it ends"]
+    approver = User.get(User.upn == demo_upn("noah.fischer"))
+    for local, age in ((ENDS_SOON, 20), (ENDS_NOW, 27)):
+        person = User.get(User.upn == demo_upn(local))
+        try:
+            with frozen_clock(now() - dt.timedelta(days=age), dt.timedelta(0)):
+                made = requests.create_request(person, app, "Quarterly figures for my team.")
+                requests.approve(approver, made["id"], "Approved for the quarter.")
+        except AccessDeskError as exc:
+            done.append(f"{person.upn} could not be given access: {exc.message}")
+            continue
+        ends = grants.ends_by_user(Application.get(Application.name == app), [person.id])
+        done.append(f"{person.upn} was given access {age} days ago by {approver.upn}; it ends "
+                    f"{grants.describe_end(ends[person.id])}")
+    return {"done": done, "look": [
+        f"My Apps as {demo_upn(ENDS_SOON)}: {app} shows when her access ends and a reminder "
+        "(after the next sweep: within a minute, or at once with Trainer › Jump ahead 7 days); "
+        "she may request an extension there",
+        "Trainer › Jump ahead 7 days (or `access-desk demo jump 7d`): "
+        f"{demo_upn(ENDS_NOW)}'s access ends",
+        f"My Apps as {demo_upn(ENDS_NOW)}: {app} is gone and a notice says his access ended",
+        f"Admin console, {app}, Users and groups: each person's end date, with Extend and "
+        "End access",
+    ]}
+
+
+AWAY_APP, STRANDED_APP = "Tailspin Travel", "Proseware Design"
+AWAY, DELEGATE = "johan.berg", "nadia.petrova"
+
+
+@_scenario("approver-away", "Approvers who are away",
+           "Rule 19: Johan Berg, Tailspin Travel's only approver, is away for two weeks and "
+           "Nadia Petrova decides in his place (the audit names both). Both of Proseware "
+           "Design's approvers are away without a delegate: the administrators are told at the "
+           "next sweep; nothing is closed.")
+def _approver_away(admin: User) -> View:
+    import datetime as dt
+
+    from desktop.services import away
+    from desktop.services.core import now
+
+    until = (now() + dt.timedelta(days=14)).date().isoformat()
+    done: list[str] = []
+    plans = ((AWAY_APP, [(AWAY, DELEGATE)]),
+             (STRANDED_APP, [("chloe.dubois", None), ("kofi.mensah", None)]))
+    for app, people in plans:
+        for local, delegate in people:
+            upn = demo_upn(local)
+            try:
+                away.set_away(admin, upn, ends=until,
+                              delegate=demo_upn(delegate) if delegate else None)
+            except AccessDeskError as exc:
+                done.append(f"{upn} could not be set away: {exc.message}")
+                continue
+            done.append(f"{upn} ({app}) is away until the end of {until}, "
+                        + (f"{demo_upn(delegate)} decides for him" if delegate
+                           else "with no delegate"))
+        done += [_describe(r) for r in _pending(app)]
+    return {"done": done, "look": [
+        f"Approvals as {demo_upn(DELEGATE)}: the requests of {demo_upn(AWAY)}'s applications "
+        f"({AWAY_APP}, and Lamna Learning where he is one of ten), hers to decide for him; "
+        "after she decides, Admin console › Audit names them both",
+        f"Approvals as {demo_upn(AWAY)}: the request is still his too; his Away… button says "
+        "until when",
+        f"Admin console as {demo_upn('megan.bowen')}: a notice that nobody can decide "
+        f"{STRANDED_APP}'s requests (after the next sweep: within a minute, or Trainer › Jump "
+        "ahead 7 days); the request still waits",
+    ]}
+
+
+REVIEW_APP = "Fabrikam CRM"
+REVIEW_DECISIONS = (("yuki.tanaka", "alice.wu", "keep", None),
+                    ("alice.wu", "yuki.tanaka", "keep", None),
+                    ("alice.wu", "fatima.benali", "keep", None),
+                    ("alice.wu", "liam.oconnor", "remove",
+                     "Moved to the partner programme; he no longer works the accounts."))
+
+
+@_scenario("access-review", "An access review",
+           "Rule 20: the administrator reviews who keeps Fabrikam CRM, its approvers reviewing, "
+           "ending in 5 days, people nobody reviewed removed, repeated monthly. A few people "
+           "are decided already; Trainer › Jump ahead 7 days ends it: removals applied, people "
+           "told, next month's review started.")
+def _access_review(admin: User) -> View:
+    from desktop.models import AccessReview
+    from desktop.services import grants, reviews
+
+    app = REVIEW_APP
+    try:
+        review = reviews.start_review(admin, app, days=5, unreviewed="remove",
+                                      recurrence="monthly")
+    except AccessDeskError as exc:
+        return {"done": [f"{app}: no review started: {exc.message}"], "look": []}
+    ends = grants.describe_end(AccessReview.get_by_id(review["id"]).ends_at)
+    done = [f"review {review['id']} of {app} started: its approvers "
+            f"({', '.join(review['reviewer_upns'])}) review {review['members']} people by "
+            f"{ends}; people nobody reviewed are removed; it repeats monthly"]
+    for reviewer, local, decision, reason in REVIEW_DECISIONS:
+        try:
+            reviews.decide(User.get(User.upn == demo_upn(reviewer)), review["id"],
+                           demo_upn(local), decision, reason)
+        except AccessDeskError as exc:
+            done.append(f"{demo_upn(reviewer)} could not decide {demo_upn(local)}: "
+                        f"{exc.message}")
+            continue
+        done.append(f"{demo_upn(reviewer)}: {decision} {demo_upn(local)}"
+                    + (f" ({reason})" if reason else ""))
+    left = reviews.show_review(admin, review["id"])["undecided"]
+    done.append(f"{left} {'person is' if left == 1 else 'people are'} not reviewed yet")
+    return {"done": done, "review": review["id"], "look": [
+        f"Approvals as {demo_upn('diego.ramirez')}: the Reviews tab, with the people left to "
+        "decide (Keep, or Remove with a reason); the tray says how many",
+        "Trainer › Jump ahead 7 days (or `access-desk demo jump 7d`): the review completes, "
+        f"{demo_upn('liam.oconnor')} and the people nobody reviewed lose access and are told",
+        f"Admin console, {app}, Users and groups: the review's results (and Export), then "
+        "next month's review, started on its own",
+    ]}
+
+
 # --- reset ---------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ import httpx
 
 from desktop import __version__
 from desktop.api import errors as api_errors
+from desktop.api.backend import listing_rows
 from desktop.api.operations import API_VERSION, MAX_PAGE, PREFIX, operation
 from desktop.errors import CertificateMismatch, NotSignedIn, ServerUnreachable, UsageError
 
@@ -153,8 +154,8 @@ class RemoteBackend:
         timeout = SLOW_TIMEOUT if op.slow else None
         if op.method in ("GET", "DELETE"):
             query = {k: v for k, v in given.items() if v is not None}
-            if op.listing:
-                return self._all_pages(op.method, path, query, op.keyset)
+            if op.listing:  # complete unless a limit was given, a page at a time
+                return list(self.iterate(name, **params))
             return self.request(op.method, path, params=query, timeout=timeout)
         return self.request(op.method, path, body=given, timeout=timeout)
 
@@ -223,30 +224,14 @@ class RemoteBackend:
                             headers={"Content-Length": str(size),
                                      "Content-Type": "application/octet-stream"})
 
-    def _all_pages(self, method: str, path: str, query: dict[str, Any],
-                   keyset: str | None = None) -> list[Any]:
-        """A listing as the command line promises it: complete unless a limit was given,
-        read a page at a time; by key (`after` the last row's) where the listing has one,
-        so a deep page costs what the first does."""
-        limit = query.pop("limit", None)
-        offset = int(query.pop("offset", 0) or 0)
-        rows: list[Any] = []
-        after = None
-        while limit is None or len(rows) < limit:
-            size = MAX_PAGE if limit is None else min(MAX_PAGE, limit - len(rows))
-            params = {**query, "limit": size}
-            if after is not None:
-                params["after"] = after
-            else:
-                params["offset"] = offset
-            page = self.request(method, path, params=params)
-            rows.extend(page)
-            offset += len(page)
-            if len(page) < size:
-                break
-            if keyset and not query.get("sort") and page[-1].get(keyset) is not None:
-                after = page[-1][keyset]
-        return rows
+    def iterate(self, name: str, /, **params: Any) -> Iterator[Any]:
+        """A listing's rows as they come, a page of the server's at a time, by key where the
+        listing has one (so memory stays flat however long the listing is)."""
+        op = operation(name)
+        path, rest = op.url_path(op.arguments(params))
+        query = {k: _wire(v) for k, v in rest.items() if v is not None}
+        return listing_rows(lambda page: self.request(op.method, path, params=page),
+                            query, op.keyset, MAX_PAGE)
 
     # --- sessions --------------------------------------------------------------------------------
 

@@ -203,21 +203,28 @@ def applications_page(actor: User, search: str | None = None, *, limit: int | No
 
     # The Self-service column's order: Not available (rules 1-2), Off, On.
     enabled = SelfServiceSettings.enabled.is_null(False) & SelfServiceSettings.enabled
-    sorts = dict(APP_SORTS, self_service=pw.Case(None, [(~available_sql(), 0), (enabled, 2)], 1))
+    states = [~available_sql(), available_sql() & ~enabled, available_sql() & enabled]
+    sorts = dict(APP_SORTS, self_service=pw.Case(None, [(states[0], 0), (enabled, 2)], 1))
     order = sort_order(sort, sorts, [pw.fn.LOWER(Application.name)], Application.id)
     first = None if self_service_only else rows_read(sort, "name", limit, offset)
     query = (app_query(actor, search, first=first)
              .select_extend(SelfServiceSettings.enabled, SelfServiceSettings.group)
              .join(SelfServiceSettings, pw.JOIN.LEFT_OUTER,
-                   on=(SelfServiceSettings.application == Application.id))
-             .order_by(*order).offset(offset))
+                   on=(SelfServiceSettings.application == Application.id)))
     if self_service_only:
         query = query.where(SelfServiceSettings.group.is_null(False))
-    if limit is not None:
-        query = query.limit(limit)
+    records: Any
+    if (sort in ("self_service", "-self_service") and limit is not None
+            and not (search and search.strip()) and not self_service_only):
+        records = _pages_by_state(query, states, sort.startswith("-"), offset, limit)
+    else:
+        query = query.order_by(*order).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        records = query.dicts()
     rows = []
     # Plain dicts, not model instances: this runs at every keystroke of a search.
-    for record in query.dicts():
+    for record in records:
         app = SimpleNamespace(**record)
         why = unavailable_reason(app)  # type: ignore[arg-type]
         rows.append({
@@ -228,6 +235,30 @@ def applications_page(actor: User, search: str | None = None, *, limit: int | No
             "unavailable_reason": why[1] if why else None,
             "self_service_state": "not_available" if why else "on" if app.enabled else "off",
         })
+    return rows
+
+
+def _pages_by_state(query: pw.ModelSelect[Any], states: list[Any], descending: bool,
+                    offset: int, limit: int) -> list[dict[str, Any]]:
+    """A page of `query` in the order of ``CASE`` over `states` (the conditions of keys 0, 1,
+    2, which exclude each other) then the id, as ORDER BY that CASE would give it, read one
+    state at a time: each in id order, which the table's own order serves, so a page reads
+    about `limit` rows instead of sorting every application (no index can hold a key computed
+    over a join). The conditions are wrapped in coalesce() so SQLite walks the id order (and
+    the LIMIT stops it) rather than narrowing by the origin's index and sorting."""
+    rows: list[dict[str, Any]] = []
+    skip = offset
+    for state in (reversed(states) if descending else states):
+        if len(rows) == limit:
+            break
+        part = query.where(pw.fn.COALESCE(state, False))
+        found = list(part.order_by(Application.id.desc() if descending else Application.id)
+                     .offset(skip).limit(limit - len(rows)).dicts())
+        rows += found
+        if found or not skip:
+            skip = 0  # the next state's rows follow these
+        else:  # the page starts past this state's rows: how many were there
+            skip = max(0, skip - part.count())
     return rows
 
 

@@ -51,6 +51,9 @@ def _row(r: AccessRequest, deciders: dict[int, User]) -> View:
         "decided_for_name": away.display_name if away else None,
         "decided_at": iso(r.decided_at),
         "reason": r.reason,
+        # Rules 16-17: a pending request that already waited past its reminder/escalation.
+        "reminded": r.reminded_at is not None,
+        "escalated": r.escalated_at is not None,
     }
 
 

@@ -14,9 +14,12 @@ import binascii
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -147,6 +150,20 @@ def after_event(event: AuditEvent, force: bool) -> None:
         return
     _write_checkpoint((last.id if last is not None else 0) + 1, event.seq, event.hash,
                       key.key_id, private)
+
+
+def after_events(events: list[AuditEvent], force: bool) -> None:
+    """``after_event`` for each of these events appended together (core.audit_many), in
+    order, reading the last checkpoint once and again only after one was due."""
+    last = AuditCheckpoint.select(AuditCheckpoint.seq).order_by(AuditCheckpoint.id.desc()
+                                                                ).first()
+    last_seq = last.seq if last is not None else None
+    for event in events:
+        if force or last_seq is None or event.seq - last_seq >= CHECKPOINT_EVERY:
+            after_event(event, force)
+            last = AuditCheckpoint.select(AuditCheckpoint.seq).order_by(
+                AuditCheckpoint.id.desc()).first()
+            last_seq = last.seq if last is not None else None
 
 
 def _first_key() -> tuple[str, Ed25519PrivateKey]:
@@ -363,10 +380,9 @@ def _walk(since: tuple[int, str] | None, first_2: int,
     for cp in checkpoints:
         at_seq.setdefault(cp.seq, []).append(cp)
     start = since[0] if since else 1
-    query = AuditEvent.select().where(AuditEvent.seq >= start).order_by(AuditEvent.seq)
     prev, expected, count = audithash.GENESIS_HASH, start, 0
     legacy = hashlib.sha256() if first_2 > 1 and start == 1 else None
-    for e in query.iterator():
+    for e in _events_from(start):
         if since and count == 0:
             if e.seq != since[0] or e.hash != since[1]:
                 raise _Broken(since[0], f"the log no longer holds event {since[0]} with that "
@@ -391,6 +407,68 @@ def _walk(since: tuple[int, str] | None, first_2: int,
     if since and count == 0:
         raise _Broken(since[0], f"the log no longer holds event {since[0]}: events were removed")
     return count, expected - 1
+
+
+# Events read per query by `_walk`, and how often it reports its progress (seconds).
+WALK_PAGE = 2000
+PROGRESS_EVERY = 0.5
+_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("audit_progress",
+                                                                       default=None)
+
+
+@contextmanager
+def progress(report: Callable[[int, int], None]) -> Iterator[None]:
+    """While the block runs, a check of the chain calls `report(events checked, events to
+    check)` about every PROGRESS_EVERY seconds (a terminal's progress line)."""
+    token = _progress.set(report)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+_EVENT_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor,
+                  AuditEvent.action, AuditEvent.target, AuditEvent.application_id,
+                  AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
+
+
+class _Event(NamedTuple):
+    """An event as `recompute` reads it, without a model object per row."""
+
+    id: int
+    seq: int
+    at: Any
+    actor: str | None
+    action: str
+    target: str | None
+    application_id: int | None
+    details: str
+    prev_hash: str
+    hash: str
+
+
+def _events_from(start: int) -> Iterator[Any]:
+    """The events from `start` on, in order, as named tuples (the attributes `recompute`
+    reads), read WALK_PAGE at a time by key: no cursor held open across the whole log. The
+    rows come from the driver as they are; only the time is converted, as the model does."""
+    report = _progress.get()
+    total = AuditEvent.select().where(AuditEvent.seq >= start).count() if report else 0
+    shown, done, after = time.monotonic(), 0, start - 1
+    at = AuditEvent.at.python_value
+    database = AuditEvent._meta.database
+    while True:
+        query = (AuditEvent.select(*_EVENT_COLUMNS).where(AuditEvent.seq > after)
+                 .order_by(AuditEvent.seq).limit(WALK_PAGE))
+        page = [_Event(i, seq, at(when), *rest)
+                for i, seq, when, *rest in database.execute(query).fetchall()]
+        yield from page
+        done += len(page)
+        if report is not None and time.monotonic() - shown >= PROGRESS_EVERY:
+            report(done, total)
+            shown = time.monotonic()
+        if len(page) < WALK_PAGE:
+            return
+        after = page[-1].seq
 
 
 def _check_upgrade_event(e: AuditEvent, first_2: int, legacy: Any) -> None:

@@ -18,11 +18,20 @@ from .views import View
 
 
 def event_view(e: AuditEvent) -> View:
+    return _view(e.seq, e.at, e.actor, e.action, e.target, e.application_id, e.details, e.hash)
+
+
+def _view(seq: int, at: dt.datetime, actor: str | None, action: str, target: str | None,
+          application_id: int | None, details: str, hash_: str) -> View:
     return {
-        "seq": e.seq, "at": iso(e.at), "actor": e.actor, "action": e.action,
-        "target": e.target, "application_id": e.application_id,
-        "details": json.loads(e.details), "hash": e.hash,
+        "seq": seq, "at": iso(at), "actor": actor, "action": action, "target": target,
+        "application_id": application_id, "details": json.loads(details), "hash": hash_,
     }
+
+
+# An event as one tuple (the arguments of _view), not a model object: listings of millions.
+_COLUMNS = (AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
+            AuditEvent.target, AuditEvent.application_id, AuditEvent.details, AuditEvent.hash)
 
 
 def audit_query(actor: User, *, app: str | None = None, actor_upn: str | None = None,
@@ -59,7 +68,17 @@ def list_events(actor: User, *, limit: int | None = None, offset: int = 0,
         query = query.where(AuditEvent.seq < after)
     if limit is not None:
         query = query.limit(limit)
-    return [event_view(e) for e in query]
+    # As the driver gives them, only the time converted as the model does (peewee's
+    # converter for every column was a third of a long listing's time).
+    time = AuditEvent.at.python_value
+    return [_view(seq, time(at), *rest) for seq, at, *rest in
+            AuditEvent._meta.database.execute(query.select(*_COLUMNS)).fetchall()]
+
+
+def count_events(actor: User, *, at_most: int | None = None, **filters: object) -> int:
+    """How many events `list_events` lists with these filters; at most `at_most` counted."""
+    query = audit_query(actor, **filters).select(AuditEvent.seq)  # type: ignore[arg-type]
+    return int((query.limit(at_most) if at_most else query).count())
 
 
 # What verify returns: ok, the events checked, the first bad event and a message, with the

@@ -29,7 +29,7 @@ from desktop.models import (
 from desktop.models.search import user_match
 
 from . import lookup
-from .core import audit, iso, notify, now, publish, time_zone, transaction
+from .core import audit, iso, notify, now, publish, time_zone, time_zone_name, transaction
 from .notice_kinds import NOBODY_AVAILABLE
 from .policy import (
     approver_problem,
@@ -187,6 +187,7 @@ def show_of(user: User, at: dt.datetime) -> View:
         "delegate_name": delegate.display_name if delegate else None,
         "stands_in_for": [{"user": p.user.upn, "name": p.user.display_name,
                            "to": iso(p.ends_at)} for p in stands_in],
+        "time_zone": time_zone_name(),  # where the days of "from" and "to" begin and end
     }
 
 
@@ -271,19 +272,32 @@ def _check(settings_id: int, at: dt.datetime) -> bool:
 
 def describe(view: View) -> str:
     """A period away in a sentence or two (the command line)."""
-    def at(text: str) -> str:
-        return text.replace("T", " ").replace(":00Z", " UTC")
+    zone = view.get("time_zone") or "UTC"
+
+    def at(text: str, end: bool = False) -> str:
+        """A day's start or end as the date people chose ("the end of 14 March 2027
+        (Europe/Paris)"); another instant as it is, in UTC."""
+        from zoneinfo import ZoneInfo
+
+        moment = dt.datetime.fromisoformat(text.rstrip("Z")).replace(tzinfo=dt.UTC)
+        local = moment.astimezone(ZoneInfo(zone))
+        if local.time() != dt.time():
+            return f"{moment:%Y-%m-%d %H:%M} UTC"
+        day = local - dt.timedelta(days=1) if end else local
+        return (f"the end of {day.day} {day:%B %Y} ({zone})" if end
+                else f"{day.day} {day:%B %Y}")
 
     who = f"{view['name']} ({view['user']})"
     if view["to"] is None:
         lines = [f"{who} is not away."]
     else:
-        when = (f"until {at(view['to'])}" if view["away"]
-                else f"from {at(view['from'])} until {at(view['to'])}")
+        when = (f"until {at(view['to'], True)}" if view["away"]
+                else f"from {at(view['from'])} until {at(view['to'], True)}")
         lines = [f"{who} is away {when}."]
         lines.append(f"Meanwhile {view['delegate_name']} ({view['delegate']}) decides in "
                      "that person's place." if view["delegate"]
                      else "Nobody decides in that person's place meanwhile.")
     for other in view["stands_in_for"]:
-        lines.append(f"Decides for {other['name']} ({other['user']}) until {at(other['to'])}.")
+        lines.append(f"Decides for {other['name']} ({other['user']}) until "
+                     f"{at(other['to'], True)}.")
     return "\n".join(lines)

@@ -92,6 +92,29 @@ def iso(value: dt.datetime | None) -> str | None:
 transaction = write_transaction
 
 
+def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """``model.insert_many(rows).execute()`` (rows of field names to values, all naming the
+    same fields) with the SQL built once and the rows sent through one prepared statement:
+    peewee renders each value of an insert_many in Python (a batch of decisions writes a
+    thousand rows to a table). The fields a row leaves out get their defaults, as there."""
+    if not rows:
+        return
+    meta = model._meta
+    names = list(rows[0])
+    extra = [f for f in meta.sorted_fields
+             if f.name not in rows[0] and f.default is not None and f is not meta.primary_key]
+    fields = [meta.fields[name] for name in names] + extra
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple([row[name] for name in names]
+                     + [f.default() if callable(f.default) else f.default for f in extra])
+
+    sql, _params = model.insert_many([values(rows[0])], fields=fields).sql()
+    params = [tuple(f.db_value(v) for f, v in zip(fields, values(row), strict=True))
+              for row in rows]
+    meta.database.cursor().executemany(sql, params)
+
+
 # --- settings -----------------------------------------------------------------------------
 
 
@@ -144,6 +167,9 @@ def event_hash(
     return audithash.formula1(seq, at, actor, action, target, details, prev_hash)
 
 
+AuditEntry = tuple[User | None, str, str | None, dict[str, Any] | None, int | None]
+
+
 def audit(
     actor: User | None,
     action: str,
@@ -156,28 +182,43 @@ def audit(
     """Append one event to the chain. Callers are inside the write transaction (one writer).
     Its hash covers every column (formula 2); a signed checkpoint follows when one is due,
     or always with checkpoint=True (exports)."""
+    return audit_many([(actor, action, target, details, application_id)],
+                      checkpoint=checkpoint)[0]
+
+
+def audit_many(entries: list[AuditEntry], *, checkpoint: bool = False) -> list[AuditEvent]:
+    """Append these events (actor, action, target, details, application id) in order, as
+    ``audit`` does each, with one insert per hundred (a batch of decisions): the same rows,
+    hashes and checkpoints; the head is written once, and one "audit" change notice."""
     from . import auditchain
 
+    if not entries:
+        return []
     head = (AuditEvent.select(AuditEvent.id, AuditEvent.seq, AuditEvent.hash)
             .order_by(AuditEvent.seq.desc()).first())
     seq, event_id = (head.seq + 1, head.id + 1) if head else (1, 1)
     prev = head.hash if head else GENESIS_HASH
-    at = now()
-    text = json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str)
-    actor_upn = actor.upn if actor is not None else None
-    digest = audithash.formula2(event_id, seq, at, actor_upn, action, target, application_id,
-                                text, prev)
-    event = AuditEvent.create(
-        id=event_id, seq=seq, at=at, actor=actor_upn, action=action, target=target,
-        application_id=application_id, details=text, prev_hash=prev, hash=digest,
-    )
+    rows: list[dict[str, Any]] = []
+    for actor, action, target, details, application_id in entries:
+        at = now()
+        text = json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str)
+        actor_upn = actor.upn if actor is not None else None
+        digest = audithash.formula2(event_id, seq, at, actor_upn, action, target,
+                                    application_id, text, prev)
+        rows.append({"id": event_id, "seq": seq, "at": at, "actor": actor_upn,
+                     "action": action, "target": target, "application_id": application_id,
+                     "details": text, "prev_hash": prev, "hash": digest})
+        seq, event_id, prev = seq + 1, event_id + 1, digest
+    insert_rows(AuditEvent, rows)
     # The head is kept apart so that cutting events off the end is detected too.
-    put_setting("audit_head", f"{seq}:{digest}")
-    auditchain.after_event(event, checkpoint)
+    put_setting("audit_head", f"{rows[-1]['seq']}:{prev}")
+    events = [AuditEvent(**row) for row in rows]
+    auditchain.after_events(events, checkpoint)
     # Every audit log on screen follows, also for writes that change nothing else a window
     # shows (an export, the SMTP settings, a test message).
-    publish("audit", application_id)
-    return event
+    apps = {row["application_id"] for row in rows}
+    publish("audit", apps.pop() if len(apps) == 1 else None)
+    return events
 
 
 # --- change feed and notifications ---------------------------------------------------------
@@ -187,13 +228,21 @@ def audit(
 # listeners whether a change was made here or elsewhere (who started it) without a column
 # for it. Keyed by database too: another database's ids start at 1 again.
 _published: deque[tuple[str, int]] = deque(maxlen=2000)
+_published_set: set[tuple[str, int]] = set()  # the same, to look up at once
+
+
+def _remember(change: tuple[str, int]) -> None:
+    if len(_published) == _published.maxlen:
+        _published_set.discard(_published[0])
+    _published.append(change)
+    _published_set.add(change)
 
 
 def publish(topic: str, entity_id: int | None = None) -> None:
     """Tell every desktop that something changed; on PostgreSQL NOTIFY is delivered at commit."""
     assert topic in TOPICS, topic
     change = Change.create(topic=topic, entity_id=entity_id, at=now())
-    _published.append((_database_name(), int(change.id)))
+    _remember((_database_name(), int(change.id)))
     if is_postgres():
         from desktop.models import database_proxy
 
@@ -203,7 +252,7 @@ def publish(topic: str, entity_id: int | None = None) -> None:
 def published_here(change_id: int) -> bool:
     """True if this process wrote the change row `change_id` of the open database (one of
     its last 2000 writes)."""
-    return (_database_name(), change_id) in _published
+    return (_database_name(), change_id) in _published_set
 
 
 def _database_name() -> str:
@@ -220,11 +269,21 @@ def notify(
     request_id: int | None = None,
     application_id: int | None = None,
 ) -> None:
-    Notification.create(
-        recipient=recipient, kind=kind, message=message, request=request_id,
-        application=application_id, created_at=now(),
-    )
-    publish("notifications", recipient.id)
+    notify_many([(recipient, kind, message, request_id, application_id)])
+
+
+def notify_many(notices: list[tuple[User, str, str, int | None, int | None]]) -> None:
+    """Several notifications (recipient, kind, message, request id, application id) in one
+    statement, as ``notify`` makes each, and one change notice."""
+    rows = [{"recipient": recipient.id, "kind": kind, "message": message,
+             "request": request_id, "application": application_id, "created_at": now()}
+            for recipient, kind, message, request_id, application_id in notices]
+    insert_rows(Notification, rows)
+    recipients = {recipient.id for recipient, *_rest in notices}
+    if recipients:
+        # One notice for a batch: naming the recipient when there is one (a server tells only
+        # him); for several, none (every desktop re-reads its own).
+        publish("notifications", recipients.pop() if len(recipients) == 1 else None)
 
 
 # --- sorting lists -------------------------------------------------------------------------

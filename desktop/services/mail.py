@@ -20,7 +20,7 @@ import peewee as pw
 from desktop.errors import UsageError
 from desktop.models import EmailOutbox, User
 
-from .core import audit, get_setting, iso, now, publish, put_setting, transaction
+from .core import audit, get_setting, insert_rows, iso, now, publish, put_setting, transaction
 from .rights import require_admin
 from .views import View
 
@@ -178,11 +178,20 @@ def send_test(actor: User, to: str) -> View:
 
 def queue(to: str, subject: str, body: str, message_id: str) -> None:
     """Called inside a use case's transaction, so a message exists only if the change does."""
+    queue_many([(to, subject, body, message_id)])
+
+
+def queue_many(messages: list[tuple[str, str, str, str]]) -> None:
+    """Several messages (to, subject, body, message id) as ``queue`` queues each, in one
+    insert per hundred (a batch of decisions)."""
     limit = EmailOutbox.subject.max_length  # long names must not fail the request (PostgreSQL)
-    if len(subject) > limit:
-        subject = subject[: limit - 1] + "…"
-    EmailOutbox.create(to=to, subject=subject, body=body, message_id=message_id,
-                       created_at=now(), next_attempt_at=now())
+    rows = []
+    for to, subject, body, message_id in messages:
+        if len(subject) > limit:
+            subject = subject[: limit - 1] + "…"
+        rows.append({"to": to, "subject": subject, "body": body, "message_id": message_id,
+                     "created_at": now(), "next_attempt_at": now()})
+    insert_rows(EmailOutbox, rows)
 
 
 def _claim(sender_id: str) -> EmailOutbox | None:

@@ -98,5 +98,19 @@ def pending_to_approve_count(actor: User) -> int:
     return int(request_query(actor, "to_approve", status="pending").count())
 
 
+def pending_to_approve_counts(actor: User) -> dict[str, int]:
+    """The badge with its emphasis (rule 16): the pending requests this approver may decide,
+    and how many of them already waited past their reminder or escalation, in one query."""
+    import peewee as pw
+
+    waited = (AccessRequest.reminded_at.is_null(False)
+              | AccessRequest.escalated_at.is_null(False))
+    query = request_query(actor, "to_approve", status="pending").select(
+        pw.fn.COUNT(AccessRequest.id),
+        pw.fn.COALESCE(pw.fn.SUM(pw.Case(None, [(waited, 1)], 0)), 0)).order_by()
+    pending, overdue = query.tuples().get()
+    return {"pending": int(pending), "overdue": int(overdue)}
+
+
 def request_exists(request_id: int) -> bool:
     return AccessRequest.select().where(AccessRequest.id == request_id).exists()

@@ -176,6 +176,26 @@ def _named(reviewers: Iterable[str] | str | None) -> list[User] | None:
     return people
 
 
+def reviewer_choices(actor: User, search: str | None = None, *, limit: int | None = None,
+                     offset: int = 0, sort: str | None = None) -> list[View]:
+    """People for the Start review dialog's "Select reviewers", each saying why he cannot
+    review (rule 20: a named reviewer is an enabled individual), or None."""
+    from .directory import user_page
+    from .views import user_views
+
+    require_admin(actor, "choose reviewers")
+    users = list(user_page(actor, search, limit=limit, offset=offset, sort=sort))
+    return [dict(view, unavailable_reason=reviewer_problem(u))
+            for u, view in zip(users, user_views(users), strict=True)]
+
+
+def check_reviewers(actor: User, upns: list[str]) -> None:
+    """Check a proposed list of named reviewers before the review starts, as starting it
+    checks them (rule 20: enabled individuals, at most 10)."""
+    require_admin(actor, "choose reviewers")
+    _named(list(upns))
+
+
 def _create(app: Application, actor: User | None, at: dt.datetime, ends_at: dt.datetime,
             named: list[User] | None, unreviewed: str, recurrence: str | None
             ) -> AccessReview:
@@ -211,7 +231,7 @@ def _tell_reviewers(review: AccessReview, app: Application, settings: SelfServic
     from .mail import queue
 
     text = (f"Review who keeps access to {app.name}: {members} "
-            f"{'person' if members == 1 else 'people'}, by {iso(review.ends_at)} "
+            f"{'person' if members == 1 else 'people'}, by {grants.describe_end(review.ends_at)} "
             f"(review {review.id})")
     for person in people:
         notify(person, REVIEW_TASK, text, application_id=app.id)

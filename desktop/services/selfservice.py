@@ -18,7 +18,7 @@ from desktop.models import (
 )
 
 from . import lookup
-from .core import audit, iso, now, publish, time_zone, transaction
+from .core import audit, iso, now, publish, time_zone, time_zone_name, transaction
 from .eligibility import choosable_role, require_assignable_group, require_eligible_approver
 from .grants import parse_until
 from .policy import (
@@ -409,7 +409,7 @@ def editor_view(actor: User, app_name: str) -> View:
                 escalation_people=[{"upn": upn, "name": names.get(upn, upn)}
                                    for upn in view["escalation_approvers"]],
                 roles=role_choices(actor, app_name), sso=app.sso_mode,
-                password_sso=is_password_sso(app))
+                password_sso=is_password_sso(app), time_zone=time_zone_name())
 
 
 def check_approvers(actor: User, upns: Sequence[str]) -> None:

@@ -125,18 +125,26 @@ def request_views(requests: list[AccessRequest]) -> list[View]:
     """Views of many requests with their deciders read in one query (the caller's query
     joins each request's application and requester)."""
     ids = {r.decided_by_id for r in requests if r.decided_by_id}
+    ids |= {r.decided_for for r in requests if r.decided_for}  # rule 19
     deciders = (
         {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(list(ids)))}
         if ids else {}
     )
-    return [request_view(r, deciders.get(r.decided_by_id)) for r in requests]
+    return [request_view(r, deciders.get(r.decided_by_id),
+                         deciders.get(r.decided_for) if r.decided_for else None)
+            for r in requests]
 
 
-def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
-    """`decider_upn` may be given by a listing that looked deciders up in one query."""
+def request_view(req: AccessRequest, decider_upn: str | None = _UNSET,
+                 decided_for_upn: str | None = _UNSET) -> View:
+    """`decider_upn` and `decided_for_upn` (rule 19: the away approver a delegate decided
+    for) may be given by a listing that looked deciders up in one query."""
     if decider_upn is _UNSET:
         decider = User.get_or_none(User.id == req.decided_by_id) if req.decided_by_id else None
         decider_upn = decider.upn if decider else None
+    if decided_for_upn is _UNSET:
+        away = User.get_or_none(User.id == req.decided_for) if req.decided_for else None
+        decided_for_upn = away.upn if away else None
     return {
         "id": req.id,
         "app": req.application.name,
@@ -145,6 +153,7 @@ def request_view(req: AccessRequest, decider_upn: str | None = _UNSET) -> View:
         "justification": req.justification,
         "created_at": iso(req.created_at),
         "decided_by": decider_upn,
+        "decided_for": decided_for_upn,  # rule 19: the away approver a delegate decided for
         "decided_at": iso(req.decided_at),
         "reason": req.reason,
         "kind": req.kind,  # access | extension (rule 18)

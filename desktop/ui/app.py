@@ -38,10 +38,11 @@ def shell_window(kind: str, actor: Any, feed: Any, switch: Callable[[str], None]
         window.restoreGeometry(geometry)
     if isinstance(window, QMainWindow):
         add_window_menu(window, actor, kind, switch)
-        if switcher is not None:
+        if switcher is not None and as_backend(actor).desk().get("demo"):
+            # Demo databases only: elsewhere the Trainer's modules are not even imported.
             from desktop.ui.trainer import add_trainer_menu
 
-            add_trainer_menu(window, switcher)  # demo databases only
+            add_trainer_menu(window, switcher)
         from desktop.ui.help import add_help_menu
 
         add_help_menu(window)

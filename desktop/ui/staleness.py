@@ -6,8 +6,9 @@ import contextlib
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 # False: every mark_stale() refreshes at once, hidden or not (the behaviour before; the bench
 # measures both).
@@ -33,6 +34,48 @@ def background_reads() -> Iterator[None]:
         _background = previous
 
 
+class LazyPage(QWidget):
+    """Stands in for a page of a stack or of tabs and builds it the first time it is shown
+    (or asked for with `page()`): a window reads nothing for the pages nobody opened.
+
+    Give it to `Staleness` in the page's place: while the page is not built, a change only
+    marks it stale and is forgotten when it is built (building reads everything afresh).
+    `page_built(page)` is emitted once, right after the page was built and laid in.
+    """
+
+    page_built = Signal(QWidget)
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build = build
+        self._page: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+
+    def is_built(self) -> bool:
+        return self._page is not None
+
+    def built_page(self) -> QWidget | None:
+        """The page if it was built, else None (nothing is built)."""
+        return self._page
+
+    def page(self) -> QWidget:
+        """The page, built now if it was not."""
+        if self._page is None:
+            page = self._build()
+            self._page = page
+            self._layout.addWidget(page)
+            if self.isVisible():
+                page.show()  # now, before the stand-in is painted (Qt would show it later)
+            self.page_built.emit(page)
+        return self._page
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        self.page()
+        super().showEvent(event)
+
+
 class Staleness(QObject):
     """Keeps one widget's data current without reading for nobody.
 
@@ -42,7 +85,8 @@ class Staleness(QObject):
     burst cause one refresh; a hidden one (another tab, another page of the stack, a window not
     shown) only remembers it, and refreshes when it is shown, before it is painted.
 
-    ``refresh(notes)`` receives the set of notes gathered since the last refresh.
+    ``refresh(notes)`` receives the set of notes gathered since the last refresh. The widget
+    may be a `LazyPage`: until its page is built, nothing is refreshed (it reads when built).
     ``refreshes`` counts the refreshes made (tests, bench/).
     """
 
@@ -53,17 +97,23 @@ class Staleness(QObject):
         self._notes: set[Hashable] = set()
         self.stale = False
         self.refreshes = 0
+        self.held = False  # ``hold``
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.on_timer_timeout)
         widget.installEventFilter(self)
+        if isinstance(widget, LazyPage):
+            # Built (before it was shown, or as it is): it has just read everything.
+            widget.page_built.connect(self.on_widget_page_built)
 
     def mark_stale(self, note: Hashable = None) -> None:
         """The widget's data changed: refresh now-ish if it is seen, else when it is shown."""
         if note is not None:
             self._notes.add(note)
         self.stale = True
+        if self.held:
+            return  # a bulk action runs: refreshed once when it ends (``hold``)
         if not ENABLED:
             self.refresh_now()
         elif self._widget.isVisible():
@@ -76,6 +126,8 @@ class Staleness(QObject):
         self._timer.stop()
         notes, self._notes = self._notes, set()
         self.stale = False
+        if isinstance(self._widget, LazyPage) and not self._widget.is_built():
+            return  # built when first shown, with what is current then
         self.refreshes += 1
         if background:
             with background_reads():
@@ -92,18 +144,32 @@ class Staleness(QObject):
     def refresh_if_seen(self) -> None:
         """Refresh now if stale and visible (after this window's own write: the person who
         clicked sees the result at once)."""
-        if self.stale and self._widget.isVisible():
+        if self.stale and not self.held and self._widget.isVisible():
             self.refresh_now()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self._widget and event.type() == QEvent.Type.Show and self.stale:
+        # Qt may still call this while Python tears the object down (its attributes gone).
+        state = self.__dict__
+        if (event.type() == QEvent.Type.Show and watched is state.get("_widget")
+                and state.get("stale")):
             # Before the first paint: the page never shows what it showed when it was hidden.
             self.refresh_now()
         return False
 
+    def on_widget_page_built(self, _page: QWidget) -> None:
+        self.mark_fresh()
+
     def on_timer_timeout(self) -> None:
-        if self.stale and self._widget.isVisible():
+        if self.stale and not self.held and self._widget.isVisible():
             self.refresh_now(background=True)
+
+
+def hold(window: QWidget, held: bool) -> None:
+    """While a bulk action of this window runs (`held`), its pages only remember what the
+    feed says changed: nothing is re-read mid-way. Released, ``after_own_write`` refreshes
+    what is on screen once."""
+    for staleness in window.findChildren(Staleness):
+        staleness.held = held
 
 
 def after_own_write(widget: QWidget, fallback: Callable[[], Any]) -> None:

@@ -13,7 +13,7 @@ from desktop.api.backend import as_backend
 from desktop.resources import icon
 from desktop.ui.common import DemoBanner, shortcut
 from desktop.ui.connection import add_connection_indicator
-from desktop.ui.staleness import Staleness
+from desktop.ui.staleness import LazyPage, Staleness
 
 if TYPE_CHECKING:
     from desktop.live import FeedSignals
@@ -39,12 +39,20 @@ class TabbedWindow(QMainWindow):
         self.setWindowIcon(icon("access-desk"))
         self.setAccessibleName(title)
         self.resize(*size)
-        self.tabs = QTabWidget()
+        self.tabs = PageTabs()
         self.tabs.setAccessibleName(f"{title} sections")
         self._shortcuts: list[QShortcut] = []
 
     def add_page(self, page: QWidget, icon_name: str, text: str) -> None:
         self.tabs.addTab(page, icon(icon_name), text)
+
+    def add_lazy_page(self, build: Callable[[], QWidget], icon_name: str, text: str
+                      ) -> LazyPage:
+        """A tab whose page is built (and reads) when first shown; give the returned stand-in
+        to Staleness in the page's place."""
+        lazy = LazyPage(build)
+        self.add_page(lazy, icon_name, text)
+        return lazy
 
     def finish(self, header: QLayout,
                shortcuts: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
@@ -96,6 +104,25 @@ class TabbedWindow(QMainWindow):
         # Every page was just re-read: what the poll marked stale needs no second read.
         for staleness in self.findChildren(Staleness):
             staleness.mark_fresh()
+
+
+class PageTabs(QTabWidget):
+    """Tabs whose pages may be built when first shown (LazyPage): indexOf, currentWidget and
+    setCurrentWidget take and give the page itself, built or not, in its stand-in's place."""
+
+    def indexOf(self, widget: QWidget) -> int:  # noqa: N802 - Qt's name
+        for index in range(self.count()):
+            tab = self.widget(index)
+            if tab is widget or (isinstance(tab, LazyPage) and tab.built_page() is widget):
+                return index
+        return -1
+
+    def currentWidget(self) -> QWidget:  # noqa: N802 - Qt's name
+        tab = super().currentWidget()
+        return tab.page() if isinstance(tab, LazyPage) else tab
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt's name
+        self.setCurrentIndex(self.indexOf(widget))
 
 
 def make_feed(backend: Any, parent: Any = None) -> FeedSignals:

@@ -30,7 +30,7 @@ from desktop.services.notice_kinds import (
     REMINDER,
     REVIEW_TASK,
 )
-from desktop.ui.common import MessageLabel, button, label
+from desktop.ui.common import MessageLabel, button, label, repolish
 from desktop.ui.workers import PeriodicTask
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,9 @@ NO_TRAY_MESSAGE = ("There is no system tray on this desktop: Access Desk keeps t
                    "window open instead.")
 
 
-def badge_icon(count: int, base: QIcon | None = None) -> QIcon:
-    """The tray mark with a red count in its corner (none at zero)."""
+def badge_icon(count: int, base: QIcon | None = None, overdue: bool = False) -> QIcon:
+    """The tray mark with a red count in its corner (none at zero); `overdue` (rules 16-17:
+    a request waited past its reminder) rings the count in amber."""
     base = base if base is not None else icon("tray")
     result = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
@@ -81,6 +82,11 @@ def badge_icon(count: int, base: QIcon | None = None) -> QIcon:
             diameter = int(size * (0.62 if len(text) == 1 else 0.7))
             rect = QRect(size - diameter, 0, diameter, diameter)
             painter.setPen(Qt.PenStyle.NoPen)
+            if overdue:
+                painter.setBrush(QColor("#ffb300"))
+                painter.drawEllipse(rect)
+                ring = max(2, size // 10)
+                rect = rect.adjusted(ring, ring, -ring, -ring)
             painter.setBrush(QColor("#d32f2f"))
             painter.drawEllipse(rect)
             font = QFont()
@@ -107,6 +113,16 @@ def count_text(count: int) -> str:
     if count == 0:
         return "No request is waiting for you"
     return f"{count} request{'s' if count != 1 else ''} waiting for you"
+
+
+def reviews_text(tasks: int) -> str:
+    """Rule 20: the tray's entry for the people waiting for his review decision."""
+    return f"Access reviews ({tasks})\u2026"
+
+
+def reviews_tip(tasks: int) -> str:
+    return (f"{tasks} {'person waits' if tasks == 1 else 'people wait'} for your decision "
+            "in an access review: open the Reviews tab of Approvals")
 
 
 class Notifier(QObject):
@@ -153,11 +169,13 @@ class FallbackWindow(QWidget):
         open_clicked(): the latest notification's Open button.
         approvals_clicked(): Open Approvals.
         myapps_clicked(): Open My Apps.
+        reviews_clicked(): Access reviews (N)… (rule 20; shown while he has review tasks).
     """
 
     open_clicked = Signal()
     approvals_clicked = Signal()
     myapps_clicked = Signal()
+    reviews_clicked = Signal()
 
     def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -192,9 +210,12 @@ class FallbackWindow(QWidget):
         self.approvals_button = button("Open Approvals", kind="primary",
                                        name="Open Approvals")
         self.myapps_button = button("Open My Apps", "application", name="Open My Apps")
+        self.reviews_button = button(reviews_text(0), "users", name="Access reviews")
+        self.reviews_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.myapps_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.reviews_button)
         buttons.addWidget(self.approvals_button)
 
         layout = QVBoxLayout(self)
@@ -209,11 +230,22 @@ class FallbackWindow(QWidget):
         self.open_button.clicked.connect(self.open_clicked)
         self.approvals_button.clicked.connect(self.approvals_clicked)
         self.myapps_button.clicked.connect(self.myapps_clicked)
+        self.reviews_button.clicked.connect(self.reviews_clicked)
 
-    def set_count(self, count: int) -> None:
+    def set_reviews(self, tasks: int) -> None:
+        """Rule 20: the Access reviews button, shown while people wait for his decision."""
+        self.reviews_button.setText(reviews_text(tasks))
+        self.reviews_button.setToolTip(reviews_tip(tasks))
+        self.reviews_button.setVisible(tasks > 0)
+
+    def set_count(self, count: int, overdue: int = 0) -> None:
         self.badge.setText(str(count))
         self.badge.setVisible(count > 0)
-        self.count.setText(count_text(count) + ".")
+        # Rules 16-17: the badge is emphasised while some waited past their reminder.
+        self.badge.setProperty("tone", "overdue" if overdue else None)
+        repolish(self.badge)
+        self.count.setText(count_text(count) + (f", {overdue} of them past the reminder"
+                                                if overdue else "") + ".")
         self.setWindowTitle(f"Tray ({count})" if count else "Tray")
 
     def show_notification(self, title: str, message: str) -> None:
@@ -245,7 +277,11 @@ class ApproverTray(QObject):
         self.backend = as_backend(actor)
         self.feed = feed
         self.count = -1
+        self.review_tasks = 0  # rule 20: people waiting for his review decision
+        self.overdue = 0  # rules 16-17: pending requests past their reminder or escalation
+        self.away = ""  # rule 19: the tooltip's note while he is away
         self.state = ""  # why the count is not live ("" when it is)
+        self._balloon_kind: str | None = None  # the kind of the last notice shown
         self.windows: dict[str, Any] = {}
         self._open_window = open_window or self._default_open_window
         if tray_available is None:
@@ -257,14 +293,20 @@ class ApproverTray(QObject):
             self.tray.setToolTip("Access Desk")
             self.menu = QMenu()
             self.approvals_action = QAction(icon("approve"), "Open Approvals", self.menu)
+            # Rule 20: shown while people wait for his decision in an access review.
+            self.reviews_action = QAction(icon("users"), reviews_text(0), self.menu)
+            self.reviews_action.setVisible(False)
             self.myapps_action = QAction(icon("application"), "Open My Apps", self.menu)
             self.quit_action = QAction("Quit Access Desk tray", self.menu)
             self.menu.addAction(self.approvals_action)
+            self.menu.addAction(self.reviews_action)
             self.menu.addAction(self.myapps_action)
+            self.menu.setToolTipsVisible(True)
             self.menu.addSeparator()
             self.menu.addAction(self.quit_action)
             self.tray.setContextMenu(self.menu)
             self.approvals_action.triggered.connect(self.on_approvals_action_triggered)
+            self.reviews_action.triggered.connect(self.on_reviews_action_triggered)
             self.myapps_action.triggered.connect(self.on_myapps_action_triggered)
             self.quit_action.triggered.connect(self.on_quit_action_triggered)
             self.tray.activated.connect(self.on_tray_activated)
@@ -272,6 +314,7 @@ class ApproverTray(QObject):
             self.fallback = FallbackWindow(self.backend)
             self.fallback.approvals_clicked.connect(self.on_approvals_action_triggered)
             self.fallback.myapps_clicked.connect(self.on_myapps_action_triggered)
+            self.fallback.reviews_clicked.connect(self.on_reviews_action_triggered)
         self.notifier = notifier or Notifier(self.tray, self.fallback, self)
         self.notifier.activated.connect(self.on_notifier_activated)
         self._last_seen = self.backend.call("me.notifications.latest")
@@ -306,22 +349,28 @@ class ApproverTray(QObject):
 
     def update_count(self) -> None:
         try:
-            count = self.backend.call("approvals.count")
+            counts = self.backend.call("approvals.counts")
             tasks = int(self.backend.call("reviews.count"))  # rule 20: review tasks
             away = away_note(self.backend.call("away.show"))  # rule 19
         except AccessDeskError:
             return
-        if (count, tasks, away) == (self.count, getattr(self, "review_tasks", 0),
-                                    getattr(self, "away", "")):
+        count, overdue = int(counts["pending"]), int(counts["overdue"])  # rules 16-17
+        if (count, overdue, tasks, away) == (self.count, self.overdue, self.review_tasks,
+                                             self.away):
             return
-        self.count, self.review_tasks, self.away = count, tasks, away
+        self.count, self.overdue, self.review_tasks, self.away = count, overdue, tasks, away
         if self.tray is not None:
-            self.tray.setIcon(badge_icon(count))
+            self.tray.setIcon(badge_icon(count, overdue=overdue > 0))
             self.tray.setToolTip(f"Access Desk: {count_text(count).lower()}"
+                                 + (f", {overdue} past its reminder" if overdue else "")
                                  + (f"; {tasks} {'person' if tasks == 1 else 'people'} to "
                                     "review" if tasks else "") + away)
+            self.reviews_action.setText(reviews_text(tasks))
+            self.reviews_action.setToolTip(reviews_tip(tasks))
+            self.reviews_action.setVisible(tasks > 0)
         if self.fallback is not None:
-            self.fallback.set_count(count)
+            self.fallback.set_count(count, overdue)
+            self.fallback.set_reviews(tasks)
         self.count_changed.emit(count)
 
     def show_state(self, text: str) -> None:
@@ -361,10 +410,12 @@ class ApproverTray(QObject):
         self._last_seen = max(r["id"] for r in rows)
         rows.reverse()  # oldest first
         if len(rows) > BURST:
+            self._balloon_kind = None
             self.notifier.notify("New access requests",
                                  f"{len(rows)} new requests are waiting for you", None)
             return
         for row in rows:
+            self._balloon_kind = row.get("kind")
             self.notifier.notify(APPROVER_TITLES.get(row.get("kind"), "New access request"),
                                  row["message"], row["request_id"])
 
@@ -372,7 +423,8 @@ class ApproverTray(QObject):
         # One count per burst, whichever of its topics move it.
         if "notifications" in changes.topics:
             self.check_new_requests()
-        if changes.topics & {"requests", "notifications", "settings"}:
+        # "access": a review decision (rule 20) lowers the reviewer's tasks.
+        if changes.topics & {"requests", "notifications", "settings", "access"}:
             self.update_count()
 
     def on_feed_directory_rebuilt(self) -> None:
@@ -438,11 +490,26 @@ class ApproverTray(QObject):
             window.show_request(request_id)
         return window
 
+    def open_reviews(self) -> Any:
+        """Rule 20: Approvals at its Reviews tab, brought up to date."""
+        window = self._open_window("approvals", None)
+        page = getattr(window, "reviews_page", None)
+        if page is not None:
+            window.update_reviews()
+            window.tabs.setCurrentWidget(page)
+        return window
+
     def on_notifier_activated(self, request_id: int) -> None:
+        if not request_id and self._balloon_kind == REVIEW_TASK:
+            self.open_reviews()  # a review task's balloon
+            return
         self._open_window("approvals", request_id or None)
 
     def on_approvals_action_triggered(self) -> None:
         self._open_window("approvals", None)
+
+    def on_reviews_action_triggered(self) -> None:
+        self.open_reviews()
 
     def on_myapps_action_triggered(self) -> None:
         self._open_window("myapps", None)

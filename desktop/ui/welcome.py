@@ -28,6 +28,7 @@ from desktop.errors import AccessDeskError, UsageError, for_people
 from desktop.resources import icon
 from desktop.ui.common import Banner, ErrorLabel, accessible, busy, button, label, transparent
 from desktop.ui.keys import dialog_keys, open_at
+from desktop.ui.settings import forget_server, last_server, remember_server  # noqa: F401
 
 if TYPE_CHECKING:
     from desktop.remote.client import RemoteBackend
@@ -107,34 +108,6 @@ def connect_postgres(url: str, *, init: bool) -> str:
 
 
 # Team mode: the same steps as `access-desk --server URL login` (desktop/cli/remote.py).
-
-
-def last_server() -> tuple[str, str | None] | None:
-    """The server the windows used last and who signed in there; None when the last place
-    was a database (then "database/last" says which)."""
-    from desktop.ui.settings import settings
-
-    store = settings()
-    url, upn = store.value("server/last"), store.value("server/upn")
-    return (str(url), str(upn) if upn else None) if url else None
-
-
-def remember_server(url: str, upn: str) -> None:
-    """The next `access-desk gui` starts on this server with the token kept for him."""
-    from desktop.ui.settings import settings
-
-    store = settings()
-    store.setValue("server/last", url)
-    store.setValue("server/upn", upn)
-    store.setValue("welcome/choice", "server")
-
-
-def forget_server() -> None:
-    """A database was used last: the next start reopens it ("server/upn" stays, to be
-    offered when he connects to a server again)."""
-    from desktop.ui.settings import settings
-
-    settings().remove("server/last")
 
 
 @dataclass

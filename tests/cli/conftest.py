@@ -35,7 +35,7 @@ KEEP: Any = object()
 USER_KEYS = {"upn", "name", "mail", "department", "license", "roles", "enabled",
              "user_type", "external_user_state"}
 REQUEST_KEYS = {"id", "app", "requester", "status", "justification", "created_at",
-                "decided_by", "decided_at", "reason", "kind"}
+                "decided_by", "decided_for", "decided_at", "reason", "kind"}
 SETTINGS_KEYS = {"app", "available", "unavailable_reason", "enabled", "group",
                  "require_approval", "approvers", "role", "email_approvers",
                  "approver_sets_passwords", "version",

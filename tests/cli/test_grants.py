@@ -51,3 +51,21 @@ def test_extend_and_end_from_the_command_line(demo: Cli) -> None:
     demo.ok("approve", str(asked["id"]), as_upn=upn("carlos.mendes"))
     check = demo.run("check", "--json")
     assert check.rc == 0, check
+
+
+def test_the_directorys_time_zone_from_the_command_line(demo: Cli) -> None:
+    assert demo.ok("time-zone", "show") == {"time_zone": "UTC"}
+    before = dump(demo.db_path)
+    demo.fails(2, "time-zone", "set", "europe/paris", match="did you mean Europe/Paris")
+    demo.fails(3, "time-zone", "set", "Europe/Paris", as_upn=upn("alice.wu"),
+               match="Global Administrator")
+    assert dump(demo.db_path) == before
+    assert demo.ok("time-zone", "set", "Europe/Paris")["changed"] is True
+    assert demo.run("time-zone", "show").stdout.strip() == "Europe/Paris"
+    # An "until" date now ends at midnight in Paris: 23:00 UTC in winter.
+    sql(demo.db_path, "UPDATE self_service_settings SET access_days = 30 WHERE application_id "
+        "IN (SELECT id FROM application WHERE name = ?)", WIKI)
+    megan = upn("megan.bowen")
+    demo.ok("request", WIKI, as_upn=megan)
+    assert demo.ok("access", "extend", WIKI, megan, "--until", "2099-12-31")["until"] == \
+        "2099-12-31T23:00:00Z"

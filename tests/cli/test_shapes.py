@@ -56,6 +56,7 @@ def check_request(row: dict[str, Any]) -> None:
         assert row["decided_by"] is None
     else:
         assert ISO_Z.match(row["decided_at"])
+    assert row["decided_for"] is None or row["decided_by"], row  # rule 19: only with a delegate
 
 
 def check_paging(cli: Cli, *args: str, full: list[Any] | None = None) -> list[Any]:
@@ -163,6 +164,7 @@ def test_requests(demo: Cli, demo_listings: Listings) -> None:
     shown = demo.ok("request", "show", str(denied["id"]), as_upn=denied["requester"])
     assert shown == denied
     assert shown["decided_by"]
+    assert shown["decided_for"] is None  # decided by an approver himself
     assert shown["reason"]
 
     page = demo.ok("requests", "--all", "--status", "pending", "--limit", "2", "--offset",
@@ -172,6 +174,20 @@ def test_requests(demo: Cli, demo_listings: Listings) -> None:
     assert [r["id"] for r in since] == [r["id"] for r in every
                                         if r["created_at"] >= "2026-10-30T00:00:00Z"]
     assert 0 < len(since) < len(every)
+
+
+def test_a_delegates_decision_names_the_away_approver(demo: Cli) -> None:
+    # Rule 19: Lena (approver of Wingtip Tickets) is away; Noah decides Ingrid's request for her.
+    lena, noah = upn("lena.novak"), upn("noah.fischer")
+    demo.ok("away", "set", "--to", "2030-01-01", "--delegate", noah, as_upn=lena)
+    (pending,) = demo.ok("requests", "--all", "--status", "pending", "--app", "Wingtip Tickets")
+    decided = demo.ok("approve", str(pending["id"]), as_upn=noah)
+    assert (decided["decided_by"], decided["decided_for"]) == (noah, lena)
+    shown = demo.ok("request", "show", str(pending["id"]))
+    check_request(shown)
+    assert shown == decided
+    (listed,) = [r for r in demo.ok("requests", "--all") if r["id"] == pending["id"]]
+    assert listed == shown
 
 
 def test_catalog_states_and_license_message(demo: Cli) -> None:

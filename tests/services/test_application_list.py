@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from desktop.models import ORIGINS, Application
 from desktop.services import applications, selfservice
@@ -39,3 +40,59 @@ def test_the_self_service_state_says_not_available_and_sorts_first(make, admin):
     assert [r["self_service_state"] for r in descending] == order[::-1]
     wingtip = next(r for r in rows if r["name"] == "Wingtip")
     assert "public client flows" in wingtip["unavailable_reason"]
+
+
+def test_sorted_by_self_service_every_page_is_the_case_order_read_state_by_state(make, admin):
+    """Sorted by Self-service, a page is read one state at a time in id order (index-served,
+    issue 15): every page of every size equals the one ORDER BY CASE over the join gives."""
+    for i in range(5):
+        make.selfservice_app(f"On {i}")
+        make.app(f"Off {i}")
+        make.app(f"Custom {i}", origin="custom")
+    make.selfservice_app("Switched off")
+    selfservice.update(admin, "Switched off", enabled=False)  # settings kept, off
+    make.selfservice_app("Flows")
+    applications.update_application(admin, "Flows", public_client_flows=True)
+    rank = {"not_available": 0, "off": 1, "on": 2}
+    rows = applications.applications_page(admin)
+    expected = sorted(rows, key=lambda r: (rank[r["self_service_state"]], r["id"]))
+    assert [r["self_service_state"] for r in expected].count("on") == 5
+    for sort, order in (("self_service", expected), ("-self_service", expected[::-1])):
+        for limit in (1, 3, 5, 6, 100):
+            for offset in range(len(order) + 2):
+                page = applications.applications_page(admin, sort=sort, limit=limit,
+                                                      offset=offset)
+                assert page == order[offset:offset + limit], (sort, limit, offset)
+
+
+def test_sorted_by_self_service_sqlite_sorts_nothing(make, admin, monkeypatch):
+    """No page sorted by Self-service makes SQLite sort the applications (a temporary B-tree):
+    each state is read in the table's own order, and the LIMIT stops the walk."""
+    import peewee as pw
+    import pytest
+
+    from desktop.models import database_proxy
+
+    db = database_proxy.obj
+    if not isinstance(db, pw.SqliteDatabase):
+        pytest.skip("SQLite's query plan")
+    for i in range(3):
+        make.selfservice_app(f"On {i}")
+        make.app(f"Off {i}")
+    selects: list[tuple[str, Any]] = []
+    execute = db.execute_sql
+
+    def recording(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            selects.append((sql, params))
+        return execute(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", recording)
+    for sort in ("self_service", "-self_service"):
+        applications.applications_page(admin, sort=sort, limit=4, offset=2)
+    monkeypatch.setattr(db, "execute_sql", execute)
+    assert selects
+    for sql, params in selects:
+        plan = " ".join(str(row[-1]) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}",
+                                                                params).fetchall())
+        assert "TEMP B-TREE" not in plan, plan

@@ -1,4 +1,5 @@
-"""Deciding many requests at once: one transaction each, conflicts reported with who and when."""
+"""Deciding many requests at once: one transaction per batch, conflicts reported with who and
+when."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_bulk_approve_of_200_where_3_were_decided_by_someone_else_first(two_hund
             for rid in taken:
                 requests.approve(many["ben"], rid, "already looked at these")
 
-    summary = bulk.decide_many(many["ann"], ids, True, None, progress=progress)
+    summary = bulk.decide_many(many["ann"], ids, True, None, progress=progress, batch=50)
 
     assert len(summary.decided) == 197
     assert sorted(c.request_id for c in summary.conflicts) == sorted(taken)
@@ -61,8 +62,7 @@ def test_bulk_approve_of_200_where_3_were_decided_by_someone_else_first(two_hund
     assert sum(1 for i in ids if statuses[i][1] == many["ben"].id) == 3
     assert sum(1 for i in ids if statuses[i][1] == many["ann"].id) == 197
     assert AuditEvent.select().where(AuditEvent.action == "request.approve").count() == 200
-    assert calls[-1] == (200, 200)
-    assert len(calls) == 200
+    assert calls == [(50, 200), (100, 200), (150, 200), (200, 200)]  # after each batch
     assert "197 of 200 requests approved" in summary.text()
     assert "3 had already been decided" in summary.text()
 
@@ -84,13 +84,14 @@ def test_stopping_leaves_the_rest_pending_and_whole(many, consistent):
     done = []
     summary = bulk.decide_many(many["ann"], ids, True, None,
                                progress=lambda d, t: done.append(d),
-                               should_stop=lambda: len(done) >= 7)
+                               should_stop=lambda: len(done) >= 2, batch=4)
     assert summary.cancelled
-    assert len(summary.decided) == 7
-    assert summary.not_done == 13
-    pending = AccessRequest.select().where(AccessRequest.id.in_(ids[7:])
+    assert done == [4, 8]  # stopped between batches
+    assert summary.decided == ids[:8]
+    assert summary.not_done == 12
+    pending = AccessRequest.select().where(AccessRequest.id.in_(ids[8:])
                                            & (AccessRequest.status == "pending")).count()
-    assert pending == 13
+    assert pending == 12
 
 
 def test_a_request_he_may_not_decide_is_reported_not_skipped(many, make):

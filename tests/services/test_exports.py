@@ -155,7 +155,7 @@ def test_cli_csv_export_is_utf8_with_bom(db: pw.Database, db_url: str, demo: Use
     assert "Zürich".encode() in raw
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == ["id", "app", "requester", "status", "justification", "created_at",
-                             "decided_by", "decided_at", "reason", "kind"]
+                             "decided_by", "decided_for", "decided_at", "reason", "kind"]
     assert len(rows) == AccessRequest.select().count()
     (row,) = [r for r in rows if r["id"] == str(mine)]
     assert row["justification"] == "Diego Ramírez: client visits in Zürich, São Paulo"

@@ -203,7 +203,7 @@ def test_rule8_one_transaction_nothing_kept_when_a_step_fails(setup, make, refus
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(requests, "audit", broken)
+    monkeypatch.setattr(requests, "audit_many", broken)  # the last step
     refused(RuntimeError, "disk full", requests.approve, setup["boss"], req.id)
     assert status(req) == "pending"
     assert not GroupMember.select().where(GroupMember.user == setup["alice"]).exists()

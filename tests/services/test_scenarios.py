@@ -34,7 +34,8 @@ def requests_of(local: str, app: str) -> list[AccessRequest]:
 def test_every_scenario_is_listed_with_what_it_teaches():
     names = [s["name"] for s in scenarios.list_scenarios()]
     assert names == ["approver-on-leave", "license-expired", "public-client",
-                     "eleventh-approver", "two-approvers", "requests-time-out"]
+                     "eleventh-approver", "two-approvers", "requests-time-out",
+                     "access-that-ends", "approver-away", "access-review"]
     assert all(s["title"] and s["teaches"] for s in scenarios.list_scenarios())
 
 

@@ -4,6 +4,8 @@ administrator's change shows through its live notices."""
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from desktop.remote.feed import RemoteFeed
@@ -11,10 +13,11 @@ from desktop.services import access, directory, mail
 from desktop.ui.admin import AdminWindow
 from desktop.ui.admin.directory import UserDialog
 from desktop.ui.admin.mail import STORED_PASSWORD
-from desktop.ui.admin.transfer import IMPORT_REMOTE, SaveFileDialog
-from desktop.ui.admin.window import ACCESS, AUDIT, EMAIL, USERS
+from desktop.ui.admin.transfer import GraphSourceDialog, ImportSummaryDialog, SaveFileDialog
+from desktop.ui.admin.window import ACCESS, APPLICATIONS, AUDIT, EMAIL, USERS
 
 APP = "Fabrikam CRM"
+TENANT = Path(__file__).resolve().parent.parent / "graph" / "data" / "tenant"
 OLGA = "olga.ivanova@contoso.example"
 
 
@@ -100,9 +103,36 @@ def test_an_administrator_manages_people_through_the_server(qtbot, remote_as, pe
     assert email.password.text() == ""
     assert email.password.placeholderText() == STORED_PASSWORD
 
-    # Imports need the database: off here, and the tooltip says where they run.
-    assert not window.transfers.import_action.isEnabled()
-    assert window.transfers.import_action.toolTip() == IMPORT_REMOTE
+    # An import's files go up to the server: a preview first (nothing written), then the
+    # import; the Users page, read through the server, shows the new people.
+    monkeypatch.setattr(GraphSourceDialog, "ask", classmethod(lambda *_a: [str(TENANT)]))
+    previews: list[dict[str, Any]] = []
+    monkeypatch.setattr(ImportSummaryDialog, "ask", classmethod(
+        lambda _cls, _parent, report: previews.append(report) or True))
+    assert window.transfers.import_action.isEnabled()
+    window.transfers.import_action.trigger()
+    qtbot.waitUntil(lambda: window.transfers.result_dialog is not None, timeout=30_000)
+    assert previews[0]["dry_run"] is True
+    assert previews[0]["added"]["users"] == 8
+    assert window.transfers.result_dialog.report["added"]["users"] == 8
+    assert directory.get_user(megan, "alice@contoso.test")["upn"] == "alice@contoso.test"
+    window.transfers.result_dialog.close()
+
+    # An evidence bundle is written and signed by the server, streamed into the file.
+    window.show_page(APPLICATIONS)
+    window.applications.select(APP)
+    window.applications.evidence_button.click()
+    dialog = window.applications.evidence_dialog
+    bundle = tmp_path / "evidence.zip"
+    dialog.start.setDate(dialog.start.date().addYears(-5))
+    dialog.path.setText(str(bundle))
+    dialog.write_button.click()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=20_000)
+    assert dialog.message.property("tone") == "success", dialog.message.text.text()
+    with zipfile.ZipFile(bundle) as zf:
+        assert {"verify.py", "audit.json", "checkpoint.json"} <= set(zf.namelist())
+    dialog.close()
+
     # An export is written by the server and streamed into the chosen file.
     out = tmp_path / "audit.csv"
     monkeypatch.setattr(SaveFileDialog, "ask", classmethod(lambda *_args: str(out)))

@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate, Qt
 
 from desktop.api.backend import as_backend
 from desktop.models import AwayPeriod, User
-from desktop.services import away
+from desktop.services import away, requests
 from desktop.ui.approvals import ApprovalsWindow
 from desktop.ui.approvals.away import AwayDialog
 
@@ -53,11 +53,47 @@ def test_a_delegates_approvals_show_the_request_and_the_approver_sees_he_is_away
     assert window.pending_page.model.rowCount() == 1
     assert window.pending_page.model.row_data(0)["id"] == req.id
     assert "You decide for Bea Boss" in window.away_banner.text.text()
+    assert window.scope.text() == ("You approve no application yourself; meanwhile you "
+                                   "decide for Bea Boss.")
     mine = ApprovalsWindow(User.get_by_id(boss.id), feed)
     qtbot.addWidget(mine)
     mine.show()
     assert "You are away until 31 December 2099; Dan Deputy decides for you." in \
         mine.away_banner.text.text()
+
+
+def column_texts(model, title):
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == title)
+    return [model.index(r, column).data() for r in range(model.rowCount())]
+
+
+def test_history_and_my_requests_say_whom_a_delegate_decided_for(qtbot, make, feed):
+    from desktop.ui.myapps.requests import RequestsPage
+
+    boss = make.user("boss", license="p2", name="Bea Boss")
+    deputy = make.user("deputy", license="p2", name="Dan Deputy")
+    alice = make.user("alice", name="Alice Wu")
+    make.selfservice_app("Ledger", approvers=(boss,))
+    make.selfservice_app("Wiki", approvers=(boss,))
+    himself = make.request(alice, "Wiki")
+    requests.approve(boss, himself.id)
+    away.set_away(boss, None, None, "2099-12-31", deputy.upn)
+    for_him = make.request(alice, "Ledger")
+    requests.approve(User.get_by_id(deputy.id), for_him.id)  # newest first below
+
+    window = ApprovalsWindow(User.get_by_id(boss.id), feed)
+    qtbot.addWidget(window)
+    history = window.history_page
+    qtbot.waitUntil(lambda: history.model.rowCount() == 2)
+    assert column_texts(history.model, "Decided by") == ["Dan Deputy for Bea Boss", "Bea Boss"]
+    assert "Approved by Dan Deputy for Bea Boss on" in history.model.index(0, 0).data(
+        Qt.ItemDataRole.ToolTipRole)
+
+    mine = RequestsPage(User.get_by_id(alice.id), feed)
+    qtbot.addWidget(mine)
+    qtbot.waitUntil(lambda: mine.model.rowCount() == 2)
+    assert column_texts(mine.model, "Approver") == ["Dan Deputy for Bea Boss", "Bea Boss"]
 
 
 def test_an_administrator_sets_a_user_away_from_the_users_page(qtbot, admin_window,

@@ -58,6 +58,7 @@ def test_an_approver_decides_through_the_server_and_sees_others_live(qtbot, remo
     qtbot.waitUntil(lambda: third in pending_ids(window))
     assert page.select_ids([second, third]) == 2
     page.approve_button.click()
+    qtbot.waitUntil(lambda: not page.busy)  # decided off the GUI thread, batch by batch
     assert page.last_summary is not None
     assert sorted(page.last_summary.decided) == sorted([second, third])
     assert page.outcome.text.text() == "Approved 2 of 2 requests."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop.models import ReviewItem, User
+from desktop.models import AccessReview, ReviewItem, User
 from desktop.services import requests, reviews
 from desktop.ui.approvals import ApprovalsWindow
 
@@ -63,7 +63,7 @@ def test_admin_starts_a_review_from_users_and_groups(qtbot, admin_window):
 
     page = admin_window.access
     assert page.select_application("Adatum Payroll")
-    dialog = StartReviewDialog(page, "Adatum Payroll")
+    dialog = StartReviewDialog(page, "Adatum Payroll", page.backend)
     qtbot.addWidget(dialog)
     dialog.days.setValue(7)
     dialog.unreviewed.setCurrentIndex(1)
@@ -72,3 +72,54 @@ def test_admin_starts_a_review_from_users_and_groups(qtbot, admin_window):
     assert page.start_review(choice)
     assert "Under review until" in page.review_info.text()
     assert not page.review_button.isEnabled()
+
+
+def test_start_review_picks_named_reviewers_with_the_people_picker(qtbot, admin_window,
+                                                                   monkeypatch):
+    # Rule 20: named reviewers are searched and added (a disabled person is refused in place),
+    # not typed as UPNs; without any, Start review says so and stays open.
+    from desktop.ui.admin.pickers import ReviewerPickerDialog
+    from desktop.ui.admin.reviews import StartReviewDialog
+
+    priya, sean = "priya.nair@contoso.example", "sean.murphy@contoso.example"
+    asked: list[str] = []
+
+    def pick_priya(picker):
+        asked.append(picker.windowTitle())
+        assert picker.model.headerData(4, Qt.Orientation.Horizontal) == "Can review?"
+        picker.search.setText("Seán")
+        picker.model.apply_search_now()
+        qtbot.waitUntil(lambda: picker.model.rowCount() == 1)
+        assert not picker.add(sean)
+        assert "disabled" in picker.error.text()
+        picker.search.setText("Priya")
+        picker.model.apply_search_now()
+        qtbot.waitUntil(lambda: picker.model.rowCount() == 1)
+        picker.view.selectRow(0)
+        qtbot.mouseClick(picker.add_button, Qt.MouseButton.LeftButton)
+        assert picker.upns() == [priya]
+        assert picker.count.text() == "1 of 10"
+        return ReviewerPickerDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ReviewerPickerDialog, "exec", pick_priya)
+    page = admin_window.access
+    assert page.select_application("Adatum Payroll")
+    dialog = StartReviewDialog(page, "Adatum Payroll", page.backend)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.named.setChecked(True)
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()  # nobody named yet
+    assert "Select the reviewers" in dialog.error.text()
+    qtbot.mouseClick(dialog.select_reviewers, Qt.MouseButton.LeftButton)
+    assert asked == ["Select reviewers"]
+    assert dialog.reviewer_names.text() == "Priya Nair"
+    assert dialog.named.isChecked()
+    assert not dialog.approvers.isChecked()  # one or the other
+    assert not dialog.error.text()
+    choice = dialog.choice()
+    assert choice["reviewers"] == [priya]
+    assert page.start_review(choice)
+    review = AccessReview.get(AccessReview.status == "active")
+    assert review.reviewers == "named"
+    assert reviews.reviewers_of(review)[0].upn == priya

@@ -101,7 +101,7 @@ def test_the_real_tray_icon_carries_the_count(qtbot, crm, make, feed):
     assert tray.fallback is None
     assert tray.tray.toolTip() == "Access Desk: 1 request waiting for you"
     assert not tray.tray.icon().isNull()
-    assert [a.text() for a in tray.menu.actions() if a.text()] == [
+    assert [a.text() for a in tray.menu.actions() if a.text() and a.isVisible()] == [
         "Open Approvals", "Open My Apps", "Quit Access Desk tray"]
     assert isinstance(tray.notifier, Notifier)
 

@@ -32,7 +32,7 @@ from desktop.ui.common import (
 )
 from desktop.ui.keys import dialog_keys
 from desktop.ui.myapps.parts import until as until_day
-from desktop.ui.periods import DaysOrDate
+from desktop.ui.periods import DaysOrDate, directory_zone
 from desktop.ui.staleness import after_own_write
 from desktop.ui.tablemodel import Column, PagedTableModel
 
@@ -87,14 +87,16 @@ class RoleDialog(QDialog):
 class ExtendDialog(QDialog):
     """Extend… (rule 18): by a number of days from the current end, or until a date."""
 
-    def __init__(self, parent: QWidget | None, user: str, app: str, ends: str) -> None:
+    def __init__(self, parent: QWidget | None, user: str, app: str, ends: str,
+                 zone: str = "") -> None:
         super().__init__(parent)
         title = "Extend access"
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.setMinimumWidth(460)
         self.period = DaysOrDate("Extend by", 30, 3650, "Date",
-                                 "Counted from the current end (or from now, if it has passed)")
+                                 "Counted from the current end (or from now, if it has passed)",
+                                 zone=zone)
         self.by_days, self.days = self.period.by_days, self.period.days
         self.to_date, self.date = self.period.to_date, self.period.date
         self.confirm = button("Extend", kind="primary")
@@ -114,9 +116,9 @@ class ExtendDialog(QDialog):
         return self.period.choice()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, user: str, app: str, ends: str
+    def ask(cls, parent: QWidget | None, user: str, app: str, ends: str, zone: str = ""
             ) -> dict[str, Any] | None:
-        dialog = cls(parent, user, app, ends)
+        dialog = cls(parent, user, app, ends, zone)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.choice()
@@ -312,7 +314,8 @@ class AccessPage(QWidget):
         if row is None or app is None or not row.get("until"):
             return False
         if choice is None:
-            choice = ExtendDialog.ask(self, row["user"], app["name"], row["until"])
+            choice = ExtendDialog.ask(self, row["user"], app["name"], row["until"],
+                                      directory_zone(self.backend))
         if choice is None:
             return False
         try:
@@ -362,7 +365,8 @@ class AccessPage(QWidget):
         app = self.app
         if app is None:
             return False
-        choice = choice if choice is not None else StartReviewDialog.ask(self, app["name"])
+        if choice is None:
+            choice = StartReviewDialog.ask(self, app["name"], self.backend)
         if choice is None:
             return False
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction
@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import for_people
 from desktop.ui.admin.new_application import NewApplicationDialog
-from desktop.ui.admin.properties import PropertiesPage
-from desktop.ui.admin.selfservice import SelfServicePage
 from desktop.ui.admin.transfer import EvidenceDialog
 from desktop.ui.admin.widgets import ApplicationList
 from desktop.ui.common import (
@@ -32,6 +30,10 @@ from desktop.ui.common import (
     shortcut,
 )
 from desktop.ui.editor import EditorPage, dirty
+
+if TYPE_CHECKING:
+    from desktop.ui.admin.properties import PropertiesPage
+    from desktop.ui.admin.selfservice import SelfServicePage
 
 SELF_SERVICE_TAB, PROPERTIES_TAB = 0, 1
 NEW_APPLICATION_TIP = ("Add an application to the directory: its name, publisher, origin, "
@@ -98,24 +100,26 @@ class ApplicationsPage(QWidget):
     """Signals:
       application_changed(object): the selected application's row (dict) or None.
       data_saved(): settings or properties were saved here (other pages may refresh).
+      dirty_changed(bool): one of the settings pages' dirty_changed (desktop.ui.editor).
+
+    The settings pages (Self-service, Properties) are built when an application is first
+    selected: the list alone reads and builds nothing of them.
     """
 
     application_changed = Signal(object)
     data_saved = Signal()
+    dirty_changed = Signal(bool)
 
     def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
         self.current: dict[str, Any] | None = None
         self.list = ApplicationList(actor, name="Enterprise applications")
-        self.selfservice = SelfServicePage(actor)
-        self.properties = PropertiesPage(actor)
-        # The application's settings pages (desktop.ui.editor), loaded together.
-        self.editors: list[EditorPage] = [self.selfservice, self.properties]
+        # The application's settings pages (desktop.ui.editor), loaded together; built by
+        # `editors` when first needed.
+        self._editors: list[EditorPage] = []
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Application settings")
-        self.tabs.addTab(self.selfservice, "Self-service")
-        self.tabs.addTab(self.properties, "Properties")
         self.tabs.setDocumentMode(False)
 
         self.back_button = button("← All applications", name="All applications",
@@ -196,9 +200,38 @@ class ApplicationsPage(QWidget):
         self.no_apps.new_button.clicked.connect(self.new_application)
         self.back_button.clicked.connect(self.show_list)
         self.evidence_button.clicked.connect(self.on_evidence_button_clicked)
-        self.selfservice.saved.connect(self.on_selfservice_saved)
-        self.selfservice.properties_requested.connect(self.on_selfservice_properties_requested)
-        self.properties.saved.connect(self.on_properties_saved)
+
+    # --- the settings pages, built when first needed ----------------------------------------
+
+    @property
+    def editors(self) -> list[EditorPage]:
+        """Self-service and Properties, built (and connected) now if they were not."""
+        if not self._editors:
+            from desktop.ui.admin.properties import PropertiesPage
+            from desktop.ui.admin.selfservice import SelfServicePage
+
+            selfservice, properties = SelfServicePage(self.actor), PropertiesPage(self.actor)
+            self._editors = [selfservice, properties]
+            self.tabs.addTab(selfservice, "Self-service")
+            self.tabs.addTab(properties, "Properties")
+            selfservice.saved.connect(self.on_selfservice_saved)
+            selfservice.properties_requested.connect(self.on_selfservice_properties_requested)
+            properties.saved.connect(self.on_properties_saved)
+            for page in self._editors:
+                page.dirty_changed.connect(self.dirty_changed)
+        return self._editors
+
+    def built_editors(self) -> list[EditorPage]:
+        """The settings pages if they were built, else none (nothing is built)."""
+        return list(self._editors)
+
+    @property
+    def selfservice(self) -> SelfServicePage:
+        return self.editors[SELF_SERVICE_TAB]  # type: ignore[return-value]
+
+    @property
+    def properties(self) -> PropertiesPage:
+        return self.editors[PROPERTIES_TAB]  # type: ignore[return-value]
 
     # --- the page protocol the window uses ---------------------------------------------------
 
@@ -219,8 +252,8 @@ class ApplicationsPage(QWidget):
 
     def refresh(self) -> None:
         self.list.refresh()
-        self.selfservice.reload_if_clean()
-        self.properties.reload_if_clean()
+        for page in self.built_editors():
+            page.reload_if_clean()  # type: ignore[attr-defined]
 
     def save(self) -> bool:
         page = self.tabs.currentWidget()  # each tab is one of self.editors
@@ -232,7 +265,7 @@ class ApplicationsPage(QWidget):
             page.discard()
 
     def is_dirty(self) -> bool:
-        return bool(dirty(self.editors))
+        return bool(dirty(self.built_editors()))
 
     def set_import_action(self, action: QAction) -> None:
         """The window's File › Import from Microsoft Graph…, offered by the empty directory."""
@@ -263,13 +296,14 @@ class ApplicationsPage(QWidget):
         """Another window or desktop changed an application (0: several)."""
         self.list.refresh()
         if self.current and (app_id in (0, self.current["id"])):
-            self.selfservice.reload_if_clean()
-            self.properties.reload_if_clean()
+            for page in self.built_editors():
+                page.reload_if_clean()  # type: ignore[attr-defined]
 
     # --- slots ------------------------------------------------------------------------------
 
     def on_list_application_selected(self, row: dict[str, Any] | None) -> None:
         if (row is not None and self.current is not None and row["id"] == self.current["id"]
+                and self.built_editors()
                 and self.selfservice.app_name == row["name"]):  # the pages show it already
             self.current = row
             self._show_header()
@@ -333,7 +367,8 @@ class ApplicationsPage(QWidget):
             # may still be typing a search.
             self.stack.setCurrentIndex(0)
         name = self.current["name"] if self.current else None
-        for page in self.editors:
+        # Nothing selected: the settings pages, if built, are emptied; none are built for it.
+        for page in self.editors if name is not None else self.built_editors():
             page.load(name)
         self._show_header()
 

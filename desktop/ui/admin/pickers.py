@@ -1,4 +1,5 @@
-"""The Select group and Select approvers pickers of the self-service page."""
+"""The Select group and Select approvers pickers of the self-service page, and Select
+reviewers of the Start review dialog (the approvers' picker asking other operations)."""
 
 from __future__ import annotations
 
@@ -210,6 +211,9 @@ class ApproverPickerDialog(_PickerDialog):
 
     QUESTION = ("Select up to 10 individual business approvers. Groups are not supported. Any "
                 "single approver can approve a request.")
+    # What a subclass changes: the people listed and checked, and the words for them.
+    CHOICES, CHECK = "admin.approver_choices", "admin.check_approvers"
+    CAN, WHO = "Can approve?", "approver"
 
     def __init__(self, actor: Any, current: list[dict[str, str]],
                  parent: QWidget | None = None, title: str = "Select approvers",
@@ -225,25 +229,25 @@ class ApproverPickerDialog(_PickerDialog):
             Column("department", "Department"),
             Column("license", "License", formatter=lambda v: LICENSE_LABELS.get(v, v or ""),
                    samples=tuple(LICENSE_LABELS.values())),
-            Column("unavailable_reason", "Can approve?", sortable=False, stretch=True,
+            Column("unavailable_reason", self.CAN, sortable=False, stretch=True,
                    formatter=lambda v: "No: " + v.split(" ", 1)[-1].split(" and cannot")[0]
                    if v else "Yes"),
         ], self._fetch, self, id_key="upn", row_enabled=lambda r: not _unavailable(r),
             row_tooltip=lambda r: for_people(r.get("unavailable_reason")) or None)
         self._attach(model, "People")  # widths: the columns' declarations
-        self.add_button = button("Add", "add", name="Add approver")
-        self.remove_button = button("Remove", "remove", name="Remove approver")
+        self.add_button = button("Add", "add", name=f"Add {self.WHO}")
+        self.remove_button = button("Remove", "remove", name=f"Remove {self.WHO}")
         self.count = label("", "question")
-        self.count.setAccessibleName("Approver count")
+        self.count.setAccessibleName(f"{self.WHO.capitalize()} count")
         self.selected = QListWidget()
-        self.selected.setAccessibleName("Selected approvers")
+        self.selected.setAccessibleName(f"Selected {self.WHO}s")
         self.selected.setMaximumHeight(118)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addStretch(1)
         row.addWidget(self.count)
         self.layout_.insertLayout(self.layout_.count() - 1, row)
-        self.layout_.addWidget(label("Selected approvers", "question"))
+        self.layout_.addWidget(label(f"Selected {self.WHO}s", "question"))
         self.layout_.addWidget(self.selected)
         bottom = QHBoxLayout()
         bottom.addWidget(self.remove_button)
@@ -252,7 +256,7 @@ class ApproverPickerDialog(_PickerDialog):
         self.layout_.addLayout(bottom)
         self._connect_signals()
         self._show_chosen()
-        self.select_button.setToolTip("Use these approvers (Ctrl+Enter)")
+        self.select_button.setToolTip(f"Use these {self.WHO}s (Ctrl+Enter)")
         dialog_keys(self, self.search, self.select_button, errors=[self.error])
 
     def _connect_signals(self) -> None:
@@ -266,14 +270,14 @@ class ApproverPickerDialog(_PickerDialog):
     def _fetch(self, offset: int, limit: int, search: str | None,
                sort: str | None) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.backend.call(
-            "admin.approver_choices", search=search, limit=limit, offset=offset, sort=sort)
+            self.CHOICES, search=search, limit=limit, offset=offset, sort=sort)
         return rows
 
     def upns(self) -> list[str]:
         return [p["upn"] for p in self.chosen]
 
     def add(self, upn: str) -> bool:
-        """Add a person; the services say no to an eleventh or an ineligible approver."""
+        """Add a person; the services say no to an eleventh or an ineligible one."""
         row = self.row_named(upn, "upn")
         if row < 0:
             self.error.show_message(f"There is no user {upn!r}.")
@@ -282,7 +286,7 @@ class ApproverPickerDialog(_PickerDialog):
         if person["upn"] in self.upns():
             return True
         try:
-            self.backend.call("admin.check_approvers", upns=[*self.upns(), person["upn"]])
+            self.backend.call(self.CHECK, upns=[*self.upns(), person["upn"]])
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return False
@@ -335,3 +339,18 @@ class ApproverPickerDialog(_PickerDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.chosen
+
+
+class ReviewerPickerDialog(ApproverPickerDialog):
+    """"Select reviewers" (rule 20): named reviewers of an access review are enabled
+    individuals, at most 10; a reviewer never decides about his own access."""
+
+    QUESTION = ("Select up to 10 people who decide, for each person with access, whether "
+                "he keeps it. Nobody reviews his own access.")
+    CHOICES, CHECK = "admin.reviewer_choices", "admin.check_reviewers"
+    CAN, WHO = "Can review?", "reviewer"
+
+    def __init__(self, actor: Any, current: list[dict[str, str]],
+                 parent: QWidget | None = None, title: str = "Select reviewers",
+                 question: str = QUESTION) -> None:
+        super().__init__(actor, current, parent, title, question)

@@ -24,7 +24,7 @@ from desktop.services.validators import MAX_APPROVERS
 from desktop.ui.admin.pickers import ApproverPickerDialog, GroupPickerDialog
 from desktop.ui.admin.widgets import form_frame
 from desktop.ui.common import Banner, YesNo, button, label, scrolling_column, transparent, when
-from desktop.ui.periods import date_edit
+from desktop.ui.periods import date_edit, show_zone
 
 FIELDS = ("enabled", "group", "require_approval", "approvers", "role", "email_approvers",
           "approver_sets_passwords",
@@ -451,6 +451,7 @@ class SelfServicePage(QWidget):
         self.lasts.setCurrentIndex([k for k, _ in LASTS].index(mode))
         if form.get("access_days"):
             self.access_days.setValue(form["access_days"])
+        show_zone(self.access_until, form.get("time_zone") or "")
         if form.get("access_until"):
             day = QDate.fromString(form["access_until"], Qt.DateFormat.ISODate)
             self.access_until.setMinimumDate(min(day, QDate.currentDate().addDays(1)))

@@ -62,10 +62,10 @@ KIND_ORDER = ("users", "groups", "group members", "directory roles", "applicatio
 IMPORT_DENIED = ("Only a Global Administrator can import a directory from Microsoft Graph; "
                  "ask one to do it.")
 # Connected to a server, this desktop holds no database: these run where the database is.
-IMPORT_REMOTE = ("Imports run on the server's host: access-desk --db DATABASE import graph "
-                 "FILES…")
-EVIDENCE_REMOTE = ("Evidence bundles are written on the server's host: access-desk --db "
-                   "DATABASE export evidence APP --from DATE --to DATE --out FILE.zip")
+
+
+class UploadCancelled(Exception):
+    """Cancel pressed while an import's files were still going up to the server."""
 
 
 def default_folder() -> Path:
@@ -457,17 +457,23 @@ class EvidenceDialog(QDialog):
         if out.suffix.lower() != ".zip":
             out = out.with_name(out.name + ".zip")
             self.path.setText(str(out))
-        if self.backend.remote:
-            self.message.show_text(EVIDENCE_REMOTE, "error")
-            return
-        from desktop.services import exports  # this process holds the database
-
         start, end = self.period()
-        actor, app_name = self.backend.person, self.app_name
+        backend, app_name = self.backend, self.app_name
+
+        def work() -> dict[str, Any]:
+            # The command line's `export evidence` writes the same bundle: here, or on the
+            # server and streamed into the file.
+            if backend.remote:
+                from desktop.remote import transfer
+
+                return transfer.export_evidence(backend, app_name, start, end, out)
+            from desktop.services import exports  # this process holds the database
+
+            return exports.evidence(backend.person, app_name, start, end, out)
+
         self._set_running(True)
         self.message.show_text(f"Writing {out.name}…", "info")
-        run_task(lambda: exports.evidence(actor, app_name, start, end, out),
-                 succeeded=self.on_write_succeeded, failed=self.on_write_failed,
+        run_task(work, succeeded=self.on_write_succeeded, failed=self.on_write_failed,
                  finished=self.on_write_finished)
 
     def _set_running(self, running: bool) -> None:
@@ -545,10 +551,7 @@ class TransferActions(QObject):
         self.import_action = QAction(icon("import"), "&Import from Microsoft Graph…", window)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if self.backend.remote:
-            tip = IMPORT_REMOTE
-            self.import_action.setEnabled(False)
-        elif self.global_admin:
+        if self.global_admin:
             tip = ("Add and update users, groups, applications and assignments from a "
                    "Microsoft Graph export; you see a preview first")
         else:
@@ -609,17 +612,27 @@ class TransferActions(QObject):
         self.progress.setMinimumWidth(380)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.show()
-        from desktop.services import graph_import  # the action is off on a remote desktop
-
-        actor, paths = self.backend.person, list(self.paths)
+        backend, paths = self.backend, list(self.paths)
 
         def work(progress: Any) -> dict[str, Any]:
+            if backend.remote:  # the files go up as a zip; the server imports them
+                from desktop.remote import transfer
+
+                def sent(done: int, total: int) -> None:
+                    if cancel.is_set():  # until the last byte is sent, nothing is imported
+                        raise UploadCancelled("the import was cancelled")
+                    progress("upload", done, total)
+
+                return transfer.import_graph(backend, transfer.graph_files(paths),
+                                             dry_run=dry_run, sent=sent)
+            from desktop.services import graph_import
+
             def step(stage: str, done: int, total: int) -> None:
                 if cancel.is_set():
                     raise graph_import.ImportCancelled
                 progress(stage, done, total)
 
-            return graph_import.import_graph(actor, paths, dry_run=dry_run,
+            return graph_import.import_graph(backend.person, paths, dry_run=dry_run,
                                              progress=step).as_dict()
 
         # No `finished` slot: a preview's Import starts the next run from its `succeeded`.
@@ -631,6 +644,19 @@ class TransferActions(QObject):
         if self.progress is None or self.cancel_requested.is_set():
             return
         verb = "Checking" if self.progress.windowTitle() == "Import preview" else "Importing"
+        if stage == "upload":  # through a server: bytes sent, then the server's work
+            from desktop.archive import size_text
+
+            if done >= total:
+                self.progress.setLabelText(f"{verb} on the server…")
+                self.progress.setRange(0, 0)
+                self.progress.setCancelButton(None)  # type: ignore[arg-type] # now one
+                return  # transaction on the server: nothing to stop halfway
+            self.progress.setLabelText(f"Sending the files to the server: {size_text(done)} "
+                                       f"of {size_text(total)}")
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+            return
         if stage == "files":
             verb = "Reading"
         self.progress.setLabelText(f"{verb} {STAGES.get(stage, stage)}: {done:,} of {total:,}")
@@ -712,7 +738,7 @@ class TransferActions(QObject):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        if self.global_admin and not self.backend.remote:
+        if self.global_admin:
             self.import_action.setEnabled(not busy)
 
     def _close_progress(self) -> None:

@@ -3,6 +3,7 @@ signed-in devices."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
@@ -23,21 +24,21 @@ from PySide6.QtWidgets import (
 from desktop.api.backend import as_backend
 from desktop.errors import Refused
 from desktop.resources import icon
-from desktop.ui.admin.access import AccessPage
 from desktop.ui.admin.applications import ApplicationsPage
-from desktop.ui.admin.audit import AuditPage
-from desktop.ui.admin.directory import GroupsPage, UsersPage
-from desktop.ui.admin.mail import EmailPage
-from desktop.ui.admin.requests import RequestsPage
-from desktop.ui.admin.sessions import SessionsPage
 from desktop.ui.admin.transfer import TransferActions
 from desktop.ui.common import ROLE_LABELS, DemoBanner
 from desktop.ui.connection import add_connection_indicator
 from desktop.ui.editor import EditorPage, dirty
-from desktop.ui.staleness import Staleness, after_own_write
+from desktop.ui.staleness import LazyPage, Staleness, after_own_write
 
 if TYPE_CHECKING:
     from desktop.live.signals import FeedSignals
+    from desktop.ui.admin.access import AccessPage
+    from desktop.ui.admin.audit import AuditPage
+    from desktop.ui.admin.directory import GroupsPage, UsersPage
+    from desktop.ui.admin.mail import EmailPage
+    from desktop.ui.admin.requests import RequestsPage
+    from desktop.ui.admin.sessions import SessionsPage
 
 # Qt adds " — Access Desk" (the application display name) to every window title itself.
 TITLE = "Admin console"
@@ -92,16 +93,13 @@ class AdminWindow(QMainWindow):
         self.setAccessibleName("Admin console")
         self.resize(1280, 800)
 
-        self.applications = ApplicationsPage(self.backend)
-        self.access = AccessPage(self.backend)
-        self.requests = RequestsPage(self.backend)
-        self.audit = AuditPage(self.backend)
-        self.email = EmailPage(self.backend)
-        self.users = UsersPage(self.backend)
-        self.groups = GroupsPage(self.backend)
-        self.sessions = SessionsPage(self.backend)
-        self.pages: list[QWidget] = [self.applications, self.access, self.requests, self.audit,
-                                     self.email, self.users, self.groups, self.sessions]
+        # Each page is built (and reads) the first time it is shown: a stand-in holds its place
+        # in the stack until then (desktop.ui.staleness.LazyPage).
+        self.lazy_pages: list[LazyPage] = []
+        for index in range(len(PAGES)):
+            lazy = LazyPage(functools.partial(self._build_page, index))
+            lazy.page_built.connect(functools.partial(self._on_page_built, index))
+            self.lazy_pages.append(lazy)
 
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
@@ -125,8 +123,8 @@ class AdminWindow(QMainWindow):
             self.nav.addItem(item)
         self.stack = QStackedWidget()
         self.stack.setAccessibleName("Page")
-        for page in self.pages:
-            self.stack.addWidget(page)
+        for lazy in self.lazy_pages:
+            self.stack.addWidget(lazy)
 
         self.nav_caption = QLabel("ADMIN CONSOLE")
         self.nav_caption.setProperty("role", "hint")
@@ -171,6 +169,64 @@ class AdminWindow(QMainWindow):
 
     # --- building ---------------------------------------------------------------------------
 
+    def _build_page(self, index: int) -> QWidget:
+        """Page `index`, built when first shown or asked for (its module imported then)."""
+        if index == APPLICATIONS:
+            return ApplicationsPage(self.backend)
+        if index == ACCESS:
+            from desktop.ui.admin.access import AccessPage
+            return AccessPage(self.backend)
+        if index == REQUESTS:
+            from desktop.ui.admin.requests import RequestsPage
+            return RequestsPage(self.backend)
+        if index == AUDIT:
+            from desktop.ui.admin.audit import AuditPage
+            return AuditPage(self.backend)
+        if index == EMAIL:
+            from desktop.ui.admin.mail import EmailPage
+            return EmailPage(self.backend)
+        if index in (USERS, GROUPS):
+            from desktop.ui.admin.directory import GroupsPage, UsersPage
+            return UsersPage(self.backend) if index == USERS else GroupsPage(self.backend)
+        from desktop.ui.admin.sessions import SessionsPage
+        return SessionsPage(self.backend)
+
+    def _on_page_built(self, index: int, page: Any) -> None:
+        """What a page needs from the window, once it exists."""
+        if index == APPLICATIONS:
+            page.set_import_action(self.transfers.import_action)
+            page.application_changed.connect(self.on_applications_application_changed)
+            page.data_saved.connect(self.on_applications_data_saved)
+            page.dirty_changed.connect(self.on_page_dirty_changed)  # its settings pages'
+        elif index == ACCESS:
+            page.view.addAction(self.remove_access_action)
+            page.apps.application_selected.connect(self.on_access_application_selected)
+        elif index == EMAIL:
+            page.dirty_changed.connect(self.on_page_dirty_changed)
+
+    def page(self, index: int) -> Any:
+        """Page `index`, built now if it was not (tests, and what a page's action needs)."""
+        return self.lazy_pages[index].page()
+
+    def built_page(self, index: int) -> Any:
+        """Page `index` if it was built, else None: nothing hidden is built to be looked at."""
+        return self.lazy_pages[index].built_page()
+
+    @property
+    def pages(self) -> list[QWidget]:
+        """Every page, each built if it was not yet."""
+        return [lazy.page() for lazy in self.lazy_pages]
+
+    # Each page by name, built when first asked for.
+    applications: ApplicationsPage = property(lambda self: self.page(APPLICATIONS))  # type: ignore[assignment]
+    access: AccessPage = property(lambda self: self.page(ACCESS))  # type: ignore[assignment]
+    requests: RequestsPage = property(lambda self: self.page(REQUESTS))  # type: ignore[assignment]
+    audit: AuditPage = property(lambda self: self.page(AUDIT))  # type: ignore[assignment]
+    email: EmailPage = property(lambda self: self.page(EMAIL))  # type: ignore[assignment]
+    users: UsersPage = property(lambda self: self.page(USERS))  # type: ignore[assignment]
+    groups: GroupsPage = property(lambda self: self.page(GROUPS))  # type: ignore[assignment]
+    sessions: SessionsPage = property(lambda self: self.page(SESSIONS))  # type: ignore[assignment]
+
     def _action(self, text: str, icon_name: str | None, keys: Any, slot: Any,
                 tip: str | None = None) -> QAction:
         action = QAction(text, self)
@@ -199,7 +255,6 @@ class AdminWindow(QMainWindow):
             "&Remove access", "remove", QKeySequence.StandardKey.Delete,
             self.on_remove_access_action_triggered)
         self.remove_access_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.access.view.addAction(self.remove_access_action)
         self.page_actions = []
         for number, (title, icon_name) in enumerate(PAGES, start=1):
             action = self._action(title, icon_name, f"Ctrl+{number}",
@@ -210,7 +265,13 @@ class AdminWindow(QMainWindow):
             "&New application…", "add", "Ctrl+N", self.on_new_application_action_triggered,
             "Add an application to the directory (Enterprise applications)")
         self.transfers = TransferActions(self.backend, self)
-        self.applications.set_import_action(self.transfers.import_action)
+        self.time_zone_action = self._action(
+            "Directory &time zone…", None, None, self.on_time_zone_action_triggered,
+            "Where dates chosen for access, absences and reviews end (Global Administrator)")
+        if "global_admin" not in self.me["roles"]:
+            self.time_zone_action.setEnabled(False)
+            self.time_zone_action.setToolTip("Only a Global Administrator changes the "
+                                             "directory's time zone")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -221,6 +282,7 @@ class AdminWindow(QMainWindow):
         file_menu.addAction(self.new_application_action)
         file_menu.addAction(self.transfers.import_action)
         file_menu.addMenu(self.transfers.export_menu)
+        file_menu.addAction(self.time_zone_action)
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.search_action)
@@ -236,6 +298,15 @@ class AdminWindow(QMainWindow):
         shortcuts.triggered.connect(self.on_shortcuts_action_triggered)
         help_menu.addAction(shortcuts)
 
+    def on_time_zone_action_triggered(self) -> None:
+        from .time_zone import TimeZoneDialog
+
+        saved = TimeZoneDialog.ask(self, self.backend)
+        if saved is not None:
+            self.statusBar().showMessage(
+                f"The directory's time zone is {saved['time_zone']}: dates chosen from now on "
+                "end there.", 15_000)
+
     def _build_status(self) -> None:
         me = self.me
         roles = ", ".join(ROLE_LABELS[r] for r in me["roles"])
@@ -250,27 +321,18 @@ class AdminWindow(QMainWindow):
 
     def _build_staleness(self) -> None:
         """Each page refreshes when what it shows changed, once, and only while seen."""
-        self.staleness = [
-            Staleness(self.applications, self._refresh_applications),
-            Staleness(self.access, self._refresh_access),
-            Staleness(self.requests, self._refresh_requests),
-            Staleness(self.audit, self._refresh_audit),
-            Staleness(self.email, self._refresh_email),
-            Staleness(self.users, self._refresh_users),
-            Staleness(self.groups, self._refresh_groups),
-            Staleness(self.sessions, self._refresh_sessions),
-        ]
+        # On the stand-ins: a page not built yet reads nothing; it is built fresh when shown.
+        refreshes = [self._refresh_applications, self._refresh_access, self._refresh_requests,
+                     self._refresh_audit, self._refresh_email, self._refresh_users,
+                     self._refresh_groups, self._refresh_sessions]
+        self.staleness = [Staleness(lazy, refresh)
+                          for lazy, refresh in zip(self.lazy_pages, refreshes, strict=True)]
 
     def mark_stale(self, page: int, note: Any = None) -> None:
         self.staleness[page].mark_stale(note)
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self.on_nav_current_row_changed)
-        self.applications.application_changed.connect(self.on_applications_application_changed)
-        self.access.apps.application_selected.connect(self.on_access_application_selected)
-        self.applications.data_saved.connect(self.on_applications_data_saved)
-        for page in self.editor_pages():
-            page.dirty_changed.connect(self.on_page_dirty_changed)
         self.transfers.data_imported.connect(self.on_transfers_data_imported)
         if self.feed is not None:
             self.feed.settings_changed.connect(self.on_feed_settings_changed)
@@ -303,11 +365,14 @@ class AdminWindow(QMainWindow):
         self.nav.setCurrentRow(index)
 
     def current_page(self) -> QWidget:
-        return self.pages[self.stack.currentIndex()]
+        return self.page(self.stack.currentIndex())
 
     def editor_pages(self) -> list[EditorPage]:
-        """The pages that edit stored settings, wherever they sit (desktop.ui.editor)."""
-        return [*self.applications.editors, self.email]
+        """The pages that edit stored settings, wherever they sit (desktop.ui.editor); a page
+        not built yet edits nothing."""
+        applications, email = self.built_page(APPLICATIONS), self.built_page(EMAIL)
+        return [*(applications.built_editors() if applications is not None else []),
+                *([email] if email is not None else [])]
 
     def dirty_pages(self) -> list[EditorPage]:
         """The editor pages holding changes not saved yet."""
@@ -323,11 +388,13 @@ class AdminWindow(QMainWindow):
     def on_nav_current_row_changed(self, row: int) -> None:
         if row < 0:
             return
-        if row == SESSIONS:
+        if row == SESSIONS and self.built_page(SESSIONS) is not None:
             # Signing in is in neither the audit log nor the change feed: re-read when shown.
             self.mark_stale(SESSIONS)
+        self.page(row)  # built before it is shown: the stand-in is never painted empty
         self.stack.setCurrentIndex(row)
-        current = self.applications.current
+        applications = self.built_page(APPLICATIONS)
+        current = applications.current if applications is not None else None
         if row == ACCESS and current is not None and current["id"] != (self.access.app or {}).get(
                 "id"):
             self.access.apps.select_id(current["id"])
@@ -336,7 +403,9 @@ class AdminWindow(QMainWindow):
     def update_title(self) -> None:
         """The page shown, and the application it is about where there is one."""
         page = self.stack.currentIndex()
-        app = {APPLICATIONS: self.applications.current, ACCESS: self.access.app}.get(page)
+        shown = self.built_page(page)
+        app = {APPLICATIONS: getattr(shown, "current", None),
+               ACCESS: getattr(shown, "app", None)}.get(page)
         what = app["name"] if app else PAGES[page][0]
         if page == ACCESS and app:
             what = f"{PAGES[ACCESS][0]} · {app['name']}"

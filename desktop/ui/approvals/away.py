@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import AccessDeskError, for_people
 from desktop.ui.common import ErrorLabel, SearchBox, accessible, button, label
 from desktop.ui.keys import dialog_keys
-from desktop.ui.periods import date_edit
+from desktop.ui.periods import date_edit, directory_zone, zone_date
 
 SEARCH_DELAY_MS = 250
 
@@ -40,13 +40,14 @@ class AwayDialog(QDialog):
         self.setAccessibleName(title)
         self.setMinimumWidth(480)
         today = QDate.currentDate()
-        self.starts = date_edit("From", "The first day away (from its start)", today)
+        zone = directory_zone(backend)
+        self.starts = date_edit("From", "The first day away (from its start, in the "
+                                "directory's time zone)", today, zone=zone)
         self.ends = date_edit("To", "The last day away (until its end, in the directory's "
-                               "time zone)", today.addDays(7))
+                              "time zone)", today.addDays(7), zone=zone)
         if current.get("to"):
-            self.starts.setDate(QDate.fromString(current["from"][:10], "yyyy-MM-dd"))
-            end = dt.datetime.fromisoformat(current["to"].rstrip("Z")) - dt.timedelta(seconds=1)
-            self.ends.setDate(QDate(end.year, end.month, end.day))
+            self.starts.setDate(zone_date(current["from"], zone))
+            self.ends.setDate(zone_date(current["to"], zone, dt.timedelta(seconds=1)))
         self.search = SearchBox("Search people by name or user name", "Search delegates")
         self.delegate = accessible(QComboBox(), "Delegate",
                                    "Who decides the requests of your applications meanwhile")

@@ -1,24 +1,36 @@
 """The decision bar under a list an approver or reviewer decides from (Pending requests,
 a review's people): what is selected, a reason, the two answers, the error; with the same
-keys everywhere: Ctrl+Enter for the first answer, Del for the second."""
+keys everywhere: Ctrl+Enter for the first answer, Del for the second. And deciding many
+requests at once off the GUI thread, with a progress bar and Cancel (``BulkDecision``)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.errors import AccessDeskError, for_people
+from desktop.services.bulk_summary import BulkSummary
 from desktop.ui.common import ErrorLabel, shortcut
+from desktop.ui.staleness import hold
+from desktop.ui.workers import run_task
+
+# Requests decided per call (`approvals.decide`: one transaction where the services run, one
+# round trip to a server): progress and Cancel come between batches.
+BATCH = 200
 
 
 def decision_bar(name: str, detail: QLabel, reason: QLineEdit, yes: QPushButton,
@@ -42,3 +54,94 @@ def decision_keys(page: QWidget, yes: Callable[[], Any], no: Callable[[], Any]) 
     """The shortcuts (keep them: a collected QShortcut stops working)."""
     return [shortcut(page, "Ctrl+Return", yes), shortcut(page, "Ctrl+Enter", yes),
             shortcut(page, QKeySequence.StandardKey.Delete, no)]
+
+
+class BulkDecision(QObject):
+    """Approve or deny many requests on the worker pool, BATCH per call of `approvals.decide`
+    (here or on a server), with a progress bar whose Cancel stops between batches (what was
+    decided stays; the rest is untouched). Meanwhile the window's pages hold their refreshes
+    (``staleness.hold``): the live feed's notices of these decisions are read once, after.
+
+    Signals:
+      done(object, str): the BulkSummary (``cancelled`` when stopped) and, when a later batch
+        failed (which ends the run as Cancel would), its message, else "".
+      failed(str): the first batch failed; nothing was decided.
+    """
+
+    done = Signal(object, str)
+    failed = Signal(str)
+
+    def __init__(self, page: QWidget, backend: Any, ids: list[int], approve: bool,
+                 reason: str) -> None:
+        super().__init__(page)
+        self.page, self.backend = page, backend
+        self.ids, self.approve, self.reason = list(ids), approve, reason
+        self.stop = threading.Event()
+        self.decided = 0  # requests decided so far (the progress bar)
+        verb = "Approving" if approve else "Denying"
+        self.dialog = QProgressDialog(f"{verb} {len(ids):,} requests…", "Cancel", 0, len(ids),
+                                      page)
+        self.dialog.setWindowTitle("Approvals")
+        self.dialog.setAccessibleName(f"{verb} requests")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(400)
+        self.dialog.setMinimumWidth(360)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.on_dialog_canceled)
+
+    def start(self) -> None:
+        hold(self.page.window(), True)
+        self.dialog.setValue(0)
+        backend, ids, approve, reason, stop = (self.backend, self.ids, self.approve,
+                                               self.reason, self.stop)
+
+        def work(progress: Callable[[str, int, int], None]) -> tuple[BulkSummary, str]:
+            summary = BulkSummary(approve=approve, total=len(ids))
+            for start in range(0, len(ids), BATCH):
+                if stop.is_set():
+                    summary.cancelled = True
+                    break
+                try:
+                    view = backend.call("approvals.decide", ids=ids[start:start + BATCH],
+                                        approve=approve, reason=reason)
+                except AccessDeskError as exc:
+                    if start == 0:
+                        raise
+                    summary.cancelled = True
+                    return summary, for_people(exc)
+                summary.merge(BulkSummary.from_view(view))
+                progress("decide", min(start + BATCH, len(ids)), len(ids))
+            return summary, ""
+
+        run_task(work, progressed=self.on_task_progressed, succeeded=self.on_task_succeeded,
+                 failed=self.on_task_failed)
+
+    def on_dialog_canceled(self) -> None:
+        if not self.stop.is_set():
+            self.stop.set()
+            # Cancel hid and reset the dialog: it stays until the batch under way is written.
+            self.dialog.show()
+            self.dialog.setValue(self.decided)
+            self.dialog.setLabelText("Stopping after the requests being decided now…")
+
+    def on_task_progressed(self, _stage: str, done: int, total: int) -> None:
+        self.decided = done
+        self.dialog.setValue(done)
+        if not self.stop.is_set():
+            self.dialog.setLabelText(f"{done:,} of {total:,} requests decided…")
+
+    def _end(self) -> None:
+        self.dialog.canceled.disconnect(self.on_dialog_canceled)
+        self.dialog.close()
+        self.dialog.deleteLater()
+        hold(self.page.window(), False)
+        self.deleteLater()
+
+    def on_task_succeeded(self, outcome: tuple[BulkSummary, str]) -> None:
+        self._end()
+        self.done.emit(*outcome)
+
+    def on_task_failed(self, message: str) -> None:
+        self._end()
+        self.failed.emit(message)

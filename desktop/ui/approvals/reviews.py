@@ -43,6 +43,11 @@ def review_title(review: dict[str, Any]) -> str:
     return f"{review['app']}: ends {day(review['ends_at'])} (review {review['id']})"
 
 
+def review_tasks(reviews: list[dict[str, Any]]) -> int:
+    """The people waiting for his decision in these reviews (`reviews.mine`)."""
+    return sum(int(r.get("to_decide") or 0) for r in reviews)
+
+
 def counts_text(review: dict[str, Any]) -> str:
     return (f"{review['members']} people: {review['keep']} kept, {review['remove']} to "
             f"remove, {review['undecided']} not decided yet. At the end "
@@ -145,6 +150,8 @@ class ReviewsPage(QWidget):
         index = self.choice.findData(chosen) if chosen is not None else -1
         self.choice.setCurrentIndex(max(index, 0) if self.reviews else -1)
         self.choice.blockSignals(False)
+        if self.current_id() != chosen:  # his review ended: what was said of it is past
+            self.outcome.show_text(None)
         self._show_counts()
         self.model.refresh()
         return self.reviews
@@ -158,7 +165,7 @@ class ReviewsPage(QWidget):
         return next((r for r in self.reviews if r["id"] == chosen), None)
 
     def tasks(self) -> int:
-        return sum(int(r.get("to_decide") or 0) for r in self.reviews)
+        return review_tasks(self.reviews)
 
     def _show_counts(self) -> None:
         review = self.current()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLineEdit,
-    QProgressDialog,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 
 from desktop.api.backend import as_backend
 from desktop.errors import AccessDeskError, for_people
+from desktop.live.signals import ALL_APPLICATIONS
+from desktop.resources import icon
 from desktop.services.bulk_summary import BulkConflict, BulkSummary
 from desktop.ui.away_text import away_day, away_sentence
 from desktop.ui.common import (
@@ -33,26 +35,34 @@ from desktop.ui.common import (
     status_column,
 )
 from desktop.ui.keys import SearchListKeys
-from desktop.ui.myapps.parts import age, ago, day, when
+from desktop.ui.myapps.parts import age, ago, day, service_now, when
 from desktop.ui.staleness import Staleness, after_own_write
 from desktop.ui.tabbed import TabbedWindow
 from desktop.ui.tablemodel import Column, PagedTableModel
 
 from .away import AwayDialog
-from .decision import decision_bar, decision_keys
+from .decision import BulkDecision, decision_bar, decision_keys
 from .passwords import PasswordsPage
-from .reviews import ReviewsPage
+from .reviews import ReviewsPage, review_tasks
 
 if TYPE_CHECKING:
     from desktop.live.signals import FeedSignals
 
-# Above this many requests a progress dialog shows while they are decided.
+# From this many requests they are decided off the GUI thread, with a progress bar and Cancel
+# (decision.BulkDecision: decision.BATCH per call).
 PROGRESS_FROM = 2
-# Requests decided per call (one round trip to a server): progress and Stop between batches.
-BATCH = 10
 # A decision that went as asked is reported for this long; a conflict stays until the
 # approver selects another request.
 OUTCOME_SECONDS = 10
+
+
+def decider_label(row: dict[str, Any]) -> str:
+    """Who decided a request, as the History says it: "Nestor Wilke for Priya Nair" when a
+    delegate decided for an away approver (rule 19); "Access Desk" when nobody did."""
+    who = row.get("decided_by_name") or "Access Desk"
+    if row.get("decided_by_name") and row.get("decided_for_name"):
+        who += f" for {row['decided_for_name']}"
+    return who
 
 
 def conflict_sentence(c: BulkConflict, name: str | None = None) -> str:
@@ -70,7 +80,9 @@ def summary_text(summary: BulkSummary, names: dict[int, str]) -> str:
     if summary.total == 1 and summary.decided:
         lines.append(f"{verb} {names.get(summary.decided[0], 'the request')}.")
     elif summary.decided or not (summary.conflicts or summary.failed):
-        lines.append(f"{verb} {len(summary.decided)} of {summary.total} requests.")
+        done = f"{verb} {len(summary.decided):,} of {summary.total:,} requests"
+        lines.append(f"{done}; stopped: the other {summary.not_done:,} are still pending."
+                     if summary.cancelled else f"{done}.")
     if summary.conflicts:
         if summary.total > 1:
             lines.append(f"{len(summary.conflicts)} had already been decided by someone else:")
@@ -80,8 +92,8 @@ def summary_text(summary: BulkSummary, names: dict[int, str]) -> str:
             lines.append(f"… and {len(summary.conflicts) - len(shown)} more.")
     for rid, message in summary.failed[:8]:
         lines.append(f"Request {rid}: {for_people(message)}")
-    if summary.cancelled:
-        lines.append(f"Stopped: {summary.not_done} request(s) were left pending.")
+    if summary.cancelled and not summary.decided and (summary.conflicts or summary.failed):
+        lines.append(f"Stopped: the other {summary.not_done:,} are still pending.")
     return "\n".join(lines)
 
 
@@ -93,6 +105,21 @@ def requester_line(row: dict[str, Any]) -> str:
 
 # --- Pending -----------------------------------------------------------------------------------
 
+
+
+def overdue_tip(row: dict[str, Any]) -> str | None:
+    """Rules 16-17: why a pending request is marked (it waited past a deadline)."""
+    if row.get("escalated"):
+        return ("Escalated: nobody decided in time, so the escalation approvers were asked "
+                "too. It expires if nobody decides.")
+    if row.get("reminded"):
+        return "Waiting past its reminder: the approvers were reminded. It expires if nobody " \
+               "decides."
+    return None
+
+
+def overdue_icon(row: dict[str, Any]) -> QIcon | None:
+    return icon("warning") if row.get("reminded") or row.get("escalated") else None
 
 class PendingPage(QWidget):
     """Pending requests for the approver's applications; Approve and Deny one or many.
@@ -106,6 +133,8 @@ class PendingPage(QWidget):
         self.feed = feed
         self.busy = False
         self.last_summary: BulkSummary | None = None
+        # The decision under way: approve, the reason, names of the requests for the outcome.
+        self._deciding: tuple[bool, str, dict[int, str]] = (True, "", {})
 
         self.search = SearchBox("Search by requester or application", "Search pending requests")
         self.refresh_button = button("", "refresh", name="Refresh", tip="Refresh (F5)")
@@ -127,9 +156,11 @@ class PendingPage(QWidget):
                    samples=tuple(LICENSE_LABELS.values())),
             Column("app", "Application", icon=lambda row: app_icon(row["app"]), primary=True),
             Column("justification", "Justification", sortable=False, stretch=True),
-            Column("created_at", "Age", formatter=age, samples=("just now", "13 days", "8 weeks",
-                                                                "11 months"),
-                   tooltip="How long the request has been waiting"),
+            Column("created_at", "Age", formatter=lambda v: age(v, self.now()),
+                   samples=("just now", "13 days", "8 weeks", "11 months"),
+                   tooltip="How long the request has been waiting; a warning sign when it "
+                           "has waited past its reminder or escalation",
+                   icon=overdue_icon, cell_tooltip=overdue_tip),
         ]
         self.model = PagedTableModel(columns, self._fetch, self, row_tooltip=self._tooltip)
         self.table = QTableView()
@@ -225,7 +256,18 @@ class PendingPage(QWidget):
         sm.select(selection, sm.SelectionFlag.ClearAndSelect | sm.SelectionFlag.Rows)
         return found
 
-    def refresh(self) -> None:
+    def now(self) -> dt.datetime:
+        """The services' "now" (a demo's clock may have been jumped ahead): ages agree."""
+        return service_now(self.backend.desk())
+
+    def refresh(self, reread_clock: bool = False) -> None:
+        """`reread_clock`: a change to no single application came (a demo's clock jumped, the
+        demo reset): read how far the demo's clock is ahead again first."""
+        if reread_clock:
+            try:
+                self.backend.desk(fresh=True)
+            except AccessDeskError:
+                pass  # the list's own read says what is wrong
         if not self.busy:
             self.model.refresh()
 
@@ -260,7 +302,8 @@ class PendingPage(QWidget):
         elif len(rows) == 1:
             row = rows[0]
             self.detail.setText(
-                f"{requester_line(row)}, requests {row['app']}, {ago(row['created_at'])} "
+                f"{requester_line(row)}, requests {row['app']}, "
+                f"{ago(row['created_at'], self.now())} "
                 f"({when(row['created_at'])}).\n"
                 f"Justification: {row['justification'] or '(none given)'}")
         else:
@@ -278,41 +321,55 @@ class PendingPage(QWidget):
         self.decide(False)
 
     def decide(self, approve: bool) -> BulkSummary | None:
+        """One request is decided at once and its summary returned. Several are decided off
+        the GUI thread (decision.BulkDecision: progress, Cancel between batches, the lists
+        re-read once at the end); None is returned and `last_summary` follows."""
         rows = self.selected_rows()
         if not rows or self.busy:
             return None
         self.error.clear_message()
         self.clear_outcome()
         reason = self.reason.text()
-        names = {r["id"]: f"{r['requester_name']}'s request for {r['app']}" for r in rows}
-        progress: QProgressDialog | None = None
-        if len(rows) >= PROGRESS_FROM:
-            verb = "Approving" if approve else "Denying"
-            progress = QProgressDialog(f"{verb} {len(rows)} requests…", "Stop", 0, len(rows),
-                                       self)
-            progress.setWindowTitle("Approvals")
-            progress.setAccessibleName(f"{verb} requests")
-            progress.setWindowModality(Qt.WindowModality.WindowModal)
-            progress.setMinimumDuration(400)
-            progress.setAutoClose(False)
-            progress.setValue(0)
-
+        self._deciding = (approve, reason,
+                          {r["id"]: f"{r['requester_name']}'s request for {r['app']}"
+                           for r in rows})
+        ids = [r["id"] for r in rows]
         self.busy = True
         self.on_table_selection_changed()
-        try:
-            summary = self._decide_in_batches([r["id"] for r in rows], approve, reason,
-                                              progress)
-        except AccessDeskError as exc:
-            self.error.show_message(for_people(exc))
-            if not approve and not reason.strip():
-                self.reason.setFocus()
+        if len(ids) >= PROGRESS_FROM:
+            run = BulkDecision(self, self.backend, ids, approve, reason)
+            run.done.connect(self.on_bulk_done)
+            run.failed.connect(self.on_bulk_failed)
+            run.start()
             return None
-        finally:
-            self.busy = False
-            if progress is not None:
-                progress.close()
-                progress.deleteLater()
-            self.on_table_selection_changed()
+        try:
+            view = self.backend.call("approvals.decide", ids=ids, approve=approve,
+                                     reason=reason)
+        except AccessDeskError as exc:
+            self.on_decision_failed(exc)
+            return None
+        return self.on_decided(BulkSummary.from_view(view))
+
+    def on_bulk_done(self, summary: BulkSummary, error: str) -> None:
+        self.on_decided(summary)
+        if error:  # a later batch failed: what was decided stays, the rest is pending
+            self.error.show_message(error)  # already for people (BulkDecision)
+
+    def on_bulk_failed(self, message: str) -> None:
+        self.on_decision_failed(message)
+        after_own_write(self, self.refresh)  # what the feed said meanwhile, read now
+
+    def on_decision_failed(self, message: str | AccessDeskError) -> None:
+        approve, reason, _names = self._deciding
+        self.busy = False
+        self.error.show_message(for_people(message))
+        if not approve and not reason.strip():
+            self.reason.setFocus()
+        self.on_table_selection_changed()
+
+    def on_decided(self, summary: BulkSummary) -> BulkSummary:
+        _approve, _reason, names = self._deciding
+        self.busy = False
         self.last_summary = summary
         tone = "info" if not (summary.conflicts or summary.failed or summary.cancelled) \
             else "warning"
@@ -321,35 +378,6 @@ class PendingPage(QWidget):
             self.reason.clear()
         after_own_write(self, self.refresh)
         self.on_table_selection_changed()
-        return summary
-
-    def _decide_in_batches(self, ids: list[int], approve: bool, reason: str,
-                           progress: QProgressDialog | None) -> BulkSummary:
-        """Decide BATCH requests per call (`approvals.decide`, each request in its own
-        transaction where the services run), the progress shown and Stop asked between
-        batches. A failure after some batches keeps what was decided: it ends the run as
-        Stop would and is shown beside the outcome."""
-        summary = BulkSummary(approve=approve, total=len(ids))
-        for start in range(0, len(ids), BATCH):
-            if progress is not None and progress.wasCanceled():
-                summary.cancelled = True
-                break
-            try:
-                view = self.backend.call("approvals.decide", ids=ids[start:start + BATCH],
-                                         approve=approve, reason=reason)
-            except AccessDeskError as exc:
-                if start == 0:
-                    raise
-                self.error.show_message(for_people(exc))
-                summary.cancelled = True
-                break
-            summary.merge(BulkSummary.from_view(view))
-            if progress is not None:
-                done = min(start + BATCH, len(ids))
-                progress.setValue(done)
-                progress.setLabelText(f"{done} of {len(ids)} requests decided…")
-                # Decisions run in the GUI thread between events: the dialog stays responsive.
-                QApplication.processEvents()
         return summary
 
 
@@ -369,8 +397,7 @@ class HistoryPage(QWidget):
             Column("app", "Application", icon=lambda row: app_icon(row["app"]), primary=True),
             Column("requester_name", "Requester"),
             status_column(),
-            Column("decided_by_name", "Decided by", sortable=False,
-                   formatter=lambda v: v or "Access Desk"),
+            Column("decided_by_label", "Decided by", sortable=False),
             Column("decided_at", "Decided", formatter=day,
                    samples=(day("2026-09-28T12:00:00Z"),)),
             Column("reason", "Reason", sortable=False, stretch=True),
@@ -396,12 +423,13 @@ class HistoryPage(QWidget):
 
     def _fetch(self, offset: int, limit: int, search: str | None, sort: str | None
                ) -> list[dict[str, Any]]:
-        return self.backend.call(  # type: ignore[no-any-return]
+        rows: list[dict[str, Any]] = self.backend.call(
             "approvals.decided", search=search, limit=limit, offset=offset, sort=sort)
+        return [{**row, "decided_by_label": decider_label(row)} for row in rows]
 
     @staticmethod
     def _tooltip(row: dict[str, Any]) -> str:
-        who = row["decided_by_name"] or "Access Desk"
+        who = decider_label(row)
         return (f"{row['requester_name']} requested {row['app']} on {when(row['created_at'])}\n"
                 f"{STATUS_LABELS.get(row['status'], row['status'])} by {who} on "
                 f"{when(row['decided_at'])}\nReason: {row['reason'] or '(none)'}")
@@ -455,25 +483,39 @@ class ApprovalsWindow(TabbedWindow):
         # The pages share the window's backend (the person's row made one, or it was given).
         self.pending_page = PendingPage(self.backend, feed)
         self.passwords_page = PasswordsPage(self.backend, feed)
-        self.history_page = HistoryPage(self.backend)
         self.add_page(self.pending_page, "approve", "Pending")
         self.add_page(self.passwords_page, "key", "Manage passwords")
-        self.add_page(self.history_page, "audit", "History")
-        self.reviews_page = ReviewsPage(self.backend)  # rule 20: shown when he reviews
-        self.add_page(self.reviews_page, "users", "Reviews")
+        # History and Reviews are built, and read, when first shown (desktop.ui.staleness).
+        self.history_tab = self.add_lazy_page(lambda: HistoryPage(self.backend), "audit",
+                                              "History")
+        # Rule 20: the Reviews tab is shown while he reviews.
+        self.reviews_tab = self.add_lazy_page(lambda: ReviewsPage(self.backend), "users",
+                                              "Reviews")
         self.finish(header)
+        self.update_away()  # first: the scope line names whom he stands in for
         self.update_scope()
-        self.update_away()
         self.update_badge()
         self.update_reviews()
 
+    @property
+    def history_page(self) -> HistoryPage:
+        """The History tab's page, built now if it was not."""
+        return self.history_tab.page()  # type: ignore[return-value]
+
+    @property
+    def reviews_page(self) -> ReviewsPage:
+        """The Reviews tab's page, built now if it was not."""
+        return self.reviews_tab.page()  # type: ignore[return-value]
+
     def _connect_signals(self) -> None:
         self.header_stale = Staleness(self, self._refresh_header)
-        self.pending_stale = Staleness(self.pending_page, lambda _n: self.pending_page.refresh())
-        self.history_stale = Staleness(self.history_page, lambda _n: self.history_page.refresh())
+        self.pending_stale = Staleness(
+            self.pending_page,
+            lambda notes: self.pending_page.refresh(reread_clock=ALL_APPLICATIONS in notes))
+        self.history_stale = Staleness(self.history_tab, lambda _n: self.history_page.refresh())
         self.passwords_stale = Staleness(self.passwords_page,
                                          lambda _n: self.passwords_page.refresh())
-        self.reviews_stale = Staleness(self.reviews_page, lambda _n: self.update_reviews())
+        self.reviews_stale = Staleness(self.reviews_tab, lambda _n: self.update_reviews())
         self.feed.requests_changed.connect(self.on_feed_requests_changed)
         self.feed.settings_changed.connect(self.on_feed_settings_changed)
         self.feed.access_changed.connect(self.on_feed_access_changed)
@@ -495,6 +537,7 @@ class ApprovalsWindow(TabbedWindow):
             view = self.backend.call("away.show")
         except AccessDeskError:
             return
+        self.stands_in_for = [other["name"] for other in view.get("stands_in_for", [])]
         lines = [away_sentence(view)] if view.get("to") else []
         lines += [f"You decide for {other['name']} while away, until "
                   f"{away_day(other['to'], end=True)}: the requests of "
@@ -512,8 +555,12 @@ class ApprovalsWindow(TabbedWindow):
         except AccessDeskError as exc:
             self.scope.setText(for_people(exc))
             return
+        stands_in = getattr(self, "stands_in_for", [])  # rule 19, from update_away
         if apps:
             text = "You approve requests for " + ", ".join(apps) + "."
+        elif stands_in:
+            text = ("You approve no application yourself; meanwhile you decide for "
+                    + " and ".join(stands_in) + ".")
         elif approver:
             text = ("No application you approve takes requests at the moment: its "
                     "self-service is off or needs no approval.")
@@ -526,13 +573,19 @@ class ApprovalsWindow(TabbedWindow):
 
     def update_badge(self) -> None:
         try:
-            self.pending_count = int(self.backend.call("approvals.count"))
+            counts = self.backend.call("approvals.counts")
         except AccessDeskError:
             return
+        self.pending_count, overdue = int(counts["pending"]), int(counts["overdue"])
         index = self.tabs.indexOf(self.pending_page)
-        self.tabs.setTabText(index, f"Pending ({self.pending_count})" if self.pending_count
-                             else "Pending")
-        self.tabs.setTabToolTip(index, f"{self.pending_count} request(s) waiting for you")
+        text = f"Pending ({self.pending_count})" if self.pending_count else "Pending"
+        if overdue:  # rules 16-17: the badge says some have waited past their reminder
+            text = f"Pending ({self.pending_count} · {overdue} overdue)"
+        self.tabs.setTabText(index, text)
+        self.tabs.setTabIcon(index, icon("warning" if overdue else "approve"))
+        self.tabs.setTabToolTip(index, f"{self.pending_count} request(s) waiting for you"
+                                + (f"; {overdue} waited past their reminder or escalation"
+                                   if overdue else ""))
 
     def show_request(self, request_id: int) -> None:
         """Open one request (a tray notification was clicked): pending, or who decided it."""
@@ -551,7 +604,7 @@ class ApprovalsWindow(TabbedWindow):
             return
         self.tabs.setCurrentWidget(self.history_page)
         self.history_page.select_request(request_id)
-        who = row["decided_by_name"] or "Access Desk"
+        who = decider_label(row)
         self.pending_page.show_outcome(
             f"{row['requester_name']}'s request for {row['app']} was already "
             f"{row['status']} by {who} on {when(row['decided_at'])}.", "warning")
@@ -564,8 +617,14 @@ class ApprovalsWindow(TabbedWindow):
         self.history_stale.mark_stale()
         self.header_stale.mark_stale()
 
-    def on_feed_settings_changed(self, _app_id: int) -> None:
-        # An application renamed, its self-service turned off or its approvers changed.
+    def on_feed_settings_changed(self, app_id: int) -> None:
+        # An application renamed, its self-service turned off or its approvers changed; for
+        # no single application: perhaps a demo's clock jumped (ages change) or a reset.
+        self._mark_lists_stale()
+        if app_id == ALL_APPLICATIONS:
+            self.pending_stale.mark_stale(ALL_APPLICATIONS)
+
+    def _mark_lists_stale(self) -> None:
         self.header_stale.mark_stale()
         self.pending_stale.mark_stale()
         self.history_stale.mark_stale()
@@ -577,29 +636,37 @@ class ApprovalsWindow(TabbedWindow):
 
     def on_feed_directory_changed(self) -> None:
         # Names, departments and licenses are in every list; an approver may lose his license.
-        self.on_feed_settings_changed(0)
+        self._mark_lists_stale()
 
     def _refresh_header(self, _notes: object) -> None:
+        self.update_away()  # first: the scope line names whom he stands in for
         self.update_scope()
-        self.update_away()
         self.update_badge()
         self.update_reviews()
 
     def update_reviews(self) -> None:
         """Rule 20: the Reviews tab, shown while he reviews an active review, with the number
         of people waiting for his decision."""
-        reviews = self.reviews_page.reload_reviews()
-        index = self.tabs.indexOf(self.reviews_page)
-        tasks = self.reviews_page.tasks()
+        page: ReviewsPage | None = self.reviews_tab.built_page()  # type: ignore[assignment]
+        if page is not None:
+            reviews = page.reload_reviews()
+        else:  # the tab's title needs the reviews, not their people (read when shown)
+            try:
+                reviews = self.backend.call("reviews.mine")
+            except AccessDeskError:
+                return
+        index = self.tabs.indexOf(self.reviews_tab)
+        tasks = review_tasks(reviews)
         self.tabs.setTabVisible(index, bool(reviews))
         self.tabs.setTabText(index, f"Reviews ({tasks})" if tasks else "Reviews")
         self.tabs.setTabToolTip(index, f"{tasks} people wait for your review decision")
 
     def refresh_all(self) -> None:
+        self.update_away()  # first: the scope line names whom he stands in for
         self.update_scope()
-        self.update_away()
         self.pending_page.refresh()
-        self.history_page.refresh()
+        if self.history_tab.is_built():
+            self.history_page.refresh()
         self.passwords_page.refresh()
         self.update_badge()
         self.update_reviews()

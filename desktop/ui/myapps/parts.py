@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from PySide6.QtGui import QFont
 
@@ -40,6 +41,13 @@ def when(value: str | None) -> str:
         return ""
     local = moment.astimezone()
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def service_now(desk: dict[str, Any]) -> dt.datetime:
+    """The services' "now" as a window reckons it: the desktop's clock plus how far a trainer
+    jumped the demo's clock ahead (``clock_offset`` seconds in the backend's ``me.desk``), so
+    a request made before a 7-day jump is "7 days" old in the window as in the services."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(desk.get("clock_offset") or 0))
 
 
 def age(value: str | None, now: dt.datetime | None = None) -> str:

@@ -42,19 +42,30 @@ class MyAppsWindow(TabbedWindow):
         header.addWidget(who)
 
         self.apps_page = AppsPage(self.backend, feed)
-        self.catalog_page = CatalogPage(self.backend, feed)
-        self.requests_page = RequestsPage(self.backend, feed)
         self.add_page(self.apps_page, "application", "Apps")
-        self.add_page(self.catalog_page, "request", "Request new apps")
-        self.add_page(self.requests_page, "info", "My requests")
+        # The other tabs are built, and read, when first shown (desktop.ui.staleness).
+        self.catalog_tab = self.add_lazy_page(lambda: CatalogPage(self.backend, feed), "request",
+                                              "Request new apps")
+        self.requests_tab = self.add_lazy_page(lambda: RequestsPage(self.backend, feed), "info",
+                                               "My requests")
         self.finish(header, [("Ctrl+R", self.on_request_shortcut_activated)])
         self.update_badge()
+
+    @property
+    def catalog_page(self) -> CatalogPage:
+        """The Request new apps tab's page, built now if it was not."""
+        return self.catalog_tab.page()  # type: ignore[return-value]
+
+    @property
+    def requests_page(self) -> RequestsPage:
+        """The My requests tab's page, built now if it was not."""
+        return self.requests_tab.page()  # type: ignore[return-value]
 
     def _connect_signals(self) -> None:
         self.badge_stale = Staleness(self, lambda _n: self.update_badge())
         self.apps_stale = Staleness(self.apps_page, lambda _n: self.apps_page.reload())
-        self.catalog_stale = Staleness(self.catalog_page, lambda _n: self.catalog_page.refresh())
-        self.requests_stale = Staleness(self.requests_page, self._refresh_requests)
+        self.catalog_stale = Staleness(self.catalog_tab, lambda _n: self.catalog_page.refresh())
+        self.requests_stale = Staleness(self.requests_tab, self._refresh_requests)
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
         self.feed.requests_changed.connect(self.on_feed_requests_changed)
         self.feed.access_changed.connect(self.on_feed_access_changed)
@@ -89,7 +100,7 @@ class MyAppsWindow(TabbedWindow):
     def on_tabs_current_changed(self, index: int) -> None:
         if index == REQUESTS_TAB:
             self.requests_page.mark_seen()
-        else:
+        elif self.requests_tab.is_built():
             self.requests_page.forget_fresh()
 
     # The feed marks what depends on a change stale (desktop.ui.staleness): the tab shown
@@ -136,8 +147,10 @@ class MyAppsWindow(TabbedWindow):
 
     def refresh_all(self) -> None:
         self.apps_page.reload()
-        self.catalog_page.refresh()
-        self.requests_page.refresh()
+        if self.catalog_tab.is_built():  # a tab not built yet reads when first shown
+            self.catalog_page.refresh()
+        if self.requests_tab.is_built():
+            self.requests_page.refresh()
         self.update_badge()
 
     def showEvent(self, event: QShowEvent) -> None:
