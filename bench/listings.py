@@ -142,14 +142,27 @@ def floor(kind: str, path: str, upn: str) -> None:
         rows: list[dict[str, Any]] = [
             dict(zip(REQUEST_KEYS, row, strict=True))
             for row in conn.execute(sql + "ORDER BY r.id DESC", params)]
-    else:
-        rows = [{"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
-                 "application_id": app, "details": json.loads(details), "hash": hash_}
-                for seq, at, actor, action, target, app, details, hash_ in conn.execute(
-                    f"SELECT seq, {_iso_sql('at')}, actor, action, target, application_id, "
-                    "details, hash FROM audit_event ORDER BY seq DESC")]
+    else:  # 5,000,000 events: written one by one, never all in memory
+        _floor_audit(conn)
+        return
     json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def _floor_audit(conn: Any) -> None:
+    """The audit log as `json.dump(rows, indent=2)` writes it, byte for byte, but streamed:
+    each event written as it is read (`json.dumps(event, indent=2)` indented one level), so
+    the floor's memory stays flat at 5,000,000 events as the command's does."""
+    out, separator = sys.stdout, "[\n  "
+    for seq, at, actor, action, target, app, details, hash_ in conn.execute(
+            f"SELECT seq, {_iso_sql('at')}, actor, action, target, application_id, "
+            "details, hash FROM audit_event ORDER BY seq DESC"):
+        row = {"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
+               "application_id": app, "details": json.loads(details), "hash": hash_}
+        out.write(separator)
+        out.write(json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        separator = ",\n  "
+    out.write("[]\n" if separator.startswith("[") else "\n]\n")
 
 
 def _floor_verify(conn: Any) -> None:
@@ -301,9 +314,14 @@ def _database_text(db: str, backend: str) -> str:
 
 def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path, runs: int,
             load: tuple[float, float], whole: float, quick: bool,
-            backend: str = "sqlite") -> str:
-    left_out = [f"`{label}`" for label, _u, _a, kind, _m in LISTINGS
+            backend: str = "sqlite", previous: str = "") -> str:
+    """The README's section; the rows of listings not measured in this run (--only) are
+    kept from the `previous` section's table, saying from which run."""
+    left_out = [label for label, _u, _a, kind, _m in LISTINGS
                 if kind not in {r["kind"] for r in results}]
+    kept = {label: line for label in left_out for line in previous.splitlines()
+            if line.startswith(f"| `access-desk {label}` |")}
+    dated = re.search(r"Measured on (\d{4}-\d\d-\d\d)", previous)
     table = ["| listing | rows | s | peak RSS MB | output MB | floor s | floor peak MB | "
              "s / floor | target | now |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
@@ -318,6 +336,21 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path
             f"| `access-desk {r['label']}` | {shown} | {s:.2f} | {rss:.0f} | "
             f"{_median(r['command'], 'bytes') / MB:.1f} | {f:.2f} | {frss:.0f} | "
             f"{s / f:.1f}x | {TARGETS[r['kind']]} | {verdict(r['kind'], s, f, rss)} |")
+    order = [label for label, *_rest in LISTINGS]
+    measured = table[2:] + list(kept.values())
+    table[2:] = sorted(measured, key=lambda line: next(
+        (i for i, label in enumerate(order) if line.startswith(f"| `access-desk {label}` |")),
+        len(order)))
+    if kept:
+        since = f"the run of {dated.group(1)}" if dated else "an earlier run"
+        left_note = (f"Kept from {since} (not measured in this one, --only): "
+                     f"{', '.join(f'`{label}`' for label in kept)}.")
+    else:
+        left_note = ""
+    missing = [f"`{label}`" for label in left_out if label not in kept]
+    if missing:
+        left_note += (" " if left_note else "") + (
+            f"Not measured in this run (--only): {', '.join(missing)}.")
     scale = ("the `--small` directory (a hundredth of the issue's sizes, a fiftieth of its "
              "people; the issue's targets are for the full one)" if quick
              else "the issue's directory")
@@ -346,24 +379,36 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path
         f"(`wait4`). The floor reads the same rows with "
         f"{'`psycopg` (the same SELECT, streamed)' if pg else 'raw `sqlite3`'} "
         "and writes the same JSON "
-        "(`json.dump` of the whole list, indent 2, the audit details parsed); for `audit "
+        "(`json.dump` of the whole list, indent 2, the audit details parsed; the audit log "
+        "event by event, `json.dumps(event, indent=2)` indented one level: the same bytes in "
+        "flat memory); for `audit "
         "verify`, every event's hash recomputed with `audithash.formula2` and every "
         "checkpoint's signature checked. The command's time includes signing in (scrypt, "
         "~45 ms).",
         "",
         *table,
         "",
-        *([f"Not measured in this run (--only): {', '.join(left_out)}.", ""] if left_out
-          else []),
+        *([left_note, ""] if left_note else []),
         "The listings stream (issue 15 item 5): the command reads its rows a page of 1,000 "
         "at a time by key (`WHERE id < the last one`, one query a page, rows as tuples, not "
         "model objects) and writes each page as it comes, so its memory stays flat whatever "
         "the size; the array is written with the json module's C encoder, byte for byte what "
         "`json.dump(..., indent=2)` of the whole list writes (the floor). `audit verify` "
-        "reads the chain 2,000 events a query as named tuples.",
+        "reads the chain 2,000 events a query as named tuples, and the signed checkpoints "
+        "2,000 a query by number to check their signatures, then beside each page of events "
+        "those that sign it (never all 50,000 at once).",
         "",
         f"Whole run {whole:.0f} s.",
     ])
+
+
+def read_section(name: str) -> str:
+    """The README's section `name` as the last run wrote it ('' when there is none)."""
+    readme = README.read_text()
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    if begin not in readme or end not in readme:
+        return ""
+    return readme[readme.index(begin) + len(begin):readme.index(end)]
 
 
 def write_readme(text: str, name: str) -> None:
@@ -414,12 +459,14 @@ def main() -> int:
         with found as db, tempfile.TemporaryDirectory(prefix="bench-listings-") as tmp:
             load_before = os.getloadavg()[0]
             results = measure(db, runs, Path(tmp), a.only)
+            name = ("listings_quick" if a.quick else "listings") + (
+                "_pg" if backend == "postgres" else "")
             text = section(results, sizes, db, runs, (load_before, os.getloadavg()[0]),
-                           time.perf_counter() - began, a.quick, backend)
+                           time.perf_counter() - began, a.quick, backend,
+                           previous=read_section(name))
         print(text)
         if not a.no_write:
-            name = "listings_quick" if a.quick else "listings"
-            write_readme(text, name + ("_pg" if backend == "postgres" else ""))
+            write_readme(text, name)
     return 0
 
 

@@ -142,18 +142,20 @@ class Listing:
 
 def _guarded(rows: Any) -> Any:
     """The rows; a database that stops answering midway is exit 4 (the output so far is
-    incomplete), not an internal error."""
-    import peewee
-
-    from desktop.errors import DatabaseUnusable
-    from desktop.models.database import storage_error
-
+    incomplete), not an internal error. Through a server nothing here imports peewee: a
+    remote client never loads the models."""
     count = 0
     try:
         for row in rows:
             yield row
             count += 1
-    except (peewee.DatabaseError, peewee.InterfaceError) as exc:  # OperationalError too
+    except Exception as exc:
+        peewee = sys.modules.get("peewee")  # loaded only where a database was opened
+        if peewee is None or not isinstance(exc, (peewee.DatabaseError, peewee.InterfaceError)):
+            raise  # OperationalError is a DatabaseError too
+        from desktop.errors import DatabaseUnusable
+        from desktop.models.database import storage_error
+
         known = storage_error(exc)
         if known is not None:
             raise known from exc

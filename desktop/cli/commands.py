@@ -610,20 +610,27 @@ def _export(ctx: Context) -> Any:
 
     from desktop.services import exports
 
+    from .transfer import export_progress
+
     a = ctx.args
     if ctx.server:  # the server writes it; the bytes come here as they are
         return _export_from_server(ctx)
     actor = ctx.actor
-    if a.out:  # the same file as the window's File > Export writes
-        return exports.write_file(actor, a.action, a.format, Path(a.out))
-    exports.write(actor, a.action, a.format, sys.stdout)
+    # A terminal is told how far it got (on stderr; not when the export itself is printed
+    # there, nor in a pipe or a log).
+    with export_progress(a.action, shown=bool(a.out) or not sys.stdout.isatty()) as progress:
+        if a.out:  # the same file as the window's File > Export writes
+            return exports.write_file(actor, a.action, a.format, Path(a.out), progress)
+        exports.write(actor, a.action, a.format, sys.stdout, progress)
     return None
 
 
 def _export_from_server(ctx: Context) -> Any:
     import sys
 
-    from desktop.files import replacing
+    from desktop.remote import transfer
+
+    from .transfer import download_progress
 
     a = ctx.args
     ctx.sign_in()
@@ -631,8 +638,8 @@ def _export_from_server(ctx: Context) -> Any:
         ctx.backend.download("export.download", sys.stdout.buffer, kind=a.action,
                              format=a.format, for_file=False)
         return None
-    with replacing(Path(a.out), encoding=None) as out:
-        view = ctx.backend.download("export.download", out, kind=a.action, format=a.format)
+    with download_progress("Exporting on the server") as received:
+        view = transfer.export_file(ctx.backend, a.action, a.format, Path(a.out), received)
     return {**view, "out": a.out}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,55 @@ def status() -> Iterator[Callable[[str], None]]:
     finally:
         if shown:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+# What an export's rows are called on its progress line.
+EXPORT_ROWS = {"settings": "applications", "access": "people with access",
+               "requests": "requests", "audit": "audit events"}
+# How often a progress line is rewritten at most (seconds).
+REDRAW = 0.2
+
+
+@contextmanager
+def export_progress(kind: str, shown: bool = True) -> Iterator[Any]:
+    """`progress` for exports.write_file / write: "Exporting audit events: 12,000 of
+    5,000,000 written" on a terminal's standard error (None when nothing is to be shown)."""
+    if not (shown and sys.stderr.isatty()):
+        yield None
+        return
+    words = EXPORT_ROWS.get(kind, "rows")
+    with status() as show:
+        last = 0.0
+
+        def progress(done: int, total: int | None) -> None:
+            nonlocal last
+            if time.monotonic() - last < REDRAW and done != total:
+                return
+            last = time.monotonic()
+            of = f" of {total:,}" if total is not None else ""
+            show(f"Exporting {words}: {done:,}{of} written")
+
+        yield progress
+
+
+@contextmanager
+def download_progress(doing: str) -> Iterator[Any]:
+    """`received` for a download through a server: "DOING: 12 MB received" on a terminal's
+    standard error (None when it is not a terminal)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with status() as show:
+        show(f"{doing}…")
+        last = 0.0
+
+        def received(done: int) -> None:
+            nonlocal last
+            if time.monotonic() - last >= REDRAW:
+                last = time.monotonic()
+                show(f"{doing}: {archive.size_text(done)} received")
+
+        yield received
 
 
 def verify_audit(ctx: Context) -> Any:

@@ -17,6 +17,7 @@ from desktop.errors import AccessDeskError, UsageError
 from desktop.files import check_target, replacing
 
 Sent = Callable[[int, int], None]  # bytes sent so far, of how many
+Received = Callable[[int], None]  # bytes received so far
 
 
 def _entry(index: int, width: int, name: str) -> str:
@@ -87,12 +88,41 @@ def import_graph(backend: Any, files: GraphFiles, *, dry_run: bool, strict: bool
     return report  # type: ignore[no-any-return]
 
 
+class _Counting:
+    """A binary stream written through to `out`, telling `received` the bytes so far (which
+    may raise to stop the download)."""
+
+    def __init__(self, out: Any, received: Received) -> None:
+        self._out, self._received, self.done = out, received, 0
+
+    def write(self, data: bytes) -> int:
+        written = self._out.write(data)
+        self.done += len(data)
+        self._received(self.done)
+        return int(written if written is not None else len(data))
+
+
+def export_file(backend: Any, kind: str, fmt: str, out: Path,
+                received: Received | None = None) -> dict[str, Any]:
+    """`export KIND --out` on the server: the file it writes streamed into `out` (owner-only,
+    whole or not at all: a failed download, or an error raised by `received(bytes so far)`
+    to cancel it, leaves no file and an existing one as it was)."""
+    check_target(str(out))
+    with replacing(out, encoding=None) as target:
+        view = backend.download("export.download",
+                                _Counting(target, received) if received else target,
+                                kind=kind, format=fmt)
+    return {**view, "out": str(out)}
+
+
 def export_evidence(backend: Any, app_name: str, start: dt.datetime, end: dt.datetime,
-                    out: Path) -> dict[str, Any]:
+                    out: Path, received: Received | None = None) -> dict[str, Any]:
     """The bundle the server writes and signs, streamed into `out` (owner-only, whole or not
-    at all: a failed download leaves an existing file as it was)."""
+    at all: a failed download leaves an existing file as it was; `received` as for
+    `export_file`)."""
     check_target(str(out))  # a folder is refused before the server signs a checkpoint
     with replacing(out, encoding=None) as target:
-        view = backend.download("export.evidence", target, app_name=app_name, start=start,
-                                end=end)
+        view = backend.download("export.evidence",
+                                _Counting(target, received) if received else target,
+                                app_name=app_name, start=start, end=end)
     return {**view, "out": str(out)}

@@ -13,7 +13,7 @@ from . import lookup
 from .catalog import catalog_query
 from .core import iso
 from .policy import approver_apps_subquery, approver_problem, is_approver_anywhere
-from .requests import can_see, request_query
+from .requests import can_see, request_page, request_query
 from .rights import fresh
 from .views import View
 
@@ -77,7 +77,11 @@ def _order(query: pw.ModelSelect[Any], sort: str | None, default_desc: bool
 
 def list_pending(actor: User, search: str | None = None, *, limit: int | None = None,
                  offset: int = 0, sort: str | None = None) -> list[View]:
-    """Pending requests the actor may decide (never his own), oldest first by default."""
+    """Pending requests the actor may decide (never his own), oldest first by default (read
+    from the applications' index in id order: ``requests.request_page``)."""
+    if not sort:
+        return _rows(request_page(actor, "to_approve", status="pending", search=search,
+                                  newest_first=False, offset=offset, limit=limit))
     query = request_query(actor, "to_approve", status="pending", search=search)
     query = _order(query, sort, default_desc=False).offset(offset)
     if limit is not None:

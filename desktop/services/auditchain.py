@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import peewee as pw
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -342,68 +343,118 @@ def _check_keys() -> list[AuditSigningKey]:
     return keys
 
 
-def _check_checkpoints(keys: list[AuditSigningKey]) -> list[AuditCheckpoint]:
-    checkpoints = list(AuditCheckpoint.select().order_by(AuditCheckpoint.id))
-    if checkpoints and not keys:
-        raise AuditUnverifiable(
-            "no public key is recorded for the audit checkpoints, so their signatures cannot "
-            "be checked (the audit_signing_key table is empty: restore it from a backup)")
+class _Signed(NamedTuple):
+    """What the walk needs of the checked checkpoints: how many, the newest one's event."""
+
+    checkpoints: int
+    signed_to: int | None
+
+
+# Checkpoints read per query, when their signatures are checked and during the walk.
+CHECKPOINT_PAGE = 2000
+
+
+def _checkpoint_pages() -> Iterator[list[AuditCheckpoint]]:
+    """The checkpoints by number, CHECKPOINT_PAGE at a time by key (the first page from the
+    lowest number, whatever it is): never all of them in memory (5,000,000 events have
+    50,000)."""
+    after: int | None = None
+    while True:
+        query = AuditCheckpoint.select().order_by(AuditCheckpoint.id).limit(CHECKPOINT_PAGE)
+        if after is not None:
+            query = query.where(AuditCheckpoint.id > after)
+        page = list(query)
+        if page:
+            yield page
+        if len(page) < CHECKPOINT_PAGE:
+            return
+        after = page[-1].id
+
+
+def _check_checkpoints(keys: list[AuditSigningKey]) -> int:
+    """Every checkpoint's number, key and signature, read a page at a time; returns how many."""
     by_id = {k.key_id: (i, k) for i, k in enumerate(keys)}
     publics = {k.key_id: _public(k.public_key, f"signing key {k.id}") for k in keys}
-    for number, cp in enumerate(checkpoints, 1):
-        if cp.id != number:
-            raise _Broken(cp.seq, f"checkpoint {number} was removed")
-        if cp.key_id not in by_id:
-            raise _Broken(cp.seq, f"checkpoint {number} names a signing key the database does "
-                          "not record: it was changed")
-        index, key = by_id[cp.key_id]
-        following = keys[index + 1] if index + 1 < len(keys) else None
-        message = audithash.checkpoint_message(cp.id, cp.seq, cp.hash, cp.at, cp.key_id)
-        if not _signed(publics[cp.key_id], cp.signature, message):
-            raise _Broken(cp.seq, f"checkpoint {number} was changed after it was signed")
-        if cp.at < key.created_at or (following is not None and cp.at > following.created_at):
-            raise _Broken(cp.seq, f"checkpoint {number} is signed with a key that was not "
-                          "current at its time")
+    number = 0
+    for page in _checkpoint_pages():
+        if not keys:
+            raise AuditUnverifiable(
+                "no public key is recorded for the audit checkpoints, so their signatures "
+                "cannot be checked (the audit_signing_key table is empty: restore it from a "
+                "backup)")
+        for cp in page:
+            number += 1
+            if cp.id != number:
+                raise _Broken(cp.seq, f"checkpoint {number} was removed")
+            if cp.key_id not in by_id:
+                raise _Broken(cp.seq, f"checkpoint {number} names a signing key the database "
+                              "does not record: it was changed")
+            index, key = by_id[cp.key_id]
+            following = keys[index + 1] if index + 1 < len(keys) else None
+            message = audithash.checkpoint_message(cp.id, cp.seq, cp.hash, cp.at, cp.key_id)
+            if not _signed(publics[cp.key_id], cp.signature, message):
+                raise _Broken(cp.seq, f"checkpoint {number} was changed after it was signed")
+            if cp.at < key.created_at or (following is not None
+                                          and cp.at > following.created_at):
+                raise _Broken(cp.seq, f"checkpoint {number} is signed with a key that was not "
+                              "current at its time")
     recorded = get_setting(CHECKPOINT_HEAD)
     if recorded:
         number_text = recorded.split(":")[0]
-        if not number_text.isdigit() or int(number_text) > len(checkpoints):
+        if not number_text.isdigit() or int(number_text) > number:
             raise _Broken(None, f"the newest checkpoints were removed (checkpoint {number_text} "
-                          f"was written, the last one left is {len(checkpoints)})")
-    return checkpoints
+                          f"was written, the last one left is {number})")
+    return number
 
 
-def _walk(since: tuple[int, str] | None, first_2: int,
-          checkpoints: list[AuditCheckpoint]) -> tuple[int, int]:
-    """Recompute every hash from the start (or from `since`); returns (events, last seq)."""
-    at_seq: dict[int, list[AuditCheckpoint]] = {}
-    for cp in checkpoints:
-        at_seq.setdefault(cp.seq, []).append(cp)
+def _signed_from(start: int | None, total: int) -> _Signed:
+    """How many of the `total` checkpoints sign events from `start` on (all of them without
+    a start), and the newest event they sign."""
+    query = AuditCheckpoint.select(pw.fn.COUNT(AuditCheckpoint.id),
+                                   pw.fn.MAX(AuditCheckpoint.seq))
+    if start is not None:
+        query = query.where(AuditCheckpoint.seq >= start)
+    elif not total:
+        return _Signed(0, None)
+    row: Any = query.tuples().get()
+    return _Signed(int(row[0] or 0), row[1])
+
+
+def _walk(since: tuple[int, str] | None, first_2: int) -> tuple[int, int]:
+    """Recompute every hash from the start (or from `since`), and compare each event with the
+    checkpoints that signed it (read beside each page of events); returns (events, last seq)."""
     start = since[0] if since else 1
     prev, expected, count = audithash.GENESIS_HASH, start, 0
     legacy = hashlib.sha256() if first_2 > 1 and start == 1 else None
-    for e in _events_from(start):
-        if since and count == 0:
-            if e.seq != since[0] or e.hash != since[1]:
-                raise _Broken(since[0], f"the log no longer holds event {since[0]} with that "
-                              "hash: it does not extend the head given")
-            prev = e.prev_hash
-        if e.seq != expected:
-            raise _Broken(e.seq, f"event {expected} is missing (the next one is {e.seq})")
-        if e.prev_hash != prev:
-            raise _Broken(e.seq, f"event {e.seq} does not follow event {e.seq - 1}")
-        if recompute(e, first_2) != e.hash:
-            raise _Broken(e.seq, f"event {e.seq} was changed after it was written")
-        if legacy is not None and e.seq < first_2:
-            legacy.update(json.dumps([e.seq, e.id, e.application_id],
-                                     separators=(",", ":")).encode("ascii") + b"\n")
-        if e.seq == first_2 and first_2 > 1:
-            _check_upgrade_event(e, first_2, legacy)
-        for cp in at_seq.get(e.seq, ()):
-            if cp.hash != e.hash:
-                raise _Broken(e.seq, f"event {e.seq} differs from what checkpoint {cp.id} "
-                              "signed: the log was rewritten")
-        prev, expected, count = e.hash, expected + 1, count + 1
+    for page in _event_pages(start):
+        at_seq: dict[int, list[AuditCheckpoint]] = {}
+        for cp in (AuditCheckpoint.select(AuditCheckpoint.id, AuditCheckpoint.seq,
+                                          AuditCheckpoint.hash)
+                   .where(AuditCheckpoint.seq.between(page[0].seq, page[-1].seq))
+                   .order_by(AuditCheckpoint.seq, AuditCheckpoint.id)):
+            at_seq.setdefault(cp.seq, []).append(cp)
+        for e in page:
+            if since and count == 0:
+                if e.seq != since[0] or e.hash != since[1]:
+                    raise _Broken(since[0], f"the log no longer holds event {since[0]} with "
+                                  "that hash: it does not extend the head given")
+                prev = e.prev_hash
+            if e.seq != expected:
+                raise _Broken(e.seq, f"event {expected} is missing (the next one is {e.seq})")
+            if e.prev_hash != prev:
+                raise _Broken(e.seq, f"event {e.seq} does not follow event {e.seq - 1}")
+            if recompute(e, first_2) != e.hash:
+                raise _Broken(e.seq, f"event {e.seq} was changed after it was written")
+            if legacy is not None and e.seq < first_2:
+                legacy.update(json.dumps([e.seq, e.id, e.application_id],
+                                         separators=(",", ":")).encode("ascii") + b"\n")
+            if e.seq == first_2 and first_2 > 1:
+                _check_upgrade_event(e, first_2, legacy)
+            for cp in at_seq.get(e.seq, ()):
+                if cp.hash != e.hash:
+                    raise _Broken(e.seq, f"event {e.seq} differs from what checkpoint {cp.id} "
+                                  "signed: the log was rewritten")
+            prev, expected, count = e.hash, expected + 1, count + 1
     if since and count == 0:
         raise _Broken(since[0], f"the log no longer holds event {since[0]}: events were removed")
     return count, expected - 1
@@ -412,15 +463,37 @@ def _walk(since: tuple[int, str] | None, first_2: int,
 # Events read per query by `_walk`, and how often it reports its progress (seconds).
 WALK_PAGE = 2000
 PROGRESS_EVERY = 0.5
-_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("audit_progress",
-                                                                       default=None)
+
+
+class VerifyCancelled(UsageError):
+    """Raised between two pages of the walk when the check was cancelled: nothing is known."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(f"verification cancelled after {done:,} events; nothing was "
+                         "concluded")
+        self.done = done
+
+
+@dataclass(frozen=True)
+class _Watch:
+    report: Callable[[int, int], None]
+    every: float | None
+    page: int | None
+    cancelled: Callable[[], bool] | None
+
+
+_progress: ContextVar[_Watch | None] = ContextVar("audit_progress", default=None)
 
 
 @contextmanager
-def progress(report: Callable[[int, int], None]) -> Iterator[None]:
+def progress(report: Callable[[int, int], None], *, every: float | None = None,
+             page: int | None = None,
+             cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
     """While the block runs, a check of the chain calls `report(events checked, events to
-    check)` about every PROGRESS_EVERY seconds (a terminal's progress line)."""
-    token = _progress.set(report)
+    check)` about every `every` seconds (PROGRESS_EVERY: a terminal's progress line), reads
+    `page` events a query (WALK_PAGE), and stops with VerifyCancelled between two pages once
+    `cancelled()` says so (a window's Cancel)."""
+    token = _progress.set(_Watch(report, every, page, cancelled))
     try:
         yield
     finally:
@@ -447,26 +520,32 @@ class _Event(NamedTuple):
     hash: str
 
 
-def _events_from(start: int) -> Iterator[Any]:
+def _event_pages(start: int) -> Iterator[list[Any]]:
     """The events from `start` on, in order, as named tuples (the attributes `recompute`
-    reads), read WALK_PAGE at a time by key: no cursor held open across the whole log. The
-    rows come from the driver as they are; only the time is converted, as the model does."""
-    report = _progress.get()
-    total = AuditEvent.select().where(AuditEvent.seq >= start).count() if report else 0
+    reads), a page at a time (WALK_PAGE) read by key: no cursor held open across the whole
+    log. The rows come from the driver as they are; only the time is converted, as the model
+    does. Reports progress and stops when cancelled, between two pages (`progress`)."""
+    watch = _progress.get()
+    size = (watch.page if watch is not None and watch.page else None) or WALK_PAGE
+    every = watch.every if watch is not None and watch.every is not None else PROGRESS_EVERY
+    total = AuditEvent.select().where(AuditEvent.seq >= start).count() if watch else 0
     shown, done, after = time.monotonic(), 0, start - 1
     at = AuditEvent.at.python_value
     database = AuditEvent._meta.database
     while True:
+        if watch is not None and watch.cancelled is not None and watch.cancelled():
+            raise VerifyCancelled(done)
         query = (AuditEvent.select(*_EVENT_COLUMNS).where(AuditEvent.seq > after)
-                 .order_by(AuditEvent.seq).limit(WALK_PAGE))
+                 .order_by(AuditEvent.seq).limit(size))
         page = [_Event(i, seq, at(when), *rest)
                 for i, seq, when, *rest in database.execute(query).fetchall()]
-        yield from page
+        if page:
+            yield page
         done += len(page)
-        if report is not None and time.monotonic() - shown >= PROGRESS_EVERY:
-            report(done, total)
+        if watch is not None and time.monotonic() - shown >= every:
+            watch.report(done, total)
             shown = time.monotonic()
-        if len(page) < WALK_PAGE:
+        if len(page) < size:
             return
         after = page[-1].seq
 
@@ -492,21 +571,24 @@ def check(since: str | None = None) -> Report:
     first_2 = formula_2_from()
     try:
         keys = _check_keys()
-        checkpoints = _check_checkpoints(keys)
-        if point is not None:
-            checkpoints = [cp for cp in checkpoints if cp.seq >= point[0]]
-        count, last = _walk(point, first_2, checkpoints)
-        beyond = [cp for cp in checkpoints if cp.seq > last]
-        if beyond:
-            raise _Broken(last + 1, f"events after {last} were removed: checkpoint "
-                          f"{beyond[0].id} signed event {beyond[0].seq}")
+        total = _check_checkpoints(keys)
+        count, last = _walk(point, first_2)
+        signed = _signed_from(point[0] if point is not None else None, total)
+        if signed.checkpoints:
+            beyond = (AuditCheckpoint.select(AuditCheckpoint.id, AuditCheckpoint.seq)
+                      .where(AuditCheckpoint.seq > last,
+                             *([AuditCheckpoint.seq >= point[0]] if point else []))
+                      .order_by(AuditCheckpoint.id).first())
+            if beyond is not None:
+                raise _Broken(last + 1, f"events after {last} were removed: checkpoint "
+                              f"{beyond.id} signed event {beyond.seq}")
         _check_head(point, count, last)
-        if point is None and last >= max(first_2, 1) and not checkpoints:
+        if point is None and last >= max(first_2, 1) and not signed.checkpoints:
             raise _Broken(None, "the signed checkpoints were removed (events of the signed "
                           "scheme are there, no checkpoint is)")
     except _Broken as broken:
         return Report(False, 0, broken.seq, broken.message)
-    return _intact(point, count, last, first_2, keys, checkpoints)
+    return _intact(point, count, last, first_2, keys, signed)
 
 
 def parse_head(text: str) -> tuple[int, str]:
@@ -533,11 +615,11 @@ def _hash_of(seq: int) -> str | None:
 
 
 def _intact(point: tuple[int, str] | None, count: int, last: int, first_2: int,
-            keys: list[AuditSigningKey], checkpoints: list[AuditCheckpoint]) -> Report:
+            keys: list[AuditSigningKey], signed: _Signed) -> Report:
     start = point[0] if point else 1
     old = (start, min(last, first_2 - 1)) if last and start < first_2 else None
     new = (max(start, first_2), last) if last >= max(start, first_2) else None
-    signed_to = max((cp.seq for cp in checkpoints), default=None)
+    signed_to = signed.signed_to
     unsigned = last - signed_to if signed_to is not None else (new[1] - new[0] + 1 if new else 0)
     current = keys[-1] if keys else None
     holds = None
@@ -558,9 +640,10 @@ def _intact(point: tuple[int, str] | None, count: int, last: int, first_2: int,
     if old is not None:
         parts.append(f"events {old[0]}–{old[1]} were written before signing began (old formula, "
                      "proven by the first checkpoint after them)")
-    if checkpoints:
-        parts.append(f"{len(checkpoints)} signed checkpoint{'s' if len(checkpoints) > 1 else ''}"
-                     f" checked, the newest at event {signed_to}")
+    if signed.checkpoints:
+        many = "s" if signed.checkpoints > 1 else ""
+        parts.append(f"{signed.checkpoints} signed checkpoint{many} checked, the newest at "
+                     f"event {signed_to}")
     if unsigned:
         parts.append(f"the newest {unsigned} event{'s are' if unsigned > 1 else ' is'} not "
                      "signed yet")
@@ -568,7 +651,7 @@ def _intact(point: tuple[int, str] | None, count: int, last: int, first_2: int,
         notes.append(f"{unsigned} events are not signed: a desktop without the signing key "
                      "wrote them; import the key there with access-desk key import FILE")
     return Report(True, count, None, "; ".join(parts), formula_1=old, formula_2=new,
-                  checkpoints=len(checkpoints), signed_to=signed_to, unsigned=unsigned,
+                  checkpoints=signed.checkpoints, signed_to=signed_to, unsigned=unsigned,
                   keys=len(keys),
                   key_fingerprint=audithash.fingerprint(current.public_key) if current else None,
                   holds_key=holds, since=point[0] if point else None,

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,18 @@ from .views import View, request_views
 KINDS = ("settings", "access", "requests", "audit")
 FORMATS = ("json", "csv", "graph")
 BATCH = 500
+# An export's progress is reported every PROGRESS_ROWS rows written, and when it ends:
+# `progress(rows written, rows in all or None where counting them first would cost a read)`.
+PROGRESS_ROWS = 1000
+Progress = Callable[[int, int | None], None]
+
+
+class ExportCancelled(UsageError):
+    """Raised from an export's progress callback to stop it: the partial file is removed and
+    nothing is audited."""
+
+    def __init__(self) -> None:
+        super().__init__("the export was cancelled; no file was written")
 
 
 def _settings_rows() -> Iterator[View]:
@@ -138,25 +150,56 @@ def _csv_value(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write(actor: User, kind: str, fmt: str, out: io.TextIOBase | Any) -> int:
+def write(actor: User, kind: str, fmt: str, out: io.TextIOBase | Any,
+          progress: Progress | None = None) -> int:
     """Write the export to a text stream (standard output); returns the number of rows.
-    Audited. Files are written by `write_file`."""
-    count = _write_rows(rows(actor, kind, fmt), fmt, out)
+    Audited. Files are written by `write_file`. `progress`: see PROGRESS_ROWS."""
+    iterator = rows(actor, kind, fmt)
+    count = _write_rows(_reported(iterator, kind, fmt, progress), fmt, out)
     _audit_export(actor, kind, fmt, count)
     return count
 
 
-def write_file(actor: User, kind: str, fmt: str, path: Path | str) -> dict[str, Any]:
+def write_file(actor: User, kind: str, fmt: str, path: Path | str,
+               progress: Progress | None = None) -> dict[str, Any]:
     """Write the export to a file, for the command line's --out and the windows alike, so
     both write the same bytes: CSV in UTF-8 with a byte-order mark (spreadsheets such as
     Excel read a CSV without one in the system's code page), JSON in UTF-8 without one. The
     file is made readable by its owner only and replaces the target only once complete
-    (`replacing`). Audited. Returns what was written."""
+    (`replacing`): an error or ExportCancelled raised by `progress` (see PROGRESS_ROWS)
+    leaves no file. Audited. Returns what was written."""
     iterator = rows(actor, kind, fmt)  # refused (rights, kind, format) before any file
     with replacing(path, encoding=encoding_of(fmt)) as out:
-        count = _write_rows(iterator, fmt, out)
+        count = _write_rows(_reported(iterator, kind, fmt, progress), fmt, out)
     _audit_export(actor, kind, fmt, count)
     return {"export": kind, "format": fmt, "out": str(path), "rows": count}
+
+
+def total_rows(kind: str, fmt: str) -> int | None:
+    """How many rows an export will write, where one indexed count says it (requests, the
+    audit log, settings); None for access, whose rows come application by application."""
+    if fmt == "graph" or kind == "access":
+        return None
+    if kind == "settings":
+        return int(Application.select().join(SelfServiceSettings).count())
+    return int((AccessRequest if kind == "requests" else AuditEvent).select().count())
+
+
+def _reported(iterator: Iterator[View], kind: str, fmt: str,
+              progress: Progress | None) -> Iterator[View]:
+    """The rows as they are, calling `progress` every PROGRESS_ROWS rows written (a row is
+    written before the next one is asked for) and once at the end."""
+    if progress is None:
+        yield from iterator
+        return
+    total, done = total_rows(kind, fmt), 0
+    progress(0, total)
+    for row in iterator:
+        yield row
+        done += 1
+        if done % PROGRESS_ROWS == 0:
+            progress(done, total)
+    progress(done, total)
 
 
 def encoding_of(fmt: str) -> str:
@@ -401,24 +444,36 @@ def _reviews_csv(app: Application, start: dt.datetime, end: dt.datetime) -> str:
     return out.getvalue()
 
 
+# What an evidence bundle's `progress(stage)` names, in order (a window says it in words).
+EVIDENCE_STAGES = ("events", "requests", "access", "proof", "writing")
+
+
 def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
-             out: Path) -> dict[str, Any]:
-    """A zip an auditor can keep and check on his own, signature included."""
+             out: Path, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """A zip an auditor can keep and check on his own, signature included. `progress(stage)`
+    is called as each of EVIDENCE_STAGES begins, and once more while the zip is written; an
+    error it raises (ExportCancelled) stops the bundle and leaves no file."""
+    step = progress or (lambda _stage: None)
     actor = require_admin(actor, "export evidence")
     if end <= start:
         raise UsageError("--to must be after --from")
     check_target(out)  # a folder is refused before a checkpoint is signed
     app = lookup.application(app_name)
+    step("events")
     rows = list(AuditEvent.select().where(
         (AuditEvent.application_id == app.id) & (AuditEvent.at >= start)
         & (AuditEvent.at < end)).order_by(AuditEvent.seq))
     events = [_evidence_view(event) for event in rows]
+    step("requests")
     requests = list(_request_rows(start, end, app))
+    step("access")
     access = list_access(actor, str(app.id))
     head = auditchain.head_text()
+    step("proof")
     # Signs a checkpoint now if none covers the last event: refused (exit 4) on a desktop
     # without the signing key, before anything is written.
     proof = auditchain.evidence_proof(rows)
+    step("writing")
     # Owner-only, and beside the target until complete, as every export (`replacing`).
     with replacing(out, encoding=None) as stream, \
             zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -429,6 +484,7 @@ def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
         zf.writestr("requests.json", json.dumps(requests, indent=2, ensure_ascii=False))
         zf.writestr("access.json", json.dumps(access, indent=2, ensure_ascii=False))
         zf.writestr("audit.json", json.dumps(events, indent=2, ensure_ascii=False))
+        step("writing")  # the largest parts are in: a cancel here still leaves no file
         zf.writestr("reviews.csv", _reviews_csv(app, start, end))  # rule 20
         zf.writestr("checkpoint.json", json.dumps(proof, indent=1))
         zf.writestr("chain_head.txt", head.replace(":", " ") + "\n")
@@ -444,5 +500,5 @@ def evidence(actor: User, app_name: str, start: dt.datetime, end: dt.datetime,
             "key_fingerprint": proof["key_fingerprint"]}
 
 
-__all__ = ["cannot_write", "check_target", "encoding_of", "evidence", "replacing", "rows", "write",
-           "write_directory", "write_file"]
+__all__ = ["ExportCancelled", "cannot_write", "check_target", "encoding_of", "evidence",
+           "replacing", "rows", "total_rows", "write", "write_directory", "write_file"]

@@ -22,6 +22,7 @@ from desktop.models import (
     SelfServiceSettings,
     User,
 )
+from desktop.models.database import is_postgres
 
 from . import grants, lookup, validators
 from .core import (
@@ -38,6 +39,7 @@ from .core import (
     transaction,
 )
 from .policy import (
+    Deciding,
     approver_apps_subquery,
     can_be_decided,
     deciding,
@@ -672,6 +674,40 @@ def show(actor: User, request_id: int | str) -> View:
     return request_view(req)
 
 
+def _requests() -> pw.ModelSelect[Any]:
+    """Requests with their application and requester (aliased "requester")."""
+    requester = User.alias("requester")
+    return (
+        AccessRequest.select(AccessRequest, Application, requester)
+        .join(Application, on=(AccessRequest.application == Application.id))
+        .switch(AccessRequest)
+        .join(requester, on=(AccessRequest.requester == requester.id))
+    )
+
+
+def _filters(status: str | None = None, app: str | None = None,
+             since: dt.datetime | None = None, search: str | None = None) -> list[Any]:
+    """request_query's filters as conditions on `_requests()`."""
+    conditions = []
+    if status:
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        conditions.append(AccessRequest.status == status)
+    if app:
+        conditions.append(AccessRequest.application == lookup.application(app))
+    if since:
+        conditions.append(AccessRequest.created_at >= since)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        requester = User.alias("requester")
+        conditions.append(
+            pw.fn.LOWER(Application.name).contains(search.strip().lower())
+            | (pw.fn.LOWER(requester.display_name) ** like)
+            | (pw.fn.LOWER(requester.upn) ** like)
+        )
+    return conditions
+
+
 def request_query(
     actor: User,
     scope: str = "mine",
@@ -680,47 +716,94 @@ def request_query(
     app: str | None = None,
     since: dt.datetime | None = None,
     search: str | None = None,
-    in_id_order: bool = False,
 ) -> pw.ModelSelect[Any]:
     """The requests this reader may see, filtered in SQL (the rights live here, not in widgets).
-    `in_id_order`: for a listing read by id a page at a time (see list_requests)."""
+    A page in id order: ``request_page``."""
     actor = fresh(actor)
-    requester = User.alias("requester")
-    query = (
-        AccessRequest.select(AccessRequest, Application, requester)
-        .join(Application, on=(AccessRequest.application == Application.id))
-        .switch(AccessRequest)
-        .join(requester, on=(AccessRequest.requester == requester.id))
-    )
+    query = _requests()
     if scope == "mine":
         query = query.where(AccessRequest.requester == actor)
     elif scope == "to_approve":
-        mine = to_approve_sql(actor)
-        # Read in id order, the rule is made opaque to the planner: an OR of IN lists is
-        # otherwise gathered from the application index and every match sorted for each
-        # page (150,000 rows sorted per page of 1,000), where walking the ids (or a status
-        # or application index, in id order too) and testing each row streams.
-        query = query.where(pw.fn.COALESCE(mine, False) if in_id_order else mine)
+        # The applications he may decide for are read first and named in the condition
+        # (policy.to_approve_sql): the (application_id, status) index serves it.
+        query = query.where(to_approve_sql(actor))
     elif scope == "all":
         require_admin(actor, "see everyone's requests")
     else:
         raise UsageError(f"unknown scope {scope!r}")
-    if status:
-        if status not in STATUSES:
-            raise UsageError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-        query = query.where(AccessRequest.status == status)
-    if app:
-        query = query.where(AccessRequest.application == lookup.application(app))
-    if since:
-        query = query.where(AccessRequest.created_at >= since)
-    if search:
-        like = f"%{search.strip().lower()}%"
-        query = query.where(
-            pw.fn.LOWER(Application.name).contains(search.strip().lower())
-            | (pw.fn.LOWER(requester.display_name) ** like)
-            | (pw.fn.LOWER(requester.upn) ** like)
-        )
-    return query
+    conditions = _filters(status, app, since, search)
+    return query.where(*conditions) if conditions else query
+
+
+# SQLite: up to this many applications, the requests to approve are read one application at a
+# time in id order and merged (see request_page); beyond, the request ids are walked.
+MERGED_AT_MOST = 200
+
+
+def request_page(
+    actor: User, scope: str = "mine", *, newest_first: bool = True, after: int | None = None,
+    offset: int = 0, limit: int | None = None, **filters: Any,
+) -> pw.ModelSelect[Any]:
+    """A page of ``request_query`` in id order; `after`: the id of the last request of the
+    previous page (keyset paging: the next page costs the same however deep it is).
+
+    The requests an approver may decide, on SQLite: one arm per application, each read from
+    the application index in id order (its key ends with the rowid), merged by a UNION ALL
+    whose ORDER BY id takes them as they come, so a page reads about its own rows whatever
+    the directory's size (an IN list over the applications would gather every match and sort
+    it, for each page). PostgreSQL's application index does not hold the id order: there the
+    IN list is left to its planner, which walks the primary key for a long list and reads the
+    index and sorts for a short one."""
+    order = AccessRequest.id.desc() if newest_first else AccessRequest.id
+    bound = [] if after is None else [
+        AccessRequest.id < after if newest_first else AccessRequest.id > after]
+    if scope == "to_approve" and not is_postgres():
+        actor = fresh(actor)
+        decides = deciding(actor, None)
+        conditions = _filters(**filters) + bound
+        apps = decides.applications()
+        if len(apps) > MERGED_AT_MOST:
+            # Opaque to the planner: the request ids are walked in order and each row tested,
+            # instead of every match gathered from the application index and sorted.
+            query = _requests().where(pw.fn.COALESCE(decides.sql(actor), False), *conditions)
+        elif len(apps) > 1:
+            ids = _merged_ids(actor, decides, conditions, bool(filters.get("search")),
+                              newest_first, offset, limit)
+            return _requests().where(AccessRequest.id.in_(ids)).order_by(order)
+        else:
+            query = _requests().where(decides.sql(actor), *conditions)
+    else:
+        query = request_query(actor, scope, **filters)
+        if bound:
+            query = query.where(*bound)
+    query = query.order_by(order).offset(offset)
+    return query.limit(limit) if limit is not None else query
+
+
+def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
+                newest_first: bool, offset: int, limit: int | None) -> pw.SQL:
+    """request_page's sub-select on SQLite: the page's request ids, one arm per application
+    (``Deciding.sql`` of that application), merged in id order. The arms differ only in their
+    application, so one arm of each kind is built and repeated with the others' ids (peewee
+    building thirty arms for every page cost more than the page's SQL). `joined`: the
+    conditions name the application or the requester (a search)."""
+    arms: list[str] = []
+    params: list[Any] = []
+    for apps in (decides.every_request(), decides.escalated_only()):
+        if not apps:
+            continue
+        arm = _requests() if joined else AccessRequest.select()
+        sql, arm_params = arm.select(AccessRequest.id).where(
+            decides.sql(actor, apps[0]), *conditions).sql()
+        assert arm_params[0] == apps[0]  # the application comes first (Deciding.sql)
+        for app_id in apps:
+            arms.append(sql)
+            params += [app_id, *arm_params[1:]]
+    tail = " ORDER BY 1 DESC" if newest_first else " ORDER BY 1"
+    if limit is not None or offset:
+        tail += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+    return pw.SQL(f"({' UNION ALL '.join(arms)}{tail})", params)
 
 
 REQUEST_SORTS: dict[str, Any] = {
@@ -740,15 +823,16 @@ def list_requests(
 ) -> list[View]:
     """`after`: the id of the last request of the previous page, in the default order
     (keyset paging: the next page costs the same however deep it is)."""
-    query = request_query(actor, scope, in_id_order=sort is None, **filters)
+    if sort is None:
+        return request_views(_listed(request_page(
+            actor, scope, newest_first=newest_first, after=after, offset=offset, limit=limit,
+            **filters)))
+    if after is not None:
+        raise UsageError("after pages the default order; leave out sort")
+    query = request_query(actor, scope, **filters)
     default = AccessRequest.id.desc() if newest_first else AccessRequest.id
     order = sort_order(sort, REQUEST_SORTS, [default], AccessRequest.id)
     query = query.order_by(*order).offset(offset)
-    if after is not None:
-        if sort is not None:
-            raise UsageError("after pages the default order; leave out sort")
-        query = query.where(AccessRequest.id < after if newest_first
-                            else AccessRequest.id > after)
     if limit is not None:
         query = query.limit(limit)
     return request_views(_listed(query))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop.models import AuditEvent
 
@@ -18,16 +19,20 @@ def test_newest_first(page):
     assert seqs == sorted(seqs, reverse=True)
 
 
-def test_verify_chain_reports_success(page):
-    page.verify_button.click()
+def test_verify_chain_reports_success(qtbot, page):
+    with qtbot.waitSignal(page.verified) as ended:
+        page.verify_button.click()
+    assert ended.args == [True]
     assert page.verdict.isVisible()
     assert "intact" in page.verdict.text.text()
     assert page.verdict.property("tone") == "success"
 
 
-def test_verify_chain_reports_tampering(page):
+def test_verify_chain_reports_tampering(qtbot, page):
     AuditEvent.update(target="someone else").where(AuditEvent.seq == 5).execute()
-    assert page.verify() is False
+    with qtbot.waitSignal(page.verified) as ended:
+        page.verify()
+    assert ended.args == [False]
     assert "event 5 was changed" in page.verdict.text.text()
     assert page.verdict.property("tone") == "error"
 
@@ -71,7 +76,9 @@ def test_a_check_is_dated_when_new_events_arrive_and_the_details_stay(qtbot, dem
         page.view.selectRow(2)
         details = page.details.toPlainText()
         assert details.startswith("Event ")
-        assert page.verify()
+        with qtbot.waitSignal(page.verified) as ended:
+            page.verify()
+        assert ended.args == [True]
         checked = page.verdict.text.text()
         assert page.verdict.property("tone") == "success"
         requests.cancel(person("mateo.silva"), 26)  # as from another desktop: one event
@@ -82,7 +89,8 @@ def test_a_check_is_dated_when_new_events_arrive_and_the_details_stay(qtbot, dem
         assert page.verdict.property("tone") == "info"
         assert page.details.toPlainText() == details  # the same event, still shown
         assert page.model.row_data(page.view.currentIndex().row())["action"] != "request.cancel"
-        page.verify_button.click()
+        with qtbot.waitSignal(page.verified):
+            page.verify_button.click()
         assert page.verdict.text.text() != checked
         assert "new event" not in page.verdict.text.text()
         assert page.verdict.property("tone") == "success"
@@ -112,3 +120,59 @@ def test_the_log_follows_writes_that_change_nothing_else_on_screen(qtbot, demo_d
         qtbot.waitUntil(lambda: page.model.row_data(0)["action"] == "export", timeout=1000)
     finally:
         feed.stop()
+
+
+@pytest.fixture
+def slow_chain(monkeypatch):
+    """Each event's hash takes 5 ms to recompute: a check of the demo's log lasts long
+    enough to watch its progress and to cancel it."""
+    import time
+
+    from desktop.services import auditchain
+
+    recompute = auditchain.recompute
+
+    def slow(event, first_2):
+        time.sleep(0.005)
+        return recompute(event, first_2)
+
+    monkeypatch.setattr(auditchain, "recompute", slow)
+
+
+def test_verify_chain_shows_its_progress_and_the_window_stays_responsive(qtbot, page,
+                                                                          slow_chain):
+    events = AuditEvent.select().count()
+    page.verify_page, page.verify_every = 20, 0
+    formats: list[str] = []
+    page.verify_bar.valueChanged.connect(lambda _v: formats.append(page.verify_text.text()))
+    with qtbot.waitSignal(page.verified, timeout=20_000) as ended:
+        page.verify_button.click()
+        assert page.verify_row.isVisible()
+        assert not page.verify_button.isEnabled()
+        qtbot.waitUntil(lambda: "events checked" in page.verify_text.text(), timeout=5000)
+        assert page.verify_bar.maximum() == events
+        page.set_filters(action="request.")  # the page answers while the check runs
+        assert page.verify_row.isVisible()
+    assert ended.args == [True]
+    assert f"20 of {events:,} events checked" in formats
+    assert not page.verify_row.isVisible()
+    assert page.verify_button.isEnabled()
+    assert page.verdict.property("tone") == "success"
+
+
+def test_cancel_stops_verify_chain_between_pages(qtbot, page, slow_chain):
+    page.verify_page, page.verify_every = 10, 0
+    with qtbot.waitSignal(page.verified, timeout=20_000) as ended:
+        page.verify_button.click()
+        qtbot.waitUntil(lambda: "events checked" in page.verify_text.text(), timeout=5000)
+        qtbot.mouseClick(page.verify_cancel, Qt.MouseButton.LeftButton)
+        assert "Cancelling" in page.verify_text.text()
+    assert ended.args == [False]
+    text = page.verdict.text.text()
+    assert text.startswith("Verification cancelled after ")
+    assert text.endswith(" events; nothing was concluded.")
+    checked = int(text.split("after ")[1].split(" events")[0].replace(",", ""))
+    assert 0 < checked < AuditEvent.select().count()
+    assert checked % 10 == 0
+    assert page.verdict.property("tone") == "info"
+    assert not page.verify_row.isVisible()

@@ -84,7 +84,8 @@ def test_an_administrator_manages_people_through_the_server(qtbot, remote_as, pe
     window.show_page(AUDIT)
     audit = window.audit
     qtbot.waitUntil(lambda: "access.remove" in column(audit.model, "action"))
-    audit.verify_button.click()
+    with qtbot.waitSignal(audit.verified, timeout=10_000):
+        audit.verify_button.click()
     assert audit.verdict.isVisible()
     assert audit.verdict.text.text().startswith("Verified:"), audit.verdict.text.text()
 

@@ -352,3 +352,96 @@ def test_cancel_during_the_import_writes_nothing(qtbot, admin_window, choose_sou
         "The import was cancelled; nothing was imported."
     assert admin_window.transfers.message_box is None
     assert User.select().count() == users
+
+
+@pytest.fixture
+def slow_audit_export(monkeypatch):
+    """An export of the audit log that writes its rows 10 at a time, 5 ms a row, and whose
+    progress dialog shows at once: long enough to watch and to cancel on the demo."""
+    import time
+
+    from desktop.services import exports
+    from desktop.ui.admin import transfer
+
+    rows = exports._audit_rows
+
+    def slow(*args, **kwargs):
+        for row in rows(*args, **kwargs):
+            time.sleep(0.005)
+            yield row
+
+    monkeypatch.setattr(exports, "_audit_rows", slow)
+    monkeypatch.setattr(exports, "PROGRESS_ROWS", 10)
+    monkeypatch.setattr(transfer, "EXPORT_PROGRESS_AFTER_MS", 0)
+
+
+def test_a_long_export_shows_its_progress_and_cancel_leaves_no_file(
+        qtbot, admin_window, save_to, tmp_path, slow_audit_export):
+    from desktop.models import AuditEvent
+
+    events = AuditEvent.select().count()
+    actions = admin_window.transfers
+    actions.export_actions[("audit", "json")].trigger()
+    qtbot.waitUntil(lambda: actions.export_progress is not None
+                    and actions.export_progress.isVisible()
+                    and "of" in actions.export_progress.labelText(), timeout=5000)
+    dialog = actions.export_progress
+    assert dialog.labelText().startswith("Exporting audit events: ")
+    assert dialog.labelText().endswith(f" of {events:,} written")
+    assert dialog.maximum() == events
+    assert not actions.export_menu.isEnabled()  # one export at a time
+    cancel = dialog.findChild(QPushButton)
+    assert cancel.text() == "Cancel"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: actions.export_menu.isEnabled(), timeout=10_000)
+    assert admin_window.statusBar().currentMessage() == (
+        "The export was cancelled; no file was written.")
+    assert actions.export_progress is None
+    assert not (tmp_path / "out.json").exists()
+    assert not list(tmp_path.glob(".*.part"))  # the partial file is gone too
+    assert AuditEvent.select().count() == events  # nothing exported: nothing audited
+    assert actions.message_box is None  # a cancel is not an error
+
+
+def test_a_finished_export_closes_its_progress(qtbot, admin_window, save_to, tmp_path,
+                                               slow_audit_export):
+    actions = admin_window.transfers
+    actions.export_actions[("settings", "json")].trigger()
+    qtbot.waitUntil(lambda: "Exported" in admin_window.statusBar().currentMessage(),
+                    timeout=10_000)
+    assert actions.export_progress is None
+    assert (tmp_path / "out.json").exists()
+
+
+def test_the_evidence_dialog_shows_its_steps_and_cancel_leaves_no_file(
+        qtbot, admin_window, tmp_path, monkeypatch):
+    import threading
+
+    from desktop.services import exports
+
+    requests_read = exports._request_rows
+    may_go_on = threading.Event()
+
+    def held(*args, **kwargs):  # the bundle waits at its requests until Cancel is pressed
+        may_go_on.wait(5)
+        return requests_read(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "_request_rows", held)
+    dialog = EvidenceDialog(admin_window, admin_window.actor, "Fabrikam CRM")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    target = tmp_path / "bundle.zip"
+    dialog.path.setText(str(target))
+    dialog.write_button.click()
+    qtbot.waitUntil(lambda: "reading the requests" in dialog.message.text.text())
+    assert dialog.message.text.text() == "Writing bundle.zip: reading the requests…"
+    assert dialog.close_button.text() == "Cancel"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc is the dialog's Cancel while it runs
+    assert dialog.isVisible()
+    assert "Cancelling" in dialog.message.text.text()
+    may_go_on.set()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=10_000)
+    assert dialog.message.text.text() == "The bundle was cancelled; no file was written."
+    assert dialog.close_button.text() == "Close"
+    assert not target.exists()
+    assert not list(tmp_path.glob(".*.part"))

@@ -69,7 +69,7 @@ def test_approving_many_reads_the_lists_once_at_the_end(qtbot, pending, feed, mo
     assert window.pending_stale.refreshes == refreshes + 1
     assert window.header_stale.refreshes == header + 1
     assert calls["approvals.pending"] == 1
-    assert calls["approvals.count"] == 1
+    assert calls["approvals.counts"] == 1
     assert page.model.rowCount() == 0
     assert window.tabs.tabText(0) == "Pending"
     assert "Approved 20 of 20 requests." in page.outcome.text.text()

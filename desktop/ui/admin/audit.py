@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,6 +34,7 @@ from desktop.ui.common import (
 )
 from desktop.ui.completer import MAX_SUGGESTIONS, SearchCompleter
 from desktop.ui.tablemodel import Column, PagedTableModel
+from desktop.ui.workers import run_task
 
 ACTIONS = [
     ("All actions", None),
@@ -52,6 +55,17 @@ ACTIONS = [
 
 
 class AuditPage(QWidget):
+    """Signals:
+      verified(bool): a Verify chain ended: True when the chain is intact (False when it is
+        not, when the check failed or was cancelled).
+    """
+
+    verified = Signal(bool)
+    # Events read per query while verifying (None: the service's own page) and how often the
+    # bar moves (seconds); tests make pages small so that progress happens on the demo.
+    verify_page: int | None = None
+    verify_every = 0.2
+
     def __init__(self, actor: Any, parent: QWidget | None = None) -> None:
         """`actor`: the person's row or a backend (desktop/api/backend.py)."""
         super().__init__(parent)
@@ -72,6 +86,28 @@ class AuditPage(QWidget):
                                     "the signed checkpoints")
         self.verdict = Banner("verify", name="Verification result")
         self.verdict.hide()
+        # While Verify chain runs (on a worker): how far it got, and Cancel.
+        self.verify_text = label("Verifying the audit log…")
+        self.verify_text.setAccessibleName("Verification progress")
+        # Room for large counts, so the bar does not jump as the digits grow.
+        self.verify_text.setMinimumWidth(self.verify_text.fontMetrics().horizontalAdvance(
+            "5,000,000 of 5,000,000 events checked") + 8)
+        self.verify_bar = QProgressBar()
+        self.verify_bar.setAccessibleName("Verification progress bar")
+        self.verify_bar.setTextVisible(False)
+        self.verify_bar.setFixedHeight(10)
+        self.verify_bar.setMinimumWidth(200)
+        self.verify_cancel = button("Cancel", name="Cancel the verification",
+                                    tip="Stop checking; nothing is concluded about the log")
+        self.verify_row = QWidget()
+        verify_layout = QHBoxLayout(self.verify_row)
+        verify_layout.setContentsMargins(0, 0, 0, 0)
+        verify_layout.setSpacing(8)
+        verify_layout.addWidget(self.verify_text)
+        verify_layout.addWidget(self.verify_bar, 1)
+        verify_layout.addWidget(self.verify_cancel)
+        self.verify_row.hide()
+        self._verify_cancel: threading.Event | None = None
         # What the last check said, its tone, and the newest event it covered.
         self._checked: tuple[str, str, int] | None = None
         self.message = Banner("info", name="Audit message")
@@ -122,6 +158,7 @@ class AuditPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addLayout(header)
+        layout.addWidget(self.verify_row)
         layout.addWidget(self.verdict)
         layout.addLayout(filters)
         layout.addWidget(self.message)
@@ -155,6 +192,7 @@ class AuditPage(QWidget):
         self.actor_filter.textChanged.connect(self.on_filter_text_changed)
         self.action_filter.currentIndexChanged.connect(self.on_filters_changed)
         self.verify_button.clicked.connect(self.verify)
+        self.verify_cancel.clicked.connect(self.on_verify_cancel_clicked)
         self.model.loaded.connect(self.on_model_loaded)
         self.model.error_raised.connect(self.on_model_error_raised)
         self.view.selectionModel().currentRowChanged.connect(self.on_view_current_changed)
@@ -184,12 +222,54 @@ class AuditPage(QWidget):
         self.action_filter.blockSignals(False)
         self.on_filters_changed()
 
-    def verify(self) -> bool:
-        try:
-            verdict = self.backend.call("audit.check")
-        except AccessDeskError as exc:
-            self.verdict.show_text(for_people(exc), "error")
-            return False
+    @property
+    def verifying(self) -> bool:
+        return self._verify_cancel is not None
+
+    def verify(self) -> None:
+        """Verify chain, on a worker: the bar counts the events checked ("N of M"; through a
+        server it only says the check runs there), Cancel stops it between two pages, and
+        `verified` tells how it ended."""
+        if self.verifying:
+            return
+        self._verify_cancel = cancel = threading.Event()
+        backend, page, every = self.backend, self.verify_page, self.verify_every
+
+        def work(progressed: Any) -> dict[str, Any]:
+            if backend.remote:  # the server reads the log; no counts come back from it
+                return backend.call("audit.check")  # type: ignore[no-any-return]
+            from desktop.services import auditchain  # this process holds the database
+
+            with auditchain.progress(lambda done, total: progressed("verify", done, total),
+                                     every=every, page=page, cancelled=cancel.is_set):
+                return backend.call("audit.check")  # type: ignore[no-any-return]
+
+        self.verify_bar.setRange(0, 0)  # busy until the first count
+        self.verify_text.setText("Verifying the audit log on the server…" if backend.remote
+                                 else "Verifying the audit log…")
+        self.verify_cancel.setVisible(not backend.remote)
+        self.verify_cancel.setEnabled(True)
+        self.verify_row.show()
+        self.verify_button.setEnabled(False)
+        self.verdict.hide()
+        run_task(work, progressed=self.on_verify_progressed, succeeded=self.on_verify_succeeded,
+                 failed=self.on_verify_failed, finished=self.on_verify_finished)
+
+    def on_verify_progressed(self, _stage: str, done: int, total: int) -> None:
+        if self._verify_cancel is None or self._verify_cancel.is_set():
+            return
+        self.verify_bar.setRange(0, max(total, 1))
+        self.verify_bar.setValue(min(done, max(total, 1)))
+        self.verify_text.setText(f"{done:,} of {total:,} events checked")
+
+    def on_verify_cancel_clicked(self) -> None:
+        if self._verify_cancel is None:
+            return
+        self._verify_cancel.set()
+        self.verify_cancel.setEnabled(False)
+        self.verify_text.setText("Cancelling: stopping after this page of events…")
+
+    def on_verify_succeeded(self, verdict: dict[str, Any]) -> None:
         if verdict["ok"]:
             # The message names both ranges (old formula, signed) and the checkpoints.
             text = " ".join([f"Verified: {verdict['message']}.",
@@ -199,7 +279,24 @@ class AuditPage(QWidget):
             text, tone = f"The audit log was tampered with: {verdict['message']}.", "error"
         self.verdict.show_text(text, tone)
         self._checked = (text, tone, self._newest_seq())
-        return bool(verdict["ok"])
+        self._end_verify()
+        self.verified.emit(bool(verdict["ok"]))
+
+    def on_verify_failed(self, message: str) -> None:
+        cancelled = self._verify_cancel is not None and self._verify_cancel.is_set()
+        # Cancelled: "Verification cancelled after N events; nothing was concluded."
+        self.verdict.show_text(for_people(message), "info" if cancelled else "error")
+        self._checked = None
+        self._end_verify()
+        self.verified.emit(False)
+
+    def on_verify_finished(self) -> None:
+        self._end_verify()
+
+    def _end_verify(self) -> None:
+        self._verify_cancel = None
+        self.verify_row.hide()
+        self.verify_button.setEnabled(True)
 
     def _newest_seq(self) -> int:
         try:

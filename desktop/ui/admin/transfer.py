@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api.backend import as_backend
-from desktop.errors import for_people
+from desktop.errors import UsageError, for_people
 from desktop.resources import icon
 from desktop.ui.admin.widgets import RIGHT, busy_bar
 from desktop.ui.common import Banner, accessible, button, label, transparent
@@ -59,6 +59,15 @@ STAGES = {"users": "users", "groups": "groups", "group members": "group members"
           "assignments": "assignments", "files": "files"}
 KIND_ORDER = ("users", "groups", "group members", "directory roles", "applications",
               "app roles", "assignments")
+# An export's progress dialog appears once it has run this long (a short one never shows it).
+EXPORT_PROGRESS_AFTER_MS = 500
+EXPORT_CANCELLED = "the export was cancelled; no file was written"
+EVIDENCE_CANCELLED = "the bundle was cancelled; no file was written"
+# What an evidence bundle is doing, by the service's stage (exports.EVIDENCE_STAGES).
+EVIDENCE_STEPS = {"events": "reading the audit events", "requests": "reading the requests",
+                  "access": "reading who has access",
+                  "proof": "tying the events to a signed checkpoint",
+                  "writing": "writing the zip"}
 IMPORT_DENIED = ("Only a Global Administrator can import a directory from Microsoft Graph; "
                  "ask one to do it.")
 # Connected to a server, this desktop holds no database: these run where the database is.
@@ -353,6 +362,8 @@ class EvidenceDialog(QDialog):
         self.backend = as_backend(actor)
         self.app_name = app_name
         self.running = False
+        self.writing = ""  # the file's name while it is written
+        self.cancel_requested = threading.Event()
         self.setWindowTitle(f"Evidence bundle: {app_name}")
         self.setAccessibleName("Evidence bundle")
         self.setMinimumWidth(600)
@@ -450,7 +461,7 @@ class EvidenceDialog(QDialog):
             return
         text = self.path.text().strip()
         if not text:
-            self.message.show_text("Choose the file to write.", "error")
+            self._say("Choose the file to write.", "error")
             self.path.setFocus()
             return
         out = Path(text).expanduser()
@@ -459,28 +470,69 @@ class EvidenceDialog(QDialog):
             self.path.setText(str(out))
         start, end = self.period()
         backend, app_name = self.backend, self.app_name
+        self.cancel_requested = cancel = threading.Event()
 
-        def work() -> dict[str, Any]:
+        def work(progressed: Any) -> dict[str, Any]:
             # The command line's `export evidence` writes the same bundle: here, or on the
-            # server and streamed into the file.
+            # server and streamed into the file. Cancel stops it between two steps (or two
+            # pieces of the download); the file is written beside the target, so none is left.
             if backend.remote:
                 from desktop.remote import transfer
 
-                return transfer.export_evidence(backend, app_name, start, end, out)
+                def received(done: int) -> None:
+                    if cancel.is_set():
+                        raise UsageError(EVIDENCE_CANCELLED)
+                    progressed("bytes", done, 0)
+
+                return transfer.export_evidence(backend, app_name, start, end, out, received)
             from desktop.services import exports  # this process holds the database
 
-            return exports.evidence(backend.person, app_name, start, end, out)
+            def step(stage: str) -> None:
+                if cancel.is_set():
+                    raise UsageError(EVIDENCE_CANCELLED)
+                progressed(stage, 0, 0)
+
+            return exports.evidence(backend.person, app_name, start, end, out, step)
 
         self._set_running(True)
-        self.message.show_text(f"Writing {out.name}…", "info")
-        run_task(work, succeeded=self.on_write_succeeded, failed=self.on_write_failed,
-                 finished=self.on_write_finished)
+        self.writing = out.name
+        self._say(f"Writing {out.name}…", "info")
+        run_task(work, progressed=self.on_write_progressed, succeeded=self.on_write_succeeded,
+                 failed=self.on_write_failed, finished=self.on_write_finished)
 
     def _set_running(self, running: bool) -> None:
         self.running = running
         self.busy.setVisible(running)
         for widget in (self.write_button, self.browse, self.start, self.end, self.path):
             widget.setEnabled(not running)
+        # While it runs, the dialog's Close is its Cancel.
+        self.close_button.setText("Cancel" if running else "Close")
+        self.close_button.setAccessibleName(self.close_button.text())
+        self.close_button.setEnabled(True)
+        self.close_button.setToolTip("Stop writing the bundle; no file is left" if running
+                                     else "")
+
+    def on_write_progressed(self, stage: str, done: int, _total: int) -> None:
+        if self.cancel_requested.is_set():
+            return
+        if stage == "bytes":
+            from desktop.archive import size_text
+
+            doing = f"written on the server, {size_text(done)} received"
+        else:
+            doing = EVIDENCE_STEPS.get(stage, stage)
+        self._say(f"Writing {self.writing}: {doing}…", "info")
+
+    def _say(self, text: str, tone: str) -> None:
+        """The message under the form; the dialog grows to hold it (never squeezing the
+        form's fields)."""
+        self.message.show_text(text, tone)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        wanted = self.sizeHint().height()
+        if self.height() < wanted:
+            self.resize(self.width(), wanted)
 
     def on_browse_clicked(self) -> None:
         path = SaveFileDialog.ask(self, "Write the evidence bundle to", self.path.text(), "zip")
@@ -501,21 +553,27 @@ class EvidenceDialog(QDialog):
         def n(count: int, one: str, many: str) -> str:
             return f"{count} {one if count == 1 else many}"
 
-        self.message.show_text(
+        self._say(
             f"Wrote {result['out']}: {n(result['requests'], 'request', 'requests')}, "
             f"{n(result['events'], 'audit event', 'audit events')} and "
             f"{n(result['members'], 'person', 'people')} with access.", "success")
         self.written.emit(result)
 
     def on_write_failed(self, message: str) -> None:
-        self.message.show_text(for_people(message), "error")
+        if self.cancel_requested.is_set():
+            self._say("The bundle was cancelled; no file was written.", "info")
+            return
+        self._say(for_people(message), "error")
 
     def on_write_finished(self) -> None:
         self._set_running(False)
 
     def reject(self) -> None:
-        if self.running:
-            return  # the bundle is being written; closing would hide how it ended
+        if self.running:  # Cancel (or Esc): stop it; the dialog stays to say how it ended
+            self.cancel_requested.set()
+            self.close_button.setEnabled(False)
+            self._say(f"Cancelling: {self.writing} will not be written…", "info")
+            return
         super().reject()
 
 
@@ -546,6 +604,10 @@ class TransferActions(QObject):
         # transaction rolls back, so nothing is written.
         self.cancel_requested = threading.Event()
         self.result_dialog: ImportSummaryDialog | None = None
+        # The running export's progress dialog, and its Cancel (the partial file is removed).
+        self.export_progress: QProgressDialog | None = None
+        self.export_rows_word = ""
+        self.export_cancel = threading.Event()
         self.message_box: QMessageBox | None = None
 
         self.import_action = QAction(icon("import"), "&Import from Microsoft Graph…", window)
@@ -706,21 +768,79 @@ class TransferActions(QObject):
         backend = self.backend
         self._status(f"Exporting {rows_word} to {path}…")
         self.export_menu.setEnabled(False)  # one export at a time
+        self.export_cancel = cancel = threading.Event()
+        self._open_export_progress(rows_word, remote=backend.remote)
 
-        def work() -> tuple[str, str, int]:
+        def work(progressed: Any) -> tuple[str, str, int]:
             # The command line's `export --out` writes the very same file (one service): here,
-            # or on the server and streamed into the file.
+            # or on the server and streamed into the file. Either writes beside the target
+            # and renames it once complete: Cancel leaves no file.
             if backend.remote:
-                with open(path, "wb") as out:
-                    view = backend.download("export.download", out, kind=kind, format=fmt)
+                from desktop.remote import transfer
+
+                def received(done: int) -> None:
+                    if cancel.is_set():
+                        raise UsageError(EXPORT_CANCELLED)
+                    progressed("bytes", done, -1)
+
+                view = transfer.export_file(backend, kind, fmt, Path(path), received)
                 return path, rows_word, int(view["rows"])
             from desktop.services import exports
 
-            return path, rows_word, exports.write_file(backend.person, kind, fmt,
-                                                       Path(path))["rows"]
+            def step(done: int, total: int | None) -> None:
+                if cancel.is_set():
+                    raise exports.ExportCancelled
+                progressed("rows", done, -1 if total is None else total)
 
-        run_task(work, succeeded=self.on_export_succeeded, failed=self.on_export_failed,
+            return path, rows_word, exports.write_file(backend.person, kind, fmt,
+                                                       Path(path), step)["rows"]
+
+        run_task(work, progressed=self.on_export_progressed,
+                 succeeded=self.on_export_succeeded, failed=self.on_export_failed,
                  finished=self.on_export_finished)
+
+    def _open_export_progress(self, rows_word: str, *, remote: bool) -> None:
+        """The export's progress, shown only when it lasts (EXPORT_PROGRESS_AFTER_MS): rows
+        written so far, or the bytes come from the server; Cancel removes the partial file."""
+        dialog = QProgressDialog(self.window)
+        dialog.setWindowTitle("Export")
+        dialog.setAccessibleName("Export progress")
+        dialog.setLabelText(f"Exporting {rows_word} on the server…" if remote
+                            else f"Exporting {rows_word}…")
+        dialog.setCancelButtonText("Cancel")
+        dialog.setRange(0, 0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumWidth(420)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(EXPORT_PROGRESS_AFTER_MS)  # it shows itself after that
+        dialog.canceled.connect(self.on_export_cancel_requested)
+        self.export_progress = dialog
+        self.export_rows_word = rows_word
+
+    def on_export_progressed(self, stage: str, done: int, total: int) -> None:
+        dialog = self.export_progress
+        if dialog is None or self.export_cancel.is_set():
+            return
+        if stage == "bytes":
+            from desktop.archive import size_text
+
+            dialog.setLabelText(f"Exporting {self.export_rows_word} on the server: "
+                                f"{size_text(done)} received")
+            return
+        if total < 0:  # not counted beforehand
+            dialog.setLabelText(f"Exporting {self.export_rows_word}: {done:,} written")
+            return
+        dialog.setLabelText(f"Exporting {self.export_rows_word}: {done:,} of {total:,} written")
+        dialog.setRange(0, max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    def on_export_cancel_requested(self) -> None:
+        if self.export_progress is None:
+            return
+        self.export_cancel.set()
+        self.export_progress.setLabelText("Cancelling the export…")
+        self._status("Cancelling the export: the partial file will be removed…")
 
     def on_export_succeeded(self, result: tuple[str, str, int]) -> None:
         path, rows_word, count = result
@@ -728,10 +848,18 @@ class TransferActions(QObject):
         self.exported.emit(path, count)
 
     def on_export_failed(self, message: str) -> None:
+        if self.export_cancel.is_set():
+            self._status("The export was cancelled; no file was written.")
+            return
         self._status("The export failed.")
         self._show_error("Export", for_people(message))
 
     def on_export_finished(self) -> None:
+        dialog, self.export_progress = self.export_progress, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self.on_export_cancel_requested)
+            dialog.close()
+            dialog.deleteLater()
         self.export_menu.setEnabled(True)
 
     # --- internals --------------------------------------------------------------------------
