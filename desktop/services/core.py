@@ -20,6 +20,7 @@ from desktop.models.database import PG_CHANNEL, is_postgres, write_transaction
 TOPICS = ("requests", "notifications", "settings", "access", "directory", "audit", "mail",
           "reset")
 GENESIS_HASH = audithash.GENESIS_HASH
+_TIME_FIELD = AuditEvent.at  # any DateTimeField: its python_value reads every stored form
 
 
 def now() -> dt.datetime:
@@ -82,10 +83,18 @@ def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1
         base.guid = previous_guid
 
 
-def iso(value: dt.datetime | None) -> str | None:
-    """ISO 8601 UTC with Z, as every JSON output writes times."""
+def iso(value: dt.datetime | str | None) -> str | None:
+    """ISO 8601 UTC with Z, as every JSON output writes times. Also from SQLite's stored
+    text (``YYYY-MM-DD HH:MM:SS[.ffffff]``, naive UTC) as a long listing reads it: cutting
+    the text is a tenth of parsing it into a datetime and formatting it again."""
     if value is None:
         return None
+    if isinstance(value, str):
+        if len(value) >= 19 and value[10] in " T" and value[19:20] in ("", "."):
+            return f"{value[:10]}T{value[11:19]}Z"
+        value = _TIME_FIELD.python_value(value)  # another stored form: peewee's reading
+        if not isinstance(value, dt.datetime):
+            raise ValueError(f"not a stored time: {value!r}")
     return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 

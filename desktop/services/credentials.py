@@ -15,7 +15,9 @@ from desktop.models import (
     User,
 )
 
-from . import keys, lookup, validators
+# `keys` (the cryptography library, ~30 ms to import) is imported where a secret is touched,
+# so a window that only lists password-SSO applications opens without it (issue 15).
+from . import lookup, validators
 from .core import audit, iso, notify, now, publish, transaction
 from .policy import (
     access_holders_subquery,
@@ -80,6 +82,8 @@ def set_credentials(actor: User, app: str, upn: str, username: str, password: st
 
     Stored as Fernet ciphertext under the database's data key; audited without the secret.
     """
+    from . import keys
+
     username = (username or "").strip()
     if not username or not password:
         raise UsageError("both a user name and a password are needed")
@@ -128,6 +132,8 @@ def has_credentials(user: User, app: Application | int) -> bool:
 
 def read_own_credentials(actor: User, app: str, what: str = "both") -> Credentials:
     """The acting user's own sign-in details, decrypted to be copied; audited as a copy."""
+    from . import keys
+
     if what not in WHAT:
         raise UsageError(f"what to copy is one of {', '.join(WHAT)}")
     actor = fresh(actor)
@@ -166,6 +172,8 @@ def password_apps(actor: User) -> list[View]:
 def key_problem(actor: User) -> View:
     """Whether sign-in details can be stored and read where the services run (this desktop,
     or the server a desktop is connected to): {"problem": None}, or the reason they cannot."""
+    from . import keys
+
     del actor  # anyone signed in may ask; the answer names no data
     return {"problem": keys.key_status()}
 
@@ -213,6 +221,8 @@ def credential_users(actor: User, app: str, search: str | None = None, *,
 def export_data_key(actor: User, path: str) -> str:
     """Write the database's data key to an owner-only file; returns its fingerprint.
     Administrators only: with the key, a copy of the database gives up every credential."""
+    from . import keys
+
     require_admin(actor, "export the data key")
     return keys.export_keys(path)
 
@@ -221,6 +231,8 @@ def rotate_data_key(actor: User) -> View:
     """Re-encrypt every stored secret under a new data key, in one transaction; the old key,
     which every desktop of a shared database may hold, then decrypts nothing in it. Global
     Administrators only: the key decides who can read every credential."""
+    from . import keys
+
     require_global_admin(actor, "rotate the data key")
     return keys.rotate(actor)
 
@@ -228,5 +240,7 @@ def rotate_data_key(actor: User) -> View:
 def import_data_key(actor: User, path: str) -> str:
     """Keep an exported data key on this desktop; returns its fingerprint. Anyone signed in:
     the key only opens what his own rights already let him read."""
+    from . import keys
+
     fresh(actor)
     return keys.import_keys(path)

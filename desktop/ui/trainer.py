@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import AccessDeskError, for_people
 from desktop.resources import icon
-from desktop.ui.classroom import ClassroomDialog, ClassroomServer
 from desktop.ui.common import ConfirmDialog, busy, label
 from desktop.ui.keys import dialog_keys
-from desktop.ui.viewas import ViewAsWindow
+
+if TYPE_CHECKING:  # imported when first opened: a demo window starts without them
+    from desktop.ui.classroom import ClassroomDialog, ClassroomServer  # (QtNetwork)
+    from desktop.ui.viewas import ViewAsWindow
 
 JUMP_TIP = ("Move the demo's clock 7 days ahead for every window, then do what became due: "
             "reminders, escalations, expired requests, access that ends")
@@ -111,6 +113,8 @@ class Trainer:
 
     def open_view_as(self) -> ViewAsWindow:
         if self.view_as is None:
+            from desktop.ui.viewas import ViewAsWindow
+
             self.view_as = ViewAsWindow(self.switcher.feed)
             self.view_as.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.view_as.show()
@@ -119,6 +123,8 @@ class Trainer:
 
     def classroom_server(self) -> ClassroomServer:
         if self.classroom is None:
+            from desktop.ui.classroom import ClassroomServer
+
             self.classroom = ClassroomServer()
         return self.classroom
 
@@ -126,6 +132,8 @@ class Trainer:
         """Start the classroom server (its dialog asks for the port), or show where trainees
         connect while it runs."""
         if self.classroom_dialog is None:
+            from desktop.ui.classroom import ClassroomDialog
+
             # No parent: the windows are rebuilt on a reset, this stays on the projector.
             self.classroom_dialog = ClassroomDialog(self.classroom_server())
         self.classroom_dialog.open_here()

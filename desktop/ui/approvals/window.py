@@ -493,7 +493,7 @@ class ApprovalsWindow(TabbedWindow):
                                               "Reviews")
         self.finish(header)
         self.update_away()  # first: the scope line names whom he stands in for
-        self.update_scope()
+        self.update_scope(fresh=False)  # his rights were read as the window was asked for
         self.update_badge()
         self.update_reviews()
 
@@ -546,12 +546,12 @@ class ApprovalsWindow(TabbedWindow):
         self.away_banner.show_text("\n".join(line for line in lines if line))
         self.away_button.setText("Away (set)…" if view.get("to") else "Away…")
 
-    def update_scope(self) -> None:
+    def update_scope(self, fresh: bool = True) -> None:
         try:
             apps: list[str] = self.backend.call("approvals.apps")
             password_apps = self.passwords_page.reload_apps()
             # Whether he approves anything may have changed since the window opened.
-            approver = bool(apps) or bool(self.backend.desk(fresh=True)["approver"])
+            approver = bool(apps) or bool(self.backend.desk(fresh=fresh)["approver"])
         except AccessDeskError as exc:
             self.scope.setText(for_people(exc))
             return
@@ -640,7 +640,7 @@ class ApprovalsWindow(TabbedWindow):
 
     def _refresh_header(self, _notes: object) -> None:
         self.update_away()  # first: the scope line names whom he stands in for
-        self.update_scope()
+        self.update_scope(fresh=False)  # his rights were read as the window was asked for
         self.update_badge()
         self.update_reviews()
 
@@ -663,7 +663,7 @@ class ApprovalsWindow(TabbedWindow):
 
     def refresh_all(self) -> None:
         self.update_away()  # first: the scope line names whom he stands in for
-        self.update_scope()
+        self.update_scope(fresh=False)  # his rights were read as the window was asked for
         self.pending_page.refresh()
         if self.history_tab.is_built():
             self.history_page.refresh()
