@@ -129,6 +129,7 @@ def run_window(path: Path, app: Any) -> float:
     app.processEvents()
     page = window.pending_page
     assert page.select_ids(ids) == REQUESTS
+    app.processEvents()  # the selection painted, as the approver sees it before he clicks
     # The event loop runs as in the application (idle between events), checked every 10 ms.
     loop, check = QEventLoop(), QTimer()
     check.setInterval(10)
@@ -300,7 +301,8 @@ def main() -> int:
         "is plain `sqlite3` writing the same rows in one transaction (the pending requests "
         "read beforehand, not timed). `decide_many` decides 200 per transaction, reading "
         "what the rules need for a batch in a few queries and writing its events, "
-        "notifications, e-mails and memberships together, a savepoint per request. The "
+        "notifications, e-mails and memberships together, under one savepoint (one per "
+        "request only when a request is refused after it wrote). The "
         "window is the Approvals window offscreen with its live feed, from the click on "
         "Approve (all selected) to the outcome shown and the list re-read.",
         "",

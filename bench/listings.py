@@ -389,12 +389,12 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path
         *table,
         "",
         *([left_note, ""] if left_note else []),
-        "The listings stream (issue 15 item 5): the command reads its rows a page of 1,000 "
+        "The listings stream (issue 15 item 5): the command reads its rows a page of 5,000 "
         "at a time by key (`WHERE id < the last one`, one query a page, rows as tuples, not "
         "model objects) and writes each page as it comes, so its memory stays flat whatever "
         "the size; the array is written with the json module's C encoder, byte for byte what "
         "`json.dump(..., indent=2)` of the whole list writes (the floor). `audit verify` "
-        "reads the chain 2,000 events a query as named tuples, and the signed checkpoints "
+        "reads the chain 2,000 events a query as the driver's tuples, and the signed checkpoints "
         "2,000 a query by number to check their signatures, then beside each page of events "
         "those that sign it (never all 50,000 at once).",
         "",

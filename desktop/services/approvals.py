@@ -13,7 +13,7 @@ from . import lookup
 from .catalog import catalog_query
 from .core import iso
 from .policy import approver_apps_subquery, approver_problem, is_approver_anywhere
-from .requests import can_see, request_page, request_query
+from .requests import can_see, request_page, sorted_page
 from .rights import fresh
 from .views import View
 
@@ -65,14 +65,13 @@ def _rows(query: pw.ModelSelect[Any]) -> list[View]:
     return [_row(r, deciders) for r in rows]
 
 
-def _order(query: pw.ModelSelect[Any], sort: str | None, default_desc: bool
-           ) -> pw.ModelSelect[Any]:
+def _order(sort: str | None, default: list[Any]) -> list[Any]:
     name = (sort or "").lstrip("-")
     if name in SORTS:
         key = SORTS[name]()
         desc = sort is not None and sort.startswith("-")
-        return query.order_by(key.desc() if desc else key.asc(), AccessRequest.id.desc())
-    return query.order_by(AccessRequest.id.desc() if default_desc else AccessRequest.id.asc())
+        return [key.desc() if desc else key.asc(), AccessRequest.id.desc()]
+    return default
 
 
 def list_pending(actor: User, search: str | None = None, *, limit: int | None = None,
@@ -82,26 +81,18 @@ def list_pending(actor: User, search: str | None = None, *, limit: int | None = 
     if not sort:
         return _rows(request_page(actor, "to_approve", status="pending", search=search,
                                   newest_first=False, offset=offset, limit=limit))
-    query = request_query(actor, "to_approve", status="pending", search=search)
-    query = _order(query, sort, default_desc=False).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return _rows(query)
+    return _rows(sorted_page(actor, "to_approve", _order(sort, [AccessRequest.id.asc()]),
+                             lead=None, offset=offset, limit=limit, status="pending",
+                             search=search))
 
 
 def list_decided(actor: User, search: str | None = None, *, limit: int | None = None,
                  offset: int = 0, sort: str | None = None) -> list[View]:
     """Requests for the actor's applications that are no longer pending, newest first."""
-    query = request_query(actor, "to_approve", search=search).where(
-        AccessRequest.status != "pending")
-    if not sort:
-        query = query.order_by(AccessRequest.decided_at.desc(), AccessRequest.id.desc())
-    else:
-        query = _order(query, sort, default_desc=True)
-    query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return _rows(query)
+    order = _order(sort, [AccessRequest.decided_at.desc(), AccessRequest.id.desc()])
+    return _rows(sorted_page(actor, "to_approve", order, lead=None, offset=offset,
+                             limit=limit, where=(AccessRequest.status != "pending",),
+                             by_decision=sort in (None, "", "-decided_at"), search=search))
 
 
 def request_detail(actor: User, request_id: int | str) -> View:

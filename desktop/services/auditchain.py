@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from desktop import audithash, keystore
 from desktop.errors import AccessDeskError, UsageError
 from desktop.models import AuditCheckpoint, AuditEvent, AuditSigningKey
+from desktop.models.database import is_postgres
 from desktop.models.schema import AUDIT_FORMULA_2_FROM
 
 from .core import get_setting, is_demo, iso, now, put_setting
@@ -426,35 +427,42 @@ def _walk(since: tuple[int, str] | None, first_2: int) -> tuple[int, int]:
     start = since[0] if since else 1
     prev, expected, count = audithash.GENESIS_HASH, start, 0
     legacy = hashlib.sha256() if first_2 > 1 and start == 1 else None
+    formula2, formula1 = audithash.formula2, audithash.formula1
     for page in _event_pages(start):
         at_seq: dict[int, list[AuditCheckpoint]] = {}
         for cp in (AuditCheckpoint.select(AuditCheckpoint.id, AuditCheckpoint.seq,
                                           AuditCheckpoint.hash)
-                   .where(AuditCheckpoint.seq.between(page[0].seq, page[-1].seq))
+                   .where(AuditCheckpoint.seq.between(page[0][1], page[-1][1]))
                    .order_by(AuditCheckpoint.seq, AuditCheckpoint.id)):
             at_seq.setdefault(cp.seq, []).append(cp)
-        for e in page:
+        # The rows as tuples, unpacked here (`_EVENT_COLUMNS`' order): a named tuple or a
+        # model object per event cost as much as reading the rows.
+        for row in page:
+            event_id, seq, at, actor, action, target, app_id, details, prev_hash, hash_ = row
             if since and count == 0:
-                if e.seq != since[0] or e.hash != since[1]:
+                if seq != since[0] or hash_ != since[1]:
                     raise _Broken(since[0], f"the log no longer holds event {since[0]} with "
                                   "that hash: it does not extend the head given")
-                prev = e.prev_hash
-            if e.seq != expected:
-                raise _Broken(e.seq, f"event {expected} is missing (the next one is {e.seq})")
-            if e.prev_hash != prev:
-                raise _Broken(e.seq, f"event {e.seq} does not follow event {e.seq - 1}")
-            if recompute(e, first_2) != e.hash:
-                raise _Broken(e.seq, f"event {e.seq} was changed after it was written")
-            if legacy is not None and e.seq < first_2:
-                legacy.update(json.dumps([e.seq, e.id, e.application_id],
+                prev = prev_hash
+            if seq != expected:
+                raise _Broken(seq, f"event {expected} is missing (the next one is {seq})")
+            if prev_hash != prev:
+                raise _Broken(seq, f"event {seq} does not follow event {seq - 1}")
+            if (formula2(event_id, seq, at, actor, action, target, app_id, details, prev_hash)
+                    if seq >= first_2 else
+                    formula1(seq, at, actor, action, target, details, prev_hash)) != hash_:
+                raise _Broken(seq, f"event {seq} was changed after it was written")
+            if legacy is not None and seq < first_2:
+                legacy.update(json.dumps([seq, event_id, app_id],
                                          separators=(",", ":")).encode("ascii") + b"\n")
-            if e.seq == first_2 and first_2 > 1:
-                _check_upgrade_event(e, first_2, legacy)
-            for cp in at_seq.get(e.seq, ()):
-                if cp.hash != e.hash:
-                    raise _Broken(e.seq, f"event {e.seq} differs from what checkpoint {cp.id} "
-                                  "signed: the log was rewritten")
-            prev, expected, count = e.hash, expected + 1, count + 1
+            if seq == first_2 and first_2 > 1:
+                _check_upgrade_event(_Event(*row), first_2, legacy)
+            if seq in at_seq:
+                for cp in at_seq[seq]:
+                    if cp.hash != hash_:
+                        raise _Broken(seq, f"event {seq} differs from what checkpoint "
+                                      f"{cp.id} signed: the log was rewritten")
+            prev, expected, count = hash_, expected + 1, count + 1
     if since and count == 0:
         raise _Broken(since[0], f"the log no longer holds event {since[0]}: events were removed")
     return count, expected - 1
@@ -521,10 +529,11 @@ class _Event(NamedTuple):
 
 
 def _event_pages(start: int) -> Iterator[list[Any]]:
-    """The events from `start` on, in order, as named tuples (the attributes `recompute`
-    reads), a page at a time (WALK_PAGE) read by key: no cursor held open across the whole
-    log. The rows come from the driver as they are; only the time is converted, as the model
-    does. Reports progress and stops when cancelled, between two pages (`progress`)."""
+    """The events from `start` on, in order, as tuples of `_EVENT_COLUMNS` (an `_Event`'s
+    fields), a page at a time (WALK_PAGE) read by key: no cursor held open across the whole
+    log. The rows come from the driver as they are; only a time stored as text (SQLite) is
+    converted, as the model does. Reports progress and stops when cancelled, between two
+    pages (`progress`)."""
     watch = _progress.get()
     size = (watch.page if watch is not None and watch.page else None) or WALK_PAGE
     every = watch.every if watch is not None and watch.every is not None else PROGRESS_EVERY
@@ -532,13 +541,15 @@ def _event_pages(start: int) -> Iterator[list[Any]]:
     shown, done, after = time.monotonic(), 0, start - 1
     at = AuditEvent.at.python_value
     database = AuditEvent._meta.database
+    stored_as_text = not is_postgres()
     while True:
         if watch is not None and watch.cancelled is not None and watch.cancelled():
             raise VerifyCancelled(done)
         query = (AuditEvent.select(*_EVENT_COLUMNS).where(AuditEvent.seq > after)
                  .order_by(AuditEvent.seq).limit(size))
-        page = [_Event(i, seq, at(when), *rest)
-                for i, seq, when, *rest in database.execute(query).fetchall()]
+        page = database.execute(query).fetchall()
+        if stored_as_text:  # psycopg gives datetimes, as the model would make them
+            page = [(i, seq, at(when), *rest) for i, seq, when, *rest in page]
         if page:
             yield page
         done += len(page)
@@ -547,10 +558,10 @@ def _event_pages(start: int) -> Iterator[list[Any]]:
             shown = time.monotonic()
         if len(page) < size:
             return
-        after = page[-1].seq
+        after = page[-1][1]
 
 
-def _check_upgrade_event(e: AuditEvent, first_2: int, legacy: Any) -> None:
+def _check_upgrade_event(e: _Event, first_2: int, legacy: Any) -> None:
     try:
         details = json.loads(e.details)
     except ValueError:

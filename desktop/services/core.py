@@ -95,6 +95,8 @@ def iso(value: dt.datetime | str | None) -> str | None:
         value = _TIME_FIELD.python_value(value)  # another stored form: peewee's reading
         if not isinstance(value, dt.datetime):
             raise ValueError(f"not a stored time: {value!r}")
+    if value.tzinfo is None:  # as stored (naive UTC): half the time of the general form
+        return value.isoformat(timespec="seconds") + "Z"
     return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
@@ -105,7 +107,8 @@ def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
     """``model.insert_many(rows).execute()`` (rows of field names to values, all naming the
     same fields) with the SQL built once and the rows sent through one prepared statement:
     peewee renders each value of an insert_many in Python (a batch of decisions writes a
-    thousand rows to a table). The fields a row leaves out get their defaults, as there."""
+    thousand rows to a table). The fields a row leaves out get their defaults, as there.
+    Each value is converted as peewee would (``db_value``; None stays None), in one pass."""
     if not rows:
         return
     meta = model._meta
@@ -113,15 +116,26 @@ def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
     extra = [f for f in meta.sorted_fields
              if f.name not in rows[0] and f.default is not None and f is not meta.primary_key]
     fields = [meta.fields[name] for name in names] + extra
-
-    def values(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple([row[name] for name in names]
-                     + [f.default() if callable(f.default) else f.default for f in extra])
-
-    sql, _params = model.insert_many([values(rows[0])], fields=fields).sql()
-    params = [tuple(f.db_value(v) for f, v in zip(fields, values(row), strict=True))
-              for row in rows]
+    convert = [f.db_value for f in fields]
+    defaults = [f.default for f in extra]
+    params = []
+    for row in rows:
+        values = [row[name] for name in names]
+        if defaults:
+            values += [d() if callable(d) else d for d in defaults]
+        params.append(tuple([v if v is None else c(v)
+                             for c, v in zip(convert, values, strict=True)]))
+    sql, _params = model.insert_many([params[0]], fields=fields).sql()
     meta.database.cursor().executemany(sql, params)
+
+
+def _written(model: Any, row: dict[str, Any]) -> Any:
+    """``model(**row)`` for a row of plain field names just inserted, without a setattr per
+    field (a tenth of the cost: a bulk approval makes a thousand audit events)."""
+    made = model(__no_default__=True)
+    made.__data__ = {**model._meta.get_default_dict(), **row}
+    made._dirty = set(made.__data__)
+    return made
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -221,7 +235,7 @@ def audit_many(entries: list[AuditEntry], *, checkpoint: bool = False) -> list[A
     insert_rows(AuditEvent, rows)
     # The head is kept apart so that cutting events off the end is detected too.
     put_setting("audit_head", f"{rows[-1]['seq']}:{prev}")
-    events = [AuditEvent(**row) for row in rows]
+    events = [_written(AuditEvent, row) for row in rows]
     auditchain.after_events(events, checkpoint)
     # Every audit log on screen follows, also for writes that change nothing else a window
     # shows (an export, the SMTP settings, a test message).

@@ -121,15 +121,19 @@ def approver_upns(settings: SelfServiceSettings | None) -> list[str]:
 _UNSET: Any = object()
 
 
+def decider_upns(ids: set[int | None]) -> dict[int | None, str]:
+    """The UPNs of the people who decided (or were decided for), read in one query."""
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(list(ids)))}
+
+
 def request_views(requests: list[AccessRequest]) -> list[View]:
     """Views of many requests with their deciders read in one query (the caller's query
     joins each request's application and requester)."""
-    ids = {r.decided_by_id for r in requests if r.decided_by_id}
-    ids |= {r.decided_for for r in requests if r.decided_for}  # rule 19
-    deciders = (
-        {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(list(ids)))}
-        if ids else {}
-    )
+    deciders = decider_upns({r.decided_by_id for r in requests}
+                            | {r.decided_for for r in requests})  # rule 19
     return [request_view(r, deciders.get(r.decided_by_id),
                          deciders.get(r.decided_for) if r.decided_for else None)
             for r in requests]
@@ -145,18 +149,30 @@ def request_view(req: AccessRequest, decider_upn: str | None = _UNSET,
     if decided_for_upn is _UNSET:
         away = User.get_or_none(User.id == req.decided_for) if req.decided_for else None
         decided_for_upn = away.upn if away else None
+    return request_view_of(req.id, req.application.name, req.requester.upn, req.status,
+                           req.justification, req.created_at, decider_upn, decided_for_upn,
+                           req.decided_at, req.reason, req.kind)
+
+
+def request_view_of(request_id: int, app: str, requester: str, status: str,
+                    justification: str | None, created_at: Any, decided_by: str | None,
+                    decided_for: str | None, decided_at: Any, reason: str | None,
+                    kind: str) -> View:
+    """A request's view, the one layout every front end shows and `--json` writes: from a
+    request read whole (request_view) or from a long listing's row as the driver gives it
+    (times as datetimes, or SQLite's stored text)."""
     return {
-        "id": req.id,
-        "app": req.application.name,
-        "requester": req.requester.upn,
-        "status": req.status,
-        "justification": req.justification,
-        "created_at": iso(req.created_at),
-        "decided_by": decider_upn,
-        "decided_for": decided_for_upn,  # rule 19: the away approver a delegate decided for
-        "decided_at": iso(req.decided_at),
-        "reason": req.reason,
-        "kind": req.kind,  # access | extension (rule 18)
+        "id": request_id,
+        "app": app,
+        "requester": requester,
+        "status": status,
+        "justification": justification,
+        "created_at": iso(created_at),
+        "decided_by": decided_by,
+        "decided_for": decided_for,  # rule 19: the away approver a delegate decided for
+        "decided_at": iso(decided_at),
+        "reason": reason,
+        "kind": kind,  # access | extension (rule 18)
     }
 
 

@@ -38,5 +38,5 @@ def test_a_stored_time_in_another_form_is_still_read():
     assert iso("2027-03-14 09:26:53.5") == "2027-03-14T09:26:53Z"
     assert iso("2027-03-14T09:26:53") == "2027-03-14T09:26:53Z"
     assert iso("2027-03-14") == "2027-03-14T00:00:00Z"  # peewee reads a bare date as midnight
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a stored time"):
         iso("yesterday")

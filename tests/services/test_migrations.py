@@ -17,6 +17,7 @@ from desktop.models import (
     Application,
     AppRole,
     Assignment,
+    AuditEvent,
     DirectoryRoleAssignment,
     Group,
     SchemaInfo,
@@ -29,7 +30,8 @@ from desktop.models.schema import (
     pending_counts_consistent,
 )
 from desktop.models.search import INDEXES
-from desktop.services import applications, directory, requests, selfservice
+from desktop.services import applications, auditlog, directory, requests, selfservice
+from desktop.services.core import sort_order
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +78,12 @@ def snapshot() -> dict[str, object]:
 
 
 # Back to version 7: none of governance's columns and tables (rules 16-18).
-UNDO_V8 = ("DROP TABLE review_item", "DROP TABLE review_reviewer", "DROP TABLE access_review",
+# Back to version 8: the sort indexes of issue 15.
+UNDO_V9 = ("DROP INDEX access_request_decided_at_sort", "DROP INDEX audit_event_action_sort",
+           "DROP INDEX audit_event_target_sort",
+           "DROP INDEX access_request_application_decided_sort")
+UNDO_V8 = (*UNDO_V9, "DROP TABLE review_item", "DROP TABLE review_reviewer",
+           "DROP TABLE access_review",
            "DROP TABLE away_period", "DROP TABLE access_grant",
            "DROP TABLE escalation_approver",
            *(f"DROP INDEX access_request_{c}" for c in ("expires_at", "remind_at",
@@ -208,6 +215,42 @@ def test_version_4_file_gets_user_types_and_a_graph_id_for_every_object(tmp_path
     view = directory.add_user(admin, "new@example.test", "Newcomer Person")
     assert uuid.UUID(User.get(User.upn == view["upn"]).graph_id)
     assert [u["upn"] for u in directory.list_users(admin, "Newcomer")] == ["new@example.test"]
+
+
+def test_version_8_file_gets_the_sort_indexes_and_sorts_with_them(tmp_path):
+    path = tmp_path / "t.db"
+    open_database(str(path))
+    fill()
+    before = snapshot()
+    close_database()
+    con = sqlite3.connect(path)
+    for statement in UNDO_V9:
+        con.execute(statement)
+    con.execute("UPDATE schema_info SET version=8")
+    con.commit()
+    con.close()
+
+    open_database(str(path))
+
+    assert SchemaInfo.get().version == SCHEMA_VERSION
+    assert snapshot() == before
+    assert list(tmp_path.glob("*.bak"))  # upgraded with a backup, as every version
+    admin = User.get(User.upn == "admin@example.test")
+    plans = {
+        "requests by decision time": requests.sorted_page(
+            admin, "all", sort_order("-decided_at", requests.REQUEST_SORTS, [],
+                                     AccessRequest.id), lead=None, limit=100),
+        "audit by action": auditlog.audit_query(admin).order_by(
+            *sort_order("-action", auditlog.EVENT_SORTS, [], AuditEvent.seq)).limit(100),
+        "audit by target": auditlog.audit_query(admin).order_by(
+            *sort_order("target", auditlog.EVENT_SORTS, [], AuditEvent.seq)).limit(100),
+    }
+    for what, query in plans.items():
+        sql, params = query.sql()
+        plan = " | ".join(row[3] for row in AuditEvent._meta.database.execute_sql(
+            "EXPLAIN QUERY PLAN " + sql, params))
+        assert "_sort" in plan, (what, plan)
+        assert "TEMP B-TREE" not in plan, (what, plan)
 
 
 def test_current_version_file_is_opened_without_backup(tmp_path):

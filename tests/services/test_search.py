@@ -299,7 +299,7 @@ def downgrade(db, version: int) -> None:
     """Make the open database look as a version-1, -2 or -3 program left it."""
     # What version 8 added (governance), version 7 (team mode's sessions), then version 6
     # (signed audit checkpoints and their keys).
-    from tests.services.test_migrations import UNDO_V8
+    from tests.services.test_migrations import UNDO_V8  # (with version 9's indexes)
 
     for statement in UNDO_V8:
         db.execute_sql(statement)
@@ -339,7 +339,7 @@ def test_an_older_database_upgraded_finds_its_existing_rows(world, db, db_url, v
     downgrade(db, version)
     close_database()
     open_database(db_url, init=True)
-    assert SchemaInfo.get().version == SCHEMA_VERSION == 8
+    assert SchemaInfo.get().version == SCHEMA_VERSION == 10
     admin = User.get(User.upn == world.upn)
     assert app_names(admin, "fab crm") == ["Fabrikam CRM"]
     assert app_names(admin, "traders") == ["Northwind Expenses"]

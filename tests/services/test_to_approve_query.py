@@ -170,5 +170,6 @@ def test_the_requests_to_approve_are_read_from_the_application_index(
     plan = _plan(db, requests.request_page(approver, "to_approve", after=10**6, limit=100))
     assert "MERGE (UNION ALL)" in plan, plan
     assert "USING INDEX access_request_application_id (" in plan, plan
-    assert "SCAN" not in plan, plan
+    # (the merged page itself, at most `limit` ids, is what "SCAN merged" reads)
+    assert "SCAN" not in plan.replace("SCAN merged", ""), plan
     assert "TEMP B-TREE" not in plan, plan

@@ -110,3 +110,31 @@ def test_cancel_stops_between_batches_and_leaves_the_rest_pending(qtbot, pending
     assert page.model.rowCount() == 10
     assert page.findChild(QProgressDialog) is None or not page.findChild(
         QProgressDialog).isVisible()
+
+
+def test_the_rows_decided_are_those_selected_with_the_mouse(qtbot, pending, feed):
+    """What Approve acts on is what is highlighted: a range with Shift+click, less one row
+    Ctrl+clicked away, plus one row Ctrl+clicked further down (read from the selection's
+    ranges, not row by row)."""
+    from PySide6.QtCore import Qt
+
+    window = _open(qtbot, pending["ann"], feed)
+    page = window.pending_page
+    table = page.table
+
+    def click(row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+        rect = table.visualRect(page.model.index(row, 1))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+    click(1)
+    click(6, Qt.KeyboardModifier.ShiftModifier)
+    click(3, Qt.KeyboardModifier.ControlModifier)
+    click(9, Qt.KeyboardModifier.ControlModifier)
+    expected = [page.model.row_data(r)["id"] for r in (1, 2, 4, 5, 6, 9)]
+    assert [r["id"] for r in page.selected_rows()] == expected
+
+    page.approve_button.click()
+    qtbot.waitUntil(lambda: not page.busy and page.last_summary is not None, timeout=10_000)
+    assert sorted(page.last_summary.decided) == sorted(expected)
+    approved = {r.id for r in AccessRequest.select().where(AccessRequest.status == "approved")}
+    assert approved == set(expected)
