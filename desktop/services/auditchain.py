@@ -31,7 +31,7 @@ from desktop.models import AuditCheckpoint, AuditEvent, AuditSigningKey
 from desktop.models.database import is_postgres
 from desktop.models.schema import AUDIT_FORMULA_2_FROM
 
-from .core import get_setting, is_demo, iso, now, put_setting
+from .core import get_setting, is_demo, iso, now, put_setting, stored_time
 
 log = logging.getLogger(__name__)
 
@@ -274,10 +274,15 @@ def _digest(e: AuditEvent) -> str:
                                     e.application_id, e.details)
 
 
-def recompute(e: AuditEvent, first_2: int) -> str:
-    if e.seq >= first_2:
-        return audithash.link(e.prev_hash, _digest(e))
-    return audithash.formula1(e.seq, e.at, e.actor, e.action, e.target, e.details, e.prev_hash)
+def recompute(event_id: int, seq: int, at: Any, actor: str | None, action: str,
+              target: str | None, application_id: int | None, details: str, prev_hash: str,
+              first_2: int) -> str:
+    """An event's hash as it was written: formula 2 from event `first_2` on, 1 before. Over
+    the columns' values (the walk reads rows as tuples, not model objects)."""
+    if seq >= first_2:
+        return audithash.formula2(event_id, seq, at, actor, action, target, application_id,
+                                  details, prev_hash)
+    return audithash.formula1(seq, at, actor, action, target, details, prev_hash)
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -427,7 +432,6 @@ def _walk(since: tuple[int, str] | None, first_2: int) -> tuple[int, int]:
     start = since[0] if since else 1
     prev, expected, count = audithash.GENESIS_HASH, start, 0
     legacy = hashlib.sha256() if first_2 > 1 and start == 1 else None
-    formula2, formula1 = audithash.formula2, audithash.formula1
     for page in _event_pages(start):
         at_seq: dict[int, list[AuditCheckpoint]] = {}
         for cp in (AuditCheckpoint.select(AuditCheckpoint.id, AuditCheckpoint.seq,
@@ -448,9 +452,8 @@ def _walk(since: tuple[int, str] | None, first_2: int) -> tuple[int, int]:
                 raise _Broken(seq, f"event {expected} is missing (the next one is {seq})")
             if prev_hash != prev:
                 raise _Broken(seq, f"event {seq} does not follow event {seq - 1}")
-            if (formula2(event_id, seq, at, actor, action, target, app_id, details, prev_hash)
-                    if seq >= first_2 else
-                    formula1(seq, at, actor, action, target, details, prev_hash)) != hash_:
+            if recompute(event_id, seq, at, actor, action, target, app_id, details, prev_hash,
+                         first_2) != hash_:
                 raise _Broken(seq, f"event {seq} was changed after it was written")
             if legacy is not None and seq < first_2:
                 legacy.update(json.dumps([seq, event_id, app_id],
@@ -514,7 +517,7 @@ _EVENT_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor
 
 
 class _Event(NamedTuple):
-    """An event as `recompute` reads it, without a model object per row."""
+    """An event's columns in `_EVENT_COLUMNS`' order, without a model object per row."""
 
     id: int
     seq: int
@@ -539,7 +542,6 @@ def _event_pages(start: int) -> Iterator[list[Any]]:
     every = watch.every if watch is not None and watch.every is not None else PROGRESS_EVERY
     total = AuditEvent.select().where(AuditEvent.seq >= start).count() if watch else 0
     shown, done, after = time.monotonic(), 0, start - 1
-    at = AuditEvent.at.python_value
     database = AuditEvent._meta.database
     stored_as_text = not is_postgres()
     while True:
@@ -549,7 +551,7 @@ def _event_pages(start: int) -> Iterator[list[Any]]:
                  .order_by(AuditEvent.seq).limit(size))
         page = database.execute(query).fetchall()
         if stored_as_text:  # psycopg gives datetimes, as the model would make them
-            page = [(i, seq, at(when), *rest) for i, seq, when, *rest in page]
+            page = [(i, seq, stored_time(when), *rest) for i, seq, when, *rest in page]
         if page:
             yield page
         done += len(page)

@@ -12,7 +12,7 @@ from desktop.errors import UsageError
 from desktop.models import AuditEvent, User
 
 from . import auditchain, lookup
-from .core import iso, sort_order
+from .core import iso, sort_order, stored_time
 from .rights import require_admin, require_global_admin
 from .views import View
 
@@ -74,8 +74,7 @@ def list_events(actor: User, *, limit: int | None = None, offset: int = 0,
         query = query.limit(limit)
     # As the driver gives them, only the time converted as the model does (peewee's
     # converter for every column was a third of a long listing's time).
-    time = AuditEvent.at.python_value
-    return [_view(seq, time(at), *rest) for seq, at, *rest in
+    return [_view(seq, stored_time(at), *rest) for seq, at, *rest in
             AuditEvent._meta.database.execute(query.select(*_COLUMNS)).fetchall()]
 
 

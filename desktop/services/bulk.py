@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 
+from desktop import collector
 from desktop.errors import Conflict, Refused
 from desktop.models import AccessRequest, User
 
@@ -17,32 +15,6 @@ from .core import iso
 Progress = Callable[[int, int], None]
 # Requests decided per transaction: progress and Stop come between batches.
 BATCH = 200
-
-
-_pause_lock = threading.Lock()
-_pauses = 0  # batches under way (threads of a server or a window may decide at once)
-_was_enabled = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a batch is decided: a batch allocates
-    tens of thousands of objects (rows, models, events), enough to set off a full collection
-    of the whole process (30-50 ms in a window's, a fifth of a run), while what it allocates
-    is freed by reference counting anyway. The collector runs again after the batch."""
-    global _pauses, _was_enabled
-    with _pause_lock:
-        if _pauses == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _was_enabled:
-                gc.enable()
 
 
 def _conflict(request_id: int, exc: Conflict) -> BulkConflict:
@@ -84,7 +56,7 @@ def decide_many(
             summary.cancelled = True
             break
         chunk = todo[start:start + max(1, batch)]
-        with _collector_paused():
+        with collector.HOLD.held():  # no full collection of the process mid-batch
             outcomes = requests.decide_batch(actor, chunk, approve, reason)
         for request_id, refusal in outcomes:
             if refusal is None:

@@ -83,6 +83,19 @@ def frozen_clock(start: dt.datetime, step: dt.timedelta = dt.timedelta(seconds=1
         base.guid = previous_guid
 
 
+def stored_time(value: Any) -> Any:
+    """A time column's value as the driver gives it, read as the model reads it (naive UTC;
+    None stays None): SQLite's usual text parsed at C speed (peewee tries strptime with each
+    of its formats in turn), any other form by peewee's own reading. For rows read as
+    tuples, where a model object per row would cost more than the query."""
+    if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return _TIME_FIELD.python_value(value)
+
+
 def iso(value: dt.datetime | str | None) -> str | None:
     """ISO 8601 UTC with Z, as every JSON output writes times. Also from SQLite's stored
     text (``YYYY-MM-DD HH:MM:SS[.ffffff]``, naive UTC) as a long listing reads it: cutting
@@ -92,7 +105,7 @@ def iso(value: dt.datetime | str | None) -> str | None:
     if isinstance(value, str):
         if len(value) >= 19 and value[10] in " T" and value[19:20] in ("", "."):
             return f"{value[:10]}T{value[11:19]}Z"
-        value = _TIME_FIELD.python_value(value)  # another stored form: peewee's reading
+        value = stored_time(value)  # another stored form
         if not isinstance(value, dt.datetime):
             raise ValueError(f"not a stored time: {value!r}")
     if value.tzinfo is None:  # as stored (naive UTC): half the time of the general form

@@ -36,6 +36,7 @@ from .core import (
     now,
     publish,
     sort_order,
+    stored_time,
     transaction,
 )
 from .policy import (
@@ -464,20 +465,6 @@ def _in(field: pw.Field, values: list[int]) -> pw.Expression:
                                                  list(values)))
 
 
-_TIME_FIELD = AccessRequest.created_at
-
-
-def _stored_time(value: Any) -> Any:
-    """A DateTimeField's value as peewee reads it, SQLite's usual stored text parsed at C
-    speed (peewee tries strptime with each of its formats in turn)."""
-    if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    return _TIME_FIELD.python_value(value)
-
-
 def _read_requests(keys: list[int]) -> dict[int, AccessRequest]:
     """The requests, each with what decisions read of its application (id, name) and its
     requester (id, UPN, name, mail), built straight from the driver's rows: peewee building
@@ -499,7 +486,7 @@ def _read_requests(keys: list[int]) -> dict[int, AccessRequest]:
         data = dict(zip(names, row, strict=False))
         for i, name in times:
             if row[i] is not None:
-                data[name] = _stored_time(row[i])
+                data[name] = stored_time(row[i])
         app = Application(__no_default__=True)
         app.__data__ = {"id": data["application"], "name": row[n]}
         person = User(__no_default__=True)

@@ -3,15 +3,14 @@ signals on the GUI thread."""
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from desktop.api.backend import database_context
+from desktop.collector import HOLD
 from desktop.errors import AccessDeskError
 
 log = logging.getLogger(__name__)
@@ -19,37 +18,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 
-class _CollectorHold:
-    """Keeps Python's automatic cycle collection off while any worker runs.
-
-    The collector runs in whichever thread happens to allocate. Run from a worker, it destroys
-    unreachable QObjects of the GUI thread (a closed window's timers, models) there: Qt warns
-    "Timers cannot be stopped from another thread", or the process crashes. Taken on the GUI
-    thread before a task starts, given back as the task's very last step; then the GUI thread's
-    own allocations trigger the collections that were put off. (Anki goes further: no automatic
-    collection at all, gc.collect() on the GUI thread from a timer.)
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holds = 0
-        self._was_enabled = False
-
-    def take(self) -> None:
-        with self._lock:
-            if self._holds == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._holds += 1
-
-    def give_back(self) -> None:
-        with self._lock:
-            self._holds -= 1
-            if self._holds == 0 and self._was_enabled:
-                gc.enable()
-
-
-_collector = _CollectorHold()
+# Automatic cycle collection stays off while any worker runs (desktop.collector): taken on
+# the GUI thread before a task starts, given back as the task's very last step; then the GUI
+# thread's own allocations trigger the collections that were put off.
+_collector = HOLD
 
 
 class Relay(QObject):

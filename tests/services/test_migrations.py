@@ -7,6 +7,7 @@ import hashlib
 import sqlite3
 import stat
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,19 @@ def undo_v5(con: sqlite3.Connection) -> None:
     con.execute('ALTER TABLE "user" DROP COLUMN external_user_state')
 
 
+def set_back(path: Path, version: int, statements: tuple[str, ...],
+             then: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    """Make a closed SQLite file look as a version-`version` program left it."""
+    con = sqlite3.connect(path)
+    for statement in statements:
+        con.execute(statement)
+    if then is not None:
+        then(con)
+    con.execute(f"UPDATE schema_info SET version={version}")
+    con.commit()
+    con.close()
+
+
 def make_v1(path: Path) -> dict[str, object]:
     open_database(str(path))
     fill()
@@ -184,13 +198,7 @@ def test_version_4_file_gets_user_types_and_a_graph_id_for_every_object(tmp_path
     User.update(graph_id=GUEST_ID, graph_imported=True).where(User.upn.contains("#ext#")).execute()
     before = snapshot()
     close_database()
-    con = sqlite3.connect(path)
-    for statement in UNDO_V6:
-        con.execute(statement)
-    undo_v5(con)
-    con.execute("UPDATE schema_info SET version=4")
-    con.commit()
-    con.close()
+    set_back(path, 4, UNDO_V6, undo_v5)
 
     open_database(str(path))
 
@@ -223,12 +231,7 @@ def test_version_8_file_gets_the_sort_indexes_and_sorts_with_them(tmp_path):
     fill()
     before = snapshot()
     close_database()
-    con = sqlite3.connect(path)
-    for statement in UNDO_V9:
-        con.execute(statement)
-    con.execute("UPDATE schema_info SET version=8")
-    con.commit()
-    con.close()
+    set_back(path, 8, UNDO_V9)
 
     open_database(str(path))
 
