@@ -58,6 +58,9 @@ def check(qtbot: Any, welcome: WelcomeWindow, url: str) -> None:
 
 
 def sign_in(qtbot: Any, welcome: WelcomeWindow, upn: str, password: str = "") -> None:
+    # The check's result shows the sign-in box a moment before its worker finishes and the
+    # button is enabled again: click what a person could click.
+    qtbot.waitUntil(welcome.sign_in_button.isEnabled)
     welcome.server_upn.setText(upn)
     welcome.server_password.setText(password)
     welcome.sign_in_button.click()
@@ -146,7 +149,7 @@ def test_an_ended_session_opens_the_server_page_saying_so(qtbot, welcome, live, 
     assert again.pages.currentIndex() == WelcomeWindow.PAGES.index("server")
     assert again.server_url.text() == live.url
     assert "cannot be used" in again.subtitle.text()
-    qtbot.waitUntil(lambda: again.sign_in_box.isVisible())
+    qtbot.waitUntil(lambda: again.sign_in_box.isVisible() and again.sign_in_button.isEnabled())
     assert again.server_upn.text() == ALICE
     again.sign_in_button.click()  # Enter would do the same
     qtbot.waitUntil(lambda: again.result() == WelcomeWindow.DialogCode.Accepted)
