@@ -17,9 +17,13 @@ CHECKPOINT_TAG = "access-desk audit checkpoint 1"
 KEY_TAG = "access-desk audit key 1"
 
 
+# One encoder, made once: json.dumps with options builds one per call (a fifth of the hash).
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+
+
 def _canonical(values: list[object]) -> bytes:
     """JSON array, no spaces, non-ASCII as \\u escapes: the same bytes on every machine."""
-    return json.dumps(values, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return _encode(values).encode("ascii")
 
 
 def exact(at: dt.datetime) -> str:

@@ -309,7 +309,7 @@ OPERATIONS: tuple[Operation, ...] = (
               f"{S}.approvals:request_detail", "One request with the names of who decided",
               (Param("request_id", int, REQUIRED),)),
     Operation("approvals.decide", "POST", "/approvals/decisions", f"{A}:decide_many",
-              "Approve or deny several requests, 200 per transaction",
+              "Approve or deny several requests, 500 per transaction",
               (Param("ids", list[int], REQUIRED), Param("approve", bool, REQUIRED),
                Param("reason", Str))),
     Operation("password.apps", "GET", "/credentials/apps", f"{S}.credentials:password_apps",

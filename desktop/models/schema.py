@@ -49,7 +49,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # The setting naming the first audit event hashed with formula 2 (every column, see
 # services/auditchain.py); without it every event is. Written by the version 6 upgrade.
 AUDIT_FORMULA_2_FROM = "audit_formula_2_from"
@@ -187,6 +187,14 @@ def _v10_application_order(_db: pw.Database, migrator: SchemaMigrator) -> None:
                                name="access_request_application_id"))
 
 
+def _v11_history_order(_db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 11: the decided requests' (application_id, decided_at, id), apart from the
+    pending ones (a partial index): an approver's History, oldest decision first, reads each
+    application's from its start instead of stepping over its pending requests, whose
+    decision time is empty (issue 15). `_extra_indexes`, which every upgrade runs, makes
+    it."""
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
@@ -198,6 +206,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     8: _v8_governance,
     9: _v9_sort_indexes,
     10: _v10_application_order,
+    11: _v11_history_order,
 }
 
 
@@ -279,6 +288,11 @@ def _extra_indexes(db: pw.Database) -> None:
             ("audit_event_action_sort", "audit_event", "action, seq"),
             ("audit_event_target_sort", "audit_event", "target, seq")):
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS {name} ON "{table}" ({columns})')
+    # The decided ones alone: History (status != 'pending'), oldest decision first, reads
+    # them in order without stepping over the pending ones, whose decision time is empty.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS access_request_decided_history ON '
+                   '"access_request" (application_id, decided_at, id) '
+                   "WHERE status != 'pending'")
 
 
 def create_schema(db: pw.Database) -> None:

@@ -8,15 +8,17 @@ import peewee as pw
 
 from desktop.errors import Refused
 from desktop.models import AccessRequest, Application, User
+from desktop.models.requests import STATUSES
 
 from . import lookup
 from .catalog import catalog_query
 from .core import iso
 from .policy import approver_apps_subquery, approver_problem, is_approver_anywhere
-from .requests import can_see, request_page, sorted_page
+from .requests import SORT_LEADS, can_see, request_page, sorted_page
 from .rights import fresh
 from .views import View
 
+DECIDED = tuple(s for s in STATUSES if s != "pending")  # History's
 SORTS = {
     "app": lambda: pw.fn.LOWER(Application.name),
     "requester_name": lambda: pw.fn.LOWER(User.alias("requester").display_name),
@@ -82,17 +84,20 @@ def list_pending(actor: User, search: str | None = None, *, limit: int | None = 
         return _rows(request_page(actor, "to_approve", status="pending", search=search,
                                   newest_first=False, offset=offset, limit=limit))
     return _rows(sorted_page(actor, "to_approve", _order(sort, [AccessRequest.id.asc()]),
-                             lead=None, offset=offset, limit=limit, status="pending",
-                             search=search))
+                             lead=SORT_LEADS.get(sort.lstrip("-")), offset=offset,
+                             limit=limit, sort=sort, status="pending", search=search))
 
 
 def list_decided(actor: User, search: str | None = None, *, limit: int | None = None,
                  offset: int = 0, sort: str | None = None) -> list[View]:
     """Requests for the actor's applications that are no longer pending, newest first."""
     order = _order(sort, [AccessRequest.decided_at.desc(), AccessRequest.id.desc()])
-    return _rows(sorted_page(actor, "to_approve", order, lead=None, offset=offset,
+    return _rows(sorted_page(actor, "to_approve", order,
+                             lead=SORT_LEADS.get((sort or "").lstrip("-")), offset=offset,
                              limit=limit, where=(AccessRequest.status != "pending",),
-                             by_decision=sort in (None, "", "-decided_at"), search=search))
+                             by_decision=sort in (None, "", "-decided_at"),
+                             sort=sort if sort in SORTS or (sort or "")[1:] in SORTS
+                             else None, statuses=DECIDED, search=search))
 
 
 def request_detail(actor: User, request_id: int | str) -> View:

@@ -133,39 +133,35 @@ def rotate_key() -> dict[str, Any]:
 _warned: set[str] = set()
 
 
-def after_event(event: AuditEvent, force: bool) -> None:
-    """Called by core.audit for every event, inside its transaction: sign a checkpoint when
-    one is due (the first, CHECKPOINT_EVERY events after the last, or forced by an export).
-    A desktop without the signing key writes on unsigned; `audit verify` reports the tail."""
+def after_events(events: list[AuditEvent], force: bool) -> None:
+    """Called by core.audit_many for the events it appended, inside its transaction: sign a
+    checkpoint after each event where one is due (the first, CHECKPOINT_EVERY events after
+    the last, or forced by an export). A desktop without the signing key writes on unsigned;
+    `audit verify` reports the tail."""
     last = AuditCheckpoint.select(AuditCheckpoint.id, AuditCheckpoint.seq).order_by(
         AuditCheckpoint.id.desc()).first()
-    if not force and last is not None and event.seq - last.seq < CHECKPOINT_EVERY:
-        return
+    for event in events:
+        if force or last is None or event.seq - last.seq >= CHECKPOINT_EVERY:
+            last = _checkpoint_after(event, last)
+            if last is None:
+                return  # no key to sign with here: said once, the rest stays unsigned too
+
+
+def _checkpoint_after(event: AuditEvent, last: AuditCheckpoint | None
+                      ) -> AuditCheckpoint | None:
+    """The checkpoint signing the chain up to `event`, following `last`; None when this
+    desktop cannot sign."""
     try:
         key = _current_key() or _record_key(*_first_key(), previous=None)
         private = keystore.signing_key(key.key_id)
     except keystore.SigningUnsupported as exc:
         _warn("unsupported", "no audit checkpoint signed: %s", exc.message)
-        return
+        return None
     if private is None:
         _warn(key.key_id, "no audit checkpoint signed: %s", keystore.SIGNING_MISSING_MESSAGE)
-        return
-    _write_checkpoint((last.id if last is not None else 0) + 1, event.seq, event.hash,
-                      key.key_id, private)
-
-
-def after_events(events: list[AuditEvent], force: bool) -> None:
-    """``after_event`` for each of these events appended together (core.audit_many), in
-    order, reading the last checkpoint once and again only after one was due."""
-    last = AuditCheckpoint.select(AuditCheckpoint.seq).order_by(AuditCheckpoint.id.desc()
-                                                                ).first()
-    last_seq = last.seq if last is not None else None
-    for event in events:
-        if force or last_seq is None or event.seq - last_seq >= CHECKPOINT_EVERY:
-            after_event(event, force)
-            last = AuditCheckpoint.select(AuditCheckpoint.seq).order_by(
-                AuditCheckpoint.id.desc()).first()
-            last_seq = last.seq if last is not None else None
+        return None
+    return _write_checkpoint((last.id if last is not None else 0) + 1, event.seq, event.hash,
+                             key.key_id, private)
 
 
 def _first_key() -> tuple[str, Ed25519PrivateKey]:

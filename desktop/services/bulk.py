@@ -9,12 +9,10 @@ from desktop.errors import Conflict, Refused
 from desktop.models import AccessRequest, User
 
 from . import requests
-from .bulk_summary import BulkConflict, BulkSummary
+from .bulk_summary import BATCH, BulkConflict, BulkSummary
 from .core import iso
 
 Progress = Callable[[int, int], None]
-# Requests decided per transaction: progress and Stop come between batches.
-BATCH = 200
 
 
 def _conflict(request_id: int, exc: Conflict) -> BulkConflict:

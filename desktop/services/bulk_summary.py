@@ -6,6 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Requests decided per transaction (``bulk.decide_many``) and per call of
+# ``approvals.decide`` from the Approvals window (one round trip to a server): progress and
+# Cancel come between batches. 500: a batch's fixed reads and writes (the rules' lookups,
+# the audit head, the change notices) spread thin; about a tenth of a second of the write
+# lock each.
+BATCH = 500
+
 
 @dataclass
 class BulkConflict:

@@ -186,11 +186,12 @@ def queue_many(messages: list[tuple[str, str, str, str]]) -> None:
     insert per hundred (a batch of decisions)."""
     limit = EmailOutbox.subject.max_length  # long names must not fail the request (PostgreSQL)
     rows = []
+    at = now()
     for to, subject, body, message_id in messages:
         if len(subject) > limit:
             subject = subject[: limit - 1] + "…"
         rows.append({"to": to, "subject": subject, "body": body, "message_id": message_id,
-                     "created_at": now(), "next_attempt_at": now()})
+                     "created_at": at, "next_attempt_at": at})
     insert_rows(EmailOutbox, rows)
 
 

@@ -22,13 +22,14 @@ from desktop.models import (
     SelfServiceSettings,
     User,
 )
-from desktop.models.database import is_postgres
+from desktop.models.database import is_postgres, listing_rows
 
 from . import grants, lookup, validators
 from .core import (
     AuditEntry,
     audit,
     audit_many,
+    ids_in,
     insert_rows,
     iso,
     notify,
@@ -183,7 +184,8 @@ class _Rows:
                 changes["decided_for"] = decided_for
             for chunk in pw.chunked(ids, 500):
                 won = (AccessRequest.update(**changes)
-                       .where(_in(AccessRequest.id, chunk) & (AccessRequest.status == "pending"))
+                       .where(ids_in(AccessRequest.id, chunk)
+                              & (AccessRequest.status == "pending"))
                        .execute())
                 if won != len(chunk):
                     raise _already_decided(next(
@@ -454,17 +456,6 @@ def _request_key(request_id: int | str) -> int | None:
     return key if 0 < key <= MAX_ID else None
 
 
-def _in(field: pw.Field, values: list[int]) -> pw.Expression:
-    """``field.in_(values)`` for a batch's ids, the values sent as they are: peewee renders
-    each value of an ``in_`` list in Python, a few milliseconds for the 200 requests (and
-    their requesters) a batch names in each of four queries."""
-    if not values:
-        return field.in_([])
-    param = field.model._meta.database.param
-    return pw.Expression(field, pw.OP.IN, pw.SQL(f"({', '.join([param] * len(values))})",
-                                                 list(values)))
-
-
 def _read_requests(keys: list[int]) -> dict[int, AccessRequest]:
     """The requests, each with what decisions read of its application (id, name) and its
     requester (id, UPN, name, mail), built straight from the driver's rows: peewee building
@@ -477,7 +468,7 @@ def _read_requests(keys: list[int]) -> dict[int, AccessRequest]:
              .join(Application, on=(AccessRequest.application == Application.id))
              .switch(AccessRequest)
              .join(requester, on=(AccessRequest.requester == requester.id))
-             .where(_in(AccessRequest.id, keys)))
+             .where(ids_in(AccessRequest.id, keys)))
     names = [f.name for f in fields]
     times = [(i, f.name) for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
     n = len(fields)
@@ -530,7 +521,7 @@ class Decisions:
         groups = list({s.group_id for s in self.settings.values() if s.group_id is not None})
         members: set[tuple[int, int]] = set(
             GroupMember.select(GroupMember.group, GroupMember.user)
-            .where(GroupMember.group.in_(groups) & _in(GroupMember.user, people))
+            .where(GroupMember.group.in_(groups) & ids_in(GroupMember.user, people))
             .tuples().iterator()) if groups and people else set()
         role_apps = [a for a, s in self.settings.items() if s.role_id is not None]
         direct: dict[tuple[int, int], int] = {}
@@ -538,7 +529,7 @@ class Decisions:
             for rid, app_id, user_id in (
                     Assignment.select(Assignment.id, Assignment.application, Assignment.user)
                     .where(Assignment.application.in_(role_apps)
-                           & _in(Assignment.user, people)).order_by(Assignment.id)
+                           & ids_in(Assignment.user, people)).order_by(Assignment.id)
                     .tuples().iterator()):
                 direct.setdefault((app_id, user_id), rid)
         self.rows = _Rows(members=members, direct=direct)
@@ -843,8 +834,7 @@ def request_page(
     would gather every match and sort it for each page, or walk the primary key and skip
     everyone else's)."""
     order = AccessRequest.id.desc() if newest_first else AccessRequest.id
-    bound = [] if after is None else [
-        AccessRequest.id < after if newest_first else AccessRequest.id > after]
+    bound = _after(after, newest_first)
     if scope == "to_approve":
         actor = fresh(actor)
         decides = deciding(actor, None)
@@ -869,20 +859,71 @@ def request_page(
     return query.limit(limit) if limit is not None else query
 
 
+def _after(after: int | None, newest_first: bool) -> list[Any]:
+    """Keyset paging's condition: the requests after the one whose id is `after`."""
+    if after is None:
+        return []
+    return [AccessRequest.id < after if newest_first else AccessRequest.id > after]
+
+
+def _merged_listing(actor: User, *, newest_first: bool, after: int | None, offset: int,
+                    limit: int | None, **filters: Any) -> list[View] | None:
+    """A page of the requests an approver may decide as ``list_requests`` lists it, read
+    from request_page's merge of his applications' arms itself (each arm selects the whole
+    request): the page is not read from the table again by id, and the names are looked up
+    by id, his applications' and the page's people's. Joined instead, in the arms or around
+    the merge, PostgreSQL's planner read every person and application for each page:
+    together two thirds of a long listing's time. None: not a merge (one application, or
+    more than MERGED_AT_MOST)."""
+    actor = fresh(actor)
+    decides = deciding(actor, None)
+    apps = decides.applications()
+    if not 1 < len(apps) <= MERGED_AT_MOST:
+        return None
+    sql, params = _merged_compound(
+        actor, decides, _filters(**filters) + _after(after, newest_first),
+        bool(filters.get("search")), newest_first, offset, limit, whole=True)
+    db = AccessRequest._meta.database
+    rows = listing_rows(sql, params)
+    at = {f.name: i for i, f in enumerate(AccessRequest._meta.sorted_fields)}
+    app, requester = at["application"], at["requester"]
+    app_names = dict(db.execute(Application.select(Application.id, Application.name).where(
+        Application.id.in_(apps))).fetchall())
+    people = decider_upns({row[requester] for row in rows})
+    listed = [at[f.name] for f in _LISTED_REQUEST]
+    return _views([(row[0], app_names[row[app]], people[row[requester]],
+                    *[row[i] for i in listed]) for row in rows])
+
+
 def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
                 newest_first: bool, offset: int, limit: int | None,
                 by_decision: bool = False) -> pw.SQL:
-    """request_page's sub-select: the page's request ids, one arm per application
-    (``Deciding.sql`` of that application), merged in id order. The arms differ only in their
-    application, so one arm of each kind is built and repeated with the others' ids (peewee
-    building thirty arms for every page cost more than the page's SQL). `joined`: the
-    conditions name the application or the requester (a search). `by_decision`: merged
-    newest decision first instead (History's order), each arm read from the
-    (application_id, decided_at) index."""
+    """request_page's sub-select: the page's request ids, one arm per application merged in
+    id order (``_merged_compound``)."""
+    sql, params = _merged_compound(actor, decides, conditions, joined, newest_first, offset,
+                                   limit, by_decision)
+    return pw.SQL(f"(SELECT id FROM ({sql}) AS merged)", params)
+
+
+def _merged_compound(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
+                     newest_first: bool, offset: int, limit: int | None,
+                     by_decision: bool = False, whole: bool = False) -> tuple[str, list[Any]]:
+    """The page's requests, one arm per application (``Deciding.sql`` of that application),
+    merged in id order: (SQL, parameters). The arms differ only in their application, so one
+    arm of each kind is built and repeated with the others' ids (peewee building thirty arms
+    for every page cost more than the page's SQL). `joined`: the conditions name the
+    application or the requester (a search). `by_decision`: merged newest decision first
+    instead (History's order), each arm read from the (application_id, decided_at) index.
+    `whole`: the arms select every column of the request (id first), not only what orders
+    them: a listing reads its rows from the merge itself, not the table again by id."""
     arms: list[str] = []
     params: list[Any] = []
-    columns = (AccessRequest.decided_at, AccessRequest.id) if by_decision else (
-        AccessRequest.id,)
+    if whole:
+        columns: tuple[pw.Field, ...] = tuple(AccessRequest._meta.sorted_fields)
+        assert columns[0] is AccessRequest.id  # the compound orders by position
+    else:
+        columns = (AccessRequest.decided_at, AccessRequest.id) if by_decision else (
+            AccessRequest.id,)
     if by_decision:
         order = " ORDER BY decided_at DESC, id DESC"
     else:
@@ -915,8 +956,116 @@ def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: b
         # No limit: SQLite's is -1, PostgreSQL's NULL.
         params += [limit if limit is not None else None if is_postgres() else -1, offset]
     # The compound ordered and limited itself (SQLite merges its arms only so: ordered by a
-    # query around it, it reads every arm whole and sorts), then its ids taken.
-    return pw.SQL(f"(SELECT id FROM ({' UNION ALL '.join(arms)}{tail}) AS merged)", params)
+    # query around it, it reads every arm whole and sorts).
+    return f"{' UNION ALL '.join(arms)}{tail}", params
+
+
+def _ranked_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
+                arms: list[tuple[int, int, str | None]], arm_order: str, page_order: str,
+                offset: int, limit: int, columns: tuple[pw.Field, ...] = ()) -> list[int]:
+    """An approver's page sorted by a key constant within each arm: the application's name
+    (an arm per application) or the status (an arm per application and status); `arms`:
+    (rank, application id, status or None), ranks in the key's order. The ranks are read in
+    order until the page is full, each rank's arms in one compound select sorted by
+    `page_order` (positions: `columns`, then the id), each arm reading its rows in
+    `arm_order` (SQL on "t1", the request) from its own index and stopping at the page's end
+    (a rank selected as a constant would make SQLite sort every arm's rows). A first page
+    reads about a page per arm of the first rank or two; a deep one, more of each."""
+    kinds = {app: "every" for app in decides.every_request()}
+    kinds.update({app: "escalated" for app in decides.escalated_only()})
+    templates: dict[tuple[str, bool], tuple[str, list[Any]]] = {}
+    param = AccessRequest._meta.database.param
+    by_rank: dict[int, list[tuple[int, str | None]]] = {}
+    for rank, app_id, status in arms:
+        by_rank.setdefault(rank, []).append((app_id, status))
+    ids: list[int] = []
+    skip = offset  # rows of the ranks before still to pass over
+    for rank in sorted(by_rank):
+        sql_arms: list[str] = []
+        params: list[Any] = []
+        for app_id, status in by_rank[rank]:
+            template = (kinds[app_id], status is not None)
+            if template not in templates:
+                arm = _requests() if joined else AccessRequest.select()
+                extra = [AccessRequest.status == status] if status is not None else []
+                sql, sql_params = arm.select(*columns, AccessRequest.id).where(
+                    decides.sql(actor, app_id), *conditions, *extra).sql()
+                assert sql_params[0] == app_id  # the application comes first (Deciding.sql)
+                templates[template] = (sql, sql_params)
+            sql, sql_params = templates[template]
+            arm_params = [app_id, *sql_params[1:]]
+            if status is not None:  # the status comes last
+                arm_params[-1] = status
+            sql_arms.append(f"SELECT * FROM ({sql} ORDER BY {arm_order} LIMIT {param})")
+            params += [*arm_params, skip + limit - len(ids)]
+        query = (f"SELECT * FROM ({' UNION ALL '.join(sql_arms)}) "
+                 f"ORDER BY {page_order} LIMIT {param}")
+        found = [row[-1] for row in AccessRequest._meta.database.execute_sql(
+            query, [*params, skip + limit - len(ids)]).fetchall()]
+        ids += found[skip:]
+        skip = max(0, skip - len(found))
+        if len(ids) >= limit:
+            break
+    return ids[:limit]
+
+
+# SQLite's most arms in one compound select (SQLITE_MAX_COMPOUND_SELECT).
+MOST_ARMS = 500
+
+
+def _approver_sorted_ids(actor: User, sort: str, offset: int, limit: int | None,
+                         where: tuple[Any, ...], among: tuple[str, ...],
+                         filters: dict[str, Any]) -> list[int] | None:
+    """The ids of a page of an approver's requests sorted by `sort` ('-': descending), read
+    one application (and status, of those `among`) at a time (``_ranked_ids``) where no
+    index holds the order of his requests among everyone's; None: his requests are better
+    narrowed and sorted."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    if limit is None or key not in ("app", "status", "decided_at") or (
+            key == "decided_at" and (descending  # newest decision first: by_decision
+                                     or filters.get("status") == "pending")):
+        return None
+    decides = deciding(actor, None)
+    apps = decides.applications()
+    conditions = _filters(**filters) + list(where)
+    joined = bool(filters.get("search"))
+    if key == "decided_at":
+        # Oldest decision first: each arm from (application, decided_at), History's from the
+        # decided ones' own index (schema version 11; its condition is History's).
+        arms: list[tuple[int, int, str | None]] = [(0, app, None) for app in apps]
+        return _ranked_ids(actor, decides, conditions, joined, arms, '"t1"."decided_at", '
+                           '"t1"."id" DESC', "1, 2 DESC", offset, limit,
+                           columns=(AccessRequest.decided_at,))
+    if key == "app":
+        rows: Any = Application.select(Application.id, pw.fn.LOWER(Application.name)).where(
+            Application.id.in_(apps)).tuples()
+        names: dict[int, str] = dict(rows)
+        ordered = sorted(set(names.values()), reverse=descending)
+        arms = [(ordered.index(names[app]), app, None) for app in apps]
+    else:
+        statuses = [filters["status"]] if filters.get("status") else sorted(
+            among, reverse=descending)
+        arms = [(rank, app, status) for rank, status in enumerate(statuses) for app in apps]
+    if not 0 < len(arms) <= MOST_ARMS:
+        return None
+    return _ranked_ids(actor, decides, conditions, joined, sorted(arms),
+                       '"t1"."id" DESC', "1 DESC", offset, limit)
+
+
+def _requester_lead_pays(actor: User, offset: int, limit: int | None) -> bool:
+    """Whether an approver's page sorted by requester is read walking everyone in name order
+    (each person's requests from his index) rather than his requests gathered and sorted:
+    when the people walked to fill the page are fewer than his requests. His pending count
+    stands for his list's size (his History is larger: then the walk pays off even more)."""
+    if limit is None:
+        return False
+    apps = deciding(actor, None).applications()
+    if not apps:
+        return False
+    his = int(Application.select(pw.fn.SUM(Application.pending_count))
+              .where(Application.id.in_(apps)).scalar() or 0)
+    people = int(User.select(pw.fn.MAX(User.id)).scalar() or 0)
+    return his > 0 and (offset + limit) * people < his * his
 
 
 REQUEST_SORTS: dict[str, Any] = {
@@ -931,7 +1080,8 @@ REQUEST_SORTS: dict[str, Any] = {
 
 def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
                 offset: int = 0, limit: int | None = None, where: tuple[Any, ...] = (),
-                by_decision: bool = False, **filters: Any) -> pw.ModelSelect[Any]:
+                by_decision: bool = False, sort: str | None = None,
+                statuses: tuple[str, ...] = STATUSES, **filters: Any) -> pw.ModelSelect[Any]:
     """A page of ``request_query`` in `order`. Sorted by the application's name or by the
     requester (`lead`: "application" or "requester") on SQLite, the page's ids are read from
     that table's sort index outwards, each application's or person's requests from their own
@@ -953,7 +1103,15 @@ def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
                                  by_decision=True)
             return request_query(actor, scope, **filters).where(
                 AccessRequest.id.in_(merged)).order_by(*order)
-    if lead is not None and scope == "all" and not is_postgres():
+    if sort and scope == "to_approve" and not is_postgres():
+        actor = fresh(actor)
+        ranked = _approver_sorted_ids(actor, sort, offset, limit, where, statuses, filters)
+        if ranked is not None:
+            return request_query(actor, scope, **filters).where(
+                ids_in(AccessRequest.id, ranked)).order_by(*order)
+        if lead == "requester" and not _requester_lead_pays(actor, offset, limit):
+            lead = None
+    if lead is not None and scope in ("all", "to_approve") and not is_postgres():
         ids = request_query(actor, scope, lead=lead, **filters)
         ids = ((ids.where(*where) if where else ids)
                .order_by(*order).offset(offset).limit(-1 if limit is None else limit))
@@ -977,6 +1135,11 @@ def list_requests(
     """`after`: the id of the last request of the previous page, in the default order
     (keyset paging: the next page costs the same however deep it is)."""
     if sort is None:
+        if scope == "to_approve":
+            merged = _merged_listing(actor, newest_first=newest_first, after=after,
+                                     offset=offset, limit=limit, **filters)
+            if merged is not None:
+                return merged
         return _listed(request_page(
             actor, scope, newest_first=newest_first, after=after, offset=offset, limit=limit,
             **filters))
@@ -997,15 +1160,26 @@ def count_requests(actor: User, scope: str = "mine", *, at_most: int | None = No
     return int((query.limit(at_most) if at_most else query).count())
 
 
+# What a listed request shows of its own row, after its id, application name and
+# requester (``views.request_view_of``'s arguments in order).
+_LISTED_REQUEST = (AccessRequest.status, AccessRequest.justification, AccessRequest.created_at,
+                   AccessRequest.decided_by, AccessRequest.decided_for,
+                   AccessRequest.decided_at, AccessRequest.reason, AccessRequest.kind)
+
+
 def _listed(query: pw.ModelSelect[Any]) -> list[View]:
     """The views of a page of requests, built from the rows as the driver gives them (ids,
-    texts; SQLite's times as their stored text, which ``iso`` cuts to shape): peewee's
-    converters and a model object per row were most of a long listing's time."""
+    texts, times as text: ``database.listing_rows``): peewee's converters and a model object
+    per row were most of a long listing's time."""
     r = AccessRequest
-    query = query.select(
-        r.id, Application.name, pw.Entity("requester", "upn"), r.status, r.justification,
-        r.created_at, r.decided_by, r.decided_for, r.decided_at, r.reason, r.kind)
-    rows = r._meta.database.execute(query).fetchall()
+    query = query.select(r.id, Application.name, pw.Entity("requester", "upn"),
+                         *_LISTED_REQUEST)
+    return _views(listing_rows(*query.sql()))
+
+
+def _views(rows: list[tuple[Any, ...]]) -> list[View]:
+    """Rows of (id, application name, requester UPN, *_LISTED_REQUEST) as views, the
+    deciders' UPNs read once for the page."""
     deciders = decider_upns({row[6] for row in rows} | {row[7] for row in rows})
     return [request_view_of(i, app, upn, status, justification, created,
                             deciders.get(by), deciders.get(for_) if for_ else None,

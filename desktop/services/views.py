@@ -14,7 +14,7 @@ from desktop.models import (
     User,
 )
 
-from .core import iso
+from .core import ids_in, iso
 from .policy import approvers_of
 from .rights import ROLE_NAMES, roles_of
 
@@ -122,11 +122,13 @@ _UNSET: Any = object()
 
 
 def decider_upns(ids: set[int | None]) -> dict[int | None, str]:
-    """The UPNs of the people who decided (or were decided for), read in one query."""
+    """The UPNs of these people (who decided, were decided for, requested), one query."""
     ids.discard(None)
     if not ids:
         return {}
-    return {u.id: u.upn for u in User.select(User.id, User.upn).where(User.id.in_(list(ids)))}
+    query = User.select(User.id, User.upn).where(
+        ids_in(User.id, [i for i in ids if i is not None]))
+    return dict(User._meta.database.execute(query).fetchall())  # the driver's rows as they are
 
 
 def request_views(requests: list[AccessRequest]) -> list[View]:

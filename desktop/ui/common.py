@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -419,6 +419,14 @@ def setup_table(view: QTableView, name: str, *, stretch: int | None = 0,
     for corner in view.findChildren(QAbstractButton):
         corner.setAccessibleName(f"{name}: select all")
     header.setHighlightSections(False)
+    if view.model() is not None:
+        # The header paints each section asking whether the columns beside it are wholly
+        # selected (QHeaderView::initStyleOptionForIndex), whatever setHighlightSections
+        # says: a few calls into the Python model per selected row, 36,000 for a header
+        # with 1,000 rows selected, each taking the interpreter from a worker (a bulk
+        # decision) meanwhile. Whole rows are selected here, never columns: the header
+        # asks a selection of its own, always empty. (setModel gives it the view's again.)
+        header.setSelectionModel(QItemSelectionModel(view.model(), header))
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setMinimumSectionSize(60)

@@ -81,7 +81,7 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ANSWERED = frozenset({_DISPLAY, _ACCESSIBLE_TEXT, _DECORATION, _ALIGNMENT, _TOOLTIP,
                        int(ROW_ROLE), int(VALUE_ROLE)})
-# flags() runs for every visible cell at each paint: its two answers are made once.
+# GatedTableModel.flags() runs for every visible cell at each paint: its answers made once.
 _CHOOSABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NOT_CHOOSABLE = Qt.ItemFlag.NoItemFlags
 
@@ -165,6 +165,8 @@ class PagedTableModel(QAbstractTableModel):
         self._fetch = fetch
         self._page_size = max(1, page_size)
         self._id_key = id_key
+        if row_enabled is not None and not isinstance(self, GatedTableModel):
+            raise TypeError("a model whose rows may be disabled is a GatedTableModel")
         self._row_enabled = row_enabled
         self._row_tooltip = row_tooltip
         self._alignments = [int(c.align) if c.align is not None else None for c in self._columns]
@@ -449,10 +451,6 @@ class PagedTableModel(QAbstractTableModel):
             return int(column.align)
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid() or not self.is_row_enabled(index.row()):
-            return _NOT_CHOOSABLE
-        return _CHOOSABLE
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Re-query in SQL order; column -1 (or one that does not sort) restores the default."""
@@ -515,3 +513,16 @@ class PagedTableModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
             del self._rows[new_count:]
             self.endRemoveRows()
+
+
+class GatedTableModel(PagedTableModel):
+    """A PagedTableModel some of whose rows cannot be chosen (``row_enabled``): Qt asks it
+    whether a cell is enabled. The plain model leaves ``flags`` to Qt's C++ (every cell
+    selectable and enabled): Qt asks it for every selected cell at some paints (6,000 calls
+    with 1,000 rows selected), and each call from the GUI thread into Python takes the
+    interpreter from a worker deciding those rows meanwhile."""
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid() or not self.is_row_enabled(index.row()):
+            return _NOT_CHOOSABLE
+        return _CHOOSABLE

@@ -38,7 +38,7 @@ DECIDE = textwrap.dedent("""
     ids = [r.id for r in AccessRequest.select(AccessRequest.id)
            .where(AccessRequest.status == "pending").order_by(AccessRequest.id)]
     print("start", len(ids), flush=True)
-    bulk.decide_many(approver, ids, True, "bulk approval",
+    bulk.decide_many(approver, ids, True, "bulk approval", batch=50,  # several batches
                      progress=lambda done, total: print(done, flush=True))
     print("finished", flush=True)
 """)

@@ -4,6 +4,7 @@ exactly the order, that sorting every request gives, page after page, with any f
 
 from __future__ import annotations
 
+import peewee as pw
 import pytest
 
 from desktop.models import AccessRequest
@@ -97,3 +98,71 @@ def test_an_approvers_history_merged_by_decision_is_the_full_sort(db, monkeypatc
             by_p1 = [i for i in expected
                      if AccessRequest.get_by_id(i).requester.upn.startswith("p1@")]
             assert [r["id"] for r in approvals.list_decided(user, search="p1@")] == by_p1
+
+
+def test_an_approvers_lists_sorted_by_any_column_are_the_full_sort(db, monkeypatch):
+    """Pending and History sorted by application, status, decision time or requester read
+    an approver's requests one application (and status) at a time, or walk everyone in name
+    order, on SQLite (issue 15): page after page, the rows and order of sorting all his
+    requests, with escalations, delegates, ties of names and instants, and a search."""
+    import datetime as dt
+    import random
+
+    from desktop.models import (
+        Application,
+        AwayPeriod,
+        EscalationApprover,
+        SelfServiceApprover,
+        SelfServiceSettings,
+        User,
+    )
+    from desktop.services import approvals
+    from desktop.services.core import now
+    from tests.services.test_to_approve_query import build, old_to_approve_sql
+
+    if not isinstance(db, pw.SqliteDatabase):
+        pytest.skip("PostgreSQL's planner sorts them itself (the plain query, tested above)")
+    keys = {"app": lambda r: r.application.name.lower(),
+            "requester_name": lambda r: r.requester.display_name.lower(),
+            "status": lambda r: r.status,
+            "decided_at": lambda r: r.decided_at,
+            "created_at": lambda r: r.id}
+
+    def full_sort(rows, sort):
+        key = keys[sort.lstrip("-")]
+        by_id = sorted(rows, key=lambda r: r.id, reverse=True)  # the tie-break: newest first
+        return [r.id for r in sorted(by_id, key=key, reverse=sort.startswith("-"))]
+
+    for seed in range(2):
+        with db.atomic():
+            for table in (AccessRequest, AwayPeriod, EscalationApprover, SelfServiceApprover,
+                          SelfServiceSettings, Application, User):
+                table.delete().execute()
+        rng = random.Random(100 + seed)
+        users = build(rng)
+        rng.choice(users).update(display_name="person 3").execute()  # a name twice, any case
+        instants = [now() - dt.timedelta(hours=rng.randint(1, 9)) for _ in range(4)]
+        for req in AccessRequest.select().where(AccessRequest.status != "pending"):
+            req.decided_at = rng.choice(instants)  # few instants: many ties
+            req.save()
+        for walk in (True, False):  # by requester: walking everyone, or his rows sorted
+            monkeypatch.setattr(requests, "_requester_lead_pays", lambda *a, w=walk: w)
+            only = () if walk else ("requester_name", "-requester_name")
+            for user in users:
+                his = list(AccessRequest.select().where(old_to_approve_sql(user, now())))
+                lists = ((approvals.list_pending, [r for r in his if r.status == "pending"],
+                          ("app", "-app", "requester_name", "-requester_name",
+                           "created_at", "-created_at")),
+                         (approvals.list_decided, [r for r in his if r.status != "pending"],
+                          ("app", "-app", "requester_name", "-requester_name", "status",
+                           "-status", "decided_at")))
+                for read, rows, sorts in lists:
+                    for sort in (s for s in sorts if not only or s in only):
+                        expected = full_sort(rows, sort)
+                        pages = [r["id"] for offset in range(0, len(expected) + 4, 4)
+                                 for r in read(user, sort=sort, limit=4, offset=offset)]
+                        assert pages == expected, (seed, user.upn, read.__name__, sort)
+                        searched = [r["id"] for r in read(user, sort=sort, limit=50,
+                                                          search="p1@")]
+                        assert searched == [i for i in expected if AccessRequest.get_by_id(
+                            i).requester.upn.startswith("p1@")], (seed, sort)

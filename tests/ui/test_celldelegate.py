@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.resources import resource_path, stylesheet
 from desktop.ui.celldelegate import FastCellDelegate
 from desktop.ui.common import setup_table
-from desktop.ui.tablemodel import Column, PagedTableModel
+from desktop.ui.tablemodel import Column, GatedTableModel, PagedTableModel
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 RED = QColor("#ff0000")
@@ -65,7 +65,7 @@ def columns() -> list[Column]:
             Column("pending", "Pending", align=RIGHT, formatter=lambda v: str(v) if v else "–")]
 
 
-def make_model(model_class: type[PagedTableModel] = PagedTableModel,
+def make_model(model_class: type[PagedTableModel] = GatedTableModel,
                rows: list[dict] | None = None) -> PagedTableModel:
     rows = make_rows() if rows is None else rows
     return model_class(columns(), lambda offset, limit, _s, _o: rows[offset:offset + limit],
@@ -236,7 +236,7 @@ def test_a_model_without_paging_is_painted_by_qt(qtbot):
 
 
 def test_a_model_answering_more_roles_is_painted_by_qt(table):
-    class BoldModel(PagedTableModel):
+    class BoldModel(GatedTableModel):
         """Like My requests: some rows bold (FontRole), which cell() knows nothing about."""
 
         def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -395,7 +395,7 @@ def test_cell_is_what_data_answers_and_made_once_per_row(qtbot):
     made: list[str] = []
     rows = make_rows()
     icon = red_icon()
-    model = PagedTableModel(
+    model = GatedTableModel(
         [Column("name", "Name", icon=lambda row: icon,
                 formatter=lambda v: made.append(v) or str(v)),
          Column("pending", "Pending", align=RIGHT)],

@@ -7,7 +7,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QTableView
 
 from desktop.errors import Refused
-from desktop.ui.tablemodel import ROW_ROLE, Column, PagedTableModel
+from desktop.ui.tablemodel import ROW_ROLE, Column, GatedTableModel, PagedTableModel
 
 
 class FakeService:
@@ -125,7 +125,7 @@ def test_a_refused_fetch_is_reported_not_raised(service, qtbot):
 
 
 def test_row_enabled_hook_disables_rows(service, qtbot):
-    model = PagedTableModel(COLUMNS, service.fetch, row_enabled=lambda r: r["on"])
+    model = GatedTableModel(COLUMNS, service.fetch, row_enabled=lambda r: r["on"])
     assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEnabled
     assert not model.flags(model.index(1, 0)) & Qt.ItemFlag.ItemIsEnabled
 

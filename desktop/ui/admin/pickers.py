@@ -31,7 +31,7 @@ from desktop.ui.common import (
     shortcut,
 )
 from desktop.ui.keys import SearchListKeys, dialog_keys
-from desktop.ui.tablemodel import Column, PagedTableModel
+from desktop.ui.tablemodel import Column, GatedTableModel, PagedTableModel
 
 GROUP_KIND_LABELS = {"synced": "Synced from on-premises", "dynamic": "Dynamic membership",
                      "distribution": "Distribution list",
@@ -138,7 +138,7 @@ class GroupPickerDialog(_PickerDialog):
         self.actor = actor
         self.backend = as_backend(actor)
         self.chosen: str | None = current
-        model = PagedTableModel([
+        model = GatedTableModel([
             Column("name", "Name", icon=lambda r: icon("group"), max_width=480, primary=True),
             Column("kind", "Type", sortable=False, formatter=None,
                    samples=tuple(GROUP_KIND_LABELS.values())),
@@ -223,7 +223,7 @@ class ApproverPickerDialog(_PickerDialog):
         self.actor = actor
         self.backend = as_backend(actor)
         self.chosen: list[dict[str, str]] = [dict(p) for p in current]
-        model = PagedTableModel([
+        model = GatedTableModel([
             Column("name", "Name", icon=lambda r: icon("user"), primary=True),
             Column("upn", "User name"),
             Column("department", "Department"),

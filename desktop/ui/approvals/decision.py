@@ -23,14 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import AccessDeskError, for_people
-from desktop.services.bulk_summary import BulkSummary
+from desktop.services.bulk_summary import BATCH, BulkSummary
 from desktop.ui.common import ErrorLabel, shortcut
 from desktop.ui.staleness import hold
 from desktop.ui.workers import run_task
 
-# Requests decided per call (`approvals.decide`: one transaction where the services run, one
-# round trip to a server): progress and Cancel come between batches.
-BATCH = 200
 # The progress bar shows once a run has lasted this long (ms), never for a shorter one.
 SHOW_AFTER = 400
 
