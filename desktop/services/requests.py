@@ -869,12 +869,11 @@ def _after(after: int | None, newest_first: bool) -> list[Any]:
 def _merged_listing(actor: User, *, newest_first: bool, after: int | None, offset: int,
                     limit: int | None, **filters: Any) -> list[View] | None:
     """A page of the requests an approver may decide as ``list_requests`` lists it, read
-    from request_page's merge of his applications' arms itself (each arm selects the whole
-    request): the page is not read from the table again by id, and the names are looked up
-    by id, his applications' and the page's people's. Joined instead, in the arms or around
-    the merge, PostgreSQL's planner read every person and application for each page:
-    together two thirds of a long listing's time. None: not a merge (one application, or
-    more than MERGED_AT_MOST)."""
+    from request_page's merge of his applications' arms itself (each arm selects what the
+    listing shows): the page is not read from the table again by id, and the names are
+    looked up by id, his applications' once and the page's requesters'. (Joined instead,
+    around the merge or in its arms, PostgreSQL's planner read the whole user table for
+    each page.) None: not a merge (one application, or more than MERGED_AT_MOST)."""
     actor = fresh(actor)
     decides = deciding(actor, None)
     apps = decides.applications()
@@ -883,16 +882,12 @@ def _merged_listing(actor: User, *, newest_first: bool, after: int | None, offse
     sql, params = _merged_compound(
         actor, decides, _filters(**filters) + _after(after, newest_first),
         bool(filters.get("search")), newest_first, offset, limit, whole=True)
+    rows = listing_rows(sql, params)  # (id, application, requester, *_LISTED_REQUEST)
     db = AccessRequest._meta.database
-    rows = listing_rows(sql, params)
-    at = {f.name: i for i, f in enumerate(AccessRequest._meta.sorted_fields)}
-    app, requester = at["application"], at["requester"]
     app_names = dict(db.execute(Application.select(Application.id, Application.name).where(
         Application.id.in_(apps))).fetchall())
-    people = decider_upns({row[requester] for row in rows})
-    listed = [at[f.name] for f in _LISTED_REQUEST]
-    return _views([(row[0], app_names[row[app]], people[row[requester]],
-                    *[row[i] for i in listed]) for row in rows])
+    people = decider_upns({row[2] for row in rows})
+    return _views([(row[0], app_names[row[1]], people[row[2]], *row[3:]) for row in rows])
 
 
 def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
@@ -914,13 +909,14 @@ def _merged_compound(actor: User, decides: Deciding, conditions: list[Any], join
     for every page cost more than the page's SQL). `joined`: the conditions name the
     application or the requester (a search). `by_decision`: merged newest decision first
     instead (History's order), each arm read from the (application_id, decided_at) index.
-    `whole`: the arms select every column of the request (id first), not only what orders
-    them: a listing reads its rows from the merge itself, not the table again by id."""
+    `whole`: the arms select what a listing shows of the request (its id, application,
+    requester, then ``_LISTED_REQUEST``), not only what orders them: a listing reads its
+    rows from the merge itself, not the table again by id."""
     arms: list[str] = []
     params: list[Any] = []
-    if whole:
-        columns: tuple[pw.Field, ...] = tuple(AccessRequest._meta.sorted_fields)
-        assert columns[0] is AccessRequest.id  # the compound orders by position
+    if whole:  # the compound orders by position: the id first
+        columns: tuple[pw.Field, ...] = (AccessRequest.id, AccessRequest.application,
+                                         AccessRequest.requester, *_LISTED_REQUEST)
     else:
         columns = (AccessRequest.decided_at, AccessRequest.id) if by_decision else (
             AccessRequest.id,)

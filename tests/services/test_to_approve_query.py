@@ -107,6 +107,10 @@ def check(user: User) -> None:
         return requests.list_requests(user, "to_approve", **kw)
 
     assert ids(page()) == newest
+    # Read from the merge itself (requests._merged_listing): the same views, field for
+    # field, as the page read again from the tables.
+    assert page(search="p") == requests._listed(
+        requests.request_page(user, "to_approve", search="p"))
     assert paged(page, 3) == newest
     assert paged(page, 2, newest_first=False) == expected
     assert ids(page(offset=2, limit=4)) == newest[2:6]
