@@ -138,6 +138,22 @@ def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
              if f.name not in rows[0] and f.default is not None and f is not meta.primary_key]
     fields = [meta.fields[name] for name in names] + extra
     convert = [f.db_value for f in fields]
+    if not is_postgres():
+        # A batch's rows share their instant: its text (as sqlite3's adapter writes it) is
+        # made once, not once per row and column.
+        texts: dict[dt.datetime, str] = {}
+        stored = pw.DateTimeField().db_value
+
+        def as_text(value: Any) -> Any:
+            if type(value) is not dt.datetime:
+                return stored(value)
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = value.isoformat(" ")
+            return text
+
+        convert = [as_text if type(f) is pw.DateTimeField else c
+                   for f, c in zip(fields, convert, strict=True)]
     plain = [_STORED_AS_IS.get(type(f.rel_field if type(f) is pw.ForeignKeyField else f))
              for f in fields]
     defaults = [f.default for f in extra]
