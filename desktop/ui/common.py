@@ -203,6 +203,8 @@ class Banner(QFrame):
 
     def set_tone(self, tone: str) -> None:
         """'info' (blue), 'warning' (amber) or 'error' (red)."""
+        if self.property("tone") == tone:
+            return  # a style sheet set again re-lays the whole window out and repaints it
         colours = {"info": ("#e8f1fb", "#90b4e0", "info"),
                    "success": ("#e8f5e9", "#81c784", "verify"),
                    "warning": ("#fff4d6", "#f0b429", "warning"),
