@@ -89,13 +89,14 @@ def listing_rows(sql: str, params: list[Any] | tuple[Any, ...] | None = None) ->
         return db.execute_sql(sql, params).fetchall()  # type: ignore[no-any-return]
     from psycopg.types.string import TextLoader
 
-    cursor = db.cursor()
-    try:
-        cursor.adapters.register_loader("timestamp", TextLoader)
-        cursor.execute(sql, params)
-        return cursor.fetchall()  # type: ignore[no-any-return]
-    finally:
-        cursor.close()
+    with pw.__exception_wrapper__:  # type: ignore[attr-defined]  # as execute_sql wraps them
+        cursor = db.cursor()
+        try:
+            cursor.adapters.register_loader("timestamp", TextLoader)
+            cursor.execute(sql, params)
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
 
 
 def create_private_file(path: Path) -> None:
