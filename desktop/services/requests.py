@@ -886,8 +886,14 @@ def _merged_listing(actor: User, *, newest_first: bool, after: int | None, offse
     db = AccessRequest._meta.database
     app_names = dict(db.execute(Application.select(Application.id, Application.name).where(
         Application.id.in_(apps))).fetchall())
-    people = decider_upns({row[2] for row in rows})
-    return _views([(row[0], app_names[row[1]], people[row[2]], *row[3:]) for row in rows])
+    # The page's requesters and deciders (and those decided for) in one lookup.
+    people = decider_upns({row[2] for row in rows} | {row[6] for row in rows}
+                          | {row[7] for row in rows})
+    return [request_view_of(i, app_names[app], people[requester], status, justification,
+                            created, people.get(by), people.get(for_) if for_ else None,
+                            decided, reason, kind)
+            for (i, app, requester, status, justification, created, by, for_, decided,
+                 reason, kind) in rows]
 
 
 def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
