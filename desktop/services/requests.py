@@ -1089,13 +1089,17 @@ def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
     that table's sort index outwards, each application's or person's requests from their own
     index (CROSS JOIN is how SQLite is told the loops' order; left to itself it sorts every
     request: seconds at a million), so a first page reads about its own rows. PostgreSQL's
-    planner chooses its own order. Only for everyone's requests (an administrator's list):
-    an approver's or a requester's few applications are better narrowed first and sorted.
-    `where`: conditions besides request_query's filters.
+    planner chooses its own order. For everyone's requests (an administrator's list), and
+    for an approver's by requester when walking everyone pays (``_requester_lead_pays``);
+    a requester's few are better narrowed first and sorted. `where`: conditions besides
+    request_query's filters.
 
-    `by_decision`: `order` is newest decision first (an approver's History): on SQLite his
-    applications' requests are merged in that order, one arm each (``_merged_ids``), so a
-    page reads about its own rows instead of sorting his hundred thousand decided ones."""
+    An approver's requests (SQLite): `by_decision`, `order` is newest decision first
+    (History): his applications' requests are merged in that order, one arm each
+    (``_merged_ids``), so a page reads about its own rows instead of sorting his hundred
+    thousand decided ones. `sort` (the list's sort key, '-' descending) by application,
+    status or oldest decision: ranked arms (``_approver_sorted_ids``); `statuses`: those
+    the `where` leaves (History's: the decided ones)."""
     if by_decision and scope == "to_approve" and not is_postgres():
         actor = fresh(actor)
         decides = deciding(actor, None)
