@@ -95,9 +95,8 @@ def list_decided(actor: User, search: str | None = None, *, limit: int | None = 
     return _rows(sorted_page(actor, "to_approve", order,
                              lead=SORT_LEADS.get((sort or "").lstrip("-")), offset=offset,
                              limit=limit, where=(AccessRequest.status != "pending",),
-                             by_decision=sort in (None, "", "-decided_at"),
-                             sort=sort if sort in SORTS or (sort or "")[1:] in SORTS
-                             else None, statuses=DECIDED, search=search))
+                             by_decision=sort in (None, "", "-decided_at"), sort=sort,
+                             statuses=DECIDED, search=search))
 
 
 def request_detail(actor: User, request_id: int | str) -> View:

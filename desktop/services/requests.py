@@ -889,11 +889,21 @@ def _merged_listing(actor: User, *, newest_first: bool, after: int | None, offse
     # The page's requesters and deciders (and those decided for) in one lookup.
     people = decider_upns({row[2] for row in rows} | {row[6] for row in rows}
                           | {row[7] for row in rows})
-    return [request_view_of(i, app_names[app], people[requester], status, justification,
-                            created, people.get(by), people.get(for_) if for_ else None,
-                            decided, reason, kind)
-            for (i, app, requester, status, justification, created, by, for_, decided,
-                 reason, kind) in rows]
+    return _views([(row[0], app_names[row[1]], people[row[2]], *row[3:]) for row in rows],
+                  people)
+
+
+def _arm(actor: User, decides: Deciding, app_id: int, columns: tuple[Any, ...],
+         conditions: list[Any], joined: bool) -> tuple[str, list[Any]]:
+    """One application's arm of an approver's merged or ranked page: `columns` of his
+    requests of `app_id` (``Deciding.sql`` of that application) under `conditions`; (SQL,
+    parameters), the application's id the first parameter, so that the same SQL serves
+    every application of the same kind with its own id. `joined`: the conditions name the
+    application or the requester (a search)."""
+    arm = _requests() if joined else AccessRequest.select()
+    sql, params = arm.select(*columns).where(decides.sql(actor, app_id), *conditions).sql()
+    assert params[0] == app_id  # the application comes first (Deciding.sql)
+    return sql, params
 
 
 def _merged_ids(actor: User, decides: Deciding, conditions: list[Any], joined: bool,
@@ -942,10 +952,7 @@ def _merged_compound(actor: User, decides: Deciding, conditions: list[Any], join
     for apps in (decides.every_request(), decides.escalated_only()):
         if not apps:
             continue
-        arm = _requests() if joined else AccessRequest.select()
-        sql, sql_params = arm.select(*columns).where(
-            decides.sql(actor, apps[0]), *conditions).sql()
-        assert sql_params[0] == apps[0]  # the application comes first (Deciding.sql)
+        sql, sql_params = _arm(actor, decides, apps[0], columns, conditions, joined)
         for app_id in apps:
             arms.append(f"({sql}{arm_tail})" if arm_tail else sql)
             params += [app_id, *sql_params[1:], *arm_params]
@@ -988,12 +995,10 @@ def _ranked_ids(actor: User, decides: Deciding, conditions: list[Any], joined: b
         for app_id, status in by_rank[rank]:
             template = (kinds[app_id], status is not None)
             if template not in templates:
-                arm = _requests() if joined else AccessRequest.select()
                 extra = [AccessRequest.status == status] if status is not None else []
-                sql, sql_params = arm.select(*columns, AccessRequest.id).where(
-                    decides.sql(actor, app_id), *conditions, *extra).sql()
-                assert sql_params[0] == app_id  # the application comes first (Deciding.sql)
-                templates[template] = (sql, sql_params)
+                templates[template] = _arm(actor, decides, app_id,
+                                           (*columns, AccessRequest.id),
+                                           [*conditions, *extra], joined)
             sql, sql_params = templates[template]
             arm_params = [app_id, *sql_params[1:]]
             if status is not None:  # the status comes last
@@ -1183,10 +1188,12 @@ def _listed(query: pw.ModelSelect[Any]) -> list[View]:
     return _views(listing_rows(*query.sql()))
 
 
-def _views(rows: list[tuple[Any, ...]]) -> list[View]:
+def _views(rows: list[tuple[Any, ...]], deciders: dict[int | None, str] | None = None
+           ) -> list[View]:
     """Rows of (id, application name, requester UPN, *_LISTED_REQUEST) as views, the
-    deciders' UPNs read once for the page."""
-    deciders = decider_upns({row[6] for row in rows} | {row[7] for row in rows})
+    deciders' UPNs read once for the page (`deciders`: already read)."""
+    if deciders is None:
+        deciders = decider_upns({row[6] for row in rows} | {row[7] for row in rows})
     return [request_view_of(i, app, upn, status, justification, created,
                             deciders.get(by), deciders.get(for_) if for_ else None,
                             decided, reason, kind)

@@ -123,11 +123,10 @@ _UNSET: Any = object()
 
 def decider_upns(ids: set[int | None]) -> dict[int | None, str]:
     """The UPNs of these people (who decided, were decided for, requested), one query."""
-    ids.discard(None)
-    if not ids:
+    known = [i for i in ids if i is not None]
+    if not known:
         return {}
-    query = User.select(User.id, User.upn).where(
-        ids_in(User.id, [i for i in ids if i is not None]))
+    query = User.select(User.id, User.upn).where(ids_in(User.id, known))
     return dict(User._meta.database.execute(query).fetchall())  # the driver's rows as they are
 
 

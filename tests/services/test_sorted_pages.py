@@ -60,25 +60,13 @@ def test_an_approvers_history_merged_by_decision_is_the_full_sort(db, monkeypatc
     import datetime as dt
     import random
 
-    from desktop.models import (
-        Application,
-        AwayPeriod,
-        EscalationApprover,
-        SelfServiceApprover,
-        SelfServiceSettings,
-        User,
-    )
     from desktop.services import approvals
     from desktop.services.core import now
-    from tests.services.test_to_approve_query import build, old_to_approve_sql
+    from tests.services.test_to_approve_query import old_to_approve_sql, rebuild
 
     for seed in range(4):
-        with db.atomic():
-            for table in (AccessRequest, AwayPeriod, EscalationApprover, SelfServiceApprover,
-                          SelfServiceSettings, Application, User):
-                table.delete().execute()
         rng = random.Random(seed)
-        users = build(rng)
+        users = rebuild(db, rng)
         instants = [now() - dt.timedelta(hours=rng.randint(1, 9)) for _ in range(5)]
         for req in AccessRequest.select().where(AccessRequest.status != "pending"):
             req.decided_at = rng.choice(instants)  # few instants: many ties
@@ -108,17 +96,9 @@ def test_an_approvers_lists_sorted_by_any_column_are_the_full_sort(db, monkeypat
     import datetime as dt
     import random
 
-    from desktop.models import (
-        Application,
-        AwayPeriod,
-        EscalationApprover,
-        SelfServiceApprover,
-        SelfServiceSettings,
-        User,
-    )
     from desktop.services import approvals
     from desktop.services.core import now
-    from tests.services.test_to_approve_query import build, old_to_approve_sql
+    from tests.services.test_to_approve_query import old_to_approve_sql, rebuild
 
     if not isinstance(db, pw.SqliteDatabase):
         pytest.skip("PostgreSQL's planner sorts them itself (the plain query, tested above)")
@@ -134,12 +114,8 @@ def test_an_approvers_lists_sorted_by_any_column_are_the_full_sort(db, monkeypat
         return [r.id for r in sorted(by_id, key=key, reverse=sort.startswith("-"))]
 
     for seed in range(2):
-        with db.atomic():
-            for table in (AccessRequest, AwayPeriod, EscalationApprover, SelfServiceApprover,
-                          SelfServiceSettings, Application, User):
-                table.delete().execute()
         rng = random.Random(100 + seed)
-        users = build(rng)
+        users = rebuild(db, rng)
         rng.choice(users).update(display_name="person 3").execute()  # a name twice, any case
         instants = [now() - dt.timedelta(hours=rng.randint(1, 9)) for _ in range(4)]
         for req in AccessRequest.select().where(AccessRequest.status != "pending"):
