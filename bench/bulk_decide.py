@@ -1,35 +1,52 @@
 """Approving 1,000 pending requests at once: `bulk.decide_many`, the Approvals window's Approve
-with all of them selected, and the floor: raw sqlite3 doing the same writes in one
-transaction.
+with all of them selected, and the floor: the raw driver doing the same writes in one
+transaction. On SQLite and on PostgreSQL.
 
-    python bench/bulk_decide.py            # N=3 runs of each; about a minute
+    python bench/bulk_decide.py            # N=3 runs of each, both backends; a few minutes
+    python bench/bulk_decide.py --backend sqlite|postgres|both
     python bench/bulk_decide.py --no-write # print only
 
 One approver of three applications (self-service groups, one of them assigning a role, one
 mailing the requesters) and 1,000 pending requests from 1,000 people are made through the
 services once; each run starts from a copy of that database. The floor reads the pending
-requests first (not timed), then times plain `sqlite3` writing the rows the services write
-for each decision (the request's update, the membership, the assignment, the audit event with
-its hash, the notification, the e-mail, the pending counts, and the change notices as a
-batch writes them) in one transaction. "One at a time" is `requests.approve` per
+requests first (not timed), then times plain `sqlite3` (or `psycopg`) writing the rows the
+services write for each decision (the request's update, the membership, the assignment, the
+audit event with its hash, the notification, the e-mail, the pending counts, and the change
+notices as a batch writes them) in one transaction. "One at a time" is `requests.approve` per
 request, each in its own transaction (what `decide_many` did before batches). The window
 runs offscreen with its live feed; the time is from the click on Approve (all 1,000
-selected) to the outcome shown and the list re-read. Results go to bench/README.md between
+selected, the window left idle a moment before: ``settle``) to the outcome shown and the list
+re-read. Results go to bench/README.md between
 ``<!-- bulk:begin -->`` and ``<!-- bulk:end -->``.
+
+PostgreSQL (``--backend postgres``, or ``both``: the default; left out when not installed):
+the template is a new database ``bench_bulk_template_<pid>`` on bench/bigdb.py's bench
+cluster (or on the server of ``ACCESS_DESK_BENCH_PG``), each run's copy a database made with
+it as TEMPLATE, dropped after. The floor, `decide_many` and one at a time run in this process
+on the copy; the window as a team's desktop runs it, through an Access Desk server on
+loopback (``access-desk --db URL serve``, the approver signed in with POST /sessions), its
+calls and its live feed over HTTP. Results between ``<!-- bulk_pg:begin -->`` and
+``<!-- bulk_pg:end -->``.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import signal
+import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import bigdb  # noqa: E402
 from live_latency import load_average, machine, write_section  # noqa: E402
 
 from desktop.services.bulk_summary import BATCH  # noqa: E402
@@ -45,21 +63,30 @@ N = int(os.environ.get("BENCH_N", "3"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
 APPS = ("Bench CRM", "Bench Wiki", "Bench Travel")
 APPROVER = "bench.approver@contoso.example"
+PASSWORD = "bench-approver-2026"  # the window signs in to a server with it (PostgreSQL)
 SERVICE_TARGET, WINDOW_TARGET = 3.0, 1.2  # × the floor; × the service call
+SETTLE_MS = 300  # the window idle between the rows selected and the click
+SERVER_WORKERS = 1  # `access-desk serve --workers` (its default): one desktop's calls
+SECTIONS = {"sqlite": "bulk", "postgres": "bulk_pg"}
 
 
-def build(path: Path) -> None:
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def build(db: str) -> None:
     """The approver, three applications and REQUESTS pending requests, through the
     services."""
     from desktop.models import DirectoryRoleAssignment, User
     from desktop.models.schema import close_database, open_database
     from desktop.services import applications, directory, requests, selfservice
 
-    open_database(str(path), init=True)
+    open_database(db, init=True)
     admin = User.create(upn="bench.admin@contoso.example", display_name="Bench Admin",
                         mail="bench.admin@contoso.example", license="p2", enabled=True)
     DirectoryRoleAssignment.create(user=admin, role="global_admin")
-    directory.add_user(admin, APPROVER, "Bench Approver", license="p2", mail=APPROVER)
+    directory.add_user(admin, APPROVER, "Bench Approver", license="p2", mail=APPROVER,
+                       password=PASSWORD)
     for i, name in enumerate(APPS):
         roles = [applications.parse_role("member:Member")] if i == 0 else []
         applications.add_application(admin, name, roles=roles)
@@ -83,12 +110,12 @@ def pending_ids() -> list[int]:
             .where(AccessRequest.status == "pending").order_by(AccessRequest.id)]
 
 
-def run_service(path: Path) -> float:
+def run_service(db: str) -> float:
     from desktop.models import User
     from desktop.models.schema import close_database, open_database
     from desktop.services import bulk
 
-    open_database(str(path))
+    open_database(db)
     approver, ids = User.get(User.upn == APPROVER), pending_ids()
     started = time.perf_counter()
     summary = bulk.decide_many(approver, ids, True)
@@ -98,12 +125,12 @@ def run_service(path: Path) -> float:
     return took
 
 
-def run_one_at_a_time(path: Path) -> float:
+def run_one_at_a_time(db: str) -> float:
     from desktop.models import User
     from desktop.models.schema import close_database, open_database
     from desktop.services import requests
 
-    open_database(str(path))
+    open_database(db)
     approver, ids = User.get(User.upn == APPROVER), pending_ids()
     started = time.perf_counter()
     for rid in ids:
@@ -113,60 +140,169 @@ def run_one_at_a_time(path: Path) -> float:
     return took
 
 
-def run_window(path: Path, app: Any) -> float:
+@contextlib.contextmanager
+def approver_desk(db: str) -> Iterator[tuple[Any, list[int]]]:
+    """What the window acts as, and the pending requests' ids. SQLite: the approver's row,
+    the database open in this process. PostgreSQL: as a team's desktop, a remote backend
+    signed in as him to an Access Desk server on loopback over `db` (`server`), no database
+    open here."""
+    from desktop.models import User, database_proxy
+    from desktop.models.schema import close_database, open_database
+
+    open_database(db)
+    approver, ids = User.get(User.upn == APPROVER), pending_ids()
+    if not is_postgres(db):
+        yield approver, ids
+        close_database()
+        return
+    close_database()
+    database_proxy.initialize(None)  # a remote desktop has no database: nothing reads one
+    with server(db) as backend:
+        yield backend, ids
+
+
+@contextlib.contextmanager
+def server(db: str) -> Iterator[Any]:
+    """`access-desk --db db serve --workers SERVER_WORKERS` on a free loopback port, and a
+    remote backend (desktop/remote/client.py) signed in to it as the approver (POST
+    /sessions), the server warmed; stopped at the end (SIGTERM: it finishes what is in
+    flight)."""
+    from desktop.errors import ServerUnreachable
+    from desktop.remote.client import RemoteBackend
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        bind = f"127.0.0.1:{probe.getsockname()[1]}"
+    log = Path(os.environ["ACCESS_DESK_HOME"]).with_name("server.log")
+    with log.open("ab") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("access-desk")), "--db", db,
+                                 "serve", "--bind", bind, "--workers", str(SERVER_WORKERS)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    backend = RemoteBackend(f"http://{bind}")
+    try:
+        for _attempt in range(600):
+            if proc.poll() is not None:
+                raise SystemExit(f"the server exited ({proc.returncode}):\n"
+                                 f"{log.read_text(errors='replace')[-2000:]}")
+            with contextlib.suppress(ServerUnreachable):
+                backend.version()
+                break
+            time.sleep(0.1)
+        backend.sign_in(APPROVER, PASSWORD, client="bench/bulk_decide")
+        # Warm, as a server up for a while is: its first decision call costs ~70 ms more
+        # (imports, its thread's connection). A request that does not exist: nothing written.
+        backend.call("approvals.decide", ids=[2**31 - 1], approve=True, reason=None)
+        yield backend
+    finally:
+        backend.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def run_window(db: str, app: Any) -> float:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from desktop.live import LiveFeed
-    from desktop.models import User
-    from desktop.models.schema import close_database, open_database
+    from desktop.api.backend import as_backend
     from desktop.ui.approvals import ApprovalsWindow
+    from desktop.ui.tabbed import make_feed
 
-    open_database(str(path))
-    approver, ids = User.get(User.upn == APPROVER), pending_ids()
-    feed = LiveFeed()
-    feed.start()
-    window = ApprovalsWindow(approver, feed)
-    window.resize(1040, 680)
-    window.show()
-    app.processEvents()
-    page = window.pending_page
-    assert page.select_ids(ids) == REQUESTS
-    app.processEvents()  # the selection painted, as the approver sees it before he clicks
-    # The event loop runs as in the application (idle between events) until the list was
-    # re-read empty after the decisions (the model's `loaded`). No fast polling timer: its
-    # every tick would take the interpreter from the worker deciding (a 10 ms one cost the
-    # window a fifth of its time); a slow check as a fallback.
-    loop, check = QEventLoop(), QTimer()
-    ended: list[float] = []
+    with approver_desk(db) as (actor, ids):
+        feed = make_feed(as_backend(actor))  # LiveFeed here, RemoteFeed through a server
+        feed.start()
+        window = ApprovalsWindow(actor, feed)
+        window.resize(1040, 680)
+        window.show()
+        app.processEvents()
+        page = window.pending_page
+        assert page.select_ids(ids) == REQUESTS
+        app.processEvents()  # the selection painted, as the approver sees it before he clicks
+        settle(app, actor)
+        # The event loop runs as in the application (idle between events) until the list was
+        # re-read empty after the decisions (the model's `loaded`). No fast polling timer: its
+        # every tick would take the interpreter from the worker deciding (a 10 ms one cost the
+        # window a fifth of its time); a slow check as a fallback.
+        loop, check = QEventLoop(), QTimer()
+        ended: list[float] = []
 
-    def end_if_done() -> None:
-        if not (page.busy or page.model.rowCount()) and not ended:
-            ended.append(time.perf_counter())
-            loop.quit()
+        def end_if_done() -> None:
+            if not (page.busy or page.model.rowCount()) and not ended:
+                ended.append(time.perf_counter())
+                loop.quit()
 
-    check.setInterval(1000)
-    check.timeout.connect(end_if_done)
-    page.model.loaded.connect(end_if_done)
-    started = time.perf_counter()
-    page.approve_button.click()
-    check.start()
-    loop.exec()
-    took = ended[0] - started
-    check.stop()
-    page.model.loaded.disconnect(end_if_done)
-    assert page.last_summary is not None
-    assert len(page.last_summary.decided) == REQUESTS
-    reads = window.pending_stale.refreshes
-    window.close()
-    feed.stop()
-    app.processEvents()
-    close_database()
+        check.setInterval(1000)
+        check.timeout.connect(end_if_done)
+        page.model.loaded.connect(end_if_done)
+        started = time.perf_counter()
+        page.approve_button.click()
+        check.start()
+        loop.exec()
+        took = ended[0] - started
+        check.stop()
+        page.model.loaded.disconnect(end_if_done)
+        assert page.last_summary is not None
+        assert len(page.last_summary.decided) == REQUESTS
+        reads = window.pending_stale.refreshes
+        window.close()
+        feed.stop()
+        app.processEvents()
     run_window.refreshes = reads  # type: ignore[attr-defined]
     return took
 
 
-def run_floor(path: Path) -> float:
-    """Plain sqlite3: the rows the services write for each approval, one transaction."""
+def settle(app: Any, actor: Any, timeout: float = 10.0) -> None:
+    """The window as a person finds it when he clicks: through a server, its live connection
+    open (/events); on both, the event loop left to run idle for a moment (a person takes
+    longer than that to click), so the layouts and paints that showing the window and
+    selecting 1,000 rows posted are done, not timed with the decisions (they were: two
+    repaints of the whole window in the first batch)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    streams = getattr(actor, "_streams", None)
+    deadline = time.perf_counter() + timeout
+    while streams is not None and not streams and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    idle = QEventLoop()
+    QTimer.singleShot(SETTLE_MS, idle.quit)
+    idle.exec()
+
+
+class _Psycopg:
+    """psycopg as the floor's sqlite3 connection (autocommit: the floor says BEGIN and
+    COMMIT itself): execute, executemany, SQLite's ? placeholders as %s. From BEGIN to
+    COMMIT in pipeline mode: the statements go out without waiting for each answer, the
+    fastest raw psycopg writes them (one round trip a statement would cost the floor about
+    a third more than the services' batched writes)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.con = psycopg.connect(url, autocommit=True)
+        self.pipeline: Any = None
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        if sql == "COMMIT":
+            self.con.execute(sql)
+            self.pipeline.__exit__(None, None, None)  # sends what is queued and waits
+            self.pipeline = None
+            return None
+        done = self.con.execute(sql.replace("?", "%s"), params)
+        if sql == "BEGIN":
+            self.pipeline = self.con.pipeline()
+            self.pipeline.__enter__()
+        return done
+
+    def executemany(self, sql: str, rows: list[Any]) -> None:
+        with self.con.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def run_floor(url: str) -> float:
+    """Plain sqlite3 (psycopg): the rows the services write for each approval, one
+    transaction."""
     from desktop import audithash
     from desktop.models import (
         AccessRequest,
@@ -188,7 +324,7 @@ def run_floor(path: Path) -> float:
     def t(model: Any) -> str:
         return model._meta.table_name  # type: ignore[no-any-return]
 
-    open_database(str(path))
+    open_database(url)
     approver = User.get(User.upn == APPROVER)
     rows = []
     for r in (AccessRequest.select(AccessRequest, User, Application)
@@ -204,15 +340,19 @@ def run_floor(path: Path) -> float:
     head = AuditEvent.select().order_by(AuditEvent.seq.desc()).first()
     close_database()
 
-    db = sqlite3.connect(str(path), isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    pg = is_postgres(url)
+    if pg:
+        db: Any = _Psycopg(url)
+    else:
+        db = sqlite3.connect(url, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
     started = time.perf_counter()
     at = dt.datetime.utcnow()
-    stamp = at.isoformat(sep=" ")
+    stamp = at if pg else at.isoformat(sep=" ")  # PostgreSQL: a timestamp column
     seq, event_id, prev = head.seq, head.id, head.hash
     members, events, notices, mails, counts = [], [], [], [], {}
-    db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN" if pg else "BEGIN IMMEDIATE")
     for (rid, app_id, app_name, user_id, upn, mail, group_id, group, role_id, role, email,
          created) in rows:
         db.execute(f"UPDATE {t(AccessRequest)} SET status='approved', decided_by_id=?, "
@@ -264,37 +404,104 @@ def run_floor(path: Path) -> float:
     return took
 
 
-def main() -> int:
-    from PySide6.QtWidgets import QApplication
+# --- the databases: a template built once, a fresh copy for each run -------------------------
 
-    started = time.perf_counter()
-    load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="access-desk-bulk-") as tmp:
-        os.environ["ACCESS_DESK_HOME"] = str(Path(tmp) / "home")
-        os.environ["ACCESS_DESK_KEYRING"] = "0"
-        template = Path(tmp) / "template.db"
-        print(f"building {REQUESTS:,} pending requests in {template} ...", flush=True)
-        build(template)
+
+def _admin(server: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as con:
+        con.execute(sql)
+
+
+@contextlib.contextmanager
+def template(backend: str, tmp: Path) -> Iterator[str]:
+    """Where the template is built: a file in `tmp` (SQLite); a new database on the bench
+    cluster (bench/bigdb.py, started if it was not running and then stopped at the end), or
+    on the server of ACCESS_DESK_BENCH_PG, dropped at the end (PostgreSQL)."""
+    if backend == "sqlite":
+        yield str(tmp / "template.db")
+        return
+    own = os.environ.get(bigdb.PG_URL_ENV)
+    server, started = (own.rpartition("/")[0], False) if own else bigdb.cluster_start()
+    try:
+        with _database(server, f"bench_bulk_template_{os.getpid()}") as url:
+            yield url
+    finally:
+        if started:
+            bigdb.cluster_stop()
+
+
+@contextlib.contextmanager
+def _database(server: str, name: str, template: str | None = None) -> Iterator[str]:
+    """A new database on `server` (a copy of `template`), dropped at the end."""
+    _admin(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def fresh_copy(source: str, name: str) -> Iterator[str]:
+    """A copy of the template for one run, removed after: a file beside it (SQLite), or a
+    database made with it as TEMPLATE (PostgreSQL, as bigdb.writable but with the default
+    strategy: for a small database, no checkpoint of a cluster other benches use)."""
+    if is_postgres(source):
+        server, _slash, template_name = source.rpartition("/")
+        with _database(server, f"bench_bulk_{name}_{os.getpid()}", template_name) as url:
+            yield url
+        return
+    path = Path(source).with_name(f"run-{name}.db")
+    shutil.copyfile(source, path)
+    try:
+        yield str(path)
+    finally:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+# --- measuring and reporting ---------------------------------------------------------------
+
+
+def measure(backend: str, tmp: Path, app: Any) -> str:
+    """Build the template, run each measurement N times on fresh copies: the section."""
+    started, load_before = time.perf_counter(), load_average()
+    with template(backend, tmp) as source:
+        print(f"{backend}: building {REQUESTS:,} pending requests in "
+              f"{source.rpartition('/')[2]} ...", flush=True)
+        build(source)
         built = time.perf_counter() - started
-
-        app = QApplication.instance() or QApplication([])
-        from desktop.ui.style import apply_style
-
-        apply_style(app)
         times: dict[str, list[float]] = {"floor": [], "service": [], "window": [], "one": []}
         runs = [("floor", run_floor), ("service", run_service),
-                ("window", lambda p: run_window(p, app)), ("one", run_one_at_a_time)]
+                ("window", lambda db: run_window(db, app)), ("one", run_one_at_a_time)]
         for i in range(N):
             for name, fn in runs:
-                copy = Path(tmp) / f"run-{name}-{i}.db"
-                shutil.copyfile(template, copy)
-                took = fn(copy)
+                with fresh_copy(source, f"{name}_{i}") as db:
+                    took = fn(db)
                 times[name].append(took)
                 print(f"  {name} run {i + 1}: {took:.2f} s", flush=True)
-                copy.unlink()
-                for suffix in ("-wal", "-shm"):
-                    Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        where = machine_text(source)
+    return report(backend, times, where, load_before, built, time.perf_counter() - started)
 
+
+def machine_text(db: str) -> str:
+    """The machine line; on PostgreSQL its version and where it runs, worded as
+    bench/listings.py words it."""
+    if not is_postgres(db):
+        return machine(None)
+    import psycopg
+
+    server = ("at the server of ACCESS_DESK_BENCH_PG" if os.environ.get(bigdb.PG_URL_ENV)
+              else "on loopback (bench/bigdb.py's cluster settings)")
+    return (f"{machine(None)}, PostgreSQL {bigdb.server_version(db)} {server}, "
+            f"psycopg {psycopg.__version__}")
+
+
+def report(backend: str, times: dict[str, list[float]], where: str, load_before: str,
+           built: float, whole: float) -> str:
+    """The README's section for `backend`."""
+    pg = backend == "postgres"
     med = {name: statistics.median(values) for name, values in times.items()}
     service_ratio, window_ratio = med["service"] / med["floor"], med["window"] / med["service"]
     verdict = (f"`decide_many` takes {service_ratio:.1f}x the floor (target ≤ "
@@ -302,29 +509,48 @@ def main() -> int:
                f"); the window {window_ratio:.2f}x the service call (target ≤ "
                f"{WINDOW_TARGET}x: {'meets' if window_ratio <= WINDOW_TARGET else 'misses'}), "
                f"{med['window'] / med['floor']:.1f}x the floor.")
+    driver = "psycopg" if pg else "sqlite3"
+    window = ("The window is the Approvals window offscreen with its live feed, from the click "
+              "on Approve (all selected; the window left idle "
+              f"{SETTLE_MS} ms before, as a person takes to click) to the outcome shown and "
+              "the list re-read.")
+    if pg:
+        window = (
+            "The window is the Approvals window offscreen as a team's desktop runs it: "
+            "**through an Access Desk server on loopback** (`access-desk --db URL serve "
+            f"--workers {SERVER_WORKERS}` on the run's copy, a new server for each run, the "
+            "approver signed in with POST /sessions, the server warmed by one decision call "
+            "on a request that does not exist), its calls (`approvals.decide`, POST "
+            f"/approvals/decisions, one per {BATCH}) and its live feed (/events) over HTTP, "
+            f"from the click on Approve (all selected; the window left idle {SETTLE_MS} ms "
+            "before, as a person takes to click) to the outcome shown and the list "
+            "re-read. The floor, `decide_many` and one at a time ran directly on PostgreSQL, "
+            "in this process.")
     lines = [
-        f"## Approving {REQUESTS:,} requests at once (`python bench/bulk_decide.py`)",
+        f"## Approving {REQUESTS:,} requests at once"
+        + (", PostgreSQL (`python bench/bulk_decide.py --backend postgres`)" if pg
+           else " (`python bench/bulk_decide.py`)"),
         "",
-        f"Measured on {time.strftime('%Y-%m-%d')}; {machine(None)}; QT_QPA_PLATFORM=offscreen. "
-        f"SQLite, N={N} runs each, each on a fresh copy of the same database. Load average "
+        f"Measured on {time.strftime('%Y-%m-%d')}; {where}; QT_QPA_PLATFORM=offscreen. "
+        f"{'PostgreSQL' if pg else 'SQLite'}, N={N} runs each, each on a fresh copy of the "
+        f"same database{' (CREATE DATABASE ... TEMPLATE)' if pg else ''}. Load average "
         f"{load_before} before, {load_average()} after.",
         "",
         f"One approver of three applications, {REQUESTS:,} pending requests from "
         f"{REQUESTS:,} people (a third assign a role, a third mail the requester). The floor "
-        "is plain `sqlite3` writing the same rows in one transaction (the pending requests "
+        f"is plain `{driver}` writing the same rows in one transaction (the pending requests "
         f"read beforehand, not timed). `decide_many` decides {BATCH} per transaction, reading "
         "what the rules need for a batch in a few queries and writing its events, "
         "notifications, e-mails and memberships together, under one savepoint (one per "
-        "request only when a request is refused after it wrote). The "
-        "window is the Approvals window offscreen with its live feed, from the click on "
-        "Approve (all selected) to the outcome shown and the list re-read.",
+        "request only when a request is refused after it wrote). " + window,
         "",
         "| measured | median s | min s | max s | × floor |",
         "|---|---:|---:|---:|---:|",
     ]
-    labels = {"floor": "floor: raw sqlite3, the same writes, one transaction",
+    labels = {"floor": f"floor: raw {driver}, the same writes, one transaction",
               "service": f"**`bulk.decide_many`, {REQUESTS:,} requests**",
-              "window": "**the Approvals window's Approve, all selected**",
+              "window": "**the Approvals window's Approve, all selected**"
+              + (" (through the server)" if pg else ""),
               "one": "`requests.approve` one at a time (decide_many before batches)"}
     for name in ("floor", "service", "window", "one"):
         values = times[name]
@@ -332,12 +558,38 @@ def main() -> int:
                      f"{max(values):.2f} | {med[name] / med['floor']:.1f}x |")
     lines += ["", verdict + f" The window re-read its Pending list "
               f"{getattr(run_window, 'refreshes', '?')} time(s) per bulk approval. "
-              f"Building the directory took {built:.0f} s; whole run "
-              f"{time.perf_counter() - started:.0f} s."]
-    section = "\n".join(lines)
-    print(section)
-    if "--no-write" not in sys.argv:
-        write_section("bulk", section)
+              f"Building the directory took {built:.0f} s; whole run {whole:.0f} s."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Approving 1,000 pending requests at once: "
+                                     "the service, the Approvals window and the floor.")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both",
+                        help="measure on SQLite, on PostgreSQL (bench/bigdb.py's cluster or "
+                        "ACCESS_DESK_BENCH_PG), or both (the default; PostgreSQL is left out "
+                        "when it is not installed)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if args.backend == "both" and not bigdb.postgres_available():
+        print("PostgreSQL is not installed (and no ACCESS_DESK_BENCH_PG): SQLite only")
+        backends = ["sqlite"]
+
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.style import apply_style
+
+    app = QApplication.instance() or QApplication([])
+    apply_style(app)
+    with tempfile.TemporaryDirectory(prefix="access-desk-bulk-") as tmp:
+        os.environ["ACCESS_DESK_HOME"] = str(Path(tmp) / "home")
+        os.environ["ACCESS_DESK_KEYRING"] = "0"
+        for backend in backends:
+            section = measure(backend, Path(tmp), app)
+            print(section)
+            if not args.no_write:
+                write_section(SECTIONS[backend], section)
     return 0
 
 

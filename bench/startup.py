@@ -1,5 +1,6 @@
 """Process start to a window painted and usable: the Admin console, Approvals and My Apps on the
-demo directory and on the big one, beside a bare window's process measured in the same run.
+demo directory, on the big one (SQLite) and on the big one on PostgreSQL through a server on
+loopback, beside a bare window's process measured in the same run.
 
 Every sample is a new process. The parent notes the wall clock just before starting it; the
 child writes the wall clock of three moments to a file and exits at once:
@@ -20,26 +21,40 @@ to the shared big directory). The floor is a process that imports PySide6 and pe
 the same database with peewee (reads its schema) and shows a bare QMainWindow: its first
 paint. The variants are interleaved, so all see the same machine; each figure is the median.
 
+Through a server: the big directory copied into the bench's PostgreSQL (``bench/bigdb.py``),
+served by ``access-desk --db URL serve`` (one worker, its own rule-21 sweep and outbox left
+out: the sweep would write to the shared database) on a free loopback port for the whole run.
+The child is ``access-desk --server URL --as UPN gui KIND``; each person signed in once before
+the samples (``login``, which keeps the token), so the samples check no password either. Its
+floor imports httpx too (the desktop's HTTP client) and has GET /health answered instead of
+opening a database. Signing in writes a session row each; they are signed out at the end.
+
 Who: the Admin console as the first Global Administrator; Approvals as the approver of 30
 applications (big: ~15,000 pending; demo: Alice Wu); My Apps as the requester with 3,000
 requests (demo: Oliver Schmidt). Target (issue 15): usable within 2x the floor.
 
-``python bench/startup.py [--runs N] [--small] [--no-big] [--no-write]`` prints a table and
-rewrites the part of bench/README.md between ``<!-- startup:begin -->`` and
+``python bench/startup.py [--runs N] [--small] [--no-big] [--no-server] [--no-write]`` prints a
+table and rewrites the part of bench/README.md between ``<!-- startup:begin -->`` and
 ``<!-- startup:end -->``. The big directory comes from ``bench/big_directory.py --cached``
-(built first if missing: about 3 minutes). Exit 1 when a window misses the target.
+(built first if missing: about 3 minutes); on PostgreSQL from ``bigdb.directory`` (copied in
+once; left out, with a line on stderr, where there is no PostgreSQL). Exit 1 when a window
+misses the target.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +62,7 @@ README = Path(__file__).resolve().parent / "README.md"
 sys.path.insert(0, str(ROOT / "bench"))
 
 import big_directory  # noqa: E402
+import bigdb  # noqa: E402
 
 TARGET = 2.0
 DEMO = {"admin": "megan.bowen@contoso.example", "approvals": "alice.wu@contoso.example",
@@ -56,14 +72,21 @@ BIG = {"admin": big_directory.ADMIN, "approvals": big_directory.APPROVER,
 CLASSES = {"admin": "AdminWindow", "approvals": "ApprovalsWindow", "myapps": "MyAppsWindow"}
 TITLES = {"admin": "Admin console", "approvals": "Approvals", "myapps": "My Apps"}
 
+WHERE = {"demo": "the demo directory", "big": "the big directory, SQLite",
+         "server": "the big directory, PostgreSQL through a server on loopback"}
+
 FLOOR = """
 import os, sys, time
 import peewee
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMainWindow
-db = peewee.SqliteDatabase(os.environ["STARTUP_DB"])
-db.connect()
-db.get_tables()  # reads the schema: the database is open
+if "STARTUP_SERVER" in os.environ:  # the desktop's HTTP client, one call answered
+    import httpx
+    httpx.get(os.environ["STARTUP_SERVER"] + "/api/v1/health").raise_for_status()
+else:
+    db = peewee.SqliteDatabase(os.environ["STARTUP_DB"])
+    db.connect()
+    db.get_tables()  # reads the schema: the database is open
 app = QApplication(sys.argv[:1])
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
@@ -91,14 +114,14 @@ import desktop.ui.sweeper as sweeper
 
 sign_in = session.sign_in
 
-def sign_in_unchecked(upn):
+def sign_in_unchecked(upn):  # --db only: through --server the token `login` kept signs in
     from desktop.services import auth  # after the CLI kept the PostgreSQL driver out
 
     auth.verify_password = lambda password, stored: True  # the scrypt check is left out
     return sign_in(upn)
 
 session.sign_in = sign_in_unchecked
-sweeper.start_sweeping = lambda owner, backend: None  # never writes to the database
+sweeper.start_sweeping = lambda owner, backend: None  # never writes (--server: never runs)
 build_window = shell.build_window
 
 def watched_window(kind, actor, feed):
@@ -154,6 +177,15 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+SERVER = """
+import sys
+import desktop.server.outbox as outbox
+outbox.duties = lambda *args, **kwargs: []  # neither the rule-21 sweep nor the outbox
+from desktop.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def venv_python() -> str:
     candidate = ROOT / ".venv" / "bin" / "python"
     return str(candidate) if candidate.exists() else sys.executable
@@ -187,6 +219,47 @@ def sample(command: list[str], env: dict[str, str], out: Path) -> tuple[float, f
     return ((window - started) * 1000, (listed - started) * 1000, (usable - started) * 1000)
 
 
+@contextlib.contextmanager
+def serving(url: str, env: dict[str, str], people: Iterable[str]) -> Iterator[str]:
+    """`access-desk --db URL serve` (SERVER) on a free loopback port, each person signed in
+    once (`login` keeps his token in env's data folder); yields the server's URL. Signed out
+    and stopped at the end, also on an error."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        bind = f"127.0.0.1:{probe.getsockname()[1]}"
+    log = Path(env["ACCESS_DESK_HOME"]) / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([venv_python(), "-c", SERVER, "--db", url, "serve", "--bind",
+                                   bind], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base, people = f"http://{bind}", list(people)
+    cli = [venv_python(), "-m", "desktop", "--server", base, "--as"]
+    try:
+        for _ in range(600):
+            if server.poll() is not None:
+                raise RuntimeError(f"the server stopped: {log.read_text()[-1200:]}")
+            with contextlib.suppress(OSError), \
+                    urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not answer /health within a minute")
+        for upn in people:
+            done = subprocess.run([*cli, upn, "login"], capture_output=True, text=True,
+                                  env={**env, "ACCESS_DESK_PASSWORD": big_directory.PASSWORD})
+            if done.returncode:
+                raise RuntimeError(f"{upn} could not sign in: {done.stderr.strip()}")
+        yield base
+    finally:
+        for upn in people:
+            subprocess.run([*cli, upn, "logout"], env=env, capture_output=True, check=False)
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def describe_machine() -> str:
     import sqlite3
 
@@ -208,38 +281,57 @@ def main() -> int:
     parser.add_argument("--small", action="store_true",
                         help="the --small big directory (a hundredth of every size)")
     parser.add_argument("--no-big", action="store_true", help="the demo directory only")
+    parser.add_argument("--no-server", action="store_true",
+                        help="not the big directory on PostgreSQL through a server")
     parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
     args = parser.parse_args()
     begun = time.perf_counter()
-    places: dict[str, tuple[Path, dict[str, str]]] = {}
-    big_name = ""
-    if not args.no_big:
-        sizes = big_directory.small_sizes() if args.small else dict(big_directory.DEFAULT_SIZES)
-        if args.small:
-            sizes["audit"] = max(sizes["audit"], big_directory.minimum_events(sizes))
-        big = big_directory.cached(big_directory.DEFAULT_CACHE, sizes)
-        big_name = f"`{big.name}` ({big.stat().st_size / 2**20:,.0f} MB)"
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="access-desk-startup-") as name:
-        tmp = Path(name)
+    places: dict[str, tuple[str, dict[str, str]]] = {}
+    big_name = served = pg_url = ""
+    with contextlib.ExitStack() as stack:
+        if not args.no_big:
+            sizes = bigdb.sizes(args.small)
+            big = bigdb.sqlite(sizes)
+            big_name = f"`{big.name}` ({big.stat().st_size / 2**20:,.0f} MB)"
+            if not args.no_server and bigdb.postgres_available():
+                pg_url = stack.enter_context(bigdb.directory("postgres", sizes))
+            elif not args.no_server:
+                print("startup: no PostgreSQL (bigdb.postgres_available()): the big directory "
+                      "through a server is left out", file=sys.stderr)
+        load_before = os.getloadavg()[0]
+        tmp = Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="access-desk-startup-")))
         (tmp / "home").mkdir(mode=0o700)
         (tmp / "xdg").mkdir(mode=0o700)
         env = environment(tmp)
         demo = tmp / "home" / "demo.db"
         subprocess.run([venv_python(), "-m", "desktop", "--db", str(demo), "init", "--demo"],
                        env=env, check=True, stdout=subprocess.DEVNULL)
-        places["demo"] = (demo, DEMO)
+        places["demo"] = (str(demo), DEMO)
         if not args.no_big:
-            places["big"] = (big, BIG)
+            places["big"] = (str(big), BIG)
+        if pg_url:
+            places["server"] = (stack.enter_context(serving(pg_url, env, BIG.values())), BIG)
+            served = (f" Through a server: `access-desk --db URL serve` (one worker, its sweep "
+                      "and outbox left out) on 127.0.0.1 over PostgreSQL "
+                      f"{bigdb.server_version(pg_url)}, database `{pg_url.rpartition('/')[2]}`; "
+                      "the windows `access-desk --server URL --as UPN gui KIND`, each person "
+                      "signed in once before (`login` keeps the token: no password check in "
+                      "the samples either); their floor imports httpx too and has GET /health "
+                      "answered instead of opening a database.")
         variants: list[tuple[str, str, str, list[str], dict[str, str]]] = []
-        for place, (db, people) in places.items():
+        for place, (target, people) in places.items():
+            remote = place == "server"
             variants.append((place, "floor", "floor: bare QMainWindow, PySide6 and peewee "
-                             "imported, the database opened", [venv_python(), "-c", FLOOR],
-                             {"STARTUP_DB": str(db)}))
+                             + ("(and httpx) imported, GET /health answered" if remote
+                                else "imported, the database opened"),
+                             [venv_python(), "-c", FLOOR],
+                             {"STARTUP_SERVER" if remote else "STARTUP_DB": target}))
             for kind, upn in people.items():
                 variants.append((place, kind, f"{TITLES[kind]} ({upn})",
-                                 [venv_python(), "-c", CHILD, "--db", str(db), "--as", upn,
-                                  "gui", kind], {"STARTUP_WINDOW": CLASSES[kind]}))
+                                 [venv_python(), "-c", CHILD, "--server" if remote else "--db",
+                                  target, "--as", upn, "gui", kind],
+                                 {"STARTUP_WINDOW": CLASSES[kind]}))
         samples: dict[tuple[str, str], list[tuple[float, float, float]]] = {
             (place, kind): [] for place, kind, _l, _c, _e in variants}
         out = tmp / "probe.txt"
@@ -250,12 +342,11 @@ def main() -> int:
                 samples[(place, kind)].append(
                     sample(command, {**env, **extra, "STARTUP_OUT": str(out)}, out))
             print(f"run {run + 1} of {args.runs} done", file=sys.stderr)
-    load_after = os.getloadavg()[0]
+        load_after = os.getloadavg()[0]
 
     def median(place: str, kind: str, part: int) -> float:
         return statistics.median(s[part] for s in samples[(place, kind)])
 
-    where = {"demo": "the demo directory", "big": "the big directory"}
     lines = [
         "## Start-up: process start to a window painted and usable (`python bench/startup.py`)",
         "",
@@ -268,10 +359,10 @@ def main() -> int:
         "page's search box handled right after. `access-desk --db DB --as UPN gui KIND`, the "
         "password check (scrypt, ~45 ms by design) and the rule-21 sweep left out. The floor: a "
         "process importing PySide6 and peewee, opening the same database with peewee and "
-        "showing a bare QMainWindow (its first paint). Median of "
-        f"{args.runs}, the variants interleaved. The demo directory, and "
+        f"showing a bare QMainWindow (its first paint). Median of {args.runs}, the variants "
+        "interleaved. The demo directory, and "
         + (f"the big one {big_name} (`bench/big_directory.py`)." if big_name
-           else "no big directory (--no-big)."),
+           else "no big directory (--no-big).") + served,
         "",
         "| directory | measured | window ms | list ms | usable ms | usable / floor | target |",
         "|---|---|---:|---:|---:|---:|---|",
@@ -285,11 +376,11 @@ def main() -> int:
             usable = median(place, kind, 2)
             ratio = usable / floor
             if kind == "floor":
-                lines.append(f"| {where[place]} | {label} | {floor:.0f} | – | – | 1.00x | |")
+                lines.append(f"| {WHERE[place]} | {label} | {floor:.0f} | – | – | 1.00x | |")
                 continue
             meets = ratio <= TARGET
             verdicts.append(meets)
-            lines.append(f"| {where[place]} | {label} | {median(place, kind, 0):.0f} | "
+            lines.append(f"| {WHERE[place]} | {label} | {median(place, kind, 0):.0f} | "
                          f"{median(place, kind, 1):.0f} | **{usable:.0f}** | {ratio:.2f}x | "
                          f"≤ {TARGET:.0f}x: {'meets' if meets else '**misses**'} |")
     lines += ["", f"{sum(verdicts)} of {len(verdicts)} windows usable within {TARGET:.0f}x "

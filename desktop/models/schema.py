@@ -49,7 +49,7 @@ from .database import (
 log = logging.getLogger(__name__)
 
 PRODUCT = "access-desk"
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # The setting naming the first audit event hashed with formula 2 (every column, see
 # services/auditchain.py); without it every event is. Written by the version 6 upgrade.
 AUDIT_FORMULA_2_FROM = "audit_formula_2_from"
@@ -195,6 +195,17 @@ def _v11_history_order(_db: pw.Database, _migrator: SchemaMigrator) -> None:
     it."""
 
 
+def _v12_sort_ties(db: pw.Database, _migrator: SchemaMigrator) -> None:
+    """Version 12: on PostgreSQL the sort indexes hold the tie-break too, (column, id), as
+    SQLite's hold it already by their rowid: a list sorted by a column of few values (a
+    license, a status) reads a page from the index instead of sorting every row of one value
+    (issue 15). The old ones are dropped here; `_extra_indexes`, which every upgrade runs,
+    makes the new ones."""
+    if is_postgres(db):
+        for table, column, _expression in _SORTED_COLUMNS:
+            db.execute_sql(f"DROP INDEX IF EXISTS {table}_{column}_sort")
+
+
 # version -> step that upgrades from version-1. A new database is created at the head directly.
 MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     2: _v2_pending_count,
@@ -207,6 +218,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database, SchemaMigrator], None]] = {
     9: _v9_sort_indexes,
     10: _v10_application_order,
     11: _v11_history_order,
+    12: _v12_sort_ties,
 }
 
 
@@ -249,6 +261,22 @@ def _check_steps(db: pw.Database, version: int, display: str) -> None:
             "changed. Restore a backup, or ask for help to set its schema_info row right")
 
 
+# (table, column, the sort's expression) of the long lists' sorted columns: each has an
+# index {table}_{column}_sort.
+_SORTED_COLUMNS = (
+    ("application", "publisher", "lower(publisher)"),
+    ("application", "origin", "origin"),
+    ("application", "sso_mode", "sso_mode"),
+    ("application", "public_client_flows", "public_client_flows"),
+    ("application", "hidden", "hidden"),
+    ("application", "pending_count", "pending_count"),
+    ("user", "department", "lower(department)"),
+    ("user", "mail", "mail"),
+    ("user", "license", "license"),
+    ("user", "enabled", "enabled"),
+    ("user", "user_type", "user_type"))
+
+
 def _extra_indexes(db: pw.Database) -> None:
     # Rule 9 holds even if two writers raced past the service check: one open request per person.
     db.execute_sql(
@@ -264,20 +292,17 @@ def _extra_indexes(db: pw.Database) -> None:
         )
     # Every other column the long lists sort by: a search sorted by one of them reads the
     # index in order and stops at the page's end instead of sorting every match (100k rows).
-    for table, column, expression in (
-            ("application", "publisher", f"{lower}(publisher)"),
-            ("application", "origin", "origin"),
-            ("application", "sso_mode", "sso_mode"),
-            ("application", "public_client_flows", "public_client_flows"),
-            ("application", "hidden", "hidden"),
-            ("application", "pending_count", "pending_count"),
-            ("user", "department", f"{lower}(department)"),
-            ("user", "mail", "mail"),
-            ("user", "license", "license"),
-            ("user", "enabled", "enabled"),
-            ("user", "user_type", "user_type")):
-        db.execute_sql(
-            f'CREATE INDEX IF NOT EXISTS {table}_{column}_sort ON "{table}" ({expression})')
+    # The lists break ties by id: SQLite's indexes end with the rowid (the id) anyway,
+    # PostgreSQL's are told (a column of three values would otherwise sort a third of the
+    # table for a page).
+    tie = ", id" if is_postgres(db) else ""
+    for table, column, expression in _SORTED_COLUMNS:
+        expression = expression.replace("lower", lower)
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_{column}_sort ON "{table}" '
+                       f"({expression}{tie})")
+    if tie:  # everyone's requests by status; the field's own index is (status) alone
+        db.execute_sql("CREATE INDEX IF NOT EXISTS access_request_status_sort "
+                       'ON "access_request" (status, id)')
     # Everyone's requests by decision time (an approver's History is in that order too) and
     # the audit log by action or target, the tie broken as the lists break it: a page reads
     # the index in order instead of sorting a million requests or five million events.

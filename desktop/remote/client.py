@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import socket
 import ssl
 from collections.abc import Iterator
 from typing import Any
@@ -280,9 +281,16 @@ class RemoteBackend:
             self._streams = {r for r in self._streams if not r.is_closed}
 
     def close_streams(self) -> None:
-        """End the live connections now (the thread reading one sees it end)."""
+        """End the live connections now (the thread reading one sees it end). The socket is
+        shut down first: closing the response alone does not wake a thread blocked reading
+        it, which then held the connection (and a server being stopped) until the next
+        heartbeat, 10 s later."""
         for response in list(self._streams):
             try:
+                stream = response.extensions.get("network_stream")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
                 response.close()
             except Exception:  # noqa: BLE001 - closing from another thread may race
                 pass

@@ -1003,9 +1003,10 @@ def _ranked_ids(actor: User, decides: Deciding, conditions: list[Any], joined: b
             arm_params = [app_id, *sql_params[1:]]
             if status is not None:  # the status comes last
                 arm_params[-1] = status
-            sql_arms.append(f"SELECT * FROM ({sql} ORDER BY {arm_order} LIMIT {param})")
+            sql_arms.append(f"SELECT * FROM ({sql} ORDER BY {arm_order} LIMIT {param}) "
+                            f"AS arm{len(sql_arms)}")  # PostgreSQL names every sub-select
             params += [*arm_params, skip + limit - len(ids)]
-        query = (f"SELECT * FROM ({' UNION ALL '.join(sql_arms)}) "
+        query = (f"SELECT * FROM ({' UNION ALL '.join(sql_arms)}) AS ranked "
                  f"ORDER BY {page_order} LIMIT {param}")
         found = [row[-1] for row in AccessRequest._meta.database.execute_sql(
             query, [*params, skip + limit - len(ids)]).fetchall()]
@@ -1044,11 +1045,12 @@ def _approver_sorted_ids(actor: User, sort: str, offset: int, limit: int | None,
                            '"t1"."id" DESC', "1, 2 DESC", offset, limit,
                            columns=(AccessRequest.decided_at,))
     if key == "app":
-        rows: Any = Application.select(Application.id, pw.fn.LOWER(Application.name)).where(
-            Application.id.in_(apps)).tuples()
-        names: dict[int, str] = dict(rows)
-        ordered = sorted(set(names.values()), reverse=descending)
-        arms = [(ordered.index(names[app]), app, None) for app in apps]
+        # Ranked in the database's order of the names (its collation, as every other list's).
+        name = pw.fn.LOWER(Application.name)
+        rows: Any = Application.select(Application.id, name).where(
+            Application.id.in_(apps)).order_by(name.desc() if descending else name).tuples()
+        ranks: dict[str, int] = {}
+        arms = [(ranks.setdefault(lowered, len(ranks)), app, None) for app, lowered in rows]
     else:
         statuses = [filters["status"]] if filters.get("status") else sorted(
             among, reverse=descending)
@@ -1099,13 +1101,13 @@ def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
     a requester's few are better narrowed first and sorted. `where`: conditions besides
     request_query's filters.
 
-    An approver's requests (SQLite): `by_decision`, `order` is newest decision first
+    An approver's requests (both backends): `by_decision`, `order` is newest decision first
     (History): his applications' requests are merged in that order, one arm each
     (``_merged_ids``), so a page reads about its own rows instead of sorting his hundred
     thousand decided ones. `sort` (the list's sort key, '-' descending) by application,
     status or oldest decision: ranked arms (``_approver_sorted_ids``); `statuses`: those
     the `where` leaves (History's: the decided ones)."""
-    if by_decision and scope == "to_approve" and not is_postgres():
+    if by_decision and scope == "to_approve":
         actor = fresh(actor)
         decides = deciding(actor, None)
         if 1 < len(decides.applications()) <= MERGED_AT_MOST:
@@ -1114,13 +1116,14 @@ def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
                                  by_decision=True)
             return request_query(actor, scope, **filters).where(
                 AccessRequest.id.in_(merged)).order_by(*order)
-    if sort and scope == "to_approve" and not is_postgres():
+    if sort and scope == "to_approve":
         actor = fresh(actor)
         ranked = _approver_sorted_ids(actor, sort, offset, limit, where, statuses, filters)
         if ranked is not None:
             return request_query(actor, scope, **filters).where(
                 ids_in(AccessRequest.id, ranked)).order_by(*order)
-        if lead == "requester" and not _requester_lead_pays(actor, offset, limit):
+        if (lead == "requester" and not is_postgres()
+                and not _requester_lead_pays(actor, offset, limit)):
             lead = None
     if lead is not None and scope in ("all", "to_approve") and not is_postgres():
         ids = request_query(actor, scope, lead=lead, **filters)

@@ -121,3 +121,15 @@ def test_a_client_too_far_behind_is_told_to_re_read_everything(monkeypatch):
     assert overflowed
     assert rest == []
     assert not awake
+
+
+def test_closing_the_streams_ends_a_quiet_live_connection_at_once(make, server, token_for):
+    """A window closed (its feed stopped) hangs up at once, not at the server's next heartbeat
+    (10 s): a desktop switching servers, or a server being stopped, is not kept waiting."""
+    events, client = listen(server.url, token_for(make.user("quiet")))
+    wait_for(events, lambda e: e["event"] == "hello")
+    started = time.monotonic()
+    client.close_streams()
+    event, _seen = wait_for(events, lambda e: e["event"] == "ended", timeout=3.0)
+    assert time.monotonic() - started < 1.0
+    assert "ServerUnreachable" in event["error"]

@@ -59,7 +59,7 @@ def test_history_oldest_first_reads_the_decided_index(db: pw.Database) -> None:
     """SQLite: each application's arm of History's oldest-first page is read from the
     decided requests' index (PostgreSQL's planner sorts his few thousand itself)."""
     if is_postgres_db():
-        pytest.skip("the arms are SQLite's")
+        pytest.skip("the plan's words are SQLite's (EXPLAIN QUERY PLAN)")
     with db.atomic():
         users = build(random.Random(7))
         for req in AccessRequest.select().where(AccessRequest.status != "pending"):

@@ -339,7 +339,7 @@ def test_an_older_database_upgraded_finds_its_existing_rows(world, db, db_url, v
     downgrade(db, version)
     close_database()
     open_database(db_url, init=True)
-    assert SchemaInfo.get().version == SCHEMA_VERSION == 11
+    assert SchemaInfo.get().version == SCHEMA_VERSION == 12
     admin = User.get(User.upn == world.upn)
     assert app_names(admin, "fab crm") == ["Fabrikam CRM"]
     assert app_names(admin, "traders") == ["Northwind Expenses"]

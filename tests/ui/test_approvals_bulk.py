@@ -58,7 +58,7 @@ def test_approving_many_reads_the_lists_once_at_the_end(qtbot, pending, feed, mo
     # Each batch takes longer than the feed's poll: it reports the decisions mid-way.
     calls = _spy(window, lambda _n: time.sleep(0.08))
     refreshes = window.pending_stale.refreshes
-    header = window.header_stale.refreshes
+    header, badge = window.header_stale.refreshes, window.badge_stale.refreshes
 
     page.approve_button.click()
     qtbot.waitUntil(lambda: not page.busy and page.last_summary is not None, timeout=10_000)
@@ -67,7 +67,8 @@ def test_approving_many_reads_the_lists_once_at_the_end(qtbot, pending, feed, mo
     assert len(page.last_summary.decided) == 20
     assert calls["approvals.decide"] == 5
     assert window.pending_stale.refreshes == refreshes + 1
-    assert window.header_stale.refreshes == header + 1
+    assert window.badge_stale.refreshes == badge + 1
+    assert window.header_stale.refreshes == header  # decisions change only the badge
     assert calls["approvals.pending"] == 1
     assert calls["approvals.counts"] == 1
     assert page.model.rowCount() == 0
@@ -92,8 +93,11 @@ def test_cancel_stops_between_batches_and_leaves_the_rest_pending(qtbot, pending
     _spy(window, hold_the_second)
     page.approve_button.click()
     qtbot.waitUntil(second_batch.is_set, timeout=5000)
+    # The progress shows once the run has lasted SHOW_AFTER ms (the second batch waits).
+    qtbot.waitUntil(lambda: page.findChild(QProgressDialog) is not None
+                    and page.findChild(QProgressDialog).isVisible(), timeout=5000)
     dialog = page.findChild(QProgressDialog)
-    assert dialog is not None
+    assert "5 of 20 requests decided" in dialog.labelText()
     cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel")
     cancel.click()
     assert "Stopping" in dialog.labelText()

@@ -78,29 +78,37 @@ class BulkDecision(QObject):
         self.ids, self.approve, self.reason = list(ids), approve, reason
         self.stop = threading.Event()
         self.decided = 0  # requests decided so far (the progress bar)
-        verb = "Approving" if approve else "Denying"
-        self.dialog = QProgressDialog(f"{verb} {len(ids):,} requests…", "Cancel", 0, len(ids),
-                                      page)
-        self.dialog.setWindowTitle("Approvals")
-        self.dialog.setAccessibleName(f"{verb} requests")
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        # Shown by `show_timer`, not by the dialog's own guess from the first batch (which
-        # showed it within 0.1 s of a 0.3 s run): a window-modal dialog blocks the window,
-        # which repaints its lists, and while shown each setValue runs the event loop; both
-        # on the GUI thread, competing with the decisions for the interpreter.
-        self.dialog.setMinimumDuration(2**31 - 1)
-        self.dialog.setMinimumWidth(360)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.canceled.connect(self.on_dialog_canceled)
+        self.total = len(ids)
+        self.dialog: QProgressDialog | None = None  # made when the run has lasted SHOW_AFTER
         self.show_timer = QTimer(self)
         self.show_timer.setSingleShot(True)
         self.show_timer.setInterval(SHOW_AFTER)
         self.show_timer.timeout.connect(self.on_show_timer_timeout)
 
+    def _make_dialog(self) -> QProgressDialog:
+        # Made only for a run that lasts: a new window-modal dialog re-lays out and repaints
+        # the whole window (twice), on the GUI thread, while the first batch is decided.
+        verb = "Approving" if self.approve else "Denying"
+        dialog = QProgressDialog(f"{verb} {self.total:,} requests…", "Cancel", 0, self.total,
+                                 self.page)
+        dialog.setWindowTitle("Approvals")
+        dialog.setAccessibleName(f"{verb} requests")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Shown by the show timer, never by the dialog's own guess from the first batch
+        # (which showed it within 0.1 s of a 0.3 s run): a window-modal dialog blocks the
+        # window, which repaints its lists, and once it has shown itself each setValue runs
+        # the event loop; both on the GUI thread, competing with the decisions for the
+        # interpreter. setValue(0) starts its clock, so its guess never shows it.
+        dialog.setMinimumDuration(2**31 - 1)
+        dialog.setMinimumWidth(360)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setValue(0)
+        dialog.canceled.connect(self.on_dialog_canceled)
+        return dialog
+
     def start(self) -> None:
         hold(self.page.window(), True)
-        self.dialog.setValue(0)
         self.show_timer.start()
         backend, ids, approve, reason, stop = (self.backend, self.ids, self.approve,
                                                self.reason, self.stop)
@@ -127,27 +135,35 @@ class BulkDecision(QObject):
                  failed=self.on_task_failed)
 
     def on_show_timer_timeout(self) -> None:
+        self.dialog = self._make_dialog()
+        self._show_progress()
         self.dialog.show()
 
-    def on_dialog_canceled(self) -> None:
+    def _show_progress(self) -> None:
+        if self.dialog is None:
+            return
+        self.dialog.setValue(self.decided)
         if not self.stop.is_set():
+            self.dialog.setLabelText(f"{self.decided:,} of {self.total:,} requests decided…")
+
+    def on_dialog_canceled(self) -> None:
+        if not self.stop.is_set() and self.dialog is not None:
             self.stop.set()
             # Cancel hid and reset the dialog: it stays until the batch under way is written.
             self.dialog.show()
             self.dialog.setValue(self.decided)
             self.dialog.setLabelText("Stopping after the requests being decided now…")
 
-    def on_task_progressed(self, _stage: str, done: int, total: int) -> None:
+    def on_task_progressed(self, _stage: str, done: int, _total: int) -> None:
         self.decided = done
-        self.dialog.setValue(done)
-        if not self.stop.is_set():
-            self.dialog.setLabelText(f"{done:,} of {total:,} requests decided…")
+        self._show_progress()
 
     def _end(self) -> None:
         self.show_timer.stop()
-        self.dialog.canceled.disconnect(self.on_dialog_canceled)
-        self.dialog.close()
-        self.dialog.deleteLater()
+        if self.dialog is not None:
+            self.dialog.canceled.disconnect(self.on_dialog_canceled)
+            self.dialog.close()
+            self.dialog.deleteLater()
         hold(self.page.window(), False)
         self.deleteLater()
 

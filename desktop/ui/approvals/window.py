@@ -241,7 +241,8 @@ class PendingPage(QWidget):
         # cell of every selected row (thousands of Python calls with 1,000 rows selected).
         ranges = self.table.selectionModel().selection().toList()
         rows = sorted({r for part in ranges for r in range(part.top(), part.bottom() + 1)})
-        return [self.model.row_data(r) for r in rows if r < self.model.rowCount()]
+        loaded = self.model.rowCount()
+        return [self.model.row_data(r) for r in rows if r < loaded]
 
     def select_ids(self, ids: list[int]) -> int:
         """Select these requests among the loaded rows (loading more as needed)."""
@@ -298,12 +299,16 @@ class PendingPage(QWidget):
         self.outcome.show_text(None)
 
     def on_table_selection_changed(self, *_args: object) -> None:
+        if self.busy:  # deciding what is selected: only the buttons change, until it is done
+            for b in (self.approve_button, self.deny_button):
+                b.setEnabled(False)
+            return
         rows = self.selected_rows()
-        if self.outcome.isVisibleTo(self) and not self.busy and any(
+        if self.outcome.isVisibleTo(self) and any(
                 r["id"] not in self._outcome_ids for r in rows):
             self.clear_outcome()
         for b in (self.approve_button, self.deny_button):
-            b.setEnabled(bool(rows) and not self.busy)
+            b.setEnabled(bool(rows))
         if not rows:
             self.detail.setText("Select one or more requests to approve or deny them "
                                 "(Ctrl+A selects all).")
@@ -335,20 +340,24 @@ class PendingPage(QWidget):
         rows = self.selected_rows()
         if not rows or self.busy:
             return None
-        self.error.clear_message()
-        self.clear_outcome()
         reason = self.reason.text()
-        self._deciding = (approve, reason,
-                          {r["id"]: f"{r['requester_name']}'s request for {r['app']}"
-                           for r in rows})
         ids = [r["id"] for r in rows]
         self.busy = True
-        self.on_table_selection_changed()
+        run = None
         if len(ids) >= PROGRESS_FROM:
+            # Started first: its worker opens its connection while this thread shows the
+            # window busy (its outcome comes back queued, after this method).
             run = BulkDecision(self, self.backend, ids, approve, reason)
             run.done.connect(self.on_bulk_done)
             run.failed.connect(self.on_bulk_failed)
             run.start()
+        self.error.clear_message()
+        self.clear_outcome()
+        self._deciding = (approve, reason,
+                          {r["id"]: f"{r['requester_name']}'s request for {r['app']}"
+                           for r in rows})
+        self.on_table_selection_changed()
+        if run is not None:
             return None
         try:
             view = self.backend.call("approvals.decide", ids=ids, approve=approve,
@@ -517,6 +526,9 @@ class ApprovalsWindow(TabbedWindow):
 
     def _connect_signals(self) -> None:
         self.header_stale = Staleness(self, self._refresh_header)
+        # A request made or decided changes the header's badge alone: whom he decides for
+        # and his scope follow settings and the directory, his reviews access.
+        self.badge_stale = Staleness(self, lambda _n: self.update_badge())
         self.pending_stale = Staleness(
             self.pending_page,
             lambda notes: self.pending_page.refresh(reread_clock=ALL_APPLICATIONS in notes))
@@ -623,7 +635,7 @@ class ApprovalsWindow(TabbedWindow):
     def on_feed_requests_changed(self) -> None:
         self.pending_stale.mark_stale()
         self.history_stale.mark_stale()
-        self.header_stale.mark_stale()
+        self.badge_stale.mark_stale()
 
     def on_feed_settings_changed(self, app_id: int) -> None:
         # An application renamed, its self-service turned off or its approvers changed; for
