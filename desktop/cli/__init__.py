@@ -294,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.ui.splash import show_splash
 
         show_splash()
+    elif args.command in ("gui", "tray"):
+        # Qt first: PySide6's import hook reads every module loaded before it; desktop.ui
+        # makes its check of the modules loaded after it cheap.
+        import desktop.ui  # noqa: F401
     key = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
     ctx = Context(args)
     from . import commands  # noqa: F401  (registers the handlers)
