@@ -297,7 +297,6 @@ def _extra_indexes(db: pw.Database) -> None:
     # table for a page).
     tie = ", id" if is_postgres(db) else ""
     for table, column, expression in _SORTED_COLUMNS:
-        expression = expression.replace("lower", lower)
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_{column}_sort ON "{table}" '
                        f"({expression}{tie})")
     if tie:  # everyone's requests by status; the field's own index is (status) alone

@@ -86,8 +86,8 @@ class BulkDecision(QObject):
         self.show_timer.timeout.connect(self.on_show_timer_timeout)
 
     def _make_dialog(self) -> QProgressDialog:
-        # Made only for a run that lasts: a new window-modal dialog re-lays out and repaints
-        # the whole window (twice), on the GUI thread, while the first batch is decided.
+        # Made only for a run that lasts (most end before it would show): building it at the
+        # click cost the GUI thread a few ms while the first batch was being decided.
         verb = "Approving" if self.approve else "Denying"
         dialog = QProgressDialog(f"{verb} {self.total:,} requests…", "Cancel", 0, self.total,
                                  self.page)
