@@ -381,6 +381,9 @@ def backup_sqlite(source: Path, target: Path) -> None:
 
 def _check_sqlite_file(path: Path) -> None:
     """Refuse, without writing a byte, a file that is not ours or is newer than us."""
+    if path.exists() and not path.is_file():  # /dev/null reads as an empty file
+        raise DatabaseUnusable(f"{path} is not a database file (a directory or a device); "
+                               "it was not changed")
     if not path.exists() or path.stat().st_size == 0:
         return
     with path.open("rb") as fh:

@@ -108,6 +108,13 @@ def test_foreign_and_newer_files_are_refused_untouched(home: Path, demo_template
         assert _digest(path) == digest, path
 
 
+def test_a_directory_or_a_device_is_refused_as_a_database(home: Path) -> None:
+    for path in (home, Path("/dev/null"), Path("/dev/zero")):
+        r = run_cli(home, "whoami", db=str(path))
+        assert r.rc == 4, r
+        assert "is not a database file" in r.stderr
+
+
 def test_the_demo_directory_is_made_on_first_use_by_any_command(
         home: Path, demo_listings: dict[str, list[dict[str, object]]]) -> None:
     """`--db demo` on a fresh machine finds the demo, whichever command comes first; it
