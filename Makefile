@@ -24,16 +24,18 @@ lint: venv
 run:
 	bash scripts/run.sh
 
-# Each bench/*.py is a stand-alone script; nothing to do when there are none.
+# Each bench/*.py is a stand-alone script; nothing to do when there are none. A script that
+# fails (a missed target exits 1) does not stop the others: the failures are named at the end.
 # make bench QUICK=1: only the scripts that take --quick, with it (a reduced set).
 bench: venv
-	@set -e; for f in bench/*.py; do \
+	@failed=""; for f in bench/*.py; do \
 	  [ -e "$$f" ] || { echo "bench: no bench/*.py"; break; }; \
 	  if [ -n "$(QUICK)" ]; then \
 	    grep -q -e '--quick' "$$f" || { echo "== $$f: no --quick, left out"; continue; }; \
-	    echo "== $$f --quick"; $(PY) "$$f" --quick; \
-	  else echo "== $$f"; $(PY) "$$f"; fi; \
-	done
+	    echo "== $$f --quick"; $(PY) "$$f" --quick || failed="$$failed $$f"; \
+	  else echo "== $$f"; $(PY) "$$f" || failed="$$failed $$f"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench: these failed or missed a target:$$failed"; exit 1; fi
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -243,7 +243,37 @@ def count(path: Path, marker: bytes | None) -> int | None:
     return found
 
 
-def measure(db: Path, runs: int, work: Path, only: list[str]) -> list[dict[str, Any]]:
+# Runs of each listing at full size: a few for the short one, whose median a cold start would
+# otherwise decide (its first run after the page cache was emptied reads ~0.8 GB from disk:
+# ~2 s more, for its floor as much), one for those that take 15 s to minutes.
+FULL_RUNS = {"to_approve": 3, "all": 1, "audit": 1, "verify": 1}
+
+
+def runs_wanted(given: int | None, quick: bool) -> dict[str, int]:
+    """Runs of each listing: `--runs` for all, else 3 on the small directory, else FULL_RUNS."""
+    if given:
+        return {kind: given for kind in FULL_RUNS}
+    return {kind: 3 for kind in FULL_RUNS} if quick else dict(FULL_RUNS)
+
+
+def runs_text(runs: dict[str, int], kinds: list[str]) -> str:
+    """How many runs each figure is the median of, for the README."""
+    counts = sorted({runs[kind] for kind in kinds})
+    if counts == [1]:
+        return "Each figure is one run"
+    if len(counts) == 1:
+        return f"Each figure is the median of {counts[0]} runs"
+    labels = {kind: label for label, _u, _a, kind, _m in LISTINGS}
+    several = [f"`{labels[k]}`" for k in kinds if runs[k] > 1]
+    return (f"Each figure of {', '.join(several)} is the median of "
+            f"{max(runs[k] for k in kinds)} runs (a few seconds each, so one run alone says "
+            "mostly whether the database was still in the page cache: on SQLite the first "
+            "after it was emptied reads ~0.8 GB from disk, ~2 s more, and its floor as much), "
+            "the others one run each (15 s to minutes)")
+
+
+def measure(db: Path, runs: dict[str, int], work: Path, only: list[str]
+            ) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESS_DESK_")}
     env["ACCESS_DESK_PASSWORD"] = big_directory.PASSWORD
     results = []
@@ -253,7 +283,7 @@ def measure(db: Path, runs: int, work: Path, only: list[str]) -> list[dict[str, 
         command: list[dict[str, Any]] = []
         floors: list[dict[str, Any]] = []
         rows: dict[str, int | None] = {}
-        for _ in range(runs):  # interleaved: the command, then its floor
+        for _ in range(runs[kind]):  # interleaved: the command, then its floor
             out = work / f"{kind}.out"
             command.append(spawn([str(ACCESS_DESK), "--db", str(db), "--as", upn, *args],
                                  out, env))
@@ -312,7 +342,8 @@ def _database_text(db: str, backend: str) -> str:
     return f"`{Path(db).name}` ({Path(db).stat().st_size / 1e6:,.0f} MB)"
 
 
-def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path, runs: int,
+def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path,
+            runs: dict[str, int],
             load: tuple[float, float], whole: float, quick: bool,
             backend: str = "sqlite", previous: str = "") -> str:
     """The README's section; the rows of listings not measured in this run (--only) are
@@ -372,8 +403,7 @@ def section(results: list[dict[str, Any]], sizes: dict[str, int], db: str | Path
         f"{sizes['audit']:,} audit events; {_database_text(str(db), backend)}, "
         + ("copied from the SQLite one by `bench/bigdb.py` (COPY into the project's own "
            "schema), `--db URL`. " if pg else "made by `bench/big_directory.py`. ")
-        + (f"Each figure is the median of {runs} runs" if runs > 1
-           else "Each figure is one run")
+        + runs_text(runs, [r["kind"] for r in results])
         + ", a new process each, its output written to a file; the command and its floor "
         "alternate. *peak RSS*: that process's alone "
         f"(`wait4`). The floor reads the same rows with "
@@ -427,7 +457,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="the --small directory (a hundredth of every size)")
     parser.add_argument("--runs", type=int, default=None,
-                        help="runs of each listing (default 3 with --quick, else 1)")
+                        help="runs of each listing (default 3 with --quick; else 3 of "
+                        "--to-approve, 1 of the others)")
     parser.add_argument("--cache", type=Path, default=big_directory.DEFAULT_CACHE)
     parser.add_argument("--db", type=Path, help="measure this database instead of the cache's "
                         "(made by big_directory.py with the sizes given to it)")
@@ -445,7 +476,7 @@ def main() -> int:
         floor(*a.floor)
         return 0
     sizes = bigdb.sizes(small=a.quick)
-    runs = a.runs or (3 if a.quick else 1)
+    runs = runs_wanted(a.runs, a.quick)
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
     if a.backend == "both" and a.db is None and not bigdb.postgres_available():
         print("PostgreSQL is not installed (and no ACCESS_DESK_BENCH_PG): SQLite only")

@@ -269,7 +269,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "Who is signed in, which windows he may open, whether he approves, and how "
               "far a demo's clock was jumped ahead (`clock_offset`, seconds)"),
     Operation("me.apps", "GET", "/me/apps", f"{S}.myapps:my_apps",
-              "My Apps: the applications one has", (Param("search", Str),)),
+              "My Apps: the applications one has, by name",
+              _page(Param("search", Str)), listing=True),
     Operation("me.requests", "GET", "/me/requests", f"{S}.myapps:list_my_requests",
               "My requests, with who decided or who may decide",
               _page(Param("search", Str), Param("sort", Str)), listing=True),

@@ -49,15 +49,20 @@ def _apps_query(actor: User) -> pw.ModelSelect[Any]:
                                       & ~Application.hidden)
 
 
-def my_apps(actor: User, search: str | None = None) -> list[View]:
-    """Tiles for My Apps: name, publisher, role, and whether sign-in details were set."""
+def my_apps(actor: User, search: str | None = None, *, limit: int | None = None,
+            offset: int = 0) -> list[View]:
+    """Tiles for My Apps, by name: name, publisher, role, and whether sign-in details were
+    set. A page of them (`limit`, `offset`): a person in a large group may have thousands."""
     actor = fresh(actor)
     query = _apps_query(actor)
     if search and search.strip():
         text = search.strip().lower()
         query = query.where(pw.fn.LOWER(Application.name).contains(text)
                             | pw.fn.LOWER(Application.publisher).contains(text))
-    apps: list[Application] = list(query.order_by(pw.fn.LOWER(Application.name)))
+    query = query.order_by(pw.fn.LOWER(Application.name), Application.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    apps: list[Application] = list(query)
     ids = [a.id for a in apps]
     creds = {c.application_id: c for c in PasswordCredential.select().where(
         (PasswordCredential.user == actor) & PasswordCredential.application.in_(ids))}

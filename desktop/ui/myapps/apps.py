@@ -222,14 +222,20 @@ class AppsPage(QWidget):
     def reload(self) -> None:
         """Re-read the user's applications, keeping the selected one."""
         keep = self._current["id"] if self._current else None
+        search = self.search.text()
+
+        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = self.backend.call(
+                "me.apps", search=search, limit=limit, offset=offset)
+            return rows
+
         try:
-            rows = self.backend.call("me.apps", search=self.search.text())
+            self.model.load(fetch, at_least=self.model.rowCount())
         except AccessDeskError as exc:
             self.error.show_message(for_people(exc))
             return
-        self.model.set_rows(rows)
-        self.empty.say(bool(self.search.text().strip()))
-        self.stack.setCurrentWidget(self.tiles if rows else self.empty)
+        self.empty.say(bool(search.strip()))
+        self.stack.setCurrentWidget(self.tiles if self.model.rowCount() else self.empty)
         row = self.model.row_of(keep) if keep is not None else -1
         if row >= 0:
             self.tiles.setCurrentIndex(self.model.index(row))
@@ -240,11 +246,18 @@ class AppsPage(QWidget):
         return [r["name"] for r in self.model.rows()]
 
     def select_app(self, name: str) -> bool:
-        for i, row in enumerate(self.model.rows()):
-            if row["name"] == name:
-                self.tiles.setCurrentIndex(self.model.index(i))
-                return True
-        return False
+        """Select the application of this name, reading on through the pages to find it."""
+        start = 0
+        while True:
+            rows = self.model.rows()
+            for i in range(start, len(rows)):
+                if rows[i]["name"] == name:
+                    self.tiles.setCurrentIndex(self.model.index(i))
+                    return True
+            if not self.model.canFetchMore():
+                return False
+            start = len(rows)
+            self.model.fetchMore()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         self.set_stacked(event.size().width() < STACK_BELOW)

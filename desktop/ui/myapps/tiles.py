@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from desktop.errors import AccessDeskError
 from desktop.ui.common import app_icon
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -43,16 +45,30 @@ def small_line(row: dict[str, Any]) -> str:
     return until_line(row) or credential_line(row)
 
 
+# Tiles read at a time: a tall window shows fifty or so; more come as the list scrolls.
+TILES_PAGE = 200
+Fetch = Callable[[int, int], list[dict[str, Any]]]  # (offset, limit) -> rows, by name
+
+
 class AppTilesModel(QAbstractListModel):
-    """The applications a person has (tens, not thousands: a plain list is enough)."""
+    """The applications a person has, a page at a time (`fetch`): usually tens, but a member
+    of a large group may have thousands, and a view asks for more as it scrolls."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[dict[str, Any]] = []
+        self._fetch: Fetch | None = None
+        self._exhausted = True
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def load(self, fetch: Fetch, at_least: int = 0) -> None:
+        """Read the first page from `fetch`, or as many rows as `at_least` (a refresh keeps
+        what was scrolled to), and fetch on from there as the view asks. Errors propagate and
+        change nothing."""
+        want = max(TILES_PAGE, at_least)
+        rows = fetch(0, want)
         self.beginResetModel()
-        self._rows = list(rows)
+        self._fetch, self._rows = fetch, list(rows)
+        self._exhausted = len(rows) < want
         self.endResetModel()
 
     def rows(self) -> list[dict[str, Any]]:
@@ -63,6 +79,24 @@ class AppTilesModel(QAbstractListModel):
             if row["id"] == app_id:
                 return i
         return -1
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and self._fetch is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        assert self._fetch is not None
+        try:
+            rows = self._fetch(len(self._rows), TILES_PAGE)
+        except AccessDeskError:
+            rows = []  # the next refresh says what went wrong; the view must not ask again
+        self._exhausted = len(rows) < TILES_PAGE
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
