@@ -1107,22 +1107,23 @@ def sorted_page(actor: User, scope: str, order: list[Any], *, lead: str | None,
     thousand decided ones. `sort` (the list's sort key, '-' descending) by application,
     status or oldest decision: ranked arms (``_approver_sorted_ids``); `statuses`: those
     the `where` leaves (History's: the decided ones)."""
-    if by_decision and scope == "to_approve":
+    if scope == "to_approve" and (by_decision or sort):
+        # Each arm below reads only his applications' requests, filtered: the page's rows
+        # are then read by id, as request_page reads its merged page (his rights are not
+        # worked out again for the rows).
         actor = fresh(actor)
-        decides = deciding(actor, None)
-        if 1 < len(decides.applications()) <= MERGED_AT_MOST:
-            merged = _merged_ids(actor, decides, _filters(**filters) + list(where),
-                                 bool(filters.get("search")), True, offset, limit,
-                                 by_decision=True)
-            return request_query(actor, scope, **filters).where(
-                AccessRequest.id.in_(merged)).order_by(*order)
-    if sort and scope == "to_approve":
-        actor = fresh(actor)
-        ranked = _approver_sorted_ids(actor, sort, offset, limit, where, statuses, filters)
+        if by_decision:
+            decides = deciding(actor, None)
+            if 1 < len(decides.applications()) <= MERGED_AT_MOST:
+                merged = _merged_ids(actor, decides, _filters(**filters) + list(where),
+                                     bool(filters.get("search")), True, offset, limit,
+                                     by_decision=True)
+                return _requests().where(AccessRequest.id.in_(merged)).order_by(*order)
+        ranked = _approver_sorted_ids(actor, sort, offset, limit, where, statuses,
+                                      filters) if sort else None
         if ranked is not None:
-            return request_query(actor, scope, **filters).where(
-                ids_in(AccessRequest.id, ranked)).order_by(*order)
-        if (lead == "requester" and not is_postgres()
+            return _requests().where(ids_in(AccessRequest.id, ranked)).order_by(*order)
+        if (sort and lead == "requester" and not is_postgres()
                 and not _requester_lead_pays(actor, offset, limit)):
             lead = None
     if lead is not None and scope in ("all", "to_approve") and not is_postgres():
