@@ -34,7 +34,7 @@ def test_my_apps_says_until_and_requests_an_extension(qtbot, ledger, feed, confi
     window.show()
     page = window.apps_page
     day = until(ledger["grant"].ends_at.isoformat() + "Z")
-    tip = page.model.data(page.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    tip = page.model.data(page.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert f"until {day}" in tip
     assert page.select_app("Ledger")
     assert page.detail_until.text() == f"Your access lasts until {day}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +42,6 @@ from .tiles import ROW_ROLE, TILE, AppTilesModel, TileDelegate
 # the details below the tiles instead, so the tiles keep their width (four to a row at 700).
 DETAILS_WIDTH, STACK_BELOW = 300, 820
 QWIDGETSIZE_MAX = (1 << 24) - 1
-SEARCH_DEBOUNCE_MS = 150
 
 
 class AppsPage(QWidget):
@@ -63,7 +62,7 @@ class AppsPage(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.refresh_button)
 
-        self.model = AppTilesModel(self)
+        self.model = AppTilesModel(self._fetch, self)
         self.tiles = QListView()
         self.tiles.setAccessibleName("Your applications")
         self.tiles.setModel(self.model)
@@ -99,11 +98,8 @@ class AppsPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(middle, 1)
 
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._connect_signals()
-        self.reload()
+        self.on_model_loaded()
 
     def _details_panel(self) -> QFrame:
         panel = QFrame()
@@ -204,8 +200,9 @@ class AppsPage(QWidget):
         return box
 
     def _connect_signals(self) -> None:
-        self.search.textChanged.connect(self.on_search_text_changed)
-        self._search_timer.timeout.connect(self.reload)
+        self.model.follow_search(self.search)
+        self.model.loaded.connect(self.on_model_loaded)
+        self.model.error_raised.connect(self.error.show_message)
         self.refresh_button.clicked.connect(self.reload)
         self.tiles.selectionModel().currentChanged.connect(self.on_tiles_current_changed)
         self.tiles.activated.connect(self.on_tiles_activated)
@@ -219,26 +216,25 @@ class AppsPage(QWidget):
 
     # --- data -----------------------------------------------------------------------------
 
+    def _fetch(self, offset: int, limit: int, search: str | None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.backend.call("me.apps", search=search, limit=limit,
+                                                       offset=offset)
+        return rows
+
     def reload(self) -> None:
-        """Re-read the user's applications, keeping the selected one."""
-        keep = self._current["id"] if self._current else None
-        search = self.search.text()
+        """Re-read the user's applications down to those seen, keeping the selected one."""
+        self.model.refresh()
 
-        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = self.backend.call(
-                "me.apps", search=search, limit=limit, offset=offset)
-            return rows
-
-        try:
-            self.model.load(fetch, at_least=self.model.rowCount())
-        except AccessDeskError as exc:
-            self.error.show_message(for_people(exc))
-            return
-        self.empty.say(bool(search.strip()))
+    def on_model_loaded(self) -> None:
+        """The tiles were (re)read: the empty state, and the selected application again (a
+        search reads anew; its details are re-read with it)."""
         self.stack.setCurrentWidget(self.tiles if self.model.rowCount() else self.empty)
+        self.empty.say(bool(self.model.search_text))
+        keep = self._current["id"] if self._current else None
         row = self.model.row_of(keep) if keep is not None else -1
         if row >= 0:
-            self.tiles.setCurrentIndex(self.model.index(row))
+            self.tiles.setCurrentIndex(self.model.index(row, 0))
+            self._show_details(self.model.row_data(row))
         else:
             self._show_details(None)
 
@@ -247,17 +243,14 @@ class AppsPage(QWidget):
 
     def select_app(self, name: str) -> bool:
         """Select the application of this name, reading on through the pages to find it."""
-        start = 0
-        while True:
-            rows = self.model.rows()
-            for i in range(start, len(rows)):
-                if rows[i]["name"] == name:
-                    self.tiles.setCurrentIndex(self.model.index(i))
-                    return True
-            if not self.model.canFetchMore():
-                return False
-            start = len(rows)
+        while (row := self._row_named(name)) < 0 and self.model.canFetchMore():
             self.model.fetchMore()
+        if row >= 0:
+            self.tiles.setCurrentIndex(self.model.index(row, 0))
+        return row >= 0
+
+    def _row_named(self, name: str) -> int:
+        return next((i for i, r in enumerate(self.model.rows()) if r["name"] == name), -1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         self.set_stacked(event.size().width() < STACK_BELOW)
@@ -373,9 +366,6 @@ class AppsPage(QWidget):
 
     def on_extend_button_clicked(self) -> None:
         self.request_extension()
-
-    def on_search_text_changed(self, _text: str) -> None:
-        self._search_timer.start()
 
     def on_tiles_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_details(current.data(ROW_ROLE) if current.isValid() else None)

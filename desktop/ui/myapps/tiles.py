@@ -1,26 +1,17 @@
-"""The Apps tab's tiles: a small list model of the user's applications and a card delegate."""
+"""The Apps tab's tiles: a paged model of the user's applications and a card delegate."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRect,
-    QSize,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop.errors import AccessDeskError
 from desktop.ui.common import app_icon
+from desktop.ui.tablemodel import ROW_ROLE, Column, PagedTableModel
 
-ROW_ROLE = Qt.ItemDataRole.UserRole
 TILE = QSize(148, 124)
 Index = QModelIndex | QPersistentModelIndex
 
@@ -47,83 +38,36 @@ def small_line(row: dict[str, Any]) -> str:
 
 # Tiles read at a time: a tall window shows fifty or so; more come as the list scrolls.
 TILES_PAGE = 200
-Fetch = Callable[[int, int], list[dict[str, Any]]]  # (offset, limit) -> rows, by name
 
 
-class AppTilesModel(QAbstractListModel):
-    """The applications a person has, a page at a time (`fetch`): usually tens, but a member
-    of a large group may have thousands, and a view asks for more as it scrolls."""
+def tile_tooltip(row: dict[str, Any]) -> str:
+    parts = [row["name"]]
+    if row.get("publisher"):
+        parts.append(f"by {row['publisher']}")
+    if until_line(row):
+        parts.append(f"Your access lasts {until_line(row)}")
+    if credential_line(row):
+        parts.append(credential_line(row))
+    return "\n".join(parts)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
-        self._fetch: Fetch | None = None
-        self._exhausted = True
 
-    def load(self, fetch: Fetch, at_least: int = 0) -> None:
-        """Read the first page from `fetch`, or as many rows as `at_least` (a refresh keeps
-        what was scrolled to), and fetch on from there as the view asks. Errors propagate and
-        change nothing."""
-        want = max(TILES_PAGE, at_least)
-        rows = fetch(0, want)
-        self.beginResetModel()
-        self._fetch, self._rows = fetch, list(rows)
-        self._exhausted = len(rows) < want
-        self.endResetModel()
+class AppTilesModel(PagedTableModel):
+    """The applications a person has, by name, a page at a time as the tiles scroll (a
+    member of a large group may have thousands): a paged model of one column, whose rows the
+    delegate paints as tiles. `fetch(offset, limit, search)` reads a page."""
 
-    def rows(self) -> list[dict[str, Any]]:
-        return list(self._rows)
-
-    def row_of(self, app_id: int) -> int:
-        for i, row in enumerate(self._rows):
-            if row["id"] == app_id:
-                return i
-        return -1
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and self._fetch is not None
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        assert self._fetch is not None
-        try:
-            rows = self._fetch(len(self._rows), TILES_PAGE)
-        except AccessDeskError:
-            rows = []  # the next refresh says what went wrong; the view must not ask again
-        self._exhausted = len(rows) < TILES_PAGE
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def __init__(self, fetch: Callable[[int, int, str | None], list[dict[str, Any]]],
+                 parent: QObject | None = None) -> None:
+        super().__init__([Column("name", "Application", icon=lambda row: app_icon(row["name"]))],
+                         lambda offset, limit, search, _sort: fetch(offset, limit, search),
+                         parent, page_size=TILES_PAGE, row_tooltip=tile_tooltip)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row["name"]
-        if role == Qt.ItemDataRole.DecorationRole:
-            return app_icon(row["name"])
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == Qt.ItemDataRole.AccessibleTextRole and index.isValid():
+            row = self.row_data(index.row())
             extra = ", ".join(x for x in (until_line(row), credential_line(row)) if x)
             return f"{row['name']}{', ' + extra if extra else ''}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [row["name"]]
-            if row.get("publisher"):
-                parts.append(f"by {row['publisher']}")
-            if until_line(row):
-                parts.append(f"Your access lasts {until_line(row)}")
-            if credential_line(row):
-                parts.append(credential_line(row))
-            return "\n".join(parts)
-        if role == ROW_ROLE:
-            return row
-        return None
+        return super().data(index, role)
 
 
 class TileDelegate(QStyledItemDelegate):
@@ -167,7 +111,9 @@ class TileDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(font)
         name_rect = QRect(rect.left() + 8, icon_rect.bottom() + 8, rect.width() - 16,
                           metrics.lineSpacing() * 2)
-        name = _elide_two_lines(row["name"], metrics, name_rect.width())
+        # The name through the display role: the model then knows the row was on screen
+        # (a refresh re-reads down to the rows seen).
+        name = _elide_two_lines(str(index.data()), metrics, name_rect.width())
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, name)
 
