@@ -37,11 +37,8 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +52,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import bigdb  # noqa: E402
-from live_latency import load_average, machine, write_section  # noqa: E402
+from live_latency import (  # noqa: E402
+    access_desk_server,
+    load_average,
+    machine,
+    write_section,
+)
 
 from desktop.services.bulk_summary import BATCH  # noqa: E402
 
@@ -184,37 +186,23 @@ def server(db: str, warm_up: list[int]) -> Iterator[Any]:
     remote backend (desktop/remote/client.py) signed in to it as the approver (POST
     /sessions), the server warmed by deciding the `warm_up` requests; stopped at the end
     (SIGTERM: it finishes what is in flight)."""
-    from desktop.errors import ServerUnreachable
     from desktop.remote.client import RemoteBackend
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        bind = f"127.0.0.1:{probe.getsockname()[1]}"
     log = Path(os.environ["ACCESS_DESK_HOME"]).with_name("server.log")
-    with log.open("ab") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("access-desk")), "--db", db,
-                                 "serve", "--bind", bind, "--workers", str(SERVER_WORKERS)],
-                                stdout=out, stderr=subprocess.STDOUT)
-    backend = RemoteBackend(f"http://{bind}")
-    try:
-        for _attempt in range(600):
-            if proc.poll() is not None:
-                raise SystemExit(f"the server exited ({proc.returncode}):\n"
-                                 f"{log.read_text(errors='replace')[-2000:]}")
-            with contextlib.suppress(ServerUnreachable):
-                backend.version()
-                break
-            time.sleep(0.1)
-        backend.sign_in(APPROVER, PASSWORD, client="bench/bulk_decide")
-        # Warm, as a server up for a while is (WARM_UP_APP): a few batches as the window's.
-        for start in range(0, len(warm_up), 25):
-            backend.call("approvals.decide", ids=warm_up[start:start + 25], approve=True,
-                         reason=None)
-        yield backend
-    finally:
-        backend.close()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+    command = [str(Path(sys.executable).with_name("access-desk")), "--db", db, "serve",
+               "--workers", str(SERVER_WORKERS)]
+    with access_desk_server(command, log) as base:
+        backend = RemoteBackend(base)
+        try:
+            backend.sign_in(APPROVER, PASSWORD, client="bench/bulk_decide")
+            # Warm, as a server up for a while is (WARM_UP_APP): a few batches as the
+            # window's.
+            for start in range(0, len(warm_up), 25):
+                backend.call("approvals.decide", ids=warm_up[start:start + 25], approve=True,
+                             reason=None)
+            yield backend
+        finally:
+            backend.close()
 
 
 def run_window(db: str, app: Any) -> float:

@@ -149,6 +149,46 @@ def postgres_url(tmp: Path) -> Iterator[str | None]:
         subprocess.run(["bash", str(script), "stop", str(cluster)], capture_output=True)
 
 
+@contextlib.contextmanager
+def access_desk_server(command: list[str], log: Path, env: dict[str, str] | None = None,
+                       timeout: float = 60.0) -> Iterator[str]:
+    """`command` (an ``access-desk ... serve`` command line, without --bind) on a free
+    loopback port, its output appended to `log`; yields the server's base URL once GET
+    /api/v1/health answers. Stopped at the end with SIGTERM (it finishes what is in
+    flight), killed if it has not stopped within a minute; also on an error."""
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        bind = f"127.0.0.1:{probe.getsockname()[1]}"
+    with log.open("ab") as out:
+        proc = subprocess.Popen([*command, "--bind", bind], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://{bind}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({proc.returncode}):\n"
+                                   f"{log.read_text(errors='replace')[-2000:]}")
+            with contextlib.suppress(OSError), \
+                    urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def reset_postgres(url: str) -> str:
     """Empty the database; returns the server version."""
     import psycopg

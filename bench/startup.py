@@ -47,13 +47,11 @@ import argparse
 import contextlib
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -224,40 +222,23 @@ def serving(url: str, env: dict[str, str], people: Iterable[str]) -> Iterator[st
     """`access-desk --db URL serve` (SERVER) on a free loopback port, each person signed in
     once (`login` keeps his token in env's data folder); yields the server's URL. Signed out
     and stopped at the end, also on an error."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        bind = f"127.0.0.1:{probe.getsockname()[1]}"
+    from live_latency import access_desk_server  # (imported here, as write_section below)
+
     log = Path(env["ACCESS_DESK_HOME"]) / "server.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([venv_python(), "-c", SERVER, "--db", url, "serve", "--bind",
-                                   bind], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base, people = f"http://{bind}", list(people)
-    cli = [venv_python(), "-m", "desktop", "--server", base, "--as"]
-    try:
-        for _ in range(600):
-            if server.poll() is not None:
-                raise RuntimeError(f"the server stopped: {log.read_text()[-1200:]}")
-            with contextlib.suppress(OSError), \
-                    urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not answer /health within a minute")
-        for upn in people:
-            done = subprocess.run([*cli, upn, "login"], capture_output=True, text=True,
-                                  env={**env, "ACCESS_DESK_PASSWORD": big_directory.PASSWORD})
-            if done.returncode:
-                raise RuntimeError(f"{upn} could not sign in: {done.stderr.strip()}")
-        yield base
-    finally:
-        for upn in people:
-            subprocess.run([*cli, upn, "logout"], env=env, capture_output=True, check=False)
-        server.terminate()
+    people = list(people)
+    with access_desk_server([venv_python(), "-c", SERVER, "--db", url, "serve"], log,
+                            env) as base:
+        cli = [venv_python(), "-m", "desktop", "--server", base, "--as"]
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            for upn in people:
+                done = subprocess.run([*cli, upn, "login"], capture_output=True, text=True,
+                                      env={**env, "ACCESS_DESK_PASSWORD": big_directory.PASSWORD})
+                if done.returncode:
+                    raise RuntimeError(f"{upn} could not sign in: {done.stderr.strip()}")
+            yield base
+        finally:
+            for upn in people:
+                subprocess.run([*cli, upn, "logout"], env=env, capture_output=True, check=False)
 
 
 def describe_machine() -> str:
