@@ -51,7 +51,8 @@ def test_a_subprocess_approves_and_the_requesters_badge_updates(qtbot, feed, mak
 
     qtbot.waitUntil(lambda: window.unseen == 1, timeout=5000)  # loose bound
     assert window.tabs.tabText(2) == "My requests (1)"
-    assert "Fabrikam CRM" in window.apps_page.app_names()
+    # The tiles are re-read off the GUI thread, as every list the feed refreshes.
+    qtbot.waitUntil(lambda: "Fabrikam CRM" in window.apps_page.app_names())
     assert notifications.unread_count(alice) == 1
 
 
